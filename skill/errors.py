@@ -1,0 +1,43 @@
+"""One base exception for Leg Check, with narrow subclasses.
+
+Each message says what was expected and what came. The web boundary maps
+them to HTTP status codes and logs them (see ``skill.web``).
+"""
+
+from __future__ import annotations
+
+
+class LegCheckError(Exception):
+    """Base class of every error Leg Check raises on purpose."""
+
+    http_status = 500
+
+
+class DataError(LegCheckError):
+    """A data file (knowledge, locale strings, interaction model) is invalid."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems) or "invalid data")
+
+
+class BadRequestError(LegCheckError):
+    """The HTTP request is not a well-formed Alexa request envelope."""
+
+    http_status = 400
+
+
+class PayloadTooLargeError(BadRequestError):
+    """The request body is larger than the configured limit."""
+
+    http_status = 413
+
+
+class VerificationError(LegCheckError):
+    """The request could not be proven to come from Alexa."""
+
+    http_status = 400
+
+
+class ConfigError(LegCheckError):
+    """The skill or server was configured in a way that cannot work safely."""

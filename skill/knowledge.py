@@ -1,0 +1,312 @@
+"""Load and check the knowledge base (``skill/data/knowledge.json``).
+
+The file is checked against its JSON Schema and for references between its
+parts every time it is loaded; :func:`check_knowledge` lists every problem it
+finds, each with its place in the file, instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from skill.errors import DataError
+
+DATA_DIR = Path(__file__).parent / "data"
+KNOWLEDGE_PATH = DATA_DIR / "knowledge.json"
+SCHEMA_PATH = DATA_DIR / "knowledge.schema.json"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Feature:
+    id: str
+    category: str
+    title: str
+    question: bool
+    implies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    feature: str
+    present: float
+    absent: float
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    title: str
+    source: dict[str, Any]
+    prior: float
+    evidence: tuple[Evidence, ...]
+    advice: tuple[str, ...]
+    level: str
+
+
+@dataclass(frozen=True)
+class Escalation:
+    id: str
+    title: str
+    any_features: tuple[str, ...]
+    raise_from: tuple[str, ...] | None
+    raise_to: str
+    advice: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HistoryRule:
+    id: str
+    title: str
+    window_days: float
+    min_days_ago: float
+    min_matches: int
+    raise_to: str
+    advice: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DangerSign:
+    id: str
+    title: str
+    any_features: tuple[str, ...]
+    screen_when: tuple[str, ...]
+    screen_question: str | None
+    level: str
+    advice: tuple[str, ...]
+    source: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_questions: int
+    min_top_score: float
+    min_margin: float
+    history_window_days: int
+    confirm_before_advice: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    features: dict[str, Feature]
+    causes: tuple[Cause, ...]
+    escalations: tuple[Escalation, ...]
+    history_rules: tuple[HistoryRule, ...]
+    danger_signs: tuple[DangerSign, ...]
+    advice: dict[str, dict[str, Any]]
+    levels: dict[str, int]
+    policy: Policy
+    article: dict[str, Any]
+
+    def cause(self, cause_id: str) -> Cause:
+        for cause in self.causes:
+            if cause.id == cause_id:
+                return cause
+        raise KeyError(cause_id)
+
+    def level_rank(self, level: str) -> int:
+        return self.levels[level]
+
+    def features_in(self, category: str) -> list[str]:
+        return [f.id for f in self.features.values() if f.category == category]
+
+
+def _place(path: Iterable[Any]) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def load_schema() -> dict[str, Any]:
+    with SCHEMA_PATH.open(encoding="utf-8") as fh:
+        schema: dict[str, Any] = json.load(fh)
+    return schema
+
+
+def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[str]:
+    """Return every problem in the knowledge data, each as ``file:place: message``."""
+    validator = Draft202012Validator(load_schema())
+    problems = [
+        f"{file}:{_place(err.absolute_path)}: {err.message}"
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+    ]
+    if problems:
+        return problems  # the references below assume the shape is right
+
+    def where(*path: Any) -> str:
+        return f"{file}:{_place(path)}"
+
+    sections = {s["id"] for s in data["article"]["sections"]}
+    levels = {lv["id"] for lv in data["triage_levels"]}
+    features = {f["id"]: f for f in data["features"]}
+    advice = {a["id"] for a in data["advice"]}
+
+    for key in ("triage_levels", "features", "causes", "escalations", "history_rules",
+                "danger_signs", "advice"):
+        seen: set[str] = set()
+        for i, item in enumerate(data[key]):
+            if item["id"] in seen:
+                problems.append(f"{where(key, i, 'id')}: duplicate id {item['id']!r}")
+            seen.add(item["id"])
+
+    def check_source(src: dict[str, Any], *path: Any) -> None:
+        sec = src.get("article_section")
+        if sec is not None and sec not in sections:
+            problems.append(
+                f"{where(*path, 'article_section')}: expected one of {sorted(sections)}, "
+                f"got {sec!r}"
+            )
+
+    def check_features(ids: Iterable[str], *path: Any) -> None:
+        for j, fid in enumerate(ids):
+            if fid not in features:
+                problems.append(f"{where(*path, j)}: unknown feature {fid!r}")
+
+    def check_advice(ids: Iterable[str], *path: Any) -> None:
+        for j, aid in enumerate(ids):
+            if aid not in advice:
+                problems.append(f"{where(*path, j)}: unknown advice {aid!r}")
+
+    def check_level(level: str, *path: Any) -> None:
+        if level not in levels:
+            problems.append(f"{where(*path)}: expected a triage level of {sorted(levels)}, "
+                            f"got {level!r}")
+
+    for i, feat in enumerate(data["features"]):
+        check_features(feat.get("implies", []), "features", i, "implies")
+    for i, cause in enumerate(data["causes"]):
+        check_source(cause["source"], "causes", i, "source")
+        for j, ev in enumerate(cause["evidence"]):
+            if ev["feature"] not in features:
+                problems.append(f"{where('causes', i, 'evidence', j, 'feature')}: "
+                                f"unknown feature {ev['feature']!r}")
+        check_advice(cause["advice"], "causes", i, "advice")
+        check_level(cause["level"], "causes", i, "level")
+        if not any(ev["present"] > 0 for ev in cause["evidence"]):
+            problems.append(f"{where('causes', i, 'evidence')}: no feature speaks for the cause, "
+                            "so it can never rank first")
+    for key in ("escalations", "history_rules"):
+        for i, rule in enumerate(data[key]):
+            check_source(rule["source"], key, i, "source")
+            check_features(rule.get("any_features", []), key, i, "any_features")
+            for j, lv in enumerate(rule.get("raise_from", [])):
+                check_level(lv, key, i, "raise_from", j)
+            check_level(rule["raise_to"], key, i, "raise_to")
+            check_advice(rule["advice"], key, i, "advice")
+    for i, sign in enumerate(data["danger_signs"]):
+        check_features(sign["any_features"], "danger_signs", i, "any_features")
+        check_features(sign["screen_when"], "danger_signs", i, "screen_when")
+        check_level(sign["level"], "danger_signs", i, "level")
+        check_advice(sign["advice"], "danger_signs", i, "advice")
+        if "public_source" not in sign["source"]:
+            problems.append(f"{where('danger_signs', i, 'source')}: danger signs are not in the "
+                            "article, so each must cite a public_source")
+        sq = sign.get("screen_question")
+        if sq is not None:
+            if sq not in sign["any_features"]:
+                problems.append(f"{where('danger_signs', i, 'screen_question')}: expected one of "
+                                f"the sign's any_features, got {sq!r}")
+            elif not features[sq]["question"]:
+                problems.append(f"{where('danger_signs', i, 'screen_question')}: feature {sq!r} "
+                                "has question: false, so it cannot be asked")
+        elif sign["screen_when"]:
+            problems.append(f"{where('danger_signs', i)}: screen_when is set but "
+                            "screen_question is missing")
+        for fid in sign["any_features"]:
+            if fid in features and features[fid]["category"] not in ("danger", "place"):
+                problems.append(f"{where('danger_signs', i, 'any_features')}: feature {fid!r} "
+                                "is not in the danger or place category")
+    check_features(data["policy"]["confirm_before_advice"], "policy", "confirm_before_advice")
+    for j, fid in enumerate(data["policy"]["confirm_before_advice"]):
+        if fid in features and not features[fid]["question"]:
+            problems.append(f"{where('policy', 'confirm_before_advice', j)}: feature {fid!r} "
+                            "has question: false, so it cannot be asked")
+    for i, adv in enumerate(data["advice"]):
+        check_source(adv["source"], "advice", i, "source")
+    return problems
+
+
+def check_article_anchors(data: dict[str, Any], article_path: Path | None = None) -> list[str]:
+    """Check that every cited article section can be found in the article's text."""
+    path = article_path or (REPO_ROOT / data["article"]["path"]).resolve()
+    if not path.exists():
+        return [f"{path}: the source article is missing, so its sections cannot be checked"]
+    text = path.read_text(encoding="utf-8")
+    return [
+        f"skill/data/knowledge.json:$.article.sections[{i}].anchor: {sec['anchor']!r} "
+        f"does not appear in {path.name}"
+        for i, sec in enumerate(data["article"]["sections"])
+        if sec["anchor"] not in text
+    ]
+
+
+def build_knowledge(data: dict[str, Any]) -> Knowledge:
+    """Turn checked knowledge data into the engine's frozen dataclasses."""
+    problems = check_knowledge(data)
+    if problems:
+        raise DataError(problems)
+    return Knowledge(
+        features={
+            f["id"]: Feature(f["id"], f["category"], f["title"], f["question"],
+                             tuple(f.get("implies", ())))
+            for f in data["features"]
+        },
+        causes=tuple(
+            Cause(
+                id=c["id"], title=c["title"], source=c["source"], prior=float(c["prior"]),
+                evidence=tuple(Evidence(e["feature"], float(e["present"]),
+                                        float(e.get("absent", 0.0))) for e in c["evidence"]),
+                advice=tuple(c["advice"]), level=c["level"],
+            )
+            for c in data["causes"]
+        ),
+        escalations=tuple(
+            Escalation(e["id"], e["title"], tuple(e["any_features"]),
+                       tuple(e["raise_from"]) if "raise_from" in e else None,
+                       e["raise_to"], tuple(e["advice"]))
+            for e in data["escalations"]
+        ),
+        history_rules=tuple(
+            HistoryRule(h["id"], h["title"], float(h["window_days"]), float(h["min_days_ago"]),
+                        int(h["min_matches"]), h["raise_to"], tuple(h["advice"]))
+            for h in data["history_rules"]
+        ),
+        danger_signs=tuple(
+            DangerSign(d["id"], d["title"], tuple(d["any_features"]), tuple(d["screen_when"]),
+                       d.get("screen_question"), d["level"], tuple(d["advice"]), d["source"])
+            for d in data["danger_signs"]
+        ),
+        advice={a["id"]: a for a in data["advice"]},
+        levels={lv["id"]: lv["rank"] for lv in data["triage_levels"]},
+        policy=Policy(
+            max_questions=data["policy"]["max_questions"],
+            min_top_score=float(data["policy"]["min_top_score"]),
+            min_margin=float(data["policy"]["min_margin"]),
+            history_window_days=data["policy"]["history_window_days"],
+            confirm_before_advice=tuple(data["policy"]["confirm_before_advice"]),
+        ),
+        article=data["article"],
+    )
+
+
+def read_knowledge_data(path: Path = KNOWLEDGE_PATH) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data: dict[str, Any] = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
+    return data
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> Knowledge:
+    """The skill's knowledge, read and checked once per process."""
+    return build_knowledge(read_knowledge_data())
