@@ -1,0 +1,133 @@
+"""Build realistic Alexa request envelopes (plain JSON dicts).
+
+Used by the local simulator and the tests. The shape follows Amazon's
+"Request and Response JSON Reference": a session (with attributes carried
+across turns), context.System with the application, user and device, and
+the request with its id, timestamp and locale. Custom slot values carry
+entity resolution results the way Alexa sends them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+DEFAULT_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-legcheck0000"
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}.{uuid.uuid4()}"
+
+
+def timestamp(now: datetime | None = None) -> str:
+    moment = now or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class SlotValue:
+    """A filled slot: the words heard and, for a custom type, the resolution.
+
+    ``resolved_id`` None with ``custom`` True means ER_SUCCESS_NO_MATCH.
+    """
+
+    name: str
+    value: str
+    resolved_id: str | None = None
+    resolved_name: str | None = None
+    slot_type: str = ""
+    custom: bool = True
+
+
+@dataclass
+class Session:
+    """One simulated Alexa session: ids, attributes and who is speaking."""
+
+    skill_id: str = DEFAULT_SKILL_ID
+    user_id: str = field(default_factory=lambda: _id("amzn1.ask.account"))
+    device_id: str = field(default_factory=lambda: _id("amzn1.ask.device"))
+    locale: str = "en-US"
+    session_id: str = field(default_factory=lambda: _id("amzn1.echo-api.session"))
+    attributes: dict[str, Any] = field(default_factory=dict)
+    new: bool = True
+
+    def envelope(self, request: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+        request = {
+            "requestId": _id("amzn1.echo-api.request"),
+            "timestamp": timestamp(now),
+            "locale": self.locale,
+            **request,
+        }
+        application = {"applicationId": self.skill_id}
+        user = {"userId": self.user_id}
+        body = {
+            "version": "1.0",
+            "session": {
+                "new": self.new,
+                "sessionId": self.session_id,
+                "application": application,
+                "attributes": dict(self.attributes),
+                "user": user,
+            },
+            "context": {
+                "System": {
+                    "application": application,
+                    "user": user,
+                    "device": {"deviceId": self.device_id, "supportedInterfaces": {}},
+                    "apiEndpoint": "https://api.amazonalexa.com",
+                    "apiAccessToken": "simulated",
+                }
+            },
+            "request": request,
+        }
+        return body
+
+    def launch(self, now: datetime | None = None) -> dict[str, Any]:
+        return self.envelope({"type": "LaunchRequest"}, now)
+
+    def intent(self, name: str, slots: list[SlotValue] | None = None,
+               slot_names: list[str] | None = None,
+               now: datetime | None = None) -> dict[str, Any]:
+        """An IntentRequest; ``slot_names`` lists the intent's empty slots too."""
+        filled = {s.name: s for s in slots or []}
+        out: dict[str, Any] = {}
+        for slot_name in sorted(set(slot_names or []) | set(filled)):
+            out[slot_name] = slot_json(filled.get(slot_name), slot_name, self.skill_id)
+        return self.envelope({
+            "type": "IntentRequest",
+            "dialogState": "STARTED" if self.new else "IN_PROGRESS",
+            "intent": {"name": name, "confirmationStatus": "NONE", "slots": out},
+        }, now)
+
+    def session_ended(self, reason: str = "USER_INITIATED",
+                      now: datetime | None = None) -> dict[str, Any]:
+        return self.envelope({"type": "SessionEndedRequest", "reason": reason}, now)
+
+    def absorb(self, response: dict[str, Any]) -> bool:
+        """Carry a response's session attributes into the next turn; False once it ends."""
+        self.attributes = dict(response.get("sessionAttributes") or {})
+        self.new = False
+        ended = bool(response.get("response", {}).get("shouldEndSession", False))
+        return not ended
+
+
+def slot_json(slot: SlotValue | None, name: str, skill_id: str) -> dict[str, Any]:
+    if slot is None:
+        return {"name": name, "confirmationStatus": "NONE"}
+    out: dict[str, Any] = {"name": name, "value": slot.value, "confirmationStatus": "NONE",
+                           "source": "USER"}
+    if slot.custom:
+        authority = f"amzn1.er-authority.echo-sdk.{skill_id}.{slot.slot_type}"
+        if slot.resolved_id is not None:
+            resolution = {
+                "authority": authority,
+                "status": {"code": "ER_SUCCESS_MATCH"},
+                "values": [{"value": {"name": slot.resolved_name or slot.value,
+                                      "id": slot.resolved_id}}],
+            }
+        else:
+            resolution = {"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}
+        out["resolutions"] = {"resolutionsPerAuthority": [resolution]}
+    return out

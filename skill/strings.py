@@ -1,0 +1,152 @@
+"""Spoken strings, one JSON file per locale under ``skill/data/locales``.
+
+They are read and checked once, at import. Handlers never hold user-facing
+text; they ask :func:`strings_for` for the runner's locale.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from skill.errors import DataError
+from skill.knowledge import Knowledge, load_knowledge
+
+LOCALES_DIR = Path(__file__).parent / "data" / "locales"
+DEFAULT_LOCALE = "en-US"
+
+REQUIRED_PROMPTS = (
+    "launch", "launch_reprompt", "describe", "describe_more", "help", "help_during_question",
+    "help_reprompt", "goodbye", "fallback", "fallback_during_question", "question_reprompt",
+    "error", "error_reprompt", "repeat_nothing", "start_over", "yes_no_without_question",
+    "privacy", "privacy_nothing", "privacy_unavailable", "forget_confirm",
+    "forget_confirm_reprompt", "forget_done", "forget_nothing", "forget_kept", "checkins_one",
+    "checkins_many", "disclaimer", "card_title", "card_title_danger", "you_mentioned", "may_be",
+    "may_also_be", "what_to_do", "and", "or",
+)
+
+
+@dataclass(frozen=True)
+class LocaleStrings:
+    locale: str
+    data: dict[str, Any]
+
+    @property
+    def emergency_number(self) -> str:
+        return str(self.data["emergency_number"])
+
+    def fill(self, text: str, **values: Any) -> str:
+        return text.format(number=self.emergency_number, **values)
+
+    def prompt(self, key: str, **values: Any) -> str:
+        return self.fill(self.data["prompts"][key], **values)
+
+    def question(self, feature: str) -> str:
+        return str(self.data["questions"][feature])
+
+    def feature(self, feature: str) -> str:
+        return str(self.data["features"][feature])
+
+    def cause(self, cause: str) -> dict[str, str]:
+        return dict(self.data["causes"][cause])
+
+    def advice(self, advice: str) -> str:
+        return self.fill(self.data["advice"][advice])
+
+    def level(self, level: str) -> str:
+        return str(self.data["levels"].get(level, ""))
+
+    def danger(self, sign: str) -> str:
+        return str(self.data["danger"][sign])
+
+    def raised(self, rule: str) -> str:
+        return str(self.data["raised"][rule])
+
+    def danger_words(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.data["danger_words"].items()}
+
+    def count_checkins(self, count: int) -> str:
+        if count == 1:
+            return self.prompt("checkins_one")
+        return self.prompt("checkins_many", count=count)
+
+
+def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
+    """Every problem in one locale file, each with its file and place."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        return [f"{file}: expected a JSON object, got {type(data).__name__}"]
+
+    def need(section: str, keys: list[str] | tuple[str, ...], what: str) -> None:
+        block = data.get(section)
+        if not isinstance(block, dict):
+            problems.append(f"{file}:$.{section}: expected an object of {what}, it is missing")
+            return
+        for key in keys:
+            value = block.get(key)
+            if key not in block:
+                problems.append(f"{file}:$.{section}.{key}: missing text for {what} {key!r}")
+            elif section == "causes":
+                if not (isinstance(value, dict) and value.get("name") and value.get("explain")):
+                    problems.append(f"{file}:$.{section}.{key}: expected name and explain")
+            elif not isinstance(value, str) or not value.strip():
+                problems.append(f"{file}:$.{section}.{key}: expected non-empty text")
+        known = set(keys)
+        for key in block:
+            if key not in known and section not in ("levels", "danger_words"):
+                problems.append(f"{file}:$.{section}.{key}: {key!r} is not known to the skill")
+
+    if not isinstance(data.get("emergency_number"), str):
+        problems.append(f"{file}:$.emergency_number: expected the local emergency number")
+    need("prompts", REQUIRED_PROMPTS, "prompt")
+    need("questions", [f.id for f in knowledge.features.values() if f.question], "question")
+    need("features", list(knowledge.features), "feature")
+    need("causes", [c.id for c in knowledge.causes], "cause")
+    need("advice", list(knowledge.advice), "advice")
+    need("danger", [d.id for d in knowledge.danger_signs], "danger sign")
+    need("raised", [r.id for r in (*knowledge.escalations, *knowledge.history_rules)], "rule")
+    for level in data.get("levels", {}):
+        if level not in knowledge.levels:
+            problems.append(f"{file}:$.levels.{level}: not a triage level")
+    for sign in data.get("danger_words", {}):
+        if sign not in knowledge.features or knowledge.features[sign].category != "danger":
+            problems.append(f"{file}:$.danger_words.{sign}: not a danger feature")
+    return problems
+
+
+def read_locales(knowledge: Knowledge | None = None) -> dict[str, LocaleStrings]:
+    kb = knowledge or load_knowledge()
+    found: dict[str, LocaleStrings] = {}
+    problems: list[str] = []
+    for path in sorted(LOCALES_DIR.glob("*.json")):
+        rel = f"skill/data/locales/{path.name}"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{rel}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
+            continue
+        problems.extend(check_locale(data, kb, rel))
+        if isinstance(data, dict) and data.get("locale") != path.stem:
+            problems.append(f"{rel}:$.locale: expected {path.stem!r}, got {data.get('locale')!r}")
+        found[path.stem] = LocaleStrings(path.stem, data)
+    if DEFAULT_LOCALE not in found:
+        problems.append(f"skill/data/locales: the default locale {DEFAULT_LOCALE} is missing")
+    if problems:
+        raise DataError(problems)
+    return found
+
+
+LOCALES: dict[str, LocaleStrings] = read_locales()
+
+
+def strings_for(locale: str | None) -> LocaleStrings:
+    """The strings for a locale, else the same language's, else the default."""
+    if locale in LOCALES:
+        return LOCALES[locale]
+    language = (locale or "").split("-")[0]
+    for code, strings in sorted(LOCALES.items()):
+        if code.split("-")[0] == language:
+            return strings
+    return LOCALES[DEFAULT_LOCALE]
