@@ -1,0 +1,45 @@
+"""Shared fixtures: the Flask ``app`` and ``client``, and a skill with its own store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ask_sdk_core.skill import CustomSkill
+from flask import Flask
+from flask.testing import FlaskClient
+
+from skill.app import build_skill
+from skill.history import SqlitePersistenceAdapter
+from skill.web import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SqlitePersistenceAdapter:
+    return SqlitePersistenceAdapter(tmp_path / "checkins.sqlite3")
+
+
+@pytest.fixture
+def skill_obj(store: SqlitePersistenceAdapter) -> CustomSkill:
+    return build_skill(store)
+
+
+@pytest.fixture
+def app(skill_obj: CustomSkill) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "LEGCHECK_SKILL": skill_obj, "LEGCHECK_VERIFY": False})
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

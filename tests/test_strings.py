@@ -1,0 +1,90 @@
+"""Locale strings: complete for every rule, paraphrased, and fit to be spoken."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.knowledge import REPO_ROOT, load_knowledge, read_knowledge_data
+from skill.strings import LOCALES, LOCALES_DIR, check_locale, strings_for
+
+KB = load_knowledge()
+LOCALE_FILES = sorted(LOCALES_DIR.glob("*.json"))
+ARTICLE = (REPO_ROOT / read_knowledge_data()["article"]["path"]).resolve()
+
+
+def all_text(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [t for v in node.values() for t in all_text(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in all_text(v)]
+    return []
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+
+
+@pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
+def test_locale_has_text_for_every_rule(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert check_locale(data, KB, path.name) == []
+
+
+@pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
+def test_spoken_words_paraphrase_the_article(path: Path) -> None:
+    """No run of seven words from the article appears in what the skill says."""
+    article = words(ARTICLE.read_text(encoding="utf-8"))
+    runs = {" ".join(article[i:i + 7]) for i in range(len(article) - 6)}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    copied = []
+    for text in all_text(data):
+        ws = words(text)
+        copied += [" ".join(ws[i:i + 7]) for i in range(len(ws) - 6)
+                   if " ".join(ws[i:i + 7]) in runs]
+    assert copied == []
+
+
+@pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
+def test_the_skill_informs_and_never_diagnoses(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    spoken = all_text({k: data[k] for k in ("causes", "advice", "levels", "danger", "raised")})
+    for text in spoken:
+        assert not re.search(r"\byou (have|'ve got|are suffering)\b", text, re.I), text
+    assert "sign of" in data["prompts"]["may_be"]
+    assert "not a diagnosis" in data["prompts"]["disclaimer"]
+
+
+@pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
+def test_sentences_are_short_enough_to_follow_out_of_breath(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for text in all_text({k: v for k, v in data.items() if k != "danger_words"}):
+        for sentence in re.split(r"(?<=[.?!])\s+", text):
+            assert len(words(sentence)) <= 30, sentence
+
+
+def test_questions_can_be_answered_yes_or_no() -> None:
+    for strings in LOCALES.values():
+        for feature, text in strings.data["questions"].items():
+            assert text.endswith("?"), feature
+            last = text.split(". ")[-1].split()[0]
+            assert last in {"Do", "Does", "Is", "Are", "Did", "Has", "Have"}, text
+
+
+def test_unknown_locale_falls_back_by_language_then_default() -> None:
+    assert strings_for("en-GB").data["locale"].startswith("en")
+    assert strings_for("xx-YY").locale == "en-US"
+    assert strings_for(None).locale == "en-US"
+
+
+def test_emergency_number_fills_placeholders() -> None:
+    strings = strings_for("en-US")
+    assert strings.emergency_number == "911"
+    assert "911" in strings.advice("call_emergency")
+    assert "{" not in strings.prompt("help")

@@ -1,0 +1,207 @@
+"""The pure triage engine, parametrized over the knowledge base itself.
+
+A new cause, danger sign or escalation rule in skill/data/knowledge.json is
+checked here without writing a new test.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+
+import pytest
+
+from skill.knowledge import Cause, DangerSign, load_knowledge
+from skill.triage import PriorCheckIn, assess
+
+KB = load_knowledge()
+RANK = KB.levels
+
+
+def typical(cause: Cause, n: int = 3) -> dict[str, bool]:
+    """The cause's strongest positive evidence: its typical presentation."""
+    strongest = sorted((e for e in cause.evidence if e.present > 0), key=lambda e: -e.present)
+    return {e.feature: True for e in strongest[:n]}
+
+
+def run_checkin(answers: dict[str, bool], reply: bool | None = False,
+                history: tuple[PriorCheckIn, ...] = ()) -> tuple[list[str], object]:
+    """Answer the engine's questions until it has enough; return the questions and result."""
+    answers = dict(answers)
+    asked: list[str] = []
+    for _ in range(20):
+        result = assess(answers, asked, history)
+        if result.next_question is None:
+            return asked, result
+        asked.append(result.next_question)
+        if reply is not None:
+            answers[result.next_question] = reply
+    raise AssertionError(f"the engine kept asking: {asked}")
+
+
+@pytest.mark.parametrize("cause", KB.causes, ids=lambda c: c.id)
+def test_typical_presentation_ranks_its_cause_first(cause: Cause) -> None:
+    result = assess(typical(cause))
+    assert result.top.id == cause.id, [(c.id, c.score) for c in result.causes]
+    assert not result.is_danger
+
+
+@pytest.mark.parametrize("cause", KB.causes, ids=lambda c: c.id)
+def test_cause_still_first_after_the_follow_up_questions(cause: Cause) -> None:
+    asked, result = run_checkin(typical(cause), reply=False)
+    assert len(asked) <= KB.policy.max_questions
+    assert result.top.id == cause.id
+    assert result.enough_known
+    assert RANK[result.level] >= RANK[cause.level]
+    assert set(cause.advice) <= set(result.advice)
+
+
+@pytest.mark.parametrize("cause", KB.causes, ids=lambda c: c.id)
+def test_reasons_are_the_runners_own_symptoms(cause: Cause) -> None:
+    answers = typical(cause)
+    result = assess(answers)
+    assert set(result.top.reasons_for) & set(answers)
+    assert set(result.top.reasons_for) <= result.present
+
+
+DANGER_CASES = [(sign, feature) for sign in KB.danger_signs for feature in sign.any_features]
+
+
+@pytest.mark.parametrize("sign,feature", DANGER_CASES,
+                         ids=[f"{s.id}-{f}" for s, f in DANGER_CASES])
+def test_danger_sign_wins_and_ends_the_questions(sign: DangerSign, feature: str) -> None:
+    result = assess({feature: True})
+    assert sign.id in result.danger_signs
+    assert result.level == sign.level
+    assert result.next_question is None and result.enough_known
+    assert set(sign.advice) <= set(result.advice)
+
+
+@pytest.mark.parametrize("sign", KB.danger_signs, ids=lambda s: s.id)
+@pytest.mark.parametrize("cause", KB.causes, ids=lambda c: c.id)
+def test_danger_sign_mid_dialog_beats_every_cause(sign: DangerSign, cause: Cause) -> None:
+    answers = {**typical(cause), "lasts_days": False, sign.any_features[0]: True}
+    result = assess(answers, asked=["lasts_days"])
+    assert result.level == sign.level
+    assert result.next_question is None
+
+
+def test_emergency_outranks_urgent_care_when_both_present() -> None:
+    result = assess({"calf_hot_swollen": True, "breathing_trouble": True})
+    assert result.level == "emergency"
+    assert result.advice[0] == "call_emergency"
+
+
+@pytest.mark.parametrize("sign", [s for s in KB.danger_signs if s.screen_question],
+                         ids=lambda s: s.id)
+def test_screen_question_comes_before_any_other(sign: DangerSign) -> None:
+    screens = {s.screen_question for s in KB.danger_signs if s.screen_question}
+    for trigger in sign.screen_when:
+        asked, _ = run_checkin({trigger: True})
+        assert sign.screen_question in asked, trigger
+        before = asked[: asked.index(sign.screen_question)]
+        assert set(before) <= screens, (trigger, asked)
+
+
+@pytest.mark.parametrize("sign", [s for s in KB.danger_signs if s.screen_question],
+                         ids=lambda s: s.id)
+def test_yes_to_a_screen_question_is_the_danger_sign(sign: DangerSign) -> None:
+    result = assess({sign.screen_when[0]: True, str(sign.screen_question): True})
+    assert sign.id in result.danger_signs
+    assert result.level == sign.level
+
+
+def test_empty_answers_give_a_sensible_question() -> None:
+    result = assess({})
+    assert result.next_question is not None
+    assert KB.features[result.next_question].question
+    assert not result.enough_known
+
+
+def test_everything_denied_is_no_exception_and_ends() -> None:
+    asked, result = run_checkin({f: False for f in KB.features})
+    assert result.enough_known and not result.is_danger
+    assert asked == []
+
+
+def test_contradictory_answers_still_end_with_a_level() -> None:
+    answers = {"fades_after_cooldown": True, "lasts_days": True, "itching": True,
+               "twitching": True, "between_toes": True, "lower_legs": True}
+    asked, result = run_checkin(answers)
+    assert result.level in RANK
+    assert len(asked) <= KB.policy.max_questions
+
+
+def test_random_answer_sets_never_break_the_engine() -> None:
+    rng = random.Random(20261124)
+    ids = [f for f in KB.features if KB.features[f].category != "danger"]
+    for _ in range(300):
+        answers = {f: rng.random() < 0.5 for f in rng.sample(ids, rng.randint(0, 8))}
+        asked, result = run_checkin(answers, reply=rng.choice([True, False, None]))
+        assert len(asked) <= KB.policy.max_questions
+        assert result.level in RANK
+        assert [c.id for c in result.causes][0] == result.top.id
+
+
+@pytest.mark.parametrize("reply", [True, False])
+def test_never_more_than_the_question_limit(reply: bool) -> None:
+    asked, _ = run_checkin({"tingling": True}, reply=reply)
+    assert 0 < len(asked) <= KB.policy.max_questions == 4
+
+
+def test_question_separates_close_causes() -> None:
+    # tingling shins: compartment syndrome or the ordinary tingle; the engine asks
+    # about what tells them apart
+    result = assess({"tingling": True, "lower_legs": True})
+    assert set(result.contenders) >= {"compartment_syndrome", "post_run_itch"}
+    assert result.next_question in {"worse_as_run_goes_on", "fades_after_cooldown",
+                                    "soon_after_start", "tightness", "itching"}
+
+
+@pytest.mark.parametrize("esc", KB.escalations, ids=lambda e: e.id)
+def test_escalation_rules_raise_the_level(esc) -> None:  # type: ignore[no-untyped-def]
+    base = typical(KB.cause("post_run_itch"))
+    before = assess(base)
+    assert before.level == "self_care"
+    after = assess({**base, esc.any_features[0]: True})
+    assert RANK[after.level] >= RANK[esc.raise_to]
+    assert esc.id in after.raised_by
+
+
+def test_pain_does_not_override_a_podiatrist_referral() -> None:
+    result = assess({"burning": True, "between_toes": True, "pain": True})
+    assert result.top.id == "neuroma"
+    assert result.level == "podiatrist"
+
+
+@pytest.mark.parametrize("rule", KB.history_rules, ids=lambda r: r.id)
+def test_history_rules_escalate_a_returning_symptom(rule) -> None:  # type: ignore[no-untyped-def]
+    answers = {"itching": True, "legs": True, "face_throat_breathing": False,
+               "lasts_days": False}
+    assert assess(answers).level == "self_care"
+    days = max(rule.min_days_ago, 0.5) + 0.5
+    history = tuple(PriorCheckIn(days + i * 0.1, ("itching", "legs"))
+                    for i in range(rule.min_matches))
+    result = assess(answers, history=history)
+    assert rule.id in result.raised_by
+    assert RANK[result.level] >= RANK[rule.raise_to]
+
+
+def test_history_of_other_symptoms_or_long_ago_does_not_escalate() -> None:
+    answers = {"itching": True, "face_throat_breathing": False, "lasts_days": False}
+    unrelated = (PriorCheckIn(3, ("twitching",)), PriorCheckIn(4, ("burning",)),
+                 PriorCheckIn(5, ("cramp",)))
+    old = (PriorCheckIn(60, ("itching",)), PriorCheckIn(90, ("itching",)))
+    for history in (unrelated, old):
+        result = assess(answers, history=history)
+        assert result.level == "self_care", history
+        assert result.raised_by == ()
+
+
+def test_engine_does_not_import_the_sdk() -> None:
+    code = ("import sys, skill.triage; "
+            "bad = [m for m in sys.modules if m.startswith(('ask_sdk', 'flask'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
