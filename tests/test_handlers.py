@@ -1,0 +1,332 @@
+"""The handlers, through the skill object: speech, card and session state over whole check-ins."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model import RequestEnvelope
+
+from skill import handlers
+from skill.envelopes import Session, SlotValue
+from skill.knowledge import load_knowledge
+from skill.strings import strings_for
+from tests.conftest import load_fixture
+
+KB = load_knowledge()
+EN = strings_for("en-US")
+SLOTS = ["Sensation", "SecondSensation", "BodyPart", "Timing", "Modifier", "DangerSign"]
+TYPES = {"Sensation": "SENSATION", "SecondSensation": "SENSATION", "BodyPart": "BODY_PART",
+         "Timing": "TIMING", "Modifier": "MODIFIER", "DangerSign": "DANGER_SIGN"}
+
+
+def invoke(skill_obj: CustomSkill, envelope: dict[str, Any]) -> dict[str, Any]:
+    request = skill_obj.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
+    out: dict[str, Any] = skill_obj.serializer.serialize(skill_obj.invoke(request, None))
+    return out
+
+
+def said(response: dict[str, Any]) -> str:
+    ssml = response["response"].get("outputSpeech", {}).get("ssml", "")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ssml)).strip()
+
+
+def slot(name: str, words: str, value_id: str | None) -> SlotValue:
+    return SlotValue(name, words, value_id, slot_type=TYPES[name])
+
+
+class Runner:
+    """A runner talking to the skill: each turn carries the session on."""
+
+    def __init__(self, skill_obj: CustomSkill, session: Session | None = None,
+                 now: datetime | None = None) -> None:
+        self.skill = skill_obj
+        self.session = session or Session()
+        self.now = now or datetime.now(UTC)
+        self.last: dict[str, Any] = {}
+        self.open = True
+
+    def send(self, envelope: dict[str, Any]) -> str:
+        self.last = invoke(self.skill, envelope)
+        self.open = self.session.absorb(self.last)
+        return said(self.last)
+
+    def launch(self) -> str:
+        return self.send(self.session.launch(self.now))
+
+    def report(self, *slots: SlotValue, intent: str = "ReportSymptomsIntent") -> str:
+        return self.send(self.session.intent(intent, list(slots), SLOTS, self.now))
+
+    def say(self, intent: str) -> str:
+        return self.send(self.session.intent(intent, [], [], self.now))
+
+    def answer_all(self, value: bool) -> list[str]:
+        """Answer every follow-up question with yes or no; return the questions heard."""
+        heard = []
+        while self.open and self.session.attributes.get("pending"):
+            heard.append(said(self.last))
+            self.say("AMAZON.YesIntent" if value else "AMAZON.NoIntent")
+        return heard
+
+    def new_session(self, days_later: float = 0) -> None:
+        self.session = Session(user_id=self.session.user_id, device_id=self.session.device_id)
+        self.now = self.now + timedelta(days=days_later)
+        self.open = True
+
+
+@pytest.fixture
+def runner(skill_obj: CustomSkill) -> Runner:
+    return Runner(skill_obj)
+
+
+# ------------------------------------------------------------ fixtures from disk
+
+def test_launch_greets_and_asks_how_the_legs_feel(skill_obj: CustomSkill) -> None:
+    response = invoke(skill_obj, load_fixture("launch.json"))
+    assert "How do your legs feel" in said(response)
+    assert response["response"]["shouldEndSession"] is False
+    assert response["response"]["reprompt"]["outputSpeech"]["ssml"]
+
+
+def test_one_shot_itchy_tingling_legs_starts_with_the_safety_check(
+        skill_obj: CustomSkill) -> None:
+    response = invoke(skill_obj, load_fixture("one_shot_itchy_tingling_legs.json"))
+    assert said(response) == EN.question("face_throat_breathing")
+    attrs = response["sessionAttributes"]
+    assert attrs["answers"] == {"itching": True, "tingling": True, "legs": True}
+    assert attrs["pending"] == "face_throat_breathing"
+    assert response["response"]["shouldEndSession"] is False
+    assert "yes or no" in json.dumps(response["response"]["reprompt"])
+
+
+def test_danger_words_the_model_did_not_know_still_win(skill_obj: CustomSkill) -> None:
+    response = invoke(skill_obj, load_fixture("one_shot_throat_closing_unmatched.json"))
+    speech = said(response)
+    assert speech.startswith("Call 911 now")
+    assert "allergic reaction" in speech
+    assert response["response"]["shouldEndSession"] is True
+    assert response["response"]["card"]["title"] == EN.prompt("card_title_danger")
+
+
+def test_session_ended_gets_an_empty_response(skill_obj: CustomSkill) -> None:
+    response = invoke(skill_obj, load_fixture("session_ended.json"))
+    assert "outputSpeech" not in response["response"]
+
+
+def test_an_intent_nobody_handles_gets_a_helpful_reprompt(skill_obj: CustomSkill) -> None:
+    response = invoke(skill_obj, load_fixture("unknown_intent.json"))
+    assert said(response) == EN.prompt("fallback")
+    assert response["response"]["shouldEndSession"] is False
+
+
+# ------------------------------------------------------------ whole check-ins
+
+def test_itchy_legs_check_in_ends_with_cool_down_advice_and_a_card(runner: Runner) -> None:
+    runner.launch()
+    runner.report(slot("Sensation", "itchy", "itching"), slot("BodyPart", "legs", "legs"))
+    questions = runner.answer_all(False)
+    assert questions == [EN.question("face_throat_breathing"), EN.question("lasts_days")]
+    speech = said(runner.last)
+    assert "You mentioned itching in your legs." in speech
+    assert EN.cause("post_run_itch")["name"] in speech
+    assert EN.advice("cool_down") in speech and EN.advice("hydrate") in speech
+    assert "not a diagnosis" in speech
+    card = runner.last["response"]["card"]
+    assert card["type"] == "Simple" and EN.advice("cool_down") in card["content"]
+    assert runner.last["response"]["shouldEndSession"] is True
+
+
+CAUSE_OPENERS = {
+    "low_electrolytes": [slot("Sensation", "twitching", "twitching"),
+                         slot("BodyPart", "calves", "lower_legs")],
+    "neuroma": [slot("Sensation", "burning", "burning"),
+                slot("BodyPart", "between my toes", "between_toes")],
+    "compartment_syndrome": [slot("Sensation", "tight", "tightness"),
+                             slot("BodyPart", "shins", "lower_legs"),
+                             slot("Modifier", "worse the longer i ran", "worse_as_run_goes_on")],
+    "circulation": [slot("Sensation", "aching", "ache"),
+                    slot("Modifier", "spreads up my leg", "shoots_up_leg")],
+    "post_run_itch": [slot("Sensation", "itchy", "itching"),
+                      slot("Timing", "gone now", "fades_after_cooldown")],
+}
+
+
+@pytest.mark.parametrize("cause", [c.id for c in KB.causes])
+def test_every_cause_can_be_reached_by_voice(runner: Runner, cause: str) -> None:
+    runner.report(*CAUSE_OPENERS[cause])
+    questions = runner.answer_all(False)
+    assert len(questions) <= KB.policy.max_questions
+    speech = said(runner.last)
+    assert EN.prompt("may_be", cause=EN.cause(cause)["name"]) in speech
+    for advice in KB.cause(cause).advice:
+        assert EN.advice(advice) in speech
+    assert not runner.open
+
+
+@pytest.mark.parametrize("sign", KB.danger_signs, ids=lambda s: s.id)
+def test_danger_sign_as_a_mid_dialog_answer_wins(runner: Runner, sign: Any) -> None:
+    runner.report(slot("Sensation", "tingling", "tingling"))
+    assert runner.session.attributes.get("pending")
+    feature = next(f for f in sign.any_features if KB.features[f].category == "danger")
+    speech = runner.report(slot("DangerSign", EN.feature(feature), feature),
+                           intent="AnswerIntent")
+    assert EN.danger(sign.id) in speech
+    assert ("911" in speech) and not runner.open
+    assert runner.last["response"]["card"]["title"] == EN.prompt("card_title_danger")
+
+
+def test_yes_to_the_safety_check_is_an_emergency(runner: Runner) -> None:
+    runner.report(slot("Sensation", "hives", "hives"))
+    assert runner.session.attributes["pending"] == "face_throat_breathing"
+    speech = runner.say("AMAZON.YesIntent")
+    assert speech.startswith("Call 911 now") and not runner.open
+
+
+def test_a_short_answer_fills_in_the_place(runner: Runner) -> None:
+    runner.report(slot("Sensation", "tingling", "tingling"))
+    runner.report(slot("BodyPart", "between my toes", "between_toes"), intent="AnswerIntent")
+    assert runner.session.attributes["answers"]["between_toes"] is True
+    runner.answer_all(False)
+    assert EN.cause("neuroma")["name"] in said(runner.last)
+
+
+def test_pain_sends_an_ordinary_itch_to_a_doctor(runner: Runner) -> None:
+    runner.report(slot("Sensation", "itchy", "itching"), slot("Modifier", "it hurts", "pain"))
+    runner.answer_all(False)
+    speech = said(runner.last)
+    assert EN.raised("article_pain") in speech and EN.advice("see_doctor") in speech
+
+
+def test_words_that_match_nothing_get_a_helpful_reprompt(runner: Runner) -> None:
+    speech = runner.report(slot("Sensation", "wobbly", None))
+    assert speech == EN.prompt("describe_more")
+    assert runner.open
+    assert runner.last["response"]["reprompt"]
+
+
+# ------------------------------------------------------------ built-ins
+
+def test_help_at_the_start_and_during_a_question(runner: Runner) -> None:
+    assert runner.say("AMAZON.HelpIntent") == EN.prompt("help")
+    assert runner.open
+    runner.report(slot("Sensation", "tingling", "tingling"))
+    pending = runner.session.attributes["pending"]
+    speech = runner.say("AMAZON.HelpIntent")
+    assert speech.endswith(EN.question(pending)) and runner.open
+    assert runner.session.attributes["pending"] == pending
+
+
+def test_fallback_keeps_the_session_open_and_repeats_the_question(runner: Runner) -> None:
+    assert runner.say("AMAZON.FallbackIntent") == EN.prompt("fallback")
+    assert runner.open
+    runner.report(slot("Sensation", "tingling", "tingling"))
+    pending = runner.session.attributes["pending"]
+    speech = runner.say("AMAZON.FallbackIntent")
+    assert EN.question(pending) in speech and runner.open
+
+
+def test_repeat_says_the_last_thing_again(runner: Runner) -> None:
+    assert runner.say("AMAZON.RepeatIntent") == EN.prompt("repeat_nothing")
+    question = runner.report(slot("Sensation", "tingling", "tingling"))
+    assert runner.say("AMAZON.RepeatIntent") == question
+    assert runner.open
+
+
+def test_start_over_forgets_the_answers(runner: Runner) -> None:
+    runner.report(slot("Sensation", "tingling", "tingling"))
+    assert runner.say("AMAZON.StartOverIntent") == EN.prompt("start_over")
+    assert runner.session.attributes.get("answers") is None
+
+
+@pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent",
+                                    "AMAZON.NavigateHomeIntent"])
+def test_stop_cancel_and_home_say_goodbye(runner: Runner, intent: str) -> None:
+    runner.launch()
+    assert runner.say(intent) == EN.prompt("goodbye")
+    assert not runner.open
+
+
+def test_yes_with_no_question_pending_asks_for_symptoms(runner: Runner) -> None:
+    runner.launch()
+    assert runner.say("AMAZON.YesIntent") == EN.prompt("yes_no_without_question")
+    assert runner.open
+
+
+def test_an_internal_error_is_an_apology_not_a_crash(runner: Runner, monkeypatch: Any,
+                                                      caplog: Any) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(handlers.triage, "assess", broken)
+    speech = runner.report(slot("Sensation", "tingling", "tingling"))
+    assert speech == EN.prompt("error")
+    assert runner.open
+    assert "engine exploded" in caplog.text
+
+
+# ------------------------------------------------------------ memory
+
+def _itchy_checkin(runner: Runner) -> str:
+    runner.report(slot("Sensation", "itchy", "itching"), slot("BodyPart", "legs", "legs"))
+    runner.answer_all(False)
+    return said(runner.last)
+
+
+def test_a_symptom_back_days_later_is_escalated(runner: Runner) -> None:
+    first = _itchy_checkin(runner)
+    assert EN.advice("see_doctor") not in first
+    runner.new_session(days_later=3)
+    second = _itchy_checkin(runner)
+    assert EN.raised("lingers_for_days") in second
+    assert EN.advice("see_doctor") in second
+
+
+def test_a_symptom_that_keeps_coming_back_is_escalated(runner: Runner) -> None:
+    for day in (0, 10, 10):
+        runner.new_session(days_later=day)
+        speech = _itchy_checkin(runner)
+    assert EN.raised("keeps_coming_back") in speech
+
+
+def test_the_same_symptom_a_few_hours_later_once_is_not_escalated(runner: Runner) -> None:
+    _itchy_checkin(runner)
+    runner.new_session(days_later=0.1)
+    assert EN.advice("see_doctor") not in _itchy_checkin(runner)
+
+
+def test_privacy_tells_what_is_stored_and_forget_deletes_it(runner: Runner) -> None:
+    _itchy_checkin(runner)
+    runner.new_session()
+    speech = runner.say("PrivacyIntent")
+    assert "one check-in" in speech and "forget my check-ins" in speech
+    assert "delete all 1" in runner.say("ForgetMeIntent")
+    assert runner.say("AMAZON.YesIntent") == EN.prompt("forget_done")
+    runner.new_session()
+    assert runner.say("PrivacyIntent") == EN.prompt("privacy_nothing", days=30)
+
+
+def test_saying_no_to_forget_keeps_the_check_ins(runner: Runner) -> None:
+    _itchy_checkin(runner)
+    runner.new_session()
+    runner.say("ForgetMeIntent")
+    assert runner.say("AMAZON.NoIntent") == EN.prompt("forget_kept")
+    runner.new_session()
+    assert "one check-in" in runner.say("PrivacyIntent")
+
+
+def test_without_a_store_the_skill_still_works_and_says_so() -> None:
+    from skill.app import build_skill
+
+    runner = Runner(build_skill(None))
+    assert runner.say("PrivacyIntent") == EN.prompt("privacy_unavailable")
+    assert EN.cause("post_run_itch")["name"] in _itchy_checkin(runner)
+
+
+def test_session_state_stays_small(runner: Runner) -> None:
+    runner.report(slot("Sensation", "tingling", "tingling"))
+    runner.answer_all(True)
+    assert len(json.dumps(runner.last)) < 24 * 1024
