@@ -1,0 +1,83 @@
+"""The ``legcheck`` command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.cli import build_parser, is_loopback, main
+
+
+@pytest.mark.parametrize("host,expected", [
+    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True),
+    ("0.0.0.0", False), ("192.0.2.10", False), ("::", False),
+])
+def test_loopback_detection(host: str, expected: bool) -> None:
+    assert is_loopback(host) is expected
+
+
+def test_serve_refuses_a_public_address_without_verification(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--no-verify", "--host", "0.0.0.0"]) == 2
+    assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
+
+
+def test_serve_defaults_to_loopback_port_5000() -> None:
+    args = build_parser().parse_args(["serve", "--no-verify"])
+    assert (args.host, args.port, args.no_verify) == ("127.0.0.1", 5000, True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from skill.envelopes import Session, SlotValue
+
+    port = _free_port()
+    env = {**os.environ, "LEGCHECK_DB": str(tmp_path / "serve.sqlite3")}
+    proc = subprocess.Popen([sys.executable, "-m", "skill.cli", "serve", "--no-verify",
+                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+    def post(envelope: dict[str, object]) -> dict[str, object]:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/",
+                                     data=json.dumps(envelope).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as reply:
+            out: dict[str, object] = json.loads(reply.read())
+        return out
+
+    try:
+        session = Session()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                first = post(session.launch())
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert "How do your legs feel" in json.dumps(first)
+        session.absorb(first)
+        second = post(session.intent("ReportSymptomsIntent", [
+            SlotValue("Sensation", "burning", "burning", slot_type="SENSATION"),
+            SlotValue("BodyPart", "between my toes", "between_toes", slot_type="BODY_PART")]))
+        assert session.absorb(second)
+        third = post(session.intent("AMAZON.NoIntent"))
+        assert "podiatrist" in json.dumps(third)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "request verification is OFF" in err

@@ -1,0 +1,47 @@
+"""The Lambda entry point answers with the same skill as the web app."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from skill.envelopes import Session, SlotValue
+from tests.conftest import load_fixture
+
+LAMBDA_FILE = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"
+
+
+@pytest.fixture
+def lambda_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
+    monkeypatch.setenv("LEGCHECK_DB", str(tmp_path / "lambda.sqlite3"))
+    spec = importlib.util.spec_from_file_location("lambda_function", LAMBDA_FILE)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lambda_handler_answers_a_launch_request(lambda_module: ModuleType) -> None:
+    out: dict[str, Any] = lambda_module.lambda_handler(load_fixture("launch.json"), None)
+    assert out["version"] == "1.0"
+    assert "How do your legs feel" in out["response"]["outputSpeech"]["ssml"]
+
+
+def test_lambda_handler_holds_a_check_in(lambda_module: ModuleType) -> None:
+    session = Session()
+    out = lambda_module.lambda_handler(session.intent("ReportSymptomsIntent", [
+        SlotValue("DangerSign", "my chest hurts", "chest_pain", slot_type="DANGER_SIGN")]), None)
+    assert out["response"]["outputSpeech"]["ssml"].startswith("<speak>Call 911 now")
+    assert out["response"]["shouldEndSession"] is True
+
+
+def test_lambda_uses_the_one_skill_object(lambda_module: ModuleType) -> None:
+    import skill.app
+
+    assert lambda_module.lambda_handler is skill.app.lambda_handler
+    assert "skill.app" in sys.modules
