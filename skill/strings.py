@@ -106,7 +106,8 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     need("causes", [c.id for c in knowledge.causes], "cause")
     need("advice", list(knowledge.advice), "advice")
     need("danger", [d.id for d in knowledge.danger_signs], "danger sign")
-    need("raised", [r.id for r in (*knowledge.escalations, *knowledge.history_rules)], "rule")
+    rules = [e.id for e in knowledge.escalations] + [h.id for h in knowledge.history_rules]
+    need("raised", rules, "rule")
     for level in data.get("levels", {}):
         if level not in knowledge.levels:
             problems.append(f"{file}:$.levels.{level}: not a triage level")

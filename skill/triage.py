@@ -109,7 +109,7 @@ def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -
                 present, absent = ev.present, ev.absent
         weights.append((present, absent))
     total = 0.0
-    for (i, (ya, na)), (j, (yb, nb)) in combinations(enumerate(weights), 2):
+    for (i, (ya, na)), (_, (yb, nb)) in combinations(enumerate(weights), 2):
         pair = abs(ya - yb) + abs(na - nb)
         # telling the leader from the rest matters most
         total += pair * (2.0 if i == 0 else 1.0)

@@ -35,7 +35,8 @@ def parse_envelope(body: bytes) -> tuple[dict[str, Any], RequestEnvelope]:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequestError(f"expected a JSON request envelope, got invalid JSON ({exc})") from exc
+        raise BadRequestError(
+            f"expected a JSON request envelope, got invalid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise BadRequestError(f"expected a JSON object, got {type(data).__name__}")
     for key in ("version", "request"):
