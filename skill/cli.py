@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from skill.envelopes import DEFAULT_SKILL_ID
 
 log = logging.getLogger("legcheck.cli")
 
@@ -55,6 +59,31 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from skill.simulator.command import Options, simulate
+
+    options = Options(model=args.model, locale=args.locale, url=args.url, db=args.db,
+                      show_json=args.json, speak=args.speak, replay=args.replay,
+                      record=args.record, skill_id=args.skill_id)
+    try:
+        return simulate(options, sys.stdin, sys.stdout, sys.stderr)
+    except BrokenPipeError:  # the reader went away (e.g. piped into head)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from skill.knowledge import KNOWLEDGE_PATH
+    from skill.validate import validate
+
+    report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH)
+    for problem in report.problems:
+        print(problem)
+    print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="legcheck",
@@ -69,6 +98,45 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-verify", action="store_true",
                        help="skip Alexa request verification (loopback only, development only)")
     serve.set_defaults(func=_cmd_serve)
+
+    simulate = sub.add_parser(
+        "simulate", help="talk to the skill as Alexa would: type (or pipe) what you would say",
+        description="Resolve what you would say against the interaction model, send the "
+                    "request Alexa would send, and print what Alexa would say and show. "
+                    "Reads lines from a terminal or a pipe; .help lists console commands.")
+    simulate.add_argument("--model", type=Path, default=None,
+                          help="interaction model file (default: interaction_model/LOCALE.json)")
+    simulate.add_argument("--locale", default="en-US", help="locale of the model and requests")
+    simulate.add_argument("--url", default=None,
+                          help="send requests to this endpoint (e.g. http://127.0.0.1:5000/) "
+                               "instead of the skill in this process")
+    simulate.add_argument("--db", default=None,
+                          help="check-in store for the in-process skill: an SQLite file, or "
+                               "'off' (default: a temporary file removed at exit)")
+    simulate.add_argument("--json", action="store_true",
+                          help="also print the request and response envelopes")
+    simulate.add_argument("--speak", action="store_true",
+                          help="read the speech aloud with espeak-ng, where it is installed")
+    simulate.add_argument("--replay", type=Path, default=None,
+                          help="run a scripted conversation: an ASK CLI replay file (.json) or "
+                               "a conversation test (.yaml) whose expectations are checked")
+    simulate.add_argument("--record", type=Path, default=None,
+                          help="at the end, write what was said as an ASK CLI replay file")
+    simulate.add_argument("--skill-id", default=DEFAULT_SKILL_ID,
+                          help="the skill id in the envelopes and in recorded replay files")
+    simulate.set_defaults(func=_cmd_simulate)
+
+    validate = sub.add_parser(
+        "validate", help="lint the interaction models, the knowledge file and the locale strings",
+        description="Check the interaction models against their JSON Schema and Amazon's rules, "
+                    "the knowledge file and the locale strings; list every problem with its "
+                    "file and place, and exit 1 if there is any.")
+    validate.add_argument("--model", type=Path, action="append", default=[],
+                          help="an interaction model to check (repeatable; default: every "
+                               "interaction_model/*.json)")
+    validate.add_argument("--knowledge", type=Path, default=None,
+                          help="the knowledge file (default: skill/data/knowledge.json)")
+    validate.set_defaults(func=_cmd_validate)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Leg Check's own Alexa simulator: NLU, request envelopes, a console and scripted replays."""

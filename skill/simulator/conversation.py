@@ -1,0 +1,237 @@
+"""A simulated Alexa conversation: words in, request envelopes out, the skill's answers back.
+
+:class:`Conversation` keeps what Alexa keeps between turns: the open session
+and its attributes (through :class:`skill.envelopes.Session`), the user and
+device (the same for every session of one run, so the skill's memory of
+earlier check-ins works) and a clock that a script can move forward. A
+transport delivers each envelope: :class:`InProcess` to a skill object in
+this process, :class:`HttpEndpoint` to a URL with a plain HTTP POST.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from skill.envelopes import DEFAULT_SKILL_ID, Session
+from skill.errors import LegCheckError
+from skill.simulator.nlu import InteractionModel, Resolution
+
+
+class SimulatorError(LegCheckError):
+    """The skill could not be reached, or answered with something that is not a response."""
+
+
+class Transport(Protocol):
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """Deliver one request envelope and return the response envelope."""
+        ...
+
+
+class InProcess:
+    """Invoke an ask-sdk ``CustomSkill`` in this process, through its own serializer."""
+
+    def __init__(self, skill: Any) -> None:
+        self.skill = skill
+
+    @property
+    def where(self) -> str:
+        return "in-process"
+
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        from ask_sdk_model import RequestEnvelope
+
+        request = self.skill.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
+        response = self.skill.invoke(request_envelope=request, context=None)
+        out: dict[str, Any] = self.skill.serializer.serialize(response)
+        return out
+
+
+class HttpEndpoint:
+    """POST each envelope as JSON to a skill endpoint such as ``legcheck serve``."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise SimulatorError(f"expected an http:// or https:// URL, got {url!r}")
+        self.url = url
+        self.timeout = timeout
+
+    @property
+    def where(self) -> str:
+        return self.url
+
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(envelope).encode("utf-8")
+        request = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "legcheck-simulator",
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+                raw = reply.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace").strip()
+            raise SimulatorError(f"{self.url} answered HTTP {exc.code}: {detail[:300]}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise SimulatorError(f"could not reach {self.url}: {reason}") from exc
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise SimulatorError(f"{self.url} did not answer with JSON: {raw[:200]!r}") from exc
+        if not isinstance(data, dict) or "response" not in data:
+            raise SimulatorError(f"{self.url} did not answer with a response envelope: "
+                                 f"{str(data)[:200]}")
+        return data
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def ssml_to_text(ssml: str) -> str:
+    """What a listener hears, as text: tags dropped, entities decoded, spaces collapsed."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", ssml))).strip()
+
+
+def speech_text(output_speech: dict[str, Any] | None) -> str:
+    if not output_speech:
+        return ""
+    if output_speech.get("type") == "PlainText" or "text" in output_speech:
+        return _SPACE.sub(" ", str(output_speech.get("text", ""))).strip()
+    return ssml_to_text(str(output_speech.get("ssml", "")))
+
+
+@dataclass
+class Turn:
+    """One thing the user said, and what came of it."""
+
+    utterance: str
+    resolution: Resolution
+    request: dict[str, Any] | None = None
+    response: dict[str, Any] | None = None
+    session_open: bool = False
+    """Whether a session is still open after this turn."""
+
+    @property
+    def routed(self) -> bool:
+        return self.request is not None
+
+    @property
+    def _response(self) -> dict[str, Any]:
+        body: dict[str, Any] = (self.response or {}).get("response") or {}
+        return body
+
+    @property
+    def speech(self) -> str:
+        return speech_text(self._response.get("outputSpeech"))
+
+    @property
+    def reprompt(self) -> str:
+        return speech_text((self._response.get("reprompt") or {}).get("outputSpeech"))
+
+    @property
+    def card(self) -> tuple[str, str] | None:
+        card = self._response.get("card")
+        if not card:
+            return None
+        text = card.get("content") or card.get("text") or ""
+        return str(card.get("title", "")), str(text)
+
+    @property
+    def should_end_session(self) -> bool | None:
+        value = self._response.get("shouldEndSession")
+        return None if value is None else bool(value)
+
+    @property
+    def session_attributes(self) -> dict[str, Any]:
+        attrs: dict[str, Any] = (self.response or {}).get("sessionAttributes") or {}
+        return attrs
+
+
+@dataclass
+class Conversation:
+    """A run of the simulator: one user and device, sessions opening and closing."""
+
+    model: InteractionModel
+    transport: Transport
+    skill_id: str = DEFAULT_SKILL_ID
+    offset: timedelta = field(default_factory=timedelta)
+    session: Session | None = None
+    user_id: str = ""
+    device_id: str = ""
+    history: list[Turn] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        template = Session(skill_id=self.skill_id, locale=self.model.locale)
+        self.user_id = self.user_id or template.user_id
+        self.device_id = self.device_id or template.device_id
+
+    @property
+    def in_session(self) -> bool:
+        return self.session is not None
+
+    def now(self) -> datetime:
+        """The simulated time: the real time, moved on by :meth:`advance`."""
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, days: float = 0, hours: float = 0) -> Turn | None:
+        """Move the clock forward.
+
+        A session still open times out first, as it would on a device: Alexa
+        sends a ``SessionEndedRequest`` with reason ``EXCEEDED_MAX_REPROMPTS``.
+        """
+        if days < 0 or hours < 0:
+            raise ValueError("the clock only moves forward")
+        ended = self.end_session("EXCEEDED_MAX_REPROMPTS")
+        self.offset += timedelta(days=days, hours=hours)
+        return ended
+
+    def _new_session(self) -> Session:
+        return Session(skill_id=self.skill_id, user_id=self.user_id, device_id=self.device_id,
+                       locale=self.model.locale)
+
+    def say(self, utterance: str) -> Turn:
+        """Resolve the words, send the request Alexa would send, and keep the session going."""
+        resolution = self.model.resolve(utterance, self.in_session)
+        turn = Turn(utterance, resolution)
+        if resolution.request_type is None:
+            turn.session_open = self.in_session
+            self.history.append(turn)
+            return turn
+        if resolution.new_session or self.session is None:
+            self.session = self._new_session()
+        session = self.session
+        now = self.now()
+        if resolution.request_type == "LaunchRequest":
+            turn.request = session.launch(now)
+        elif resolution.request_type == "SessionEndedRequest":
+            turn.request = session.session_ended("USER_INITIATED", now)
+        else:
+            assert resolution.intent is not None
+            turn.request = session.intent(resolution.intent, list(resolution.slots),
+                                          list(resolution.slot_names), now)
+        turn.response = self.transport.send(turn.request)
+        ended = resolution.request_type == "SessionEndedRequest"
+        if ended or not session.absorb(turn.response):
+            self.session = None
+        turn.session_open = self.session is not None
+        self.history.append(turn)
+        return turn
+
+    def end_session(self, reason: str = "USER_INITIATED") -> Turn | None:
+        """Close an open session the way Alexa does (a SessionEndedRequest), if one is open."""
+        if self.session is None:
+            return None
+        resolution = Resolution("SessionEndedRequest", note=reason)
+        turn = Turn("", resolution, self.session.session_ended(reason, self.now()))
+        turn.response = self.transport.send(turn.request or {})
+        self.session = None
+        self.history.append(turn)
+        return turn

@@ -1,0 +1,435 @@
+"""Resolve typed words against an Alexa interaction model, the way Alexa's NLU does.
+
+A small, pure library: no SDK, no I/O beyond reading the model file.
+
+* Each sample utterance is compiled to a regular expression over normalised
+  words (lower case, punctuation dropped) in which ``{Slot}`` captures one or
+  more whole words. Among the samples that match, the most specific wins:
+  the most literal words matched, then the most slot values that resolve to a
+  value of their slot type, then the fewest unresolved words.
+* Custom slot values are resolved against the type's values and synonyms:
+  ``ER_SUCCESS_MATCH`` with the value's id and canonical name, or
+  ``ER_SUCCESS_NO_MATCH`` with the words heard kept as the slot's value. A
+  sample made only of slots matches only when every slot resolves, so
+  gibberish goes to ``AMAZON.FallbackIntent`` instead of a catch-all intent.
+* Built-in intents declared in the model understand Amazon's common
+  phrasings ("help", "yeah", "nope", "say that again", "go home", ...) even
+  when the model lists no samples for them.
+* Outside a session only phrases with the invocation name reach the skill:
+  "open leg check" is a ``LaunchRequest``; "ask leg check my calves are
+  twitching" is an ``IntentRequest`` in a new session. Anything else is
+  answered by Alexa herself (``request_type`` is ``None``).
+* In a session, "exit" and "quit" close it with a ``SessionEndedRequest``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from skill.envelopes import SlotValue
+from skill.errors import DataError
+
+WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+SLOT_RE = re.compile(r"\{([^{}]*)\}")
+
+# Amazon's common phrasings for the standard built-in intents. Alexa trains
+# these itself, so a model need not list them as samples.
+BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
+    "AMAZON.HelpIntent": (
+        "help", "help me", "can you help me", "i need help", "what can i say",
+        "what can i do", "what do i do", "what do i say", "how does this work",
+        "what are my options",
+    ),
+    "AMAZON.StopIntent": (
+        "stop", "off", "shut up", "stop it", "that's enough", "be quiet", "i'm done",
+        "i'm finished",
+    ),
+    "AMAZON.CancelIntent": (
+        "cancel", "never mind", "nevermind", "forget it", "cancel that", "no thanks i'm done",
+    ),
+    "AMAZON.YesIntent": (
+        "yes", "yeah", "yep", "yup", "yes please", "sure", "correct", "that's right",
+        "right", "ok", "okay", "i do", "it is", "it does", "they do", "definitely",
+        "absolutely", "of course",
+    ),
+    "AMAZON.NoIntent": (
+        "no", "nope", "nah", "no thanks", "no thank you", "not really", "i don't",
+        "it isn't", "it doesn't", "they don't", "not at all", "definitely not",
+    ),
+    "AMAZON.RepeatIntent": (
+        "repeat", "repeat that", "say that again", "say it again", "repeat please",
+        "what did you say", "come again", "pardon", "pardon me", "sorry what",
+        "can you repeat that", "one more time",
+    ),
+    "AMAZON.StartOverIntent": (
+        "start over", "start again", "restart", "begin again", "start from the beginning",
+        "let's start over",
+    ),
+    "AMAZON.NavigateHomeIntent": ("go home", "home", "go to the home screen", "take me home"),
+    "AMAZON.PauseIntent": ("pause", "pause that", "hold on"),
+    "AMAZON.ResumeIntent": ("resume", "continue", "keep going"),
+    "AMAZON.NextIntent": ("next", "skip", "skip forward"),
+    "AMAZON.PreviousIntent": ("go back", "previous", "back up"),
+    "AMAZON.MoreIntent": ("more", "tell me more"),
+}
+
+FALLBACK_INTENT = "AMAZON.FallbackIntent"
+
+# How users start a custom skill ("Understand How Users Invoke Custom Skills").
+LAUNCH_VERBS: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
+    "open", "start", "launch", "begin", "load", "run", "play", "resume", "use", "do",
+    "talk to", "speak to", "start playing", "ask", "tell",
+))
+# After "ask/tell <name>", one of these may join the request; after "open/start/..."
+# only "and" or "to" does; "<request> from <name>" works with these.
+ASK_CONNECTORS = ("to", "about", "for", "if", "whether", "that", "and")
+LAUNCH_CONNECTORS = ("and", "to")
+TRAILING_CONNECTORS = ("from", "using", "with", "by", "in")
+FILLER_PREFIXES: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
+    "alexa", "please", "can you", "could you", "let's", "i want to", "i wanna", "i'd like to",
+))
+SESSION_END_WORDS: tuple[tuple[str, ...], ...] = (("exit",), ("quit",), ("alexa", "exit"),
+                                                   ("alexa", "quit"))
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Normalise what was typed: lower case, curly quotes straightened, punctuation gone."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return tuple(WORD_RE.findall(text))
+
+
+@dataclass(frozen=True)
+class TypeValue:
+    id: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlotType:
+    name: str
+    values: tuple[TypeValue, ...] = ()
+
+    @property
+    def custom(self) -> bool:
+        return not self.name.startswith("AMAZON.")
+
+    @cached_property
+    def lookup(self) -> dict[tuple[str, ...], TypeValue]:
+        table: dict[tuple[str, ...], TypeValue] = {}
+        for value in self.values:
+            for phrase in (value.name, *value.synonyms):
+                table.setdefault(words(phrase), value)
+        return table
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a sample: a literal word, or a slot (``slot`` set)."""
+
+    word: str = ""
+    slot: str = ""
+
+
+@dataclass(frozen=True)
+class Sample:
+    intent: str
+    text: str
+    parts: tuple[Part, ...]
+    builtin: bool = False
+
+    @property
+    def literal_count(self) -> int:
+        return sum(1 for p in self.parts if not p.slot)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        pieces = []
+        for part in self.parts:
+            pieces.append(r"\S+(?: \S+)*?" if part.slot else re.escape(part.word))
+        return re.compile(" ".join(pieces))
+
+
+def parse_sample(intent: str, text: str, builtin: bool = False) -> Sample:
+    parts: list[Part] = []
+    pos = 0
+    for match in SLOT_RE.finditer(text):
+        parts.extend(Part(word=w) for w in words(text[pos:match.start()]))
+        parts.append(Part(slot=match.group(1).strip()))
+        pos = match.end()
+    parts.extend(Part(word=w) for w in words(text[pos:]))
+    return Sample(intent, text, tuple(parts), builtin)
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    slots: dict[str, str]
+    """Slot name to slot type name, in the model's order."""
+    samples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What Alexa would send the skill for one utterance.
+
+    ``request_type`` is ``LaunchRequest``, ``IntentRequest`` or
+    ``SessionEndedRequest``, or ``None`` when Alexa would not send the words
+    to the skill at all (``note`` says why).
+    """
+
+    request_type: str | None
+    intent: str | None = None
+    slots: tuple[SlotValue, ...] = ()
+    slot_names: tuple[str, ...] = ()
+    new_session: bool = False
+    sample: str | None = None
+    note: str = ""
+
+    def slot(self, name: str) -> SlotValue | None:
+        for value in self.slots:
+            if value.name == name:
+                return value
+        return None
+
+    def describe(self) -> str:
+        """One line for a console: request type, intent, sample and slots."""
+        if self.request_type is None:
+            return f"not sent to the skill: {self.note}"
+        out = self.request_type
+        if self.intent:
+            out += f" {self.intent}"
+        for value in self.slots:
+            if not value.custom:
+                out += f" {value.name}={value.value!r}"
+            elif value.resolved_id is None:
+                out += f" {value.name}={value.value!r} (ER_SUCCESS_NO_MATCH)"
+            else:
+                out += f" {value.name}={value.value!r}->{value.resolved_id}"
+        if self.new_session:
+            out += " [new session]"
+        if self.sample is not None:
+            out += f"  <- {self.sample!r}"
+        return out
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    sample: Sample
+    slots: tuple[SlotValue, ...]
+    score: tuple[int, int, int, int]
+
+
+@dataclass
+class InteractionModel:
+    """An interaction model for one locale, ready to resolve utterances."""
+
+    invocation_name: str
+    intents: dict[str, Intent]
+    types: dict[str, SlotType]
+    locale: str = "en-US"
+    source: str = "<model>"
+    samples: list[Sample] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: str | Path) -> InteractionModel:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                [f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
+        return cls.from_dict(data, locale=path.stem, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], locale: str = "en-US",
+                  source: str = "<model>") -> InteractionModel:
+        try:
+            language = data["interactionModel"]["languageModel"]
+            invocation = str(language["invocationName"])
+            intents: dict[str, Intent] = {}
+            for item in language.get("intents", []):
+                slots = {str(s["name"]): str(s["type"]) for s in item.get("slots", [])}
+                intents[str(item["name"])] = Intent(
+                    str(item["name"]), slots, tuple(str(s) for s in item.get("samples", [])))
+            types: dict[str, SlotType] = {}
+            for item in language.get("types", []):
+                values = tuple(
+                    TypeValue(str(v.get("id") or v["name"]["value"]), str(v["name"]["value"]),
+                              tuple(str(s) for s in v["name"].get("synonyms", [])))
+                    for v in item.get("values", []))
+                types[str(item["name"])] = SlotType(str(item["name"]), values)
+        except (KeyError, TypeError) as exc:
+            raise DataError([f"{source}: not an interaction model: missing or malformed "
+                             f"{exc}"]) from exc
+        model = cls(invocation, intents, types, locale, source)
+        model.samples = model._compile()
+        return model
+
+    # ------------------------------------------------------------ compiling
+
+    def _compile(self) -> list[Sample]:
+        samples: list[Sample] = []
+        for intent in self.intents.values():
+            if intent.name in BUILTIN_PHRASES:
+                samples.extend(parse_sample(intent.name, p, builtin=True)
+                               for p in BUILTIN_PHRASES[intent.name])
+            samples.extend(parse_sample(intent.name, s) for s in intent.samples)
+        return samples
+
+    @property
+    def invocation_words(self) -> tuple[str, ...]:
+        return words(self.invocation_name)
+
+    def slot_type(self, intent: str, slot: str) -> SlotType:
+        type_name = self.intents[intent].slots.get(slot, "")
+        return self.types.get(type_name, SlotType(type_name))
+
+    # ------------------------------------------------------------ resolving
+
+    def resolve(self, utterance: str, in_session: bool) -> Resolution:
+        """What Alexa would send the skill when the user says ``utterance``.
+
+        Polite openings ("alexa", "please", "can you", "i want to") are
+        dropped when the words do not resolve with them.
+        """
+        said = words(utterance)
+        if not said:
+            return Resolution(None, note="nothing was said")
+        first = self._resolve_words(said, in_session)
+        trimmed = _strip_fillers(said)
+        if trimmed == said or (first.request_type is not None and first.intent != FALLBACK_INTENT):
+            return first
+        second = self._resolve_words(trimmed, in_session)
+        if second.request_type is None or second.intent == FALLBACK_INTENT:
+            return first
+        return second
+
+    def _resolve_words(self, said: tuple[str, ...], in_session: bool) -> Resolution:
+        if in_session and said in SESSION_END_WORDS:
+            return Resolution("SessionEndedRequest", note="the user ended the session")
+        invoked = self._invocation(said)
+        if invoked is not None:
+            return invoked
+        if not in_session:
+            return Resolution(None, note=(
+                "no session is open and the words do not name the skill, so Alexa "
+                f"would answer herself; say \"open {self.invocation_name}\" or "
+                f"\"ask {self.invocation_name} ...\""))
+        return self.match_intent(said)
+
+    def match_intent(self, said: Sequence[str], new_session: bool = False) -> Resolution:
+        """The best intent for words said inside a session (or after the invocation)."""
+        best = self._best(tuple(said))
+        if best is None:
+            if FALLBACK_INTENT in self.intents:
+                return Resolution("IntentRequest", FALLBACK_INTENT,
+                                  slot_names=tuple(self.intents[FALLBACK_INTENT].slots),
+                                  new_session=new_session, note="no sample matched")
+            return Resolution(None, note="no sample matched and the model has no "
+                              f"{FALLBACK_INTENT}, so Alexa would force some other intent")
+        intent = self.intents[best.sample.intent]
+        return Resolution("IntentRequest", intent.name, best.slots, tuple(intent.slots),
+                          new_session=new_session,
+                          sample=None if best.sample.builtin else best.sample.text)
+
+    def _invocation(self, said: tuple[str, ...]) -> Resolution | None:
+        name = self.invocation_words
+        for start in range(len(said) - len(name) + 1):
+            if said[start:start + len(name)] != name:
+                continue
+            before = said[:start]
+            if before[-1:] == ("the",):
+                before = before[:-1]
+            after = said[start + len(name):]
+            verb = before if before in LAUNCH_VERBS else None
+            if verb is not None and not after:
+                return Resolution("LaunchRequest", new_session=True,
+                                  note=f"launch phrase {' '.join(said)!r}")
+            if verb is not None:
+                connectors = ASK_CONNECTORS if verb in (("ask",), ("tell",)) else LAUNCH_CONNECTORS
+                return self._one_shot(after, connectors)
+            if not after and len(before) > 1 and before[-1] in TRAILING_CONNECTORS:
+                return self.match_intent(before[:-1], new_session=True)
+        return None
+
+    def _one_shot(self, after: tuple[str, ...], connectors: Sequence[str]) -> Resolution:
+        tries = [after]
+        if after[0] in connectors and len(after) > 1:
+            tries.insert(0, after[1:])
+        results = [self.match_intent(t, new_session=True) for t in tries]
+        for result in results:
+            if result.intent != FALLBACK_INTENT:
+                return result
+        return results[0]
+
+    def _best(self, said: tuple[str, ...]) -> _Candidate | None:
+        text = " ".join(said)
+        best: _Candidate | None = None
+        for order, sample in enumerate(self.samples):
+            if sample.regex.fullmatch(text) is None:
+                continue
+            for slots, resolved, unresolved_words in self._alignments(sample, said):
+                if sample.literal_count == 0 and resolved < len(slots):
+                    continue  # a bare slot takes only what its type knows
+                score = (sample.literal_count, resolved, -unresolved_words, -order)
+                if best is None or score > best.score:
+                    best = _Candidate(sample, slots, score)
+        return best
+
+    def _alignments(self, sample: Sample, said: tuple[str, ...]
+                    ) -> Iterator[tuple[tuple[SlotValue, ...], int, int]]:
+        """Every way to fill the sample's slots with the words said."""
+
+        def walk(i: int, j: int, filled: tuple[tuple[str, tuple[str, ...]], ...]
+                 ) -> Iterator[tuple[tuple[str, tuple[str, ...]], ...]]:
+            if i == len(sample.parts):
+                if j == len(said):
+                    yield filled
+                return
+            part = sample.parts[i]
+            if not part.slot:
+                if j < len(said) and said[j] == part.word:
+                    yield from walk(i + 1, j + 1, filled)
+                return
+            for end in range(j + 1, len(said) + 1):
+                yield from walk(i + 1, end, (*filled, (part.slot, said[j:end])))
+
+        for filled in walk(0, 0, ()):
+            values: list[SlotValue] = []
+            resolved = unresolved = 0
+            for slot_name, heard in filled:
+                value = self._slot_value(sample.intent, slot_name, heard)
+                values.append(value)
+                if value.custom and value.resolved_id is not None:
+                    resolved += 1
+                elif value.custom:
+                    unresolved += len(heard)
+            yield tuple(values), resolved, unresolved
+
+    def _slot_value(self, intent: str, slot_name: str, heard: tuple[str, ...]) -> SlotValue:
+        slot_type = self.slot_type(intent, slot_name)
+        text = " ".join(heard)
+        if not slot_type.custom:
+            return SlotValue(slot_name, text, slot_type=slot_type.name, custom=False)
+        match = slot_type.lookup.get(heard)
+        if match is None:
+            return SlotValue(slot_name, text, slot_type=slot_type.name)
+        return SlotValue(slot_name, text, match.id, match.name, slot_type=slot_type.name)
+
+
+def _strip_fillers(said: tuple[str, ...]) -> tuple[str, ...]:
+    changed = True
+    while changed and said:
+        changed = False
+        for filler in FILLER_PREFIXES:
+            if said[:len(filler)] == filler and len(said) > len(filler):
+                said = said[len(filler):]
+                changed = True
+    return said

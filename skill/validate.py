@@ -1,0 +1,512 @@
+"""``legcheck validate``: lint the interaction models, the knowledge file and the locale strings.
+
+Every problem is listed with its file and its place in the file
+(``file:$.path: message``), the way ``check_knowledge`` reports, instead of
+stopping at the first. The checks on an interaction model are Amazon's rules
+(from the Alexa Skills Kit documentation) plus what Leg Check needs of it:
+
+* its JSON Schema (``interaction_model/schema/interaction-model.schema.json``);
+* the invocation name: lower-case letters, spaces, possessive apostrophes and
+  periods in spoken abbreviations; two words or more; no launch words,
+  connecting words or wake words;
+* sample utterances: letters, spaces, possessive apostrophes and periods in
+  abbreviations only; every ``{Slot}`` defined on its intent and used once;
+  no sample in two intents (compared with each slot replaced by its type), or
+  one that Alexa already maps to another built-in intent; every slot used;
+* slot types: every type used and defined, no value or synonym given to two
+  values, every value id a feature id of the knowledge file;
+* the built-in intents Amazon requires (Cancel, Help, Stop, NavigateHome) and
+  the FallbackIntent Leg Check relies on; every intent handled by a handler in
+  :data:`skill.handlers.HANDLED_INTENTS`, and every handled intent in the model.
+
+The knowledge file is checked with :func:`skill.knowledge.check_knowledge`
+and :func:`skill.knowledge.check_article_anchors`, and for reach: every cause
+can rank first from what a runner can say or be asked, every advice is given
+by some rule, every danger sign can be heard. Each locale file is checked
+with :func:`skill.strings.check_locale`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema.validators import validator_for
+
+from skill.knowledge import (
+    KNOWLEDGE_PATH,
+    REPO_ROOT,
+    Knowledge,
+    build_knowledge,
+    check_article_anchors,
+    check_knowledge,
+)
+from skill.simulator.nlu import BUILTIN_PHRASES, SLOT_RE, words
+
+MODELS_DIR = REPO_ROOT / "interaction_model"
+SCHEMA_PATH = MODELS_DIR / "schema" / "interaction-model.schema.json"
+LOCALES_DIR = REPO_ROOT / "skill" / "data" / "locales"
+
+REQUIRED_BUILTINS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
+                     "AMAZON.NavigateHomeIntent")
+SKILL_BUILTINS = ("AMAZON.FallbackIntent",)
+LAUNCH_WORDS = frozenset({"ask", "begin", "enable", "launch", "load", "open", "play", "resume",
+                          "run", "start", "talk", "tell", "use"})
+CONNECTING_WORDS = frozenset({"to", "from", "by", "if", "and", "whether", "whichever", "about",
+                              "using", "with", "that"})
+WAKE_WORDS = frozenset({"alexa", "amazon", "echo", "computer", "skill", "app"})
+TWO_WORD_FORBIDDEN = frozenset({"the", "a", "an", "for", "to", "of"})
+INVOCATION_CHARS = re.compile(r"^[a-z' .]+$")
+POSSESSIVE = re.compile(r"[a-z]'s\b|s'(?=\s|$)")
+IN_WORD_APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])|(?<=s)'(?=\s|$)")
+ABBREVIATION = re.compile(r"(?:^|\s)[a-z]\.(?=\s|$)")
+SAMPLE_BAD_CHAR = re.compile(r"[^\w' .]|\d|_")
+NAME_RE = re.compile(r"^[A-Za-z_]+$")
+LOCALE_RE = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
+
+
+def _place(*path: Any) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+LM = ("interactionModel", "languageModel")
+
+
+# ------------------------------------------------------------------ models
+
+def check_model_schema(data: Any, file: str, schema: Mapping[str, Any] | None = None
+                       ) -> list[str]:
+    """Problems against the interaction model's JSON Schema."""
+    if schema is None:
+        if not SCHEMA_PATH.exists():
+            return [f"{SCHEMA_PATH.relative_to(REPO_ROOT)}: the interaction model schema is "
+                    "missing, so the models cannot be checked against it"]
+        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = validator_for(schema)(schema)
+    return [f"{file}:{_place(*err.absolute_path)}: {err.message}"
+            for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))]
+
+
+def check_invocation_name(name: str, where: str) -> list[str]:
+    """Amazon's invocation name requirements."""
+    problems: list[str] = []
+    if not INVOCATION_CHARS.match(name):
+        problems.append(f"{where}: {name!r} may hold only lower-case letters, spaces, "
+                        "possessive apostrophes and periods in abbreviations (spell numbers out)")
+    rest = ABBREVIATION.sub(" ", POSSESSIVE.sub("", name))
+    if "'" in rest:
+        problems.append(f"{where}: {name!r} uses an apostrophe that is not possessive")
+    if "." in rest:
+        problems.append(f"{where}: {name!r} uses a period outside a spoken abbreviation "
+                        "such as \"a. b. c.\"")
+    said = name.replace(".", " ").split()
+    if len(said) < 2:
+        problems.append(f"{where}: {name!r} must be two words or more")
+    for word in said:
+        bare = word.split("'")[0]
+        if bare in LAUNCH_WORDS:
+            problems.append(f"{where}: {name!r} contains the launch word {bare!r}")
+        if bare in CONNECTING_WORDS:
+            problems.append(f"{where}: {name!r} contains the connecting word {bare!r}")
+        if bare in WAKE_WORDS:
+            problems.append(f"{where}: {name!r} contains {bare!r}, a wake word or a word "
+                            "Amazon does not allow in invocation names")
+    if len(said) == 2 and any(w in TWO_WORD_FORBIDDEN for w in said):
+        problems.append(f"{where}: a two-word invocation name cannot include an article or "
+                        f"\"for\", \"to\", \"of\"; got {name!r}")
+    return problems
+
+
+def _sample_key(sample: str, slot_types: Mapping[str, str]) -> str:
+    """The sample as Alexa compares it: words, with each slot replaced by its type."""
+    def repl(match: re.Match[str]) -> str:
+        return " {" + slot_types.get(match.group(1).strip(), match.group(1)).upper() + "} "
+    return " ".join(SLOT_RE.sub(repl, sample.lower()).split())
+
+
+def check_sample(sample: str, slots: Mapping[str, str], where: str) -> list[str]:
+    """One sample utterance: characters, slot references, spacing."""
+    problems: list[str] = []
+    if sample != sample.strip() or "  " in sample:
+        problems.append(f"{where}: {sample!r} has extra spaces")
+    literal = SLOT_RE.sub(" ", sample)
+    if "{" in literal or "}" in literal:
+        problems.append(f"{where}: {sample!r} has an unbalanced brace; slots are written "
+                        "{SlotName}")
+    bad = sorted(set(SAMPLE_BAD_CHAR.findall(literal.replace("{", "").replace("}", ""))))
+    if bad:
+        problems.append(f"{where}: {sample!r} contains {''.join(bad)!r}; samples hold only "
+                        "letters, spaces, possessive apostrophes and periods in abbreviations "
+                        "(spell numbers out)")
+    rest = ABBREVIATION.sub(" ", IN_WORD_APOSTROPHE.sub("", literal.lower()))
+    if "'" in rest:
+        problems.append(f"{where}: {sample!r} uses an apostrophe outside a word (only "
+                        "possessives and contractions such as \"calf's\", \"don't\")")
+    if "." in rest:
+        problems.append(f"{where}: {sample!r} uses a period outside an abbreviation")
+    seen: set[str] = set()
+    for match in SLOT_RE.finditer(sample):
+        name = match.group(1).strip()
+        if name not in slots:
+            problems.append(f"{where}: {sample!r} refers to slot {{{name}}}, which the intent "
+                            f"does not define (it defines {sorted(slots) or 'no slots'})")
+        if name in seen:
+            problems.append(f"{where}: {sample!r} uses slot {{{name}}} twice")
+        seen.add(name)
+    if not words(SLOT_RE.sub(" ", sample)) and not seen:
+        problems.append(f"{where}: the sample is empty")
+    return problems
+
+
+def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = None,
+                            handled: Iterable[str] | None = None,
+                            schema: Mapping[str, Any] | None = None) -> list[str]:
+    """Every problem in one interaction model, each as ``file:place: message``.
+
+    ``knowledge`` (default: the skill's) is used to check slot value ids;
+    ``handled`` (default: :data:`skill.handlers.HANDLED_INTENTS`) the intents.
+    """
+    problems = check_model_schema(data, file, schema)
+    if schema is None and not SCHEMA_PATH.exists():
+        schema_missing, problems = problems, []
+    else:
+        schema_missing = []
+    try:
+        language = data["interactionModel"]["languageModel"]
+        intents = list(language["intents"])
+        types = list(language.get("types", []))
+        invocation = language["invocationName"]
+    except (KeyError, TypeError):
+        return problems or [f"{file}:$.interactionModel.languageModel: expected invocationName "
+                            "and intents"]
+    if problems:
+        return problems  # the checks below assume the shape is right
+    problems = schema_missing
+    if knowledge is None:
+        from skill.knowledge import load_knowledge
+
+        knowledge = load_knowledge()
+    if handled is None:
+        from skill.handlers import HANDLED_INTENTS
+
+        handled = HANDLED_INTENTS
+    handled = set(handled)
+
+    def where(*path: Any) -> str:
+        return f"{file}:{_place(*LM, *path)}"
+
+    problems.extend(check_invocation_name(str(invocation), where("invocationName")))
+
+    type_names: dict[str, int] = {}
+    for t, slot_type in enumerate(types):
+        if slot_type["name"] in type_names:
+            problems.append(f"{where('types', t, 'name')}: duplicate slot type "
+                            f"{slot_type['name']!r}")
+        type_names.setdefault(slot_type["name"], t)
+
+    intent_names: dict[str, int] = {}
+    used_types: set[str] = set()
+    samples_seen: dict[str, tuple[str, str]] = {}
+    builtin_phrases = {
+        " ".join(words(p)): name for name, phrases in BUILTIN_PHRASES.items()
+        for p in phrases if any(i.get("name") == name for i in intents)
+    }
+    for i, intent in enumerate(intents):
+        name = str(intent["name"])
+        if name in intent_names:
+            problems.append(f"{where('intents', i, 'name')}: duplicate intent {name!r}")
+        intent_names.setdefault(name, i)
+        builtin = name.startswith("AMAZON.")
+        if not builtin and not NAME_RE.match(name):
+            problems.append(f"{where('intents', i, 'name')}: custom intent names hold only "
+                            f"letters and underscores; got {name!r}")
+        if name not in handled:
+            problems.append(f"{where('intents', i, 'name')}: no handler takes {name!r}; add one "
+                            "to skill/handlers.py or drop the intent")
+        slots: dict[str, str] = {}
+        for s, slot in enumerate(intent.get("slots", [])):
+            slot_name, slot_type = str(slot["name"]), str(slot["type"])
+            if slot_name in slots:
+                problems.append(f"{where('intents', i, 'slots', s, 'name')}: duplicate slot "
+                                f"{slot_name!r}")
+            if not NAME_RE.match(slot_name):
+                problems.append(f"{where('intents', i, 'slots', s, 'name')}: slot names hold "
+                                f"only letters and underscores; got {slot_name!r}")
+            slots[slot_name] = slot_type
+            used_types.add(slot_type)
+            if not slot_type.startswith("AMAZON.") and slot_type not in type_names:
+                problems.append(f"{where('intents', i, 'slots', s, 'type')}: slot type "
+                                f"{slot_type!r} is not defined under types")
+        samples = [str(x) for x in intent.get("samples", [])]
+        if not builtin and not samples:
+            problems.append(f"{where('intents', i, 'samples')}: {name!r} has no sample "
+                            "utterances, so Alexa can never send it")
+        used_slots: set[str] = set()
+        own: set[str] = set()
+        for j, sample in enumerate(samples):
+            place = where("intents", i, "samples", j)
+            problems.extend(check_sample(sample, slots, place))
+            used_slots.update(m.group(1).strip() for m in SLOT_RE.finditer(sample))
+            key = _sample_key(sample, slots)
+            if key in own:
+                problems.append(f"{place}: {sample!r} is listed twice in {name}")
+                continue
+            own.add(key)
+            other = samples_seen.get(key)
+            if other is not None and other[0] != name:
+                problems.append(f"{place}: {sample!r} is also a sample of {other[0]} "
+                                f"({other[1]!r}); Alexa cannot tell the two apart")
+            samples_seen.setdefault(key, (name, sample))
+            phrase_owner = builtin_phrases.get(key)
+            if phrase_owner is not None and phrase_owner != name:
+                problems.append(f"{place}: {sample!r} is a phrase Alexa already maps to "
+                                f"{phrase_owner}; the two intents would compete for it")
+        for s, slot_name in enumerate(slots):
+            if slot_name not in used_slots and not builtin:
+                problems.append(f"{where('intents', i, 'slots', s)}: slot {slot_name!r} is "
+                                "never used in a sample utterance, so it is never filled")
+
+    for name in (*REQUIRED_BUILTINS, *SKILL_BUILTINS):
+        if name not in intent_names:
+            why = ("Amazon requires it" if name in REQUIRED_BUILTINS
+                   else "Leg Check relies on it for words that match nothing")
+            problems.append(f"{where('intents')}: {name} is missing; {why}")
+    for name in sorted(handled - set(intent_names)):
+        problems.append(f"{where('intents')}: skill/handlers.py handles {name!r}, which the "
+                        "model never sends")
+
+    for t, slot_type in enumerate(types):
+        type_name = str(slot_type["name"])
+        if type_name not in used_types:
+            problems.append(f"{where('types', t, 'name')}: slot type {type_name!r} is used by "
+                            "no slot")
+        ids: set[str] = set()
+        phrases: dict[tuple[str, ...], str] = {}
+        for v, value in enumerate(slot_type.get("values", [])):
+            vid = value.get("id")
+            phrase = value["name"]["value"]
+            vplace = where("types", t, "values", v)
+            if not vid:
+                problems.append(f"{vplace}: the value {phrase!r} has no id; Leg Check reads "
+                                "each value's id as a feature id")
+            else:
+                if vid in ids:
+                    problems.append(f"{vplace}.id: duplicate value id {vid!r}")
+                ids.add(vid)
+                if vid not in knowledge.features:
+                    problems.append(f"{vplace}.id: {vid!r} is not a feature in "
+                                    "skill/data/knowledge.json")
+            for k, text in enumerate([phrase, *value["name"].get("synonyms", [])]):
+                tplace = (f"{vplace}.name.value" if k == 0
+                          else f"{vplace}.name.synonyms[{k - 1}]")
+                bad = sorted(set(SAMPLE_BAD_CHAR.findall(text)))
+                if bad:
+                    problems.append(f"{tplace}: {text!r} contains {''.join(bad)!r}")
+                said = words(text)
+                owner = phrases.get(said)
+                if owner is not None and owner != vid:
+                    problems.append(f"{tplace}: {text!r} already names the value {owner!r}; "
+                                    "Alexa cannot tell which one was meant")
+                phrases.setdefault(said, str(vid))
+    return problems
+
+
+# ------------------------------------------------------------------ knowledge
+
+def model_feature_ids(models: Mapping[str, Any]) -> set[str]:
+    """Feature ids a runner can say: every custom slot value id in the models."""
+    out: set[str] = set()
+    for data in models.values():
+        try:
+            for slot_type in data["interactionModel"]["languageModel"].get("types", []):
+                out.update(str(v["id"]) for v in slot_type.get("values", []) if v.get("id"))
+        except (KeyError, TypeError):
+            continue
+    return out
+
+
+def check_reach(knowledge: Knowledge, sayable: set[str],
+                locales: Mapping[str, Mapping[str, Any]],
+                file: str = "skill/data/knowledge.json") -> list[str]:
+    """Causes that cannot rank first, advice never given, danger signs never heard."""
+    from skill import triage
+
+    problems: list[str] = []
+    askable = {f.id for f in knowledge.features.values() if f.question}
+    expressible = sayable | askable
+    for i, cause in enumerate(knowledge.causes):
+        answers = {ev.feature: True for ev in cause.evidence
+                   if ev.present > 0 and ev.feature in expressible
+                   and knowledge.features[ev.feature].category != "danger"}
+        result = triage.assess(answers, (), (), knowledge)
+        if result.top.id != cause.id:
+            problems.append(
+                f"{file}:{_place('causes', i)}: {cause.id!r} cannot rank first from what a "
+                f"runner can say or be asked (with {sorted(answers)} it ranks "
+                f"{[c.id for c in result.causes].index(cause.id) + 1}, behind "
+                f"{result.top.id!r})")
+    given: set[str] = set()
+    for cause in knowledge.causes:
+        given.update(cause.advice)
+    for esc in knowledge.escalations:
+        given.update(esc.advice)
+    for rule in knowledge.history_rules:
+        given.update(rule.advice)
+    for sign in knowledge.danger_signs:
+        given.update(sign.advice)
+    for advice_id in knowledge.advice:
+        if advice_id not in given:
+            problems.append(f"{file}:$.advice[{list(knowledge.advice).index(advice_id)}]: "
+                            f"{advice_id!r} is given by no cause or rule")
+    for i, sign in enumerate(knowledge.danger_signs):
+        heard = [f for f in sign.any_features if f in expressible]
+        worded = [f for f in sign.any_features
+                  if locales and all(f in (data.get("danger_words") or {})
+                                     for data in locales.values())]
+        if not heard and not worded:
+            problems.append(f"{file}:{_place('danger_signs', i)}: {sign.id!r} can never be "
+                            "heard: none of its features is a slot value, a question or a "
+                            "danger word in every locale")
+    return problems
+
+
+def read_locale_files(folder: Path = LOCALES_DIR) -> tuple[dict[str, Any], list[str]]:
+    found: dict[str, Any] = {}
+    problems: list[str] = []
+    for path in sorted(folder.glob("*.json")):
+        rel = _rel(path)
+        try:
+            found[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{rel}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
+    return found, problems
+
+
+def check_locale_files(locales: Mapping[str, Any], knowledge: Knowledge,
+                       folder: Path = LOCALES_DIR) -> list[str]:
+    from skill.strings import DEFAULT_LOCALE, check_locale
+
+    problems: list[str] = []
+    for code, data in sorted(locales.items()):
+        rel = _rel(folder / f"{code}.json")
+        problems.extend(check_locale(data, knowledge, rel))
+        if isinstance(data, dict) and data.get("locale") != code:
+            problems.append(f"{rel}:$.locale: expected {code!r}, got {data.get('locale')!r}")
+    if DEFAULT_LOCALE not in locales:
+        problems.append(f"{_rel(folder)}: the default locale {DEFAULT_LOCALE} is missing")
+    return problems
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------ everything
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    models: dict[str, dict[str, int]] = field(default_factory=dict)
+    knowledge: dict[str, int] = field(default_factory=dict)
+    locales: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if not self.ok:
+            files = {p.split(":", 1)[0] for p in self.problems}
+            return (f"legcheck validate: {len(self.problems)} problem"
+                    f"{'s' if len(self.problems) != 1 else ''} in {len(files)} file"
+                    f"{'s' if len(files) != 1 else ''}")
+        models = ", ".join(
+            f"{code} ({m['intents']} intents, {m['samples']} samples, {m['types']} slot types)"
+            for code, m in sorted(self.models.items()))
+        kb = self.knowledge
+        return (f"legcheck validate: OK: interaction model {models}; knowledge "
+                f"({kb['features']} features, {kb['causes']} causes, {kb['danger_signs']} "
+                f"danger signs, {kb['advice']} advice); locales {', '.join(self.locales)}")
+
+
+def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = KNOWLEDGE_PATH,
+             locales_dir: Path = LOCALES_DIR) -> Report:
+    """Check every interaction model, the knowledge file and the locale files."""
+    report = Report()
+    paths = sorted(model_paths) if model_paths is not None else sorted(
+        MODELS_DIR.glob("*.json"))
+    if not paths:
+        report.problems.append(f"{_rel(MODELS_DIR)}: no interaction model (expected "
+                               "LOCALE.json files such as en-US.json)")
+    # knowledge first: the models' slot value ids are checked against it
+    kb_file = _rel(knowledge_path)
+    knowledge: Knowledge | None = None
+    try:
+        kb_data = json.loads(knowledge_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        report.problems.append(f"{kb_file}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
+        kb_data = None
+    except OSError as exc:
+        report.problems.append(f"{kb_file}: cannot be read: {exc.strerror}")
+        kb_data = None
+    if kb_data is not None:
+        kb_problems = check_knowledge(kb_data, kb_file)
+        report.problems.extend(kb_problems)
+        if not kb_problems:
+            report.problems.extend(check_article_anchors(kb_data))
+            knowledge = build_knowledge(kb_data)
+            report.knowledge = {"features": len(knowledge.features),
+                                "causes": len(knowledge.causes),
+                                "danger_signs": len(knowledge.danger_signs),
+                                "advice": len(knowledge.advice)}
+
+    models: dict[str, Any] = {}
+    for path in paths:
+        rel = _rel(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            report.problems.append(f"{rel}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
+            continue
+        except OSError as exc:
+            report.problems.append(f"{rel}: cannot be read: {exc.strerror}")
+            continue
+        if not LOCALE_RE.match(path.stem):
+            report.problems.append(f"{rel}: the file name should be the model's locale, such "
+                                   "as en-US.json")
+        models[path.stem] = data
+        if knowledge is not None:
+            report.problems.extend(check_interaction_model(data, rel, knowledge))
+        try:
+            language = data["interactionModel"]["languageModel"]
+            report.models[path.stem] = {
+                "intents": len(language["intents"]),
+                "samples": sum(len(i.get("samples", [])) for i in language["intents"]),
+                "types": len(language.get("types", [])),
+            }
+        except (KeyError, TypeError):
+            pass
+
+    locales, locale_problems = read_locale_files(locales_dir)
+    report.problems.extend(locale_problems)
+    report.locales = sorted(locales)
+    if knowledge is not None:
+        report.problems.extend(check_locale_files(locales, knowledge, locales_dir))
+        report.problems.extend(check_reach(knowledge, model_feature_ids(models), locales,
+                                           kb_file))
+    languages = {code.split("-")[0] for code in locales}
+    for code in models:
+        if code.split("-")[0] not in languages:
+            report.problems.append(f"{_rel(MODELS_DIR / (code + '.json'))}: no locale strings "
+                                   f"for {code} (nor its language) in {_rel(locales_dir)}")
+    return report
