@@ -84,6 +84,41 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_package(args: argparse.Namespace) -> int:
+    from skill.package import LAMBDA_RUNTIME, Endpoint, PackageError, build
+    from skill.validate import validate
+
+    try:
+        if bool(args.lambda_arn) == bool(args.endpoint_uri):
+            raise PackageError("say where Alexa sends requests: --lambda-arn ARN, or "
+                               "--endpoint-uri https://... (not both)")
+        endpoint = (Endpoint.lambda_arn(args.lambda_arn) if args.lambda_arn
+                    else Endpoint.https(args.endpoint_uri, args.ssl_certificate_type))
+        report = validate()
+        if not report.ok:
+            for problem in report.problems:
+                print(problem, file=sys.stderr)
+            raise PackageError(f"fix these {len(report.problems)} problem(s) first "
+                               "(legcheck validate lists them)")
+        result = build(args.out, endpoint, deps=not args.no_deps, arch=args.arch,
+                       privacy_policy_url=args.privacy_policy_url)
+    except PackageError as exc:
+        print(f"legcheck package: {exc}", file=sys.stderr)
+        return 2
+    size = result.zip_path.stat().st_size / 1e6
+    print(f"Wrote the ASK CLI project in {result.out}/ (ask-resources.json, skill-package/) "
+          f"and {result.zip_path} ({len(result.zip_names)} files, {size:.1f} MB"
+          f"{', without dependencies' if args.no_deps else ''}).")
+    print("Next:")
+    if args.lambda_arn:
+        print(f"  aws lambda update-function-code --function-name {args.lambda_arn} "
+              f"--zip-file fileb://{result.zip_path}")
+        print(f"    (runtime {LAMBDA_RUNTIME}, architecture {args.arch}, handler "
+              "lambda_function.lambda_handler, and an Alexa Skills Kit trigger)")
+    print(f"  cd {result.out} && ask deploy")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="legcheck",
@@ -137,6 +172,28 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--knowledge", type=Path, default=None,
                           help="the knowledge file (default: skill/data/knowledge.json)")
     validate.set_defaults(func=_cmd_validate)
+
+    package = sub.add_parser(
+        "package", help="write an ASK CLI v2 project and a Lambda deployment zip",
+        description="Write ask-resources.json, skill-package/ (manifest and interaction "
+                    "models) and legcheck-lambda.zip (lambda_function.py, the skill package and "
+                    "its runtime dependencies for Lambda) after checking the data.")
+    package.add_argument("--out", type=Path, default=Path("build"),
+                         help="folder to write into (default: build)")
+    package.add_argument("--lambda-arn", default=None,
+                         help="the Lambda function Alexa calls (its ARN)")
+    package.add_argument("--endpoint-uri", default=None,
+                         help="or the https URL of a web service running legcheck serve")
+    package.add_argument("--ssl-certificate-type", default="Trusted",
+                         choices=["Trusted", "Wildcard", "SelfSigned"],
+                         help="the certificate of --endpoint-uri (default: Trusted)")
+    package.add_argument("--arch", default="x86_64", choices=["x86_64", "arm64"],
+                         help="the Lambda function's architecture (default: x86_64)")
+    package.add_argument("--privacy-policy-url", default=None,
+                         help="declare usesPersonalInfo with this privacy policy (https)")
+    package.add_argument("--no-deps", action="store_true",
+                         help="leave the dependencies out of the zip (no network; for tests)")
+    package.set_defaults(func=_cmd_package)
     return parser
 
 

@@ -1,0 +1,349 @@
+"""``legcheck package``: an ASK CLI v2 project and an AWS Lambda deployment zip.
+
+Written into one folder (``build/`` by default)::
+
+    ask-resources.json                      the ASK CLI v2 project file
+    skill-package/skill.json                the skill manifest
+    skill-package/interactionModels/custom/<locale>.json
+    legcheck-lambda.zip                     lambda_function.py, the skill package, its deps
+
+``ask deploy`` (run in that folder) creates or updates the skill from the
+skill package; the zip is uploaded to the Lambda function the manifest
+points at (``aws lambda update-function-code --zip-file fileb://...``). The
+endpoint is never a placeholder: the Lambda function's ARN or an https URL
+must be given.
+
+The zip holds the runtime dependencies from ``pyproject.toml``, installed
+with ``pip install --target`` for Lambda's platform (manylinux wheels for the
+chosen architecture and Python version), less those Lambda does not need
+(:data:`LAMBDA_EXCLUDED` says why for each).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skill.errors import LegCheckError
+from skill.knowledge import REPO_ROOT
+
+MODELS_DIR = REPO_ROOT / "interaction_model"
+LAMBDA_ENTRY = REPO_ROOT / "lambda" / "lambda_function.py"
+PACKAGE_DIR = REPO_ROOT / "skill"
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+ZIP_NAME = "legcheck-lambda.zip"
+LAMBDA_RUNTIME = "python3.11"
+
+LAMBDA_EXCLUDED: dict[str, str] = {
+    "flask": "the web endpoint (legcheck serve); Lambda calls lambda_handler directly",
+    "gunicorn": "the web endpoint's production server",
+    "cryptography": "checks Alexa's request signatures for the web endpoint; a Lambda "
+                    "function is only invoked through its Alexa Skills Kit trigger",
+    "pyyaml": "reads the simulator's conversation tests, which do not run on Lambda",
+}
+PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+
+LAMBDA_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}"
+    r"(:[A-Za-z0-9_$-]{1,128})?$")
+SSL_CERTIFICATE_TYPES = ("Wildcard", "SelfSigned", "Trusted")
+
+# Publishing text per language; a model in another language needs its own.
+PUBLISHING: dict[str, dict[str, Any]] = {
+    "en": {
+        "name": "Leg Check",
+        "summary": "A quick check-in for tingling, itchy or aching legs after a run.",
+        "description": (
+            "Leg Check is for the minute after a run. Tell it how your legs feel, for "
+            "example \"my calves are twitching\" or \"my feet are burning between my toes\". "
+            "It asks a few quick yes or no questions, then tells you what it may be, why, and "
+            "what to do now: cool down, drink fluids or a sports drink, ice and padding, see a "
+            "podiatrist or a doctor, or call emergency services at once for danger signs such "
+            "as chest pain, trouble breathing or a swelling throat.\n\n"
+            "Leg Check gives information, not a diagnosis, and it is not a substitute for "
+            "professional care. If you think you may have a medical emergency, call your "
+            "local emergency number now.\n\n"
+            "To tell you when a symptom keeps coming back, Leg Check keeps the symptoms and "
+            "the outcome of your check-ins for up to 30 days, and nothing else. Say \"what do "
+            "you remember about me\" to hear what is kept, and \"forget my check-ins\" to "
+            "delete it."),
+        "examplePhrases": [
+            "Alexa, open leg check",
+            "Alexa, ask leg check my legs are itchy after my run",
+            "Alexa, ask leg check my calves are twitching",
+        ],
+        "keywords": ["running", "runner", "legs", "tingling", "itching", "cramp", "health"],
+        "testingInstructions": (
+            "Say \"Alexa, open leg check\", then describe a leg symptom after a run, such as "
+            "\"my calves are twitching\" or \"my feet are burning between my toes\", and "
+            "answer the yes or no questions. A danger sign such as \"my throat is closing\" "
+            "ends at once with advice to call 911. \"What do you remember about me\" tells "
+            "what is stored; \"forget my check-ins\" deletes it after a yes."),
+    },
+}
+
+
+class PackageError(LegCheckError):
+    """The package cannot be built as asked (what is wrong is in the message)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where Alexa sends requests: a Lambda ARN, or an https URL with its certificate type."""
+
+    uri: str
+    ssl_certificate_type: str | None = None
+
+    @classmethod
+    def lambda_arn(cls, arn: str) -> Endpoint:
+        if not LAMBDA_ARN_RE.match(arn):
+            raise PackageError(f"expected a Lambda function ARN such as arn:aws:lambda:"
+                               f"us-east-1:123456789012:function:legcheck, got {arn!r}")
+        return cls(arn)
+
+    @classmethod
+    def https(cls, uri: str, ssl_certificate_type: str) -> Endpoint:
+        if not uri.startswith("https://") or len(uri) <= len("https://"):
+            raise PackageError(f"Alexa only calls https endpoints; got {uri!r}")
+        if ssl_certificate_type not in SSL_CERTIFICATE_TYPES:
+            raise PackageError(f"expected an sslCertificateType of {list(SSL_CERTIFICATE_TYPES)},"
+                               f" got {ssl_certificate_type!r}")
+        return cls(uri, ssl_certificate_type)
+
+    def manifest(self) -> dict[str, str]:
+        out = {"uri": self.uri}
+        if self.ssl_certificate_type:
+            out["sslCertificateType"] = self.ssl_certificate_type
+        return out
+
+
+def read_models(folder: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
+    """Every interaction model in the folder, by locale (the file name)."""
+    models: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            models[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise PackageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: "
+                               f"{exc.msg}") from exc
+    if not models:
+        raise PackageError(f"{folder}: no interaction model (expected LOCALE.json files)")
+    return models
+
+
+def check_example_phrases(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Each example phrase must reach the skill with the model it is published with."""
+    from skill.simulator.nlu import FALLBACK_INTENT, InteractionModel
+
+    problems = []
+    for locale, data in sorted(models.items()):
+        model = InteractionModel.from_dict(dict(data), locale=locale)
+        text = publishing_text(locale)
+        for phrase in text["examplePhrases"]:
+            said = phrase.split(",", 1)[1] if phrase.lower().startswith("alexa,") else phrase
+            result = model.resolve(said, in_session=False)
+            if result.request_type is None or result.intent == FALLBACK_INTENT:
+                problems.append(f"example phrase {phrase!r} ({locale}) does not reach the "
+                                f"skill: {result.describe()}")
+    return problems
+
+
+def publishing_text(locale: str) -> dict[str, Any]:
+    language = locale.split("-")[0]
+    if language not in PUBLISHING:
+        raise PackageError(f"no publishing text for {locale}; add the {language!r} language "
+                           "to PUBLISHING in skill/package.py")
+    return PUBLISHING[language]
+
+
+def skill_manifest(locales: Iterable[str], endpoint: Endpoint,
+                   privacy_policy_url: str | None = None) -> dict[str, Any]:
+    """The skill manifest (skill-package/skill.json)."""
+    locales = sorted(locales)
+    publishing_locales = {}
+    for locale in locales:
+        text = publishing_text(locale)
+        publishing_locales[locale] = {
+            "name": text["name"],
+            "summary": text["summary"],
+            "description": text["description"],
+            "examplePhrases": list(text["examplePhrases"]),
+            "keywords": list(text["keywords"]),
+        }
+    countries = sorted({loc.split("-")[1] for loc in locales if "-" in loc})
+    privacy: dict[str, Any] = {
+        "allowsPurchases": False,
+        "usesPersonalInfo": privacy_policy_url is not None,
+        "isChildDirected": False,
+        "isExportCompliant": True,
+        "containsAds": False,
+    }
+    if privacy_policy_url is not None:
+        if not privacy_policy_url.startswith("https://"):
+            raise PackageError(f"expected an https privacy policy URL, got "
+                               f"{privacy_policy_url!r}")
+        privacy["locales"] = {loc: {"privacyPolicyUrl": privacy_policy_url} for loc in locales}
+    return {
+        "manifest": {
+            "manifestVersion": "1.0",
+            "publishingInformation": {
+                "locales": publishing_locales,
+                "isAvailableWorldwide": False,
+                "distributionCountries": countries,
+                "distributionMode": "PUBLIC",
+                "category": "HEALTH_AND_FITNESS",
+                "testingInstructions": publishing_text(locales[0])["testingInstructions"],
+            },
+            "privacyAndCompliance": privacy,
+            "apis": {"custom": {"endpoint": endpoint.manifest(), "interfaces": []}},
+        }
+    }
+
+
+def ask_resources() -> dict[str, Any]:
+    """ask-resources.json: the skill package only; the Lambda code is uploaded as a zip."""
+    return {
+        "askcliResourcesVersion": "2020-03-31",
+        "profiles": {"default": {"skillMetadata": {"src": "./skill-package"}}},
+    }
+
+
+def _requirement_name(requirement: str) -> str:
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return (match.group(1) if match else requirement).lower().replace("_", "-")
+
+
+def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
+    """The project's runtime dependencies, as listed in pyproject.toml."""
+    if pyproject.exists():
+        with pyproject.open("rb") as fh:
+            deps = tomllib.load(fh)["project"]["dependencies"]
+        return [str(d) for d in deps]
+    from importlib.metadata import requires
+
+    return [r for r in requires("legcheck") or [] if "extra ==" not in r]
+
+
+def lambda_requirements(requirements: Sequence[str]) -> list[str]:
+    """The dependencies the Lambda function needs: all but :data:`LAMBDA_EXCLUDED`."""
+    return [r for r in requirements if _requirement_name(r) not in LAMBDA_EXCLUDED]
+
+
+def pip_command(target: Path, requirements: Sequence[str], arch: str = "x86_64",
+                python_version: str = "3.11") -> list[str]:
+    """pip installing Lambda-platform wheels (never building from source) into ``target``."""
+    if arch not in PLATFORMS:
+        raise PackageError(f"expected an architecture of {sorted(PLATFORMS)}, got {arch!r}")
+    return [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-compile", "--target", str(target), "--platform", PLATFORMS[arch],
+            "--implementation", "cp", "--python-version", python_version,
+            "--only-binary=:all:", "--upgrade", *requirements]
+
+
+def _run_pip(command: Sequence[str]) -> None:
+    done = subprocess.run(list(command), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PackageError("pip could not install the Lambda dependencies:\n"
+                           + (done.stderr or done.stdout).strip())
+
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _zip_add(zf: zipfile.ZipFile, source: Path, name: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, source.read_bytes())
+
+
+def _tree(root: Path) -> Iterable[Path]:
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(root).parts
+        if "__pycache__" in rel or path.suffix in (".pyc", ".pyo") or rel[0] == "bin":
+            continue
+        yield path
+
+
+def build_lambda_zip(zip_path: Path, *, deps: bool = True, arch: str = "x86_64",
+                     python_version: str = "3.11", requirements: Sequence[str] | None = None,
+                     run_pip: Callable[[Sequence[str]], None] = _run_pip,
+                     entry: Path = LAMBDA_ENTRY, package: Path = PACKAGE_DIR) -> list[str]:
+    """Write the deployment zip; return the names in it."""
+    if not entry.exists():
+        raise PackageError(f"{entry}: the Lambda entry point is missing")
+    names: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="legcheck-lambda-") as tmp:
+        staged = Path(tmp)
+        if deps:
+            reqs = lambda_requirements(requirements if requirements is not None
+                                       else runtime_requirements())
+            run_pip(pip_command(staged, reqs, arch, python_version))
+        zip_path.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(zip_path, "w") as zf:
+            _zip_add(zf, entry, "lambda_function.py")
+            names.append("lambda_function.py")
+            for path in _tree(package):
+                name = "skill/" + path.relative_to(package).as_posix()
+                _zip_add(zf, path, name)
+                names.append(name)
+            for path in _tree(staged):
+                name = path.relative_to(staged).as_posix()
+                if name == "lambda_function.py" or name.startswith("skill/"):
+                    continue  # a dependency never shadows Leg Check's own code
+                _zip_add(zf, path, name)
+                names.append(name)
+    return names
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    zip_path: Path
+    files: list[Path] = field(default_factory=list)
+    zip_names: list[str] = field(default_factory=list)
+
+
+def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_64",
+          python_version: str = "3.11", privacy_policy_url: str | None = None,
+          models_dir: Path = MODELS_DIR, requirements: Sequence[str] | None = None,
+          run_pip: Callable[[Sequence[str]], None] = _run_pip) -> BuildResult:
+    """Write the ASK CLI project and the Lambda zip into ``out``."""
+    models = read_models(models_dir)
+    problems = check_example_phrases(models)
+    if problems:
+        raise PackageError("the example phrases must work with the interaction model:\n  "
+                           + "\n  ".join(problems))
+    manifest = skill_manifest(models, endpoint, privacy_policy_url)
+    out.mkdir(parents=True, exist_ok=True)
+    package_dir = out / "skill-package"
+    if package_dir.exists():
+        shutil.rmtree(package_dir)  # no stale locale survives a rebuild
+    written: list[Path] = []
+
+    def write(path: Path, data: Any) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+
+    write(out / "ask-resources.json", ask_resources())
+    write(package_dir / "skill.json", manifest)
+    for locale, data in sorted(models.items()):
+        write(package_dir / "interactionModels" / "custom" / f"{locale}.json", data)
+    zip_path = out / ZIP_NAME
+    names = build_lambda_zip(zip_path, deps=deps, arch=arch, python_version=python_version,
+                             requirements=requirements, run_pip=run_pip)
+    written.append(zip_path)
+    return BuildResult(out, zip_path, written, names)
