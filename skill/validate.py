@@ -128,7 +128,7 @@ def _sample_key(sample: str, slot_types: Mapping[str, str]) -> str:
     """The sample as Alexa compares it: words, with each slot replaced by its type."""
     def repl(match: re.Match[str]) -> str:
         return " {" + slot_types.get(match.group(1).strip(), match.group(1)).upper() + "} "
-    return " ".join(SLOT_RE.sub(repl, sample.lower()).split())
+    return " ".join(SLOT_RE.sub(repl, sample).lower().split())
 
 
 def check_sample(sample: str, slots: Mapping[str, str], where: str) -> list[str]:
