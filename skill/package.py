@@ -142,7 +142,7 @@ def read_models(folder: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
 
 
 def check_example_phrases(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Each example phrase must reach the skill with the model it is published with."""
+    """Each example phrase must reach the skill, every slot resolved, with its model."""
     from skill.simulator.nlu import FALLBACK_INTENT, InteractionModel
 
     problems = []
@@ -152,9 +152,10 @@ def check_example_phrases(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
         for phrase in text["examplePhrases"]:
             said = phrase.split(",", 1)[1] if phrase.lower().startswith("alexa,") else phrase
             result = model.resolve(said, in_session=False)
-            if result.request_type is None or result.intent == FALLBACK_INTENT:
+            unresolved = [s.value for s in result.slots if s.custom and s.resolved_id is None]
+            if result.request_type is None or result.intent == FALLBACK_INTENT or unresolved:
                 problems.append(f"example phrase {phrase!r} ({locale}) does not reach the "
-                                f"skill: {result.describe()}")
+                                f"skill whole: {result.describe()}")
     return problems
 
 
