@@ -1,0 +1,135 @@
+"""The interaction model and the endpoint, checked by an Alexa client no one here wrote.
+
+virtual-alexa (Bespoken's emulator, from npm) reads ``interaction_model/en-US.json``,
+turns utterances into the requests Alexa would send and POSTs them to
+``legcheck serve --no-verify`` on a free loopback port. Its limits, noted where
+they matter: it throws on words that match no sample instead of sending
+``AMAZON.FallbackIntent`` (so the fallback is sent by name), it only resolves
+custom slot values that equal a value or synonym exactly, and it understands
+one-shot phrases only in the form "ask leg check to ...".
+
+Needs node and ``npm ci --prefix tests/virtual_alexa`` (CI runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.envelopes import Session
+from skill.simulator.conversation import ssml_to_text
+from skill.strings import strings_for
+
+HERE = Path(__file__).resolve().parent / "virtual_alexa"
+MODEL = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
+INSTALL = "npm ci --prefix tests/virtual_alexa"
+EN = strings_for("en-US")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    db = tmp_path_factory.mktemp("va") / "checkins.sqlite3"
+    env = {**os.environ, "LEGCHECK_DB": str(db)}
+    proc = subprocess.Popen([sys.executable, "-m", "skill.cli", "serve", "--no-verify",
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 20
+    try:
+        while True:
+            try:
+                body = json.dumps(Session().launch()).encode()
+                req = urllib.request.Request(url, data=body,
+                                             headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=2):
+                    break
+            except (urllib.error.URLError, OSError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def drive(url: str, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed; install Node.js 18 or newer, then run: " + INSTALL)
+    if not (HERE / "node_modules" / "virtual-alexa").is_dir():
+        pytest.fail(f"virtual-alexa is not installed; run: {INSTALL}")
+    env = {**os.environ, "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1"}
+    done = subprocess.run([node, str(HERE / "drive.js"), str(MODEL), url, json.dumps(steps)],
+                          capture_output=True, text=True, timeout=50, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    results: list[dict[str, Any]] = json.loads(done.stdout)
+    return results
+
+
+def said(result: dict[str, Any]) -> str:
+    assert result["ok"], result.get("error")
+    return ssml_to_text(str(result["ssml"]))
+
+
+def test_a_check_in_help_fallback_and_stop_through_virtual_alexa(endpoint: str) -> None:
+    assert MODEL.exists(), f"{MODEL} is missing"
+    launch, report, help_, answer, relaunch, unmatched, fallback, stop = drive(endpoint, [
+        {"utter": "open leg check"},
+        {"utter": "my calves are twitching"},
+        {"utter": "help"},
+        {"utter": "no"},
+        {"utter": "open leg check"},
+        {"utter": "what is the capital of france"},
+        {"intend": "AMAZON.FallbackIntent"},
+        {"utter": "stop"},
+    ])
+    assert launch["request"] == {"type": "LaunchRequest", "newSession": True}
+    assert said(launch) == EN.prompt("launch")
+    assert launch["shouldEndSession"] is False
+
+    assert report["request"]["intent"] == "ReportSymptomsIntent"
+    assert report["request"]["slots"]["Sensation"] == {
+        "value": "twitching", "status": "ER_SUCCESS_MATCH", "id": "twitching"}
+    assert report["request"]["slots"]["BodyPart"]["id"] == "lower_legs"
+    pending = report["sessionAttributes"]["pending"]
+    assert said(report) == EN.question(pending)
+    assert report["shouldEndSession"] is False
+
+    assert help_["request"]["intent"] == "AMAZON.HelpIntent"
+    assert said(help_) == EN.prompt("help_during_question", question=EN.question(pending))
+
+    assert answer["request"]["intent"] == "AMAZON.NoIntent"
+    assert "low electrolytes" in said(answer)
+    assert EN.advice("sports_drink") in said(answer)
+    assert answer["shouldEndSession"] is True
+    assert answer["card"]["title"] == "Leg Check: low electrolytes"
+
+    assert relaunch["request"] == {"type": "LaunchRequest", "newSession": True}
+    # virtual-alexa has no fallback of its own: it refuses words that match no sample
+    assert not unmatched["ok"] and "Unable to match utterance" in unmatched["error"]
+    assert fallback["request"]["intent"] == "AMAZON.FallbackIntent"
+    assert said(fallback) == EN.prompt("fallback")
+
+    assert stop["request"]["intent"] == "AMAZON.StopIntent"
+    assert said(stop) == EN.prompt("goodbye")
+    assert stop["shouldEndSession"] is True
