@@ -61,6 +61,18 @@ TURN_KEYS = {"user", "expect", "advance_days", "advance_hours", "note"}
 TOP_KEYS = {"description", "locale", "store", "turns", "skillId", "type"}
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true and false, so ``user: no`` is the word "no"."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 @dataclass(frozen=True)
 class AskReplay:
     """An ASK CLI replay file: what ``ask dialog --replay`` reads."""
@@ -151,7 +163,7 @@ def read_script(path: Path) -> Script:
                       for i, u in enumerate(replay.user_input) if u != ".quit")
         return Script(str(path), f"ASK CLI replay file {path.name}", replay.locale, True, turns)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise DataError([f"{path}: not valid YAML: {exc}"]) from exc
     if not isinstance(data, dict):
