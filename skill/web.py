@@ -5,12 +5,19 @@ envelope and answers with the skill's response envelope. Problems with the
 request itself are answered with an HTTP error and a one-line reason, and
 logged; problems inside the skill are answered by the skill's own exception
 handler with a spoken apology.
+
+Unless ``LEGCHECK_VERIFY`` is false, every POST is first proven to come from
+Alexa by :class:`skill.verifier.RequestVerifier` (certificate URL and chain,
+``Signature-256`` over the raw body, timestamp, skill id); a request that fails
+any check gets HTTP 400 and never reaches the skill. GET /health answers
+``{"status": "ok"}`` for load balancers and needs no verification.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,13 +25,28 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, jsonify, request
 
-from skill.errors import BadRequestError, LegCheckError
+from skill.errors import (
+    BadRequestError,
+    ConfigError,
+    LegCheckError,
+    PayloadTooLargeError,
+    VerificationError,
+)
+from skill.verifier import RequestVerifier, request_id_of
 
 log = logging.getLogger("legcheck.web")
 
 DEFAULTS: dict[str, Any] = {
     # Largest request body accepted, in bytes; Alexa's requests are far smaller.
     "LEGCHECK_MAX_BODY_BYTES": 128 * 1024,
+    # Prove each request comes from Alexa (Amazon requires it of web services).
+    "LEGCHECK_VERIFY": True,
+    # With verification on and no LEGCHECK_SKILL_ID, refuse to start unless this is true.
+    "LEGCHECK_ALLOW_ANY_SKILL_ID": False,
+    # Injectable for tests: url -> PEM bytes, trusted roots, and the aware time now.
+    "LEGCHECK_CERT_FETCHER": None,
+    "LEGCHECK_TRUST_ROOTS": None,
+    "LEGCHECK_CLOCK": None,
 }
 
 _serializer = DefaultSerializer()
@@ -59,12 +81,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app that serves the skill.
 
     Config keys: ``LEGCHECK_SKILL`` (a ``CustomSkill``; the default is the
-    one skill object in ``skill.app``), ``LEGCHECK_MAX_BODY_BYTES``.
+    one skill object in ``skill.app``), ``LEGCHECK_MAX_BODY_BYTES``,
+    ``LEGCHECK_VERIFY`` (default true), ``LEGCHECK_SKILL_ID`` (default: the
+    ``LEGCHECK_SKILL_ID`` environment variable), ``LEGCHECK_ALLOW_ANY_SKILL_ID``,
+    and for tests ``LEGCHECK_CERT_FETCHER``, ``LEGCHECK_TRUST_ROOTS`` and
+    ``LEGCHECK_CLOCK`` (see :class:`skill.verifier.RequestVerifier`).
+
+    With verification on and no skill id configured, it raises ``ConfigError``
+    unless ``LEGCHECK_ALLOW_ANY_SKILL_ID`` is true: a verified endpoint that
+    accepts any skill's requests would answer other people's skills.
     """
     app = Flask("legcheck")
     app.config.update(DEFAULTS)
     if config:
         app.config.update(config)
+    app.config["LEGCHECK_SKILL_ID"] = (app.config.get("LEGCHECK_SKILL_ID")
+                                       or os.environ.get("LEGCHECK_SKILL_ID") or None)
+    verifier = _build_verifier(app.config)
+    app.extensions["legcheck_verifier"] = verifier
     if app.config.get("LEGCHECK_SKILL") is None:
         from skill.app import skill as default_skill
 
@@ -74,8 +108,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.errorhandler(LegCheckError)
     def _legcheck_error(exc: LegCheckError) -> tuple[Response, int]:
         status = exc.http_status
-        log.warning("refused request: %s (HTTP %d)", exc, status)
-        return jsonify(error=str(exc)), status
+        reason = " ".join(str(exc).split())  # one line in the log, whatever the message
+        if isinstance(exc, VerificationError):
+            check = getattr(exc, "check", "verification")
+            request_id = request_id_of(request.get_data(cache=True))
+            log.warning("refused request: %s check failed: %s (request id %s) (HTTP %d)",
+                        check, reason, request_id or "unknown", status)
+        else:
+            log.warning("refused request: %s (HTTP %d)", reason, status)
+        return jsonify(error=reason), status
 
     @app.errorhandler(413)
     def _too_large(_exc: Exception) -> tuple[Response, int]:
@@ -83,11 +124,42 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         log.warning("refused request: body over %d bytes (HTTP 413)", limit)
         return jsonify(error=f"expected a body of at most {limit} bytes"), 413
 
+    @app.get("/health")
+    def health() -> Response:
+        return jsonify(status="ok")
+
     @app.post("/")
     def alexa() -> Response:
+        # Werkzeug enforces MAX_CONTENT_LENGTH on a declared Content-Length and, when the
+        # server terminates the stream (chunked bodies under gunicorn or the dev server),
+        # while reading; a stream it cannot bound is read as empty. This is the last guard.
         body = request.get_data(cache=True)
+        limit = app.config["LEGCHECK_MAX_BODY_BYTES"]
+        if len(body) > limit:
+            raise PayloadTooLargeError(f"expected a body of at most {limit} bytes")
+        if verifier is not None:
+            verifier.verify(dict(request.headers.items()), body)
         _data, envelope = parse_envelope(body)
         response = app.config["LEGCHECK_SKILL"].invoke(request_envelope=envelope, context=None)
         return jsonify(_serializer.serialize(response))
 
     return app
+
+
+def _build_verifier(config: Mapping[str, Any]) -> RequestVerifier | None:
+    """The request verifier the config asks for, or None when verification is off."""
+    if not config["LEGCHECK_VERIFY"]:
+        log.warning("request verification is off (LEGCHECK_VERIFY is false): "
+                    "for local development only")
+        return None
+    skill_id = config["LEGCHECK_SKILL_ID"]
+    if skill_id is None:
+        if not config["LEGCHECK_ALLOW_ANY_SKILL_ID"]:
+            raise ConfigError(
+                "expected the skill's application id in LEGCHECK_SKILL_ID (environment or "
+                "config) to verify requests, got none; set LEGCHECK_ALLOW_ANY_SKILL_ID to "
+                "accept requests for any skill")
+        log.warning("LEGCHECK_ALLOW_ANY_SKILL_ID is set: requests for any skill are accepted")
+    return RequestVerifier(skill_id, fetcher=config["LEGCHECK_CERT_FETCHER"],
+                           trust_roots=config["LEGCHECK_TRUST_ROOTS"],
+                           clock=config["LEGCHECK_CLOCK"])
