@@ -353,3 +353,21 @@ def test_legcheck_simulate_reads_a_real_pipe(model_file: Path, tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert f"Alexa > {EN.prompt('goodbye')}" in done.stdout
     assert done.stderr == ""
+
+
+def test_console_says_when_espeak_ng_has_no_sound_device(
+        model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "espeak-ng"
+    fake.write_text("#!/bin/sh\necho \"ALSA lib pcm.c: Unknown PCM default\" >&2\n"
+                    "echo \"error: No such file or directory\" >&2\nexit 0\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = run_cli(["--model", str(model_file), "--speak"],
+                             "open leg check\nhelp\n", monkeypatch, capsys)
+    assert code == 0
+    assert err.count("espeak-ng could not play the speech (error: No such file or "
+                     "directory); is there a sound device?") == 1
+    assert f"Alexa > {EN.prompt('help')}" in out

@@ -56,12 +56,16 @@ class Speaker:
         except (OSError, subprocess.TimeoutExpired) as exc:
             ok, reason = False, str(exc)
         else:
-            ok = done.returncode == 0
-            reason = done.stderr.strip() or f"exit status {done.returncode}"
+            # with no sound device espeak-ng still exits 0, but says so on stderr
+            problems = [ln for ln in done.stderr.splitlines() if "error" in ln.lower()]
+            ok = done.returncode == 0 and not problems
+            reason = (problems or done.stderr.strip().splitlines() or
+                      [f"exit status {done.returncode}"])[-1].strip()
         if not ok:
             self.failed = True
-            print(f"legcheck simulate: espeak-ng could not speak ({reason}); showing the "
-                  "speech as text only from now on", file=self.err, flush=True)
+            print(f"legcheck simulate: espeak-ng could not play the speech ({reason}); is "
+                  "there a sound device? Showing the speech as text only from now on",
+                  file=self.err, flush=True)
 
 
 @dataclass
