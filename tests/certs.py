@@ -3,7 +3,7 @@
 The certificates look like ones a public CA would issue (BasicConstraints, KeyUsage,
 ExtendedKeyUsage, SubjectAltName, SubjectKeyIdentifier and AuthorityKeyIdentifier), because
 ``cryptography.x509.verification`` enforces the CA/Browser-forum profile. Keys are 2048-bit RSA
-and are generated once per test session (:func:`test_pki` is cached).
+and are generated once per test session (:func:`shared_pki` is cached).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ class TestPKI:
 
 
 @functools.cache
-def test_pki() -> TestPKI:
+def shared_pki() -> TestPKI:
     """Build the test PKI once per test session."""
     now = datetime.now(UTC).replace(microsecond=0)
     year = timedelta(days=365)
@@ -236,3 +236,27 @@ class CountingFetcher:
         if callable(self.served):
             return self.served(url)
         return self.served[url]
+
+
+def forbid_network(monkeypatch: Any) -> None:
+    """Make any connection or name lookup beyond loopback fail loudly (for autouse fixtures)."""
+    import socket
+
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def local_only(host: object) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"a test tried to reach the network: {host!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple):
+            local_only(address[0])
+        real_connect(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        local_only(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
