@@ -103,7 +103,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         from skill.app import skill as default_skill
 
         app.config["LEGCHECK_SKILL"] = default_skill
-    app.config["MAX_CONTENT_LENGTH"] = app.config["LEGCHECK_MAX_BODY_BYTES"]
+    # One byte more than the limit: Werkzeug refuses a larger Content-Length itself, but reads a
+    # chunked stream only up to MAX_CONTENT_LENGTH and silently stops there, so the route sees
+    # limit + 1 bytes of an oversized chunked body and refuses it (see ``alexa``).
+    app.config["MAX_CONTENT_LENGTH"] = app.config["LEGCHECK_MAX_BODY_BYTES"] + 1
 
     @app.errorhandler(LegCheckError)
     def _legcheck_error(exc: LegCheckError) -> tuple[Response, int]:
@@ -130,9 +133,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.post("/")
     def alexa() -> Response:
-        # Werkzeug enforces MAX_CONTENT_LENGTH on a declared Content-Length and, when the
-        # server terminates the stream (chunked bodies under gunicorn or the dev server),
-        # while reading; a stream it cannot bound is read as empty. This is the last guard.
+        # A declared Content-Length over the limit is refused by Werkzeug (413). A chunked
+        # body (the server sets wsgi.input_terminated, as gunicorn and the dev server do) is
+        # read up to MAX_CONTENT_LENGTH = limit + 1, so one byte too many shows here. A stream
+        # with neither a length nor a terminator is read as empty.
         body = request.get_data(cache=True)
         limit = app.config["LEGCHECK_MAX_BODY_BYTES"]
         if len(body) > limit:
