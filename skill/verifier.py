@@ -289,7 +289,14 @@ class RequestVerifier:
             cached = self._cached(canonical, now)  # another thread may have fetched it
             if cached is not None:
                 return cached
-            pem = self.fetcher(canonical)
+            try:
+                pem = self.fetcher(canonical)
+            except VerificationError:
+                raise
+            except Exception as exc:  # an injected fetcher may raise anything
+                raise CertificateChainError(
+                    f"expected to download the certificate chain from {_show(canonical)}, got "
+                    f"{type(exc).__name__}: {_show(str(exc))}") from exc
             trusted = self.check_chain(pem, now, source=canonical)
             with self._lock:
                 self._cache[canonical] = trusted
@@ -440,9 +447,15 @@ def _dig(data: Mapping[str, Any], *path: str) -> Any:
 
 
 def request_id_of(body: bytes) -> str | None:
-    """``request.requestId`` of a body for the log, when it can be read; never raises."""
+    """``request.requestId`` of a body for the log, when it can be read; never raises.
+
+    The body is not yet trusted, so the id is cut to 120 characters and anything unprintable
+    (a newline that would forge a log line, say) becomes ``?``.
+    """
     try:
         value = _dig(json.loads(body), "request", "requestId")
     except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    return "".join(ch if ch.isprintable() else "?" for ch in value[:120])

@@ -160,9 +160,9 @@ def _build_verifier(config: Mapping[str, Any]) -> RequestVerifier | None:
     if skill_id is None:
         if not config["LEGCHECK_ALLOW_ANY_SKILL_ID"]:
             raise ConfigError(
-                "expected the skill's application id in LEGCHECK_SKILL_ID (environment or "
-                "config) to verify requests, got none; set LEGCHECK_ALLOW_ANY_SKILL_ID to "
-                "accept requests for any skill")
+                "expected the skill's application id in LEGCHECK_SKILL_ID (environment variable "
+                "or config) to verify requests, got none; to accept requests for any skill "
+                "instead, pass the config LEGCHECK_ALLOW_ANY_SKILL_ID=True")
         log.warning("LEGCHECK_ALLOW_ANY_SKILL_ID is set: requests for any skill are accepted")
     return RequestVerifier(skill_id, fetcher=config["LEGCHECK_CERT_FETCHER"],
                            trust_roots=config["LEGCHECK_TRUST_ROOTS"],

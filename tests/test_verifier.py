@@ -628,6 +628,18 @@ def test_request_id_of_reads_what_it_can() -> None:
     assert request_id_of(b"{not json") is None
     assert request_id_of(b'{"request": []}') is None
     assert request_id_of(b"\xff") is None
+    forged = json.dumps({"request": {"requestId": "x\nrefused request: fake" + "y" * 500}})
+    shown = request_id_of(forged.encode())
+    assert shown is not None and "\n" not in shown and len(shown) == 120
+
+
+def test_a_fetcher_that_raises_anything_is_a_chain_error(pki: TestPKI, clock: Clock) -> None:
+    def broken(url: str) -> bytes:
+        raise RuntimeError("boom")
+
+    headers, body = signed(pki, launch_envelope(clock.now))
+    with pytest.raises(CertificateChainError, match="got RuntimeError: 'boom'"):
+        make_verifier(pki, clock, broken).verify(headers, body)
 
 
 def test_every_error_names_its_check() -> None:
