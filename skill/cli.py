@@ -47,6 +47,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             return 2
         log.warning("request verification is OFF (--no-verify): for local development only")
         config["LEGCHECK_VERIFY"] = False
+    if args.skill_id:
+        config["LEGCHECK_SKILL_ID"] = args.skill_id
     try:
         app = create_app(config)
     except ConfigError as exc:
@@ -130,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the skill's web endpoint for local development")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=5000, help="port to listen on")
+    serve.add_argument("--skill-id", default=None,
+                       help="the skill's application id (default: $LEGCHECK_SKILL_ID)")
     serve.add_argument("--no-verify", action="store_true",
                        help="skip Alexa request verification (loopback only, development only)")
     serve.set_defaults(func=_cmd_serve)

@@ -81,3 +81,10 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  #
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert "request verification is OFF" in err
+
+
+def test_serve_with_verification_needs_a_skill_id(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
+    assert main(["serve"]) == 2
+    assert "LEGCHECK_SKILL_ID" in capsys.readouterr().err
