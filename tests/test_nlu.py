@@ -271,3 +271,20 @@ def test_a_file_that_is_not_a_model_says_what_is_missing() -> None:
     with pytest.raises(DataError) as err:
         InteractionModel.from_dict({"interactionModel": {}}, source="x.json")
     assert "x.json: not an interaction model" in str(err.value)
+
+
+def test_words_a_slot_value_accounts_for_beat_literal_words_with_unknown_ones(
+        model: InteractionModel) -> None:
+    # "my {BodyPart} is {Sensation}" would leave "throat" unresolved
+    res = model.resolve("my throat is tight", in_session=True)
+    assert res.sample == "{DangerSign}"
+    assert slots_of(res) == {"DangerSign": "throat_tight"}
+
+
+def test_a_bare_built_in_slot_sample_takes_its_words() -> None:
+    data = small_model_dict()
+    data["interactionModel"]["languageModel"]["intents"].append(
+        {"name": "MilesIntent", "slots": [{"name": "Miles", "type": "AMAZON.NUMBER"}],
+         "samples": ["{Miles}"]})
+    res = InteractionModel.from_dict(data).resolve("five", in_session=True)
+    assert res.intent == "MilesIntent"

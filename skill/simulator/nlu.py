@@ -4,9 +4,11 @@ A small, pure library: no SDK, no I/O beyond reading the model file.
 
 * Each sample utterance is compiled to a regular expression over normalised
   words (lower case, punctuation dropped) in which ``{Slot}`` captures one or
-  more whole words. Among the samples that match, the most specific wins:
-  the most literal words matched, then the most slot values that resolve to a
-  value of their slot type, then the fewest unresolved words.
+  more whole words. Among the samples that match, the most specific wins: the
+  one that accounts for the most words, as literal words or as slot values
+  that resolve to a value of their type (so "my calf is hot and swollen" is
+  the danger sign of that name, not a body part with unknown words); then the
+  most literal words matched; then the most slot values resolved.
 * Custom slot values are resolved against the type's values and synonyms:
   ``ER_SUCCESS_MATCH`` with the value's id and canonical name, or
   ``ER_SUCCESS_NO_MATCH`` with the words heard kept as the slot's value. A
@@ -378,7 +380,7 @@ class InteractionModel:
             for slots, resolved, unresolved_words in self._alignments(sample, said):
                 if sample.literal_count == 0 and resolved < len(slots):
                     continue  # a bare slot takes only what its type knows
-                score = (sample.literal_count, resolved, -unresolved_words, -order)
+                score = (-unresolved_words, sample.literal_count, resolved, -order)
                 if best is None or score > best.score:
                     best = _Candidate(sample, slots, score)
         return best
@@ -407,10 +409,10 @@ class InteractionModel:
             for slot_name, heard in filled:
                 value = self._slot_value(sample.intent, slot_name, heard)
                 values.append(value)
-                if value.custom and value.resolved_id is not None:
-                    resolved += 1
-                elif value.custom:
+                if value.custom and value.resolved_id is None:
                     unresolved += len(heard)
+                else:
+                    resolved += 1  # a custom value matched, or a built-in type's words
             yield tuple(values), resolved, unresolved
 
     def _slot_value(self, intent: str, slot_name: str, heard: tuple[str, ...]) -> SlotValue:
