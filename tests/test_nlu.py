@@ -288,3 +288,8 @@ def test_a_bare_built_in_slot_sample_takes_its_words() -> None:
          "samples": ["{Miles}"]})
     res = InteractionModel.from_dict(data).resolve("five", in_session=True)
     assert res.intent == "MilesIntent"
+
+
+def test_load_says_when_the_model_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="en-US.json: the interaction model is missing"):
+        InteractionModel.load(tmp_path / "en-US.json")

@@ -244,6 +244,8 @@ class InteractionModel:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise DataError([f"{path}: the interaction model is missing"]) from exc
         except json.JSONDecodeError as exc:
             raise DataError(
                 [f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc

@@ -42,7 +42,8 @@ from skill.errors import DataError
 from skill.simulator.conversation import Conversation, Turn
 
 EXPECT_KEYS = {
-    "request": "the request type sent: LaunchRequest, IntentRequest or SessionEndedRequest",
+    "request": "the request type sent: LaunchRequest, IntentRequest or SessionEndedRequest; "
+               "null when Alexa keeps the words to herself",
     "intent": "the intent name sent",
     "new_session": "true when the request started a new session",
     "slots": "slot name to the resolved value id; null for an empty slot; "
