@@ -174,13 +174,13 @@ def test_each_expectation_reports_what_differed(small_model: Path, tmp_path: Pat
         "request": "IntentRequest", "intent": "ReportSymptomsIntent", "new_session": True,
         "slots": {"Sensation": "twitching", "BodyPart": {"value": "knees", "id": None},
                   "Timing": None},
-        "speech_contains": ["Has it hung around"], "speech_not_contains": "911",
+        "speech_contains": ["Has it lasted for a day"], "speech_not_contains": "911",
         "reprompt_contains": "Just say yes or no", "no_card": True,
         "session": {"pending": "lasts_days", "forget": False}, "should_end_session": False,
     }) == []
     failures = check_turn(turn, {
         "intent": "AnswerIntent", "slots": {"Sensation": "itching", "Timing": "after_run"},
-        "speech_contains": "electrolytes", "speech_not_contains": "hung around",
+        "speech_contains": "electrolytes", "speech_not_contains": "lasted for a day",
         "session": {"pending": None}, "should_end_session": True,
         "card_title": "Leg Check",
     })
@@ -190,7 +190,7 @@ def test_each_expectation_reports_what_differed(small_model: Path, tmp_path: Pat
         "expected slot Sensation to resolve to 'itching', got 'twitching' from 'twitchy'",
         f"expected slot Timing filled, it is empty ({turn.resolution.describe()})",
         f"expected speech containing 'electrolytes', heard {turn.speech!r}",
-        f"expected speech without 'hung around', heard {turn.speech!r}",
+        f"expected speech without 'lasted for a day', heard {turn.speech!r}",
         "expected card title 'Leg Check', got 'no card'",
         'expected session attribute pending = null, got "lasts_days"',
         "expected shouldEndSession True, got False",
