@@ -49,6 +49,7 @@ class Cause:
     evidence: tuple[Evidence, ...]
     advice: tuple[str, ...]
     level: str
+    key_question: str | None
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Policy:
     min_margin: float
     history_window_days: int
     confirm_before_advice: tuple[str, ...]
+    general_advice: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,10 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
                                 f"unknown feature {ev['feature']!r}")
         check_advice(cause["advice"], "causes", i, "advice")
         check_level(cause["level"], "causes", i, "level")
+        key = cause.get("key_question")
+        if key is not None and (key not in features or not features[key]["question"]):
+            problems.append(f"{where('causes', i, 'key_question')}: expected a feature with "
+                            f"question: true, got {key!r}")
         if not any(ev["present"] > 0 for ev in cause["evidence"]):
             problems.append(f"{where('causes', i, 'evidence')}: no feature speaks for the cause, "
                             "so it can never rank first")
@@ -225,6 +231,7 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
                 problems.append(f"{where('danger_signs', i, 'any_features')}: feature {fid!r} "
                                 "is not in the danger or place category")
     check_features(data["policy"]["confirm_before_advice"], "policy", "confirm_before_advice")
+    check_advice(data["policy"]["general_advice"], "policy", "general_advice")
     for j, fid in enumerate(data["policy"]["confirm_before_advice"]):
         if fid in features and not features[fid]["question"]:
             problems.append(f"{where('policy', 'confirm_before_advice', j)}: feature {fid!r} "
@@ -265,6 +272,7 @@ def build_knowledge(data: dict[str, Any]) -> Knowledge:
                 evidence=tuple(Evidence(e["feature"], float(e["present"]),
                                         float(e.get("absent", 0.0))) for e in c["evidence"]),
                 advice=tuple(c["advice"]), level=c["level"],
+                key_question=c.get("key_question"),
             )
             for c in data["causes"]
         ),
@@ -292,6 +300,7 @@ def build_knowledge(data: dict[str, Any]) -> Knowledge:
             min_margin=float(data["policy"]["min_margin"]),
             history_window_days=data["policy"]["history_window_days"],
             confirm_before_advice=tuple(data["policy"]["confirm_before_advice"]),
+            general_advice=tuple(data["policy"]["general_advice"]),
         ),
         article=data["article"],
     )

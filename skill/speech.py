@@ -61,7 +61,8 @@ def _mentioned(strings: LocaleStrings, knowledge: Knowledge, result: TriageResul
     """The runner's own symptoms that speak for the leading cause."""
     reasons = [f for f in result.top.reasons_for if f in result.present]
     # drop places implied by a more specific one (between the toes implies the feet)
-    implied = {i for f in reasons for i in knowledge.features[f].implies}
+    implied = {i for f in reasons if knowledge.features[f].category == "place"
+               for i in knowledge.features[f].implies}
     reasons = [f for f in reasons if f not in implied][:4]
     if not reasons:
         return ""
@@ -88,6 +89,13 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) 
     """What it may be and why, what to do now, and when to see a doctor."""
     if result.is_danger:
         return danger(strings, result)
+    if not result.contenders:
+        parts = [strings.prompt("unclear"), strings.prompt("what_to_do")]
+        parts.extend(strings.advice(a) for a in result.advice)
+        parts.extend(strings.raised(r) for r in result.raised_by[:1])
+        parts.append(strings.level(result.level))
+        parts.append(strings.prompt("disclaimer"))
+        return Spoken(tuple(p for p in parts if p), strings.prompt("card_title_unclear"))
     top = strings.cause(result.top.id)
     parts = [
         _mentioned(strings, knowledge, result),

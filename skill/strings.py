@@ -24,7 +24,7 @@ REQUIRED_PROMPTS = (
     "privacy", "privacy_nothing", "privacy_unavailable", "forget_confirm",
     "forget_confirm_reprompt", "forget_done", "forget_nothing", "forget_kept", "checkins_one",
     "checkins_many", "disclaimer", "card_title", "card_title_danger", "you_mentioned", "may_be",
-    "may_also_be", "what_to_do", "and", "or",
+    "may_also_be", "what_to_do", "and", "or", "unclear", "card_title_unclear",
 )
 
 

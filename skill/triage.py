@@ -39,7 +39,8 @@ class TriageResult:
     causes: tuple[RankedCause, ...]
     """Every cause, best first."""
     contenders: tuple[str, ...]
-    """The causes close enough to the leader to mention (the leader first)."""
+    """The causes close enough to the leader to mention (the leader first); empty when
+    no cause has enough support to be named."""
     level: str
     danger_signs: tuple[str, ...]
     raised_by: tuple[str, ...]
@@ -148,11 +149,17 @@ def assess(
         return TriageResult(tuple(ranked), tuple(contenders), level,
                             tuple(d.id for d in dangers), (), tuple(advice), True, None, present)
 
-    # 2. The likely causes set the level; a close runner-up counts too.
-    level = max((kb.cause(cid).level for cid in contenders), key=lambda lv: rank[lv])
+    # 2. The likely causes set the level; a close runner-up counts too. When no
+    #    cause has enough support, none is named: the article's general advice stands.
+    supported = top.score >= kb.policy.min_top_score
     advice = []
-    for cid in contenders:
-        _merge(advice, kb.cause(cid).advice)
+    if supported:
+        level = max((kb.cause(cid).level for cid in contenders), key=lambda lv: rank[lv])
+        for cid in contenders:
+            _merge(advice, kb.cause(cid).advice)
+    else:
+        level = min(rank, key=lambda lv: rank[lv])
+        _merge(advice, kb.policy.general_advice)
 
     # 3. The article's escalation rules and the runner's history raise it.
     raised: list[str] = []
@@ -200,6 +207,10 @@ def assess(
                 sep = _separation(kb, feat.id, pool)
                 if sep > best:
                     best, next_question = sep, feat.id
+        key = kb.cause(top.id).key_question
+        if next_question is None and key is not None and key not in answered:
+            # Before advising, confirm the leading cause by its hallmark.
+            next_question = key
         if next_question is None:
             # Before advising, ask about what would make the article send them to a doctor.
             for fid in kb.policy.confirm_before_advice:
@@ -210,5 +221,6 @@ def assess(
                     next_question = fid
                     break
     enough = next_question is None
-    return TriageResult(tuple(ranked), tuple(contenders), level, (), tuple(raised),
+    named = tuple(contenders) if supported else ()
+    return TriageResult(tuple(ranked), named, level, (), tuple(raised),
                         tuple(advice), enough, next_question, present)

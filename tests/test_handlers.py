@@ -129,7 +129,8 @@ def test_itchy_legs_check_in_ends_with_cool_down_advice_and_a_card(runner: Runne
     runner.launch()
     runner.report(slot("Sensation", "itchy", "itching"), slot("BodyPart", "legs", "legs"))
     questions = runner.answer_all(False)
-    assert questions == [EN.question("face_throat_breathing"), EN.question("lasts_days")]
+    assert questions == [EN.question("face_throat_breathing"),
+                         EN.question("fades_after_cooldown"), EN.question("lasts_days")]
     speech = said(runner.last)
     assert "You mentioned itching in your legs." in speech
     assert EN.cause("post_run_itch")["name"] in speech

@@ -205,3 +205,29 @@ def test_engine_does_not_import_the_sdk() -> None:
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("cause", [c for c in KB.causes if c.key_question], ids=lambda c: c.id)
+def test_the_leading_cause_is_confirmed_by_its_hallmark_before_advice(cause: Cause) -> None:
+    answers = {f: True for f in typical(cause, 4) if f != cause.key_question}
+    asked: list[str] = []
+    while (result := assess(answers, asked)).next_question is not None:
+        asked.append(result.next_question)
+        answers[result.next_question] = result.next_question == cause.key_question
+    assert cause.key_question in asked
+    assert result.top.id == cause.id
+
+
+def test_weak_evidence_names_no_cause_and_gives_the_general_advice() -> None:
+    asked, result = run_checkin({"tightness": True, "lower_legs": True}, reply=False)
+    assert asked[0] == "worse_as_run_goes_on"
+    assert result.contenders == ()
+    assert result.level == "self_care"
+    assert list(result.advice) == list(KB.policy.general_advice)
+
+
+def test_weak_evidence_that_hurts_still_goes_to_a_doctor() -> None:
+    _, result = run_checkin({"tightness": True, "pain": True}, reply=False)
+    assert result.contenders == ()
+    assert result.level == "doctor"
+    assert "article_pain" in result.raised_by
