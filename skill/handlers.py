@@ -186,10 +186,19 @@ def _take_slots(handler_input: HandlerInput) -> Response:
     if not found and unmatched:
         log.info("unmatched slot words: %s", unmatched)
     if not found and session.get("pending"):
-        question = strings.question(session["pending"])
-        return _prompt(handler_input, "fallback_during_question", "question_reprompt",
-                       question=question)
+        return _unless_pending(handler_input, "fallback_during_question", "fallback",
+                               "launch_reprompt")
     return _advance(handler_input, misheard=bool(unmatched) and not found)
+
+
+def _unless_pending(handler_input: HandlerInput, during_key: str, key: str,
+                    reprompt_key: str) -> Response:
+    """Say ``during_key`` with the pending question again, or ``key`` when none is pending."""
+    pending = _session(handler_input).get("pending")
+    if pending:
+        question = _strings(handler_input).question(pending)
+        return _prompt(handler_input, during_key, "question_reprompt", question=question)
+    return _prompt(handler_input, key, reprompt_key)
 
 
 def _answer_pending(handler_input: HandlerInput, value: bool) -> Response:
@@ -267,24 +276,15 @@ class HelpIntentHandler(IntentHandler):
     intent = "AMAZON.HelpIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        pending = _session(handler_input).get("pending")
-        if pending:
-            question = _strings(handler_input).question(pending)
-            return _prompt(handler_input, "help_during_question", "question_reprompt",
-                           question=question)
-        return _prompt(handler_input, "help", "help_reprompt")
+        return _unless_pending(handler_input, "help_during_question", "help", "help_reprompt")
 
 
 class FallbackIntentHandler(IntentHandler):
     intent = "AMAZON.FallbackIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        pending = _session(handler_input).get("pending")
-        if pending:
-            question = _strings(handler_input).question(pending)
-            return _prompt(handler_input, "fallback_during_question", "question_reprompt",
-                           question=question)
-        return _prompt(handler_input, "fallback", "launch_reprompt")
+        return _unless_pending(handler_input, "fallback_during_question", "fallback",
+                               "launch_reprompt")
 
 
 class RepeatIntentHandler(IntentHandler):

@@ -15,8 +15,23 @@ from flask.testing import FlaskClient
 from skill.app import build_skill
 from skill.history import SqlitePersistenceAdapter
 from skill.web import create_app
+from tests.certs import TestPKI, shared_pki
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to connect beyond 127.0.0.1."""
+    from tests.certs import forbid_network
+
+    forbid_network(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPKI:
+    """The test certificate authority, intermediate and leaves, built once."""
+    return shared_pki()
 
 
 def load_fixture(name: str) -> dict[str, Any]:

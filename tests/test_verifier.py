@@ -37,21 +37,10 @@ from tests.certs import (
     launch_envelope,
     make_ca,
     make_leaf,
-    shared_pki,
     sign,
 )
 
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.certs import forbid_network
-
-    forbid_network(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return shared_pki()
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 class Clock:

@@ -31,20 +31,9 @@ from tests.certs import (
     body_of,
     headers_for,
     launch_envelope,
-    shared_pki,
 )
 
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.certs import forbid_network
-
-    forbid_network(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return shared_pki()
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 class SaysVerified(AbstractRequestHandler):  # type: ignore[misc]
