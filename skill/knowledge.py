@@ -31,6 +31,7 @@ class Feature:
     title: str
     question: bool
     implies: tuple[str, ...]
+    excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
 
     for i, feat in enumerate(data["features"]):
         check_features(feat.get("implies", []), "features", i, "implies")
+        check_features(feat.get("excludes", []), "features", i, "excludes")
     for i, cause in enumerate(data["causes"]):
         check_source(cause["source"], "causes", i, "source")
         for j, ev in enumerate(cause["evidence"]):
@@ -263,7 +265,7 @@ def build_knowledge(data: dict[str, Any]) -> Knowledge:
     return Knowledge(
         features={
             f["id"]: Feature(f["id"], f["category"], f["title"], f["question"],
-                             tuple(f.get("implies", ())))
+                             tuple(f.get("implies", ())), tuple(f.get("excludes", ())))
             for f in data["features"]
         },
         causes=tuple(

@@ -191,7 +191,8 @@ def assess(
     confident = top.score >= kb.policy.min_top_score and (
         len(ranked) < 2 or top.score - ranked[1].score >= kb.policy.min_margin
     )
-    answered = set(answers) | set(asked) | present
+    ruled_out = {x for f in present for x in kb.features[f].excludes}
+    answered = set(answers) | set(asked) | present | ruled_out
     if len(asked) < kb.policy.max_questions:
         for sign in kb.danger_signs:
             if (sign.screen_question and sign.screen_question not in answered

@@ -231,3 +231,10 @@ def test_weak_evidence_that_hurts_still_goes_to_a_doctor() -> None:
     assert result.contenders == ()
     assert result.level == "doctor"
     assert "article_pain" in result.raised_by
+
+
+@pytest.mark.parametrize("feature", [f for f in KB.features.values() if f.excludes],
+                         ids=lambda f: f.id)
+def test_a_feature_that_rules_another_out_stops_that_question(feature) -> None:  # type: ignore[no-untyped-def]
+    asked, _ = run_checkin({"itching": True, "tingling": True, feature.id: True})
+    assert not set(asked) & set(feature.excludes)
