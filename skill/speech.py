@@ -75,12 +75,11 @@ def question(strings: LocaleStrings, feature: str) -> tuple[Spoken, Spoken]:
     return Spoken((text,)), Spoken((strings.prompt("question_reprompt", question=text),))
 
 
-def danger(strings: LocaleStrings, result: TriageResult) -> Spoken:
-    parts: list[str] = []
-    for advice in result.advice:
-        parts.append(strings.advice(advice))
+def danger(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> Spoken:
+    """What to do first, then why; at the most urgent level the call is said twice."""
+    parts = [strings.advice(a) for a in result.advice]
     parts.extend(strings.danger(sign) for sign in result.danger_signs)
-    if result.advice:
+    if result.advice and knowledge.levels[result.level] == max(knowledge.levels.values()):
         parts.append(strings.advice(result.advice[0]))
     return Spoken(tuple(parts), strings.prompt("card_title_danger"))
 
@@ -88,7 +87,7 @@ def danger(strings: LocaleStrings, result: TriageResult) -> Spoken:
 def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> Spoken:
     """What it may be and why, what to do now, and when to see a doctor."""
     if result.is_danger:
-        return danger(strings, result)
+        return danger(strings, knowledge, result)
     if not result.contenders:
         parts = [strings.prompt("unclear"), strings.prompt("what_to_do")]
         parts.extend(strings.advice(a) for a in result.advice)
