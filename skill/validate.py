@@ -124,7 +124,7 @@ def check_invocation_name(name: str, where: str) -> list[str]:
     return problems
 
 
-def _sample_key(sample: str, slot_types: Mapping[str, str]) -> str:
+def sample_key(sample: str, slot_types: Mapping[str, str]) -> str:
     """The sample as Alexa compares it: words, with each slot replaced by its type."""
     def repl(match: re.Match[str]) -> str:
         return " {" + slot_types.get(match.group(1).strip(), match.group(1)).upper() + "} "
@@ -136,6 +136,8 @@ def check_sample(sample: str, slots: Mapping[str, str], where: str) -> list[str]
     problems: list[str] = []
     if sample != sample.strip() or "  " in sample:
         problems.append(f"{where}: {sample!r} has extra spaces")
+    if "}{" in sample:
+        problems.append(f"{where}: {sample!r} has two slots with nothing between them")
     literal = SLOT_RE.sub(" ", sample)
     if "{" in literal or "}" in literal:
         problems.append(f"{where}: {sample!r} has an unbalanced brace; slots are written "
@@ -254,7 +256,7 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
             place = where("intents", i, "samples", j)
             problems.extend(check_sample(sample, slots, place))
             used_slots.update(m.group(1).strip() for m in SLOT_RE.finditer(sample))
-            key = _sample_key(sample, slots)
+            key = sample_key(sample, slots)
             if key in own:
                 problems.append(f"{place}: {sample!r} is listed twice in {name}")
                 continue

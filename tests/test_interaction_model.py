@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 
 from skill.knowledge import load_knowledge
 from skill.triage import assess
+from skill.validate import check_sample, sample_key
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "interaction_model"
@@ -251,39 +252,12 @@ def test_every_intent_has_a_handler_and_every_handler_an_intent(file: str) -> No
 
 # ------------------------------------------------------------------ sample utterances
 
-def sample_problems(sample: str, slots: dict[str, str]) -> list[str]:
-    """Amazon's rules for one sample utterance, as readable complaints."""
-    problems = []
-    if sample != sample.strip() or "  " in sample:
-        problems.append("extra spaces")
-    if "}{" in sample:
-        problems.append("two slots with nothing between them")
-    used = [m.group(1) for m in SLOT_RE.finditer(sample)]
-    for name in used:
-        if name not in slots:
-            problems.append(f"{{{name}}} is not a slot of the intent ({sorted(slots)})")
-    twice = sorted({n for n in used if used.count(n) > 1})
-    if twice:
-        problems.append(f"slots used twice: {twice}")
-    literal = SLOT_RE.sub(" ", sample)
-    if "{" in literal or "}" in literal:
-        problems.append("an unbalanced brace")
-    bad = [w for w in literal.replace("{", " ").replace("}", " ").split() if not WORD_RE.match(w)]
-    if bad:
-        problems.append(f"words with characters Amazon rejects (lower-case letters, possessive "
-                        f"or contraction apostrophes, abbreviation periods, numbers as words): "
-                        f"{bad}")
-    if not used and not literal.split():
-        problems.append("empty")
-    return problems
-
-
 @pytest.mark.parametrize(("file", "name"), INTENT_CASES)
 def test_samples_follow_amazons_rules(file: str, name: str) -> None:
     intent = intent_named(file, name)
     slots = slot_types(intent)
     samples = intent.get("samples", [])
-    problems = [f"{s!r}: {p}" for s in samples for p in sample_problems(s, slots)]
+    problems = [p for s in samples for p in check_sample(s, slots, name)]
     seen: set[str] = set()
     for sample in samples:
         if spoken(sample) in seen:
@@ -302,11 +276,6 @@ def test_custom_intents_have_plenty_of_samples(file: str, name: str) -> None:
         assert samples == [], "the fallback intent is matched by what matches nothing else"
     elif not name.startswith("AMAZON."):
         assert len(samples) >= MIN_SAMPLES.get(name, 10), (name, len(samples))
-
-
-def sample_key(sample: str, types: dict[str, str]) -> str:
-    """The sample as Alexa compares samples: spoken words, each slot replaced by its type."""
-    return spoken(SLOT_RE.sub(lambda m: "{" + types.get(m.group(1), m.group(1)) + "}", sample))
 
 
 @pytest.mark.parametrize("file", MODELS)
