@@ -220,3 +220,17 @@ def test_package_cli_needs_an_endpoint(capsys: pytest.CaptureFixture[str]) -> No
 
     assert main(["package", "--no-deps"]) == 2
     assert "--lambda-arn ARN, or --endpoint-uri https://" in capsys.readouterr().err
+
+
+def test_package_cli_builds_the_real_project(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from skill.cli import main
+
+    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"aws lambda update-function-code --function-name {ARN}" in out
+    real = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
+    copied = tmp_path / "skill-package" / "interactionModels" / "custom" / "en-US.json"
+    assert read_json(copied) == read_json(real)
+    assert zipfile.ZipFile(tmp_path / "legcheck-lambda.zip").namelist()[0] == (
+        "lambda_function.py")

@@ -284,3 +284,11 @@ def test_broken_model_json_is_reported_with_line_and_column(tmp_path: Path) -> N
     model.write_text('{"interactionModel": {', encoding="utf-8")
     report = validate([model], KNOWLEDGE_PATH)
     assert any(p.startswith(f"{model}:1:") and "not valid JSON" in p for p in report.problems)
+
+
+def test_the_project_as_committed_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    report = validate()
+    assert report.problems == []
+    assert main(["validate"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("legcheck validate: OK: interaction model en-US (")
