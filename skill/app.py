@@ -21,7 +21,12 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
-from skill.handlers import REQUEST_HANDLERS, CatchAllExceptionHandler
+from skill.handlers import (
+    REQUEST_HANDLERS,
+    REQUEST_INTERCEPTORS,
+    RESPONSE_INTERCEPTORS,
+    CatchAllExceptionHandler,
+)
 from skill.history import SqlitePersistenceAdapter
 
 log = logging.getLogger("legcheck")
@@ -50,6 +55,10 @@ def build_builder(persistence_adapter: AbstractPersistenceAdapter | None) -> Cus
         builder.add_request_handler(handler())
     builder.add_exception_handler(CatchAllExceptionHandler())
     builder.add_global_request_interceptor(LogRequestInterceptor())
+    for interceptor in REQUEST_INTERCEPTORS:
+        builder.add_global_request_interceptor(interceptor())
+    for response_interceptor in RESPONSE_INTERCEPTORS:
+        builder.add_global_response_interceptor(response_interceptor())
     return builder
 
 

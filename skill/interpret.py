@@ -230,7 +230,8 @@ def _clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
     out: list[list[str]] = [[]]
     for i, tok in enumerate(raw):
         nxt = raw[i + 1] if i + 1 < len(raw) else ""
-        if tok in PUNCTUATION or tok in lex.clause_breaks or (tok == "and" and nxt in lex.and_before):
+        joined = tok == "and" and nxt in lex.and_before
+        if tok in PUNCTUATION or tok in lex.clause_breaks or joined:
             if out[-1]:
                 out.append([])
             continue
@@ -246,10 +247,9 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
             if tuple(stems[i:i + n]) == phrase.tokens:
                 found.append(Match(i, i + n, phrase.feature, phrase.present))
     # a phrase inside a longer phrase gives way to it
-    kept = [m for m in found
-            if not any(o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
-                       for o in found)]
-    return kept
+    return [m for m in found
+            if not any(o.start <= m.start and m.end <= o.end
+                       and (o.end - o.start) > (m.end - m.start) for o in found)]
 
 
 def _number(words_: Sequence[str], quantities: dict[str, float]) -> float | None:
@@ -303,7 +303,8 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str]]:
             if amount >= 1:
                 found.append((i, "lasts_days"))
         elif unit == "minute" and into:
-            found.append((i, "soon_after_start" if amount <= spec["soon_minutes"] else "during_run"))
+            soon = amount <= spec["soon_minutes"]
+            found.append((i, "soon_after_start" if soon else "during_run"))
         elif unit in ("mile", "km") and into:
             limit = spec["soon_miles"] if unit == "mile" else spec["soon_km"]
             found.append((i, "soon_after_start" if amount <= limit else "during_run"))
@@ -322,9 +323,9 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
         matches.append(Match(pos, pos + 1, feature, True))
     # one side: "left calf", "my right foot", "only one leg"
     for m in list(matches):
-        if m.feature in lex.places and m.present and m.start > 0:
-            if kept[m.start - 1][1] in lex.side_words:
-                matches.append(Match(m.start - 1, m.end, "one_leg", True))
+        if (m.feature in lex.places and m.present and m.start > 0
+                and kept[m.start - 1][1] in lex.side_words):
+            matches.append(Match(m.start - 1, m.end, "one_leg", True))
     covered = {k for m in matches for k in range(m.start, m.end)}
     negated: set[int] = set()
     for k in range(len(stems)):

@@ -321,7 +321,8 @@ def build_knowledge(data: dict[str, Any]) -> Knowledge:
     return Knowledge(
         features={
             f["id"]: Feature(f["id"], f["category"], f["title"], f["question"],
-                             tuple(f.get("implies", ())), tuple(f.get("excludes", ())))
+                             tuple(f.get("implies", ())), tuple(f.get("excludes", ())),
+                             tuple(tuple(g) for g in f.get("answered_by", ())))
             for f in data["features"]
         },
         causes=tuple(

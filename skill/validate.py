@@ -369,13 +369,12 @@ def check_reach(knowledge: Knowledge, sayable: set[str],
                             f"{advice_id!r} is given by no cause or rule")
     for i, sign in enumerate(knowledge.danger_signs):
         heard = [f for f in sign.any_features if f in expressible]
-        worded = [f for f in sign.any_features
-                  if locales and all(f in (data.get("danger_words") or {})
-                                     for data in locales.values())]
-        if not heard and not worded:
+        combined = [f for f in sign.any_features
+                    if any(c.feature == f for c in knowledge.combinations)]
+        if not heard and not combined:
             problems.append(f"{file}:{_place('danger_signs', i)}: {sign.id!r} can never be "
-                            "heard: none of its features is a slot value, a question or a "
-                            "danger word in every locale")
+                            "heard: none of its features is a slot value, a question or "
+                            "made by a combination rule")
     return problems
 
 

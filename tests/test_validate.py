@@ -223,6 +223,7 @@ def test_advice_no_rule_gives_and_danger_signs_no_one_can_say_are_reported() -> 
     data = copy.deepcopy(read_knowledge_data())
     data["advice"].append({"id": "stretch", "title": "Stretch",
                            "source": {"article_section": "introduction"}})
+    data["combinations"] = []
 
     kb = build_knowledge(data)
     problems = check_reach(kb, set(), {"en-US": {"danger_words": {}}})
