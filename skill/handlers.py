@@ -119,6 +119,8 @@ def heard_words(handler_input: HandlerInput) -> tuple[list[str], list[str]]:
     knowledge = load_knowledge()
     intent = getattr(handler_input.request_envelope.request, "intent", None)
     slots = getattr(intent, "slots", None) or {}
+    carrier = load_lexicon(get_locale(handler_input) or "en").restored.get(
+        str(getattr(intent, "name", "")), "")
     fragments: list[str] = []
     resolved: list[str] = []
     for name in sorted(slots, key=lambda n: (n != REPLY_SLOT, n)):
@@ -126,7 +128,7 @@ def heard_words(handler_input: HandlerInput) -> tuple[list[str], list[str]]:
         value = getattr(slot, "value", None)
         if not isinstance(value, str) or not value.strip():
             continue
-        fragments.append(value[:500])
+        fragments.append(f"{carrier} {value[:500]}" if carrier else value[:500])
         resolutions = getattr(slot, "resolutions", None)
         for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
             status = getattr(authority, "status", None)
@@ -136,6 +138,8 @@ def heard_words(handler_input: HandlerInput) -> tuple[list[str], list[str]]:
                 if isinstance(rid, str) and rid in knowledge.features:
                     resolved.append(rid)
                 break
+    if carrier and not fragments:
+        fragments.append(carrier)  # "no" heard alone, the slot empty
     return fragments, resolved
 
 
@@ -191,7 +195,7 @@ def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = N
     understood = answer is not None or heard.unsure or not heard.empty
     prefix: list[str] = []
     if denied:
-        prefix.append(speech.noted_no_danger(strings, denied))
+        prefix.append(speech.noted_no_danger(strings, load_knowledge(), denied))
     if pending is not None:
         if answer is not None:
             state.answers[pending] = answer
@@ -346,6 +350,39 @@ class AnswerIntentHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return take_turn(handler_input, hear(handler_input, state_of(handler_input).pending))
+
+
+class DescribeIntentHandler(IntentHandler):
+    """Free words after a neutral opening ("my {Description}")."""
+
+    intent = "DescribeIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return take_turn(handler_input, hear(handler_input, state_of(handler_input).pending))
+
+
+class YesDescribeIntentHandler(DescribeIntentHandler):
+    """"yeah, right between the toes": a yes, and more words."""
+
+    intent = "YesDescribeIntent"
+
+
+class NoDescribeIntentHandler(DescribeIntentHandler):
+    """"nah, it comes and goes" or "no pain at all": the words decide which."""
+
+    intent = "NoDescribeIntent"
+
+
+class NotDescribeIntentHandler(DescribeIntentHandler):
+    """"it doesn't hurt", "there's no swelling": what follows is denied."""
+
+    intent = "NotDescribeIntent"
+
+
+class UnsureDescribeIntentHandler(DescribeIntentHandler):
+    """"dunno, but I've lost control of my bladder": not sure, and more words."""
+
+    intent = "UnsureDescribeIntent"
 
 
 class ForgetYesIntentHandler(IntentHandler):
@@ -508,6 +545,11 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     LaunchRequestHandler,
     ReportSymptomsIntentHandler,
     AnswerIntentHandler,
+    DescribeIntentHandler,
+    YesDescribeIntentHandler,
+    NoDescribeIntentHandler,
+    NotDescribeIntentHandler,
+    UnsureDescribeIntentHandler,
     ForgetYesIntentHandler,
     ForgetNoIntentHandler,
     YesIntentHandler,

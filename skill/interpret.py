@@ -51,6 +51,8 @@ CONTRACTIONS = {
     "couldnt": "couldn't", "wouldnt": "wouldn't", "wont": "won't", "im": "i'm", "ive": "i've",
     "its": "it's", "theyre": "they're", "thats": "that's", "theres": "there's",
 }
+KEEP_S = frozenset({"it's", "that's", "there's", "what's", "he's", "she's", "let's", "who's",
+                    "here's", "where's", "one's"})
 REPLIES = ("yes", "no", "unsure")
 LEAD_FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "well", "oh",
                           "so", "actually", "honestly", "ah", "ok", "okay", "alright"})
@@ -61,6 +63,8 @@ class Phrase:
     tokens: tuple[str, ...]
     feature: str
     present: bool
+    raw: tuple[str, ...] = ()
+    """The words as written, when fillers were dropped from a longer phrase."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ class Match:
     end: int
     feature: str
     present: bool
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -95,15 +103,38 @@ class Lexicon:
     stemmer: Any
     fillers: frozenset[str]
     phrases: dict[str, list[Phrase]] = field(default_factory=dict)
+    raw_phrases: dict[str, list[Phrase]] = field(default_factory=dict)
+    """Phrases matched with their small words ("all the time", "it's back"): without
+    them they would be one common word."""
     replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    """Phrases that open an answer with a yes, no or "not sure", longest first."""
+    whole_replies: dict[tuple[str, ...], str] = field(default_factory=dict)
+    all_replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    """Phrases that are a yes, no or "not sure" only when nothing else is said ("it does")."""
     cues: list[tuple[str, ...]] = field(default_factory=list)
     window: int = 5
     scope_breaks: frozenset[str] = frozenset()
     clause_breaks: frozenset[str] = frozenset()
     and_before: frozenset[str] = frozenset()
     side_words: frozenset[str] = frozenset()
+    skip_words: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
     durations: dict[str, Any] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    keeps_parts: frozenset[str] = frozenset()
+    fine_words: frozenset[str] = frozenset()
+    run_context: dict[str, Any] = field(default_factory=dict)
+    restored: dict[str, str] = field(default_factory=dict)
+    list_words: frozenset[str] = frozenset()
+    pronouns: frozenset[str] = frozenset()
+    neutral: list[tuple[str, ...]] = field(default_factory=list)
+    clause_starts: frozenset[str] = frozenset()
+    ends: frozenset[str] = frozenset()
+    """Words that end a statement of a symptom ("sore", "fine"): a new subject after one
+    starts a new clause even without a comma."""
+    fine_distance: int = 2
+    """Intent name to the carrier word its samples open with and the words still mean
+    ("no" for NoDescribeIntent: "no {Description}")."""
 
     def stem(self, token: str) -> str:
         if "'" in token or not token.isalpha():
@@ -120,10 +151,17 @@ def tokens(text: str) -> list[str]:
     """Lower case, straight quotes, contractions spelled one way, punctuation as tokens."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("-", " ")
     out = [CONTRACTIONS.get(t, t) for t in TOKEN_RE.findall(text)]
+    # possessives and "is" contractions: "my calf's swollen", "since Tuesday's run"
+    out = [t[:-2] if t.endswith("'s") and t not in KEEP_S else t for t in out]
     merged: list[str] = []
     for tok in out:
         if tok == "not" and merged and merged[-1] == "can":
             merged[-1] = "can't"
+            continue
+        if tok == "to" and merged and (merged[-1] == "unable" or merged[-2:] == ["not", "able"]):
+            # "not able to control it", "unable to walk": can't
+            del merged[-2 if merged[-1] == "able" else -1:]
+            merged.append("can't")
             continue
         merged.append(tok)
     return merged
@@ -134,7 +172,8 @@ def _check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     if not isinstance(data, dict):
         return [f"{file}: expected a JSON object"]
     for key in ("features", "replies", "negation", "clauses", "fillers", "sides", "durations",
-                "slot_types"):
+                "slot_types", "fine_words", "run_context", "restored_carriers",
+                "neutral_phrases", "fine_distance"):
         if key not in data:
             problems.append(f"{file}:$.{key}: missing")
     if problems:
@@ -169,11 +208,29 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
             lex_add(lex, words_, fid, True)
         for words_ in entry["absent_phrases"]:
             lex_add(lex, words_, fid, False)
+    # a phrase that would shrink to one word nobody else uses keeps its small words
+    for bucket in list(lex.phrases.values()):
+        for phrase in list(bucket):
+            if len(phrase.tokens) == 1 and phrase.raw and not any(
+                    other.tokens == phrase.tokens and not other.raw
+                    for other in lex.phrases.get(phrase.tokens[0], ())):
+                bucket.remove(phrase)
+                full = tuple(lex.stem(t) for t in phrase.raw)
+                lex.raw_phrases.setdefault(full[0], []).append(
+                    Phrase(full, phrase.feature, phrase.present))
+    for bucket in lex.phrases.values():
+        bucket[:] = [Phrase(p.tokens, p.feature, p.present) for p in bucket]
     for kind in REPLIES:
         entry = data["replies"][kind]
-        for words_ in (entry["name"], *entry["synonyms"]):
-            lex.replies.append((tuple(tokens(words_)), kind))
+        whole = {tuple(tokens(w)) for w in entry.get("whole_only", ())}
+        for words_ in (entry["name"], *entry["synonyms"], *entry.get("whole_only", ())):
+            said = tuple(tokens(words_))
+            if said in whole:
+                lex.whole_replies[said] = kind
+            else:
+                lex.replies.append((said, kind))
     lex.replies.sort(key=lambda r: -len(r[0]))
+    lex.all_replies = sorted([*lex.replies, *lex.whole_replies.items()], key=lambda r: -len(r[0]))
     neg = data["negation"]
     lex.cues = sorted((lex.key(tokens(c)) for c in neg["cues"]), key=len, reverse=True)
     lex.cues = [c for c in lex.cues if c]
@@ -182,6 +239,31 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
     lex.clause_breaks = frozenset(data["clauses"]["breaks"])
     lex.and_before = frozenset(data["clauses"]["and_before"])
     lex.side_words = frozenset(data["sides"]["one_side_words"])
+    lex.skip_words = frozenset(data["sides"]["side_words"])
+    lex.categories = {fid: f.category for fid, f in knowledge.features.items()}
+    lex.keeps_parts = frozenset(fid for fid, entry in data["features"].items()
+                                if entry.get("keeps_parts"))
+    lex.fine_words = frozenset(data["fine_words"])
+    lex.restored = {str(k): str(v) for k, v in data["restored_carriers"].items()}
+    lex.list_words = frozenset(neg["list_words"])
+    lex.pronouns = frozenset(neg["pronouns"])
+    lex.neutral = sorted({lex.key(tokens(p)) for p in data["neutral_phrases"]} - {()},
+                         key=len, reverse=True)
+    lex.clause_starts = frozenset(data["clauses"]["starts"])
+    lex.ends = frozenset(
+        {p.tokens[0] for bucket in lex.phrases.values() for p in bucket
+         if len(p.tokens) == 1 and knowledge.features[p.feature].category == "sensation"}
+        | {lex.stem(w) for w in data["fine_words"]})
+    lex.fine_distance = int(data["fine_distance"])
+    rc = data["run_context"]
+    lex.run_context = {
+        "after": frozenset(lex.stem(w) for w in rc["after_leads"]),
+        "when": frozenset(lex.stem(w) for w in rc["when_leads"]),
+        "run": frozenset(lex.stem(w) for w in rc["run_words"]),
+        "end": frozenset(lex.stem(w) for w in rc["end_words"]),
+        "window": int(rc["window"]),
+        "units": frozenset(rc["during_units_before_number"]),
+    }
     lex.places = frozenset(f for f in ("legs", "lower_legs", "feet", "thighs", "toes",
                                        "ball_of_foot") if f in knowledge.features)
     lex.durations = data["durations"]
@@ -189,10 +271,11 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
 
 
 def lex_add(lex: Lexicon, words_: str, feature: str, present: bool) -> None:
-    key = lex.key(tokens(words_))
+    said = tokens(words_)
+    key = lex.key(said)
     if not key:
         return
-    phrase = Phrase(key, feature, present)
+    phrase = Phrase(key, feature, present, tuple(said) if len(said) > len(key) else ())
     bucket = lex.phrases.setdefault(key[0], [])
     if phrase not in bucket:
         bucket.append(phrase)
@@ -230,26 +313,50 @@ def _clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
     out: list[list[str]] = [[]]
     for i, tok in enumerate(raw):
         nxt = raw[i + 1] if i + 1 < len(raw) else ""
+        prev = raw[i - 1] if i > 0 else ""
         joined = tok == "and" and nxt in lex.and_before
         if tok in PUNCTUATION or tok in lex.clause_breaks or joined:
             if out[-1]:
                 out.append([])
             continue
+        # speech has no commas: "my shins are sore my chest is fine" is two clauses
+        if tok in lex.clause_starts and prev and lex.stem(prev) in lex.ends and out[-1]:
+            out.append([])
         out[-1].append(tok)
     return [c for c in out if c]
 
 
-def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
+def _find(stems: Sequence[str], lex: Lexicon, at: Sequence[int]) -> list[Match]:
     found: list[Match] = []
     for i, stem in enumerate(stems):
         for phrase in lex.phrases.get(stem, ()):
             n = len(phrase.tokens)
             if tuple(stems[i:i + n]) == phrase.tokens:
-                found.append(Match(i, i + n, phrase.feature, phrase.present))
-    # a phrase inside a longer phrase gives way to it
-    return [m for m in found
-            if not any(o.start <= m.start and m.end <= o.end
-                       and (o.end - o.start) > (m.end - m.start) for o in found)]
+                found.append(Match(at[i], at[i + n - 1] + 1, phrase.feature, phrase.present))
+    return found
+
+
+def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
+    """Every phrase heard; a second pass reads past "left" and "right" ("the ball of my
+    right foot"). A phrase inside a longer one of the same kind gives way to it ("gone
+    numb" is numbness, not "gone"), unless the longer one keeps its parts ("my left
+    calf" is one leg and the calf)."""
+    found = _find(stems, lex, range(len(stems)))
+    rest = [(k, s) for k, s in enumerate(stems) if s not in lex.skip_words]
+    if len(rest) < len(stems):
+        found += [m for m in _find([s for _, s in rest], lex, [k for k, _ in rest])
+                  if m not in found]
+    cat = lex.categories
+
+    def gives_way(m: Match, o: Match) -> bool:
+        if not (o.start <= m.start and m.end <= o.end and o.size > m.size):
+            return False
+        if o.feature in lex.keeps_parts:
+            return False
+        return (m.feature == o.feature or cat[m.feature] == cat[o.feature]
+                or cat[m.feature] in ("timing", "modifier"))
+
+    return [m for m in found if not any(gives_way(m, o) for o in found)]
 
 
 def _number(words_: Sequence[str], quantities: dict[str, float]) -> float | None:
@@ -290,7 +397,14 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str]]:
             found.append((i, "lasts_days"))
             continue
         unit = units.get(tok)
-        if unit is None or i == 0:
+        if unit is None:
+            continue
+        after_num = clause[i + 1] if i + 1 < len(clause) else ""
+        if (tok in lex.run_context["units"] and after_num
+                and _number([after_num], quantities) is not None):
+            found.append((i, "during_run"))  # "at mile eleven"
+            continue
+        if i == 0:
             continue
         before = [w for w in clause[max(0, i - 4):i] if w not in ("of", "or", "so", "more")]
         amount = _number(before, quantities)
@@ -299,9 +413,13 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str]]:
         after = clause[i + 1] if i + 1 < len(clause) else ""
         lead = clause[max(0, i - 5):i]
         into = after in spec["into_words"] or any(w in spec["after_words"] for w in lead)
+        if after in spec["break_words"]:
+            continue  # "after a few weeks off": a break from running, not a symptom
         if unit in ("day", "week", "month", "year"):
             if amount >= 1:
                 found.append((i, "lasts_days"))
+        elif unit == "hour" and amount >= spec["day_hours"]:
+            found.append((i, "lasts_days"))
         elif unit == "minute" and into:
             soon = amount <= spec["soon_minutes"]
             found.append((i, "soon_after_start" if soon else "during_run"))
@@ -317,41 +435,106 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
     stems = [lex.stem(t) for _, t in kept]
     raw_at = [i for i, _ in kept]
     matches = _matches(stems, lex)
+    raw_stems = [lex.stem(t) for t in clause]
+    for i, stem in enumerate(raw_stems):
+        for phrase in lex.raw_phrases.get(stem, ()):
+            n = len(phrase.tokens)
+            if tuple(raw_stems[i:i + n]) == phrase.tokens:
+                inside = [k for k, r in enumerate(raw_at) if i <= r < i + n]
+                if inside:
+                    matches.append(Match(inside[0], inside[-1] + 1, phrase.feature,
+                                         phrase.present))
     # durations: placed at the unit word, so that negation reaches them too
     for raw_pos, feature in _durations(clause, lex):
         pos = next((k for k, i in enumerate(raw_at) if i >= raw_pos), len(raw_at) - 1)
         matches.append(Match(pos, pos + 1, feature, True))
     # one side: "left calf", "my right foot", "only one leg"
     for m in list(matches):
-        if (m.feature in lex.places and m.present and m.start > 0
-                and kept[m.start - 1][1] in lex.side_words):
-            matches.append(Match(m.start - 1, m.end, "one_leg", True))
+        if m.feature in lex.places and m.present and any(
+                kept[k][1] in lex.side_words for k in range(max(0, m.start - 1), m.end)):
+            matches.append(Match(max(0, m.start - 1), m.end, "one_leg", True))
+    matches.extend(_run_context(stems, lex))
     covered = {k for m in matches for k in range(m.start, m.end)}
-    negated: set[int] = set()
-    for k in range(len(stems)):
-        if k in covered:
-            continue
-        for cue in lex.cues:
-            if tuple(stems[k:k + len(cue)]) != cue:
-                continue
-            stop = k + len(cue) + lex.window
-            for j in range(k + len(cue), min(stop, len(stems))):
-                if kept[j][1] in lex.scope_breaks:
-                    break
-                negated.add(j)
-            break
+    for k in range(len(stems)):  # "I don't know", "without fail": no negation
+        for neutral in lex.neutral:
+            if tuple(stems[k:k + len(neutral)]) == neutral:
+                covered.update(range(k, k + len(neutral)))
+    starts = {m.start for m in matches if m.present}
+    negated = _negated(clause, kept, stems, covered, starts, lex)
     present: set[str] = set()
     absent: set[str] = set()
     for m in matches:
         denied = m.start in negated
-        if m.present != denied:
+        if m.present and not denied:
             present.add(m.feature)
-        else:
+        elif m.present or not denied:
             absent.add(m.feature)
+        # an absent phrase denied ("not breathing fine") says nothing for sure
+    # a place said to be fine ("my chest is fine") makes none of its signs
+    fine_places = {m.feature for m in matches if m.present and m.feature in lex.categories
+                   and lex.categories[m.feature] == "place"
+                   and any(t in lex.fine_words for _, t in
+                           kept[m.end:m.end + lex.fine_distance])}
+    heard = present | absent
     for combo in knowledge.combinations:
-        if combo.scope == "clause" and combo.holds(present):
+        if combo.scope != "clause":
+            continue
+        if combo.holds(present - fine_places):
             present.add(combo.feature)
+        elif combo.holds(heard) or fine_places.intersection(combo.groups[0].any):
+            # "no swelling in my face", "my throat's fine": the sign denied
+            absent.add(combo.feature)
     return present, absent - present
+
+
+def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequence[str],
+             covered: set[int], starts: set[int], lex: Lexicon) -> set[int]:
+    """Positions a negation reaches: a few words on, through a list ("no cramps or
+    spasms"), not past a turn ("more", "just") or a new subject after a symptom ("not my
+    feet, it's my calves")."""
+    negated: set[int] = set()
+    for k in range(len(stems)):
+        if k in covered:
+            continue
+        cue = next((c for c in lex.cues if tuple(stems[k:k + len(c)]) == c), None)
+        if cue is None:
+            continue
+        budget = lex.window
+        seen_feature = False
+        j = k + len(cue)
+        while j < len(stems) and budget > 0:
+            lo = kept[j - 1][0] + 1
+            between = clause[lo:kept[j][0] + 1]
+            if any(t in lex.scope_breaks for t in between):
+                break
+            if seen_feature and any(t in lex.pronouns for t in between):
+                break
+            negated.add(j)
+            seen_feature = seen_feature or j in starts
+            if kept[j][1] not in lex.list_words:
+                budget -= 1
+            j += 1
+    return negated
+
+
+def _run_context(stems: Sequence[str], lex: Lexicon) -> list[Match]:
+    """"since my long run", "once I'd stopped", "when I got home": after the run."""
+    rc = lex.run_context
+    found: list[Match] = []
+    for i, stem in enumerate(stems):
+        if stem in rc["after"]:
+            words = rc["run"] | rc["end"]
+        elif stem in rc["when"]:
+            words = rc["end"]
+        else:
+            continue
+        for j in range(i + 1, min(i + 1 + rc["window"], len(stems))):
+            if stems[j] in lex.durations["units"] or stems[j].isdigit():
+                break
+            if stems[j] in words:
+                found.append(Match(i, j + 1, "after_run", True))
+                break
+    return found
 
 
 def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
@@ -359,13 +542,39 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
     start = 0
     while start < len(raw) and (raw[start] in LEAD_FILLERS or raw[start] in PUNCTUATION):
         start += 1
+    said = tuple(t for t in raw[start:] if t not in PUNCTUATION)
+    whole = _only_replies(said, lex)
+    if whole is not None:
+        return whole, len(raw), False
     for phrase, kind in lex.replies:
         if tuple(raw[start:start + len(phrase)]) == phrase:
             end = start + len(phrase)
-            nxt = raw[end] if end < len(raw) else ""
-            denies = kind == "no" and bool(nxt) and lex.stem(nxt) in lex.phrases
+            rest = [lex.stem(t) for t in raw[end:] if t not in lex.fillers]
+            denies = kind == "no" and bool(raw[end:end + 1]) and raw[end] not in lex.fillers \
+                and any(m.start == 0 and m.present for m in _find(rest, lex, range(len(rest))))
             return kind, end, denies
     return None, 0, False
+
+
+def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
+    """The reply when the words are nothing but replies ("kind of, yeah", "it does")."""
+    kinds: list[str] = []
+    rest = said
+    while rest:
+        if rest[0] in LEAD_FILLERS:
+            rest = rest[1:]
+            continue
+        for phrase, kind in lex.all_replies:
+            if phrase and rest[:len(phrase)] == phrase:
+                kinds.append(kind)
+                rest = rest[len(phrase):]
+                break
+        else:
+            return None
+    if not kinds:
+        return None
+    strong = [k for k in kinds if k != "unsure"]
+    return strong[0] if strong else kinds[0]
 
 
 def interpret(fragments: Sequence[str], pending: str | None = None,
@@ -388,27 +597,29 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
             kind, used, denies = _reply(raw, lex)
             if kind is not None:
                 reply = kind
-                if not denies:
+                if not denies and pending is not None:
                     raw = raw[used:]
         for clause in _clauses(raw, lex):
             p, a = _read_clause(clause, lex, kb)
             present |= p
             absent |= a
     for combo in kb.combinations:
-        if combo.scope == "report" and combo.holds(present):
+        # slots of one utterance are one sentence: "my {BodyPart} are {Sensation}"
+        wide = combo.scope == "report" or len(fragments) > 1
+        if wide and combo.holds(present):
             present.add(combo.feature)
     absent -= present
+    denied = bool(fragments) and _reply(tokens(fragments[0]), lex)[2]
+    if denied:
+        reply = None  # "no pain at all" denies pain; it is no answer by itself
     answer = _answer(pending, reply, present, absent, kb)
-    if reply == "no" and answer is None and present | absent and _reply_denied(fragments, lex):
-        reply = None  # "no pain at all": it denied a feature, not the question
+    if answer is True and pending is not None:
+        present.add(pending)
+    elif answer is False and pending is not None:
+        absent.add(pending)
+        present.discard(pending)
     return Heard(frozenset(present), frozenset(absent), reply, answer,
                  reply == "unsure" and answer is None, count)
-
-
-def _reply_denied(fragments: Sequence[str], lex: Lexicon) -> bool:
-    if not fragments:
-        return False
-    return _reply(tokens(fragments[0]), lex)[2]
 
 
 def answered_yes(feature: str, present: Iterable[str], knowledge: Knowledge) -> bool:
@@ -419,31 +630,32 @@ def answered_yes(feature: str, present: Iterable[str], knowledge: Knowledge) -> 
     return any(set(group) <= have for group in knowledge.features[feature].answered_by)
 
 
+def related(feature: str, knowledge: Knowledge) -> set[str]:
+    """The feature and what answers its question ("breathing's fine" answers the
+    face-throat-breathing check for its part)."""
+    return {feature, *(f for group in knowledge.features[feature].answered_by for f in group)}
+
+
 def _answer(pending: str | None, reply: str | None, present: set[str], absent: set[str],
             kb: Knowledge) -> bool | None:
     if pending is None or pending not in kb.features:
         return None
-    if answered_yes(pending, present, kb):
-        return True
-    if pending in absent:
-        return False
     if reply == "yes":
         return True
-    if reply == "no" and not (present | absent):
-        return False
     if reply == "no":
-        # "nah, it comes and goes" answers no; "no pain" denies pain, not the question
-        return False if not _denies_other(present, absent) else None
+        return False
+    if reply == "unsure":
+        return None
+    if answered_yes(pending, present, kb):
+        return True
+    if pending in absent or (absent and absent <= related(pending, kb) and not present):
+        return False
     if any(pending in kb.features[f].excludes for f in present):
         return False
     feat = kb.features[pending]
     if feat.category == "place":
         others = {f for f in present if kb.features[f].category == "place"}
-        related = set(feat.implies) | {f for f in others if pending in kb.features[f].implies}
-        if others - related:
+        near = set(feat.implies) | {f for f in others if pending in kb.features[f].implies}
+        if others - near:
             return False
     return None
-
-
-def _denies_other(present: set[str], absent: set[str]) -> bool:
-    return bool(absent) and not present

@@ -83,13 +83,14 @@ def red_flags(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult
     return strings.prompt("see_doctor_because", reasons=reasons)
 
 
-def noted_no_danger(strings: LocaleStrings, denied: list[str]) -> str:
-    """One short confirmation that a danger sign was heard as denied: "Okay, no chest pain." """
-    if not denied:
+def noted_no_danger(strings: LocaleStrings, knowledge: Knowledge, denied: list[str]) -> str:
+    """One short confirmation that a danger sign was heard as denied: "Okay, no chest
+    pain." A sign covered by a wider one denied too is not said again."""
+    covered = {f for d in denied for group in knowledge.features[d].answered_by for f in group}
+    said = [strings.denied(f) for f in denied if f not in covered]
+    if not said:
         return ""
-    return strings.prompt("noted_no_danger",
-                          things=join_words([strings.feature(f) for f in denied],
-                                            strings.prompt("or")))
+    return strings.prompt("noted_no_danger", things=join_words(said, strings.prompt("and")))
 
 
 def question(strings: LocaleStrings, feature: str) -> tuple[Spoken, Spoken]:

@@ -66,6 +66,9 @@ class LocaleStrings:
     def raised(self, rule: str) -> str:
         return str(self.data["raised"][rule])
 
+    def denied(self, feature: str) -> str:
+        return str(self.data["denied"][feature])
+
     def red_flag(self, feature: str) -> str:
         return str(self.data["red_flags"][feature])
 
@@ -109,6 +112,8 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     need("advice", list(knowledge.advice), "advice")
     need("danger", [d.id for d in knowledge.danger_signs], "danger sign")
     need("raised", [h.id for h in knowledge.history_rules], "history rule")
+    need("denied", [f.id for f in knowledge.features.values() if f.category == "danger"],
+         "danger feature")
     flags = sorted({f for e in knowledge.escalations for f in e.any_features})
     need("red_flags", flags, "red flag")
     for level in data.get("levels", {}):

@@ -76,7 +76,7 @@ def present_features(knowledge: Knowledge, answers: Mapping[str, bool]) -> froze
             found.add(fid)
             todo.extend(knowledge.features[fid].implies)
         todo = [c.feature for c in knowledge.combinations
-                if c.feature not in found and c.holds(found)]
+                if c.scope == "report" and c.feature not in found and c.holds(found)]
         if not todo:
             return frozenset(found)
 
