@@ -33,9 +33,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import snowballstemmer
-from word2number import w2n
-
 from skill.errors import DataError
 from skill.knowledge import Knowledge, load_knowledge
 
@@ -198,9 +195,12 @@ def _check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
 
 
 def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
+    # imported here, on the first words heard: a launch needs no stemmer
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
     lex = Lexicon(
         language=str(data["language"]),
-        stemmer=snowballstemmer.stemmer("english"),
+        stemmer=EnglishStemmer(),
         fillers=frozenset(data["fillers"]),
     )
     for fid, entry in data["features"].items():
@@ -360,6 +360,8 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
 
 
 def _number(words_: Sequence[str], quantities: dict[str, float]) -> float | None:
+    from word2number import w2n
+
     if not words_:
         return None
     last = words_[-1]
