@@ -210,7 +210,7 @@ GUIDED_START = " ".join((EN.prompt("not_caught"), EN.prompt("guided_intro"),
 
 
 def test_words_that_match_nothing_start_the_guided_questions(runner: Runner) -> None:
-    speech = runner.report(slot("Sensation", "wobbly", None))
+    speech = runner.report(slot("Sensation", "sparkly", None))
     assert speech == GUIDED_START
     assert runner.open
     assert runner.last["response"]["reprompt"]
@@ -402,7 +402,7 @@ def test_not_sure_moves_on_without_an_answer(runner: Runner) -> None:
 def test_a_denied_danger_sign_gets_one_short_confirmation(runner: Runner) -> None:
     described(runner, "legs are itchy")
     speech = described(runner, "chest pain and my breathing is fine", intent="NoDescribeIntent")
-    assert speech.startswith("Okay, no chest pain and no trouble breathing.")
+    assert speech.startswith("Okay, no trouble breathing and no chest pain.")
     again = described(runner, "no chest pain at all")
     assert "no chest pain" not in again.lower()
 
