@@ -92,7 +92,7 @@ def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise JsonLimitError(f"expected finite JSON numbers, got {_cut(text)}")
+        raise JsonLimitError(f"expected finite JSON numbers, got {one_line(text)}")
     return value
 
 
@@ -135,7 +135,7 @@ def load_json(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     except json.JSONDecodeError as exc:
         raise JsonLimitError(f"expected valid JSON, got invalid JSON ({exc})") from exc
     except (ValueError, RecursionError, OverflowError) as exc:  # belt and braces
-        raise JsonLimitError(f"expected valid JSON, got {type(exc).__name__}: {_cut(str(exc))}"
+        raise JsonLimitError(f"expected valid JSON, got {type(exc).__name__}: {one_line(str(exc))}"
                              ) from exc
     if _SURROGATE_ESCAPE.search(text) and not _is_unicode(value):
         raise JsonLimitError("expected valid Unicode text, got a \\u escape that is half of a "
@@ -202,7 +202,7 @@ def attributes_problem(attributes: Any, where: str = "session.attributes") -> st
     try:
         size = encoded_size(attributes)
     except (TypeError, ValueError) as exc:
-        return f"expected {where} to be plain JSON, got {_cut(str(exc))}"
+        return f"expected {where} to be plain JSON, got {one_line(str(exc))}"
     if size > MAX_ATTRIBUTES_BYTES:
         return f"expected {where} of at most {MAX_ATTRIBUTES_BYTES} bytes, got {size}"
     return None
@@ -219,7 +219,7 @@ def speech_problem(speech: Any, where: str = "outputSpeech") -> str | None:
     kind = speech.get("type")
     field = {"PlainText": "text", "SSML": "ssml"}.get(kind) if isinstance(kind, str) else None
     if field is None:
-        return f"expected {where}.type PlainText or SSML, got {_cut(repr(kind))}"
+        return f"expected {where}.type PlainText or SSML, got {one_line(repr(kind))}"
     words = speech.get(field)
     if not isinstance(words, str):
         return f"expected {where}.{field} to be a string, got {_json_type(words)}"
@@ -247,7 +247,7 @@ def ssml_problem(ssml: str, where: str = "ssml") -> str | None:
     except expat.ExpatError as exc:
         return f"expected {where} to be well-formed XML, got: {exc}"
     if root != ["speak"]:
-        return f"expected {where} to be a <speak> element, got {_cut(repr(root[:1]))}"
+        return f"expected {where} to be a <speak> element, got {one_line(repr(root[:1]))}"
     return None
 
 
@@ -298,7 +298,7 @@ def response_problems(envelope: Mapping[str, Any], size: int | None = None) -> l
         try:
             size = encoded_size(envelope)
         except (TypeError, ValueError) as exc:
-            return [*problems, f"expected a response that is plain JSON, got {_cut(str(exc))}"]
+            return [*problems, f"expected a response that is plain JSON, got {one_line(str(exc))}"]
     if size > MAX_RESPONSE_BYTES:
         problems.append(f"expected a response of at most {MAX_RESPONSE_BYTES} bytes, got {size}")
     return problems
@@ -334,7 +334,7 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _cut(text: str, limit: int = 120) -> str:
+def one_line(text: str, limit: int = 120) -> str:
     """One line of at most ``limit`` characters, for reasons built from untrusted text."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 3] + "..."

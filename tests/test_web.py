@@ -11,6 +11,8 @@ from flask.testing import FlaskClient
 from skill.envelopes import Session, SlotValue
 from tests.conftest import load_fixture
 
+pytestmark = pytest.mark.usefixtures("checked_responses")
+
 
 def speech(body: dict[str, Any]) -> str:
     return str(body["response"]["outputSpeech"]["ssml"])
@@ -42,7 +44,7 @@ def test_a_whole_check_in_over_http(client: FlaskClient) -> None:
     (b'{"version": "1.0"}', "'request', it is missing"),
     (b'{"version": "1.0", "request": {"type": 7}}', "request.type to be a string"),
     (b'{"version": "1.0", "request": {"type": "LaunchRequest"}}', "request.requestId"),
-    (b"\xff\xfe\x00garbage", "invalid JSON"),
+    (b"\xff\xfe\x00garbage", "not UTF-8"),
 ])
 def test_malformed_bodies_get_400_with_a_reason(client: FlaskClient, body: bytes, reason: str,
                                                 caplog: pytest.LogCaptureFixture) -> None:

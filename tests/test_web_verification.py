@@ -33,7 +33,7 @@ from tests.certs import (
     launch_envelope,
 )
 
-pytestmark = pytest.mark.usefixtures("no_network")
+pytestmark = pytest.mark.usefixtures("no_network", "checked_responses")
 
 
 class SaysVerified(AbstractRequestHandler):  # type: ignore[misc]
