@@ -414,7 +414,14 @@ class RequestVerifier:
             raise CertificateChainError(
                 f"expected to download the certificate chain from {_show(canonical)}, got "
                 f"{type(exc).__name__}: {_show(str(exc))}") from exc
-        return self.check_chain(pem, now, source=canonical)
+        try:
+            return self.check_chain(pem, now, source=canonical)
+        except VerificationError:
+            raise
+        except Exception as exc:  # a certificate cryptography can load but not inspect
+            raise CertificateChainError(
+                f"expected a certificate chain that can be checked at {_show(canonical)}, got "
+                f"{type(exc).__name__}: {_show(str(exc))}") from exc
 
     @staticmethod
     def _wait_for(download: _Download, canonical: str) -> rsa.RSAPublicKey:

@@ -860,3 +860,37 @@ def test_sign_helper_matches_the_header_format(pki: TestPKI) -> None:
     import base64
 
     assert len(base64.b64decode(sign(pki.leaf.key, b"x"))) == 256  # a 2048-bit RSA signature
+
+
+def test_a_chain_that_breaks_the_checker_is_a_chain_error(pki: TestPKI, clock: Clock,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def odd(self: RequestVerifier, pem: bytes, now: datetime, *, source: str = "") -> None:
+        raise ValueError("error parsing asn1 value: duplicate extension")
+
+    monkeypatch.setattr(RequestVerifier, "check_chain", odd)
+    headers, body = signed(pki, launch_envelope(clock.now))
+    with pytest.raises(CertificateChainError, match="can be checked .* ValueError: 'error pars"):
+        make_verifier(pki, clock).verify(headers, body)
+
+
+def test_verify_returns_the_envelope_it_read(pki: TestPKI, clock: Clock) -> None:
+    envelope = launch_envelope(clock.now)
+    headers, body = signed(pki, envelope)
+    assert make_verifier(pki, clock).verify(headers, body) == envelope
+
+
+@pytest.mark.parametrize("body,reason", [
+    (b'{"request": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested at most 64 deep"),
+    (b'{"request": {"timestamp": NaN}}', "got NaN"),
+    (b'{"request": {}, "x": ' + b"1" * 100 + b"}", "at most 64 digits"),
+])
+def test_a_signed_body_beyond_the_json_bounds_is_an_envelope_error(pki: TestPKI, clock: Clock,
+                                                                   body: bytes,
+                                                                   reason: str) -> None:
+    with pytest.raises(EnvelopeError, match=reason):
+        make_verifier(pki, clock).verify(headers_for(body, pki.leaf.key), body)
+
+
+def test_request_id_of_survives_hostile_bodies() -> None:
+    assert request_id_of(b"[" * 100000) is None
+    assert request_id_of(b'{"request": {"requestId": "a"}, "x": NaN}') is None
