@@ -24,6 +24,7 @@ together at most 8,000 characters).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -186,19 +187,27 @@ def encode_json(value: Any) -> bytes:
                       allow_nan=False).encode("utf-8")
 
 
-def attributes_problem(attributes: Any, where: str = "session.attributes") -> str | None:
+def attributes_problem(attributes: Any, where: str = "session.attributes", *,
+                       holder: str | bytes | None = None,
+                       holder_is_compact: bool = False) -> str | None:
     """Why ``attributes`` cannot be a session's attributes, or None when they can.
 
     They must be a JSON object (or absent: None), nest at most :data:`MAX_ATTRIBUTES_DEPTH`
-    deep and take at most :data:`MAX_ATTRIBUTES_BYTES` as compact JSON.
+    deep and take at most :data:`MAX_ATTRIBUTES_BYTES` as compact JSON. ``holder``, the JSON
+    text they were read from or written into, spares the work when it settles the question: it
+    cannot open fewer brackets than they nest, and when it is their own :func:`encode_json`
+    encoding (``holder_is_compact``) it cannot be shorter than they are.
     """
     if attributes is None:
         return None
     if not isinstance(attributes, Mapping):
         return f"expected {where} to be a JSON object, got {_json_type(attributes)}"
-    depth = value_depth(attributes, MAX_ATTRIBUTES_DEPTH)
-    if depth > MAX_ATTRIBUTES_DEPTH:
-        return f"expected {where} nested at most {MAX_ATTRIBUTES_DEPTH} deep, got deeper"
+    if holder is None or _opened(holder) > MAX_ATTRIBUTES_DEPTH:
+        depth = value_depth(attributes, MAX_ATTRIBUTES_DEPTH)
+        if depth > MAX_ATTRIBUTES_DEPTH:
+            return f"expected {where} nested at most {MAX_ATTRIBUTES_DEPTH} deep, got deeper"
+    if holder is not None and holder_is_compact and len(holder) <= MAX_ATTRIBUTES_BYTES:
+        return None
     try:
         size = encoded_size(attributes)
     except (TypeError, ValueError) as exc:
@@ -206,6 +215,13 @@ def attributes_problem(attributes: Any, where: str = "session.attributes") -> st
     if size > MAX_ATTRIBUTES_BYTES:
         return f"expected {where} of at most {MAX_ATTRIBUTES_BYTES} bytes, got {size}"
     return None
+
+
+def _opened(text: str | bytes) -> int:
+    """How many brackets ``text`` opens, in strings or not: at least how deep it nests."""
+    if isinstance(text, bytes):
+        return text.count(b"[") + text.count(b"{")
+    return text.count("[") + text.count("{")
 
 
 # -- out -----------------------------------------------------------------------------------------
@@ -223,15 +239,21 @@ def speech_problem(speech: Any, where: str = "outputSpeech") -> str | None:
     words = speech.get(field)
     if not isinstance(words, str):
         return f"expected {where}.{field} to be a string, got {_json_type(words)}"
+    problem = _words_problem(field, words)
+    return None if problem is None else f"expected {where}.{field} {problem}"
+
+
+@functools.lru_cache(maxsize=1024)  # a skill says the same few prompts over and over
+def _words_problem(field: str, words: str) -> str | None:
+    """What is wrong with speech ``words`` (text or SSML), after "expected FIELD ", or None."""
     if len(words) > MAX_SPEECH_CHARS:
-        return (f"expected {where}.{field} of at most {MAX_SPEECH_CHARS} characters, "
-                f"got {len(words)}")
+        return f"of at most {MAX_SPEECH_CHARS} characters, got {len(words)}"
     bad = _NOT_XML.search(words)
     if bad:
-        return (f"expected {where}.{field} without control characters, got "
-                f"U+{ord(bad.group()):04X} at {bad.start()}")
+        return f"without control characters, got U+{ord(bad.group()):04X} at {bad.start()}"
     if field == "ssml":
-        return ssml_problem(words, f"{where}.ssml")
+        problem = ssml_problem(words, "")
+        return problem[len("expected  "):] if problem else None
     return None
 
 
@@ -275,12 +297,13 @@ def card_problem(card: Any, where: str = "card") -> str | None:
     return None
 
 
-def response_problems(envelope: Mapping[str, Any], size: int | None = None) -> list[str]:
+def response_problems(envelope: Mapping[str, Any], encoded: bytes | None = None) -> list[str]:
     """Every reason Alexa would refuse this response envelope (empty when there is none).
 
     Checks the speech and reprompt, the card, the session attributes (within what the next
-    request may bring back) and the whole size; ``size`` is the encoded size when the caller
-    already knows it. The shape of the envelope is checked fully by the tests' JSON Schema.
+    request may bring back) and the whole size; ``encoded`` is the envelope's
+    :func:`encode_json` encoding when the caller has it (it is what gets sent). The shape of the
+    envelope is checked fully by the tests' JSON Schema.
     """
     problems: list[str] = []
     response = envelope.get("response")
@@ -291,14 +314,16 @@ def response_problems(envelope: Mapping[str, Any], size: int | None = None) -> l
     for problem in (speech_problem(response.get("outputSpeech"), "response.outputSpeech"),
                     speech_problem(reprompt_speech, "response.reprompt.outputSpeech"),
                     card_problem(response.get("card"), "response.card"),
-                    attributes_problem(envelope.get("sessionAttributes"), "sessionAttributes")):
+                    attributes_problem(envelope.get("sessionAttributes"), "sessionAttributes",
+                                       holder=encoded, holder_is_compact=True)):
         if problem is not None:
             problems.append(problem)
-    if size is None:
+    if encoded is None:
         try:
-            size = encoded_size(envelope)
+            encoded = encode_json(envelope)
         except (TypeError, ValueError) as exc:
             return [*problems, f"expected a response that is plain JSON, got {one_line(str(exc))}"]
+    size = len(encoded)
     if size > MAX_RESPONSE_BYTES:
         problems.append(f"expected a response of at most {MAX_RESPONSE_BYTES} bytes, got {size}")
     return problems

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import posixpath
 import re
@@ -126,6 +127,7 @@ def _show(value: object, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@functools.lru_cache(maxsize=256)  # pure; only URLs that pass are remembered
 def validate_cert_url(url: str) -> str:
     """Check a ``SignatureCertChainUrl`` by Amazon's rules and return its canonical form.
 

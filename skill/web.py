@@ -28,6 +28,7 @@ verification.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import os
@@ -78,15 +79,16 @@ def parse_envelope(body: bytes) -> tuple[dict[str, Any], RequestEnvelope]:
         data = limits.load_json(body)
     except limits.JsonLimitError as exc:
         raise BadRequestError(f"expected a JSON request envelope: {exc}") from exc
-    return data, read_envelope(data)
+    return data, read_envelope(data, body)
 
 
-def read_envelope(data: Any) -> RequestEnvelope:
+def read_envelope(data: Any, body: bytes) -> RequestEnvelope:
     """Turn parsed JSON into the SDK's request envelope, or raise BadRequestError saying why.
 
-    Checks what the SDK and the skill rely on: an object with ``version`` and ``request``,
-    ``request.type``, ``requestId`` and ``timestamp`` as strings, ``session`` (when present) an
-    object whose ``attributes`` are within :func:`skill.limits.attributes_problem`'s bounds.
+    ``data`` is ``body`` as :func:`skill.limits.load_json` read it. Checks what the SDK and the
+    skill rely on: an object with ``version`` and ``request``, ``request.type``, ``requestId``
+    and ``timestamp`` as strings, ``session`` (when present) an object whose ``attributes`` are
+    within :func:`skill.limits.attributes_problem`'s bounds.
     """
     if not isinstance(data, dict):
         raise BadRequestError(f"expected a JSON object, got {type(data).__name__}")
@@ -104,18 +106,18 @@ def read_envelope(data: Any) -> RequestEnvelope:
         if not isinstance(session, dict):
             raise BadRequestError(
                 f"expected session to be a JSON object, got {type(session).__name__}")
-        problem = limits.attributes_problem(session.get("attributes"))
+        problem = limits.attributes_problem(session.get("attributes"), holder=body)
         if problem is not None:
             raise BadRequestError(problem)
-    try:
-        envelope: RequestEnvelope = _serializer.deserialize(
-            limits.encode_json(data).decode("utf-8"), RequestEnvelope)
+    try:  # the body already passed load_json's bounds, so the SDK may read it again as it is
+        envelope: RequestEnvelope = _serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
     except Exception as exc:  # the SDK raises a bare SerializationException, or worse
         raise BadRequestError(
             f"the request envelope could not be read: {limits.one_line(str(exc))}") from exc
     return envelope
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(address: str | None) -> bool:
     """True when ``address`` (a remote address as WSGI gives it) is a loopback address."""
     if not address:
@@ -217,7 +219,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             raise PayloadTooLargeError(f"expected a body of at most {limit} bytes")
         if verifier is not None:
             data = verifier.verify(dict(request.headers.items()), body)
-            envelope = read_envelope(data)
+            envelope = read_envelope(data, body)
         else:
             data, envelope = parse_envelope(body)
         return answer(app.config["LEGCHECK_SKILL"], envelope, data)
@@ -247,19 +249,18 @@ def answer(skill: Any, envelope: RequestEnvelope, data: Mapping[str, Any]) -> Re
     Alexa would refuse (see :func:`skill.limits.response_problems`) is logged on one line with
     the request id, and the runner hears :func:`skill.limits.apology_response` instead.
     """
-    request_id = _request_id(data)
     try:
         payload = _serializer.serialize(skill.invoke(request_envelope=envelope, context=None))
         encoded = limits.encode_json(payload)
-        problems = limits.response_problems(payload, size=len(encoded))
+        problems = limits.response_problems(payload, encoded)
     except Exception as exc:  # anything at all: the runner still gets an answer
         log.error("the skill failed on request %s: %s; answered with an apology",
-                  request_id, describe_exception(exc))
+                  _request_id(data), describe_exception(exc))
         log.debug("traceback of the skill's failure", exc_info=exc)
         return _apology()
     if problems:
         log.error("the skill's response to request %s would be refused by Alexa: %s; answered "
-                  "with an apology", request_id, "; ".join(problems))
+                  "with an apology", _request_id(data), "; ".join(problems))
         return _apology()
     return Response(encoded, mimetype="application/json")
 
