@@ -10,9 +10,10 @@ bytes cut, flipped or wrapped. Every answer is sorted into:
 - **5xx**: a server error (the target is none);
 - **invalid**: a 200 whose body Alexa would refuse (the JSON Schema in
   ``tests/schemas/alexa-response.schema.json`` and ``skill.limits``; the target is none);
-- **apology**: a valid 200 that is an apology because something failed inside the skill (the
-  skill's own catch-all handler, or the web layer's net): listed by exception and place, with
-  the mutation that caused it, for the handlers' owner;
+- **skill error**: a valid 200, but something failed inside the skill and was logged (mostly
+  the skill's own catch-all apology; sometimes the web layer's apology for a response Alexa
+  would refuse, or a degraded answer): listed by exception and place, with the mutation that
+  caused it, for the handlers' owner;
 - **refused**: a 4xx with a one-line reason (input that is not a sane Alexa request);
 - **ok**: a valid answer with nothing logged at ERROR.
 
@@ -487,9 +488,9 @@ def main() -> int:
                 reason = (reply.get_json(silent=True) or {}).get("error", "")
                 refusals[_reason_class(reason)] += 1
             elif errors or tracebacks:
-                outcomes["apology"] += 1
+                outcomes["skill error"] += 1
                 name, message = failure_class((tracebacks or errors)[0])
-                classes["apology: " + name].append(f"{message} <- {label}")
+                classes["skill error: " + name].append(f"{message} <- {label}")
             else:
                 outcomes["ok"] += 1
         elapsed = time.perf_counter() - started
@@ -497,7 +498,7 @@ def main() -> int:
     total = sum(outcomes.values())
     mode = "verification on (signed with the test PKI)" if args.verify else "verification off"
     print(f"{total} fuzzed requests in {elapsed:.1f} s, {mode}, seed {args.seed}")
-    for name in ("ok", "refused (4xx)", "apology", "invalid", "5xx"):
+    for name in ("ok", "refused (4xx)", "skill error", "invalid", "5xx"):
         print(f"  {name:15} {outcomes[name]:6}")
     print(f"5xx: {outcomes['5xx']} of {total}; invalid responses: {outcomes['invalid']} of {total}")
     if refusals:
@@ -505,7 +506,7 @@ def main() -> int:
         for reason, count in refusals.most_common(15):
             print(f"  {count:6}  {reason}")
     if classes:
-        print("\nfailure classes (5xx, invalid, apologies), with example mutations:")
+        print("\nfailure classes (5xx, invalid, skill errors), with example mutations:")
         for name, labels in sorted(classes.items(), key=lambda item: -len(item[1])):
             print(f"  {len(labels):6}  {name}")
             for label in labels[:args.examples]:

@@ -360,6 +360,15 @@ HANDLER_BUGS = [
                  marks=_bug("a resolution value without 'value': AttributeError (None.id) at "
                             "slot_features"),
                  id="resolution-value-missing"),
+    pytest.param(_envelope(_intent("ReportSymptomsIntent") | {"intent": {
+                     "name": "ReportSymptomsIntent", "slots": {"Sensation": None}}}),
+                 marks=_bug("a slot that is null: AttributeError (None.value) at slot_features"),
+                 id="slot-null"),
+    pytest.param(_envelope(_intent("ReportSymptomsIntent", Sensation={
+                     "value": "itchy", "resolutions": {"resolutionsPerAuthority": [None]}})),
+                 marks=_bug("a resolution authority that is null: AttributeError (None.status) "
+                            "at slot_features"),
+                 id="authority-null"),
     pytest.param(_envelope({"type": "IntentRequest"}),
                  marks=_bug("an IntentRequest without an intent: AttributeError in the SDK's "
                             "is_intent_name, called from IntentHandler.can_handle"),
@@ -372,6 +381,10 @@ HANDLER_BUGS = [
                  marks=_bug("pending set to a feature the skill never asks about: KeyError at "
                             "strings.question"),
                  id="pending-not-a-question"),
+    pytest.param(_envelope(_intent("AMAZON.HelpIntent"), {"pending": {"a": 1}}),
+                 marks=_bug("pending set to an object: TypeError (unhashable) at "
+                            "strings.question"),
+                 id="pending-object"),
     pytest.param(_envelope(_intent("AMAZON.YesIntent"), {"pending": ["itching"]}),
                  marks=_bug("pending set to a list: TypeError (unhashable) at _answer_pending "
                             "(answers[pending] = value)"),
@@ -381,6 +394,10 @@ HANDLER_BUGS = [
                  marks=_bug("answers set to a list: ValueError at _answer_pending "
                             "(dict(session['answers']))"),
                  id="answers-list"),
+    pytest.param(_envelope(_intent("AMAZON.YesIntent"), {"pending": "itching", "answers": 7}),
+                 marks=_bug("answers set to a number: TypeError at _answer_pending "
+                            "(dict(session['answers']))"),
+                 id="answers-number"),
     pytest.param(_envelope(_intent("ReportSymptomsIntent"), {"answers": True}),
                  marks=_bug("answers set to a boolean: TypeError at _take_slots "
                             "(dict(session['answers']))"),
@@ -392,6 +409,13 @@ HANDLER_BUGS = [
     pytest.param(_envelope(_intent("ReportSymptomsIntent"), {"tries": "x"}),
                  marks=_bug("tries set to text: ValueError at _advance (int(tries))"),
                  id="tries-text"),
+    pytest.param(_envelope(_intent("ReportSymptomsIntent"), {"tries": None}),
+                 marks=_bug("tries set to null: TypeError at _advance (int(None))"),
+                 id="tries-null"),
+    pytest.param(_envelope(_intent("AMAZON.RepeatIntent"), {"last": {"reprompt": ["Well?"]}}),
+                 marks=_bug("last without speech: KeyError at RepeatIntentHandler.handle "
+                            "(last['speech'])"),
+                 id="last-without-speech"),
     pytest.param(_envelope(_intent("AMAZON.RepeatIntent"), {"last": "hello"}),
                  marks=_bug("last set to text: AttributeError at RepeatIntentHandler.handle "
                             "(last.get)"),
