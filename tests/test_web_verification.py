@@ -309,7 +309,7 @@ def test_a_stream_without_length_or_terminator_is_read_as_empty(small_app: Flask
 
     body = body_of(launch_envelope(now()))
     environ = EnvironBuilder(method="POST", path="/", input_stream=io.BytesIO(body),
-                             headers=headers_for(body, pki.leaf.key),
+                             headers=list(headers_for(body, pki.leaf.key).items()),
                              content_type="application/json").get_environ()
     del environ["CONTENT_LENGTH"]
     _iterable, status, _headers = run_wsgi_app(small_app.wsgi_app, environ, buffered=True)
