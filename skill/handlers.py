@@ -79,8 +79,9 @@ def _stored_checkins(handler_input: HandlerInput) -> list[dict[str, Any]]:
         return []
     try:
         entries = handler_input.attributes_manager.persistent_attributes.get("checkins", [])
-    except Exception:  # a broken store must not stop a check-in
-        log.exception("could not read stored check-ins")
+    except Exception as exc:  # a broken store must not stop a check-in
+        log.warning("could not read stored check-ins (request %s): %s",
+                    handler_input.request_envelope.request.request_id, exc)
         return []
     return [e for e in entries if isinstance(e, dict)]
 
@@ -328,6 +329,9 @@ class IntentHandler(AbstractRequestHandler):  # type: ignore[misc]
     intent: ClassVar[str] = ""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        if getattr(request, "intent", None) is None:
+            return False  # an IntentRequest without its intent goes to the catch-all
         return bool(is_intent_name(self.intent)(handler_input))
 
 
