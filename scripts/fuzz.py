@@ -510,7 +510,7 @@ def main() -> int:
         for name, labels in sorted(classes.items(), key=lambda item: -len(item[1])):
             print(f"  {len(labels):6}  {name}")
             for label in labels[:args.examples]:
-                print(f"            e.g. {label[:230]}")
+                print(f"            e.g. {label[-230:] if ' <- ' in label else label[:230]}")
     return 1 if outcomes["5xx"] or outcomes["invalid"] else 0
 
 

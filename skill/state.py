@@ -25,8 +25,12 @@ def _int(value: Any, low: int = 0, high: int = 100) -> int:
     return max(low, min(high, value))
 
 
+MAX_REPEAT_PARTS = 40
+"""Sentences kept for Repeat: each becomes a pause in SSML, so their number is capped too."""
+
+
 def _parts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
+    if not isinstance(value, list) or len(value) > MAX_REPEAT_PARTS:
         return ()
     out: list[str] = []
     total = 0
