@@ -1,8 +1,10 @@
 """Load and check the knowledge base (``skill/data/knowledge.json``).
 
-The file is checked against its JSON Schema and for references between its
-parts every time it is loaded; :func:`check_knowledge` lists every problem it
-finds, each with its place in the file, instead of stopping at the first.
+:func:`check_knowledge` checks the file against its JSON Schema and for
+references between its parts, and lists every problem it finds, each with its
+place in the file, instead of stopping at the first. It runs in ``legcheck
+validate``, CI and ``legcheck package``, not when the skill starts: the runtime
+reads the data it was shipped with, already checked, without jsonschema.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator
 
 from skill.errors import DataError
 
@@ -162,6 +162,8 @@ def load_schema() -> dict[str, Any]:
 
 def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[str]:
     """Return every problem in the knowledge data, each as ``file:place: message``."""
+    from jsonschema import Draft202012Validator  # tooling only: never at the skill's start
+
     validator = Draft202012Validator(load_schema())
     problems = [
         f"{file}:{_place(err.absolute_path)}: {err.message}"
@@ -313,11 +315,13 @@ def check_article_anchors(data: dict[str, Any], article_path: Path | None = None
     ]
 
 
-def build_knowledge(data: dict[str, Any]) -> Knowledge:
-    """Turn checked knowledge data into the engine's frozen dataclasses."""
-    problems = check_knowledge(data)
-    if problems:
-        raise DataError(problems)
+def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
+    """Turn knowledge data into the engine's frozen dataclasses, checking it first
+    unless ``check`` is false (the runtime's data was checked before it shipped)."""
+    if check:
+        problems = check_knowledge(data)
+        if problems:
+            raise DataError(problems)
     return Knowledge(
         features={
             f["id"]: Feature(f["id"], f["category"], f["title"], f["question"],
@@ -386,5 +390,5 @@ def read_knowledge_data(path: Path = KNOWLEDGE_PATH) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def load_knowledge() -> Knowledge:
-    """The skill's knowledge, read and checked once per process."""
-    return build_knowledge(read_knowledge_data())
+    """The skill's knowledge, read once per process (checked at build time, not here)."""
+    return build_knowledge(read_knowledge_data(), check=False)
