@@ -62,6 +62,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from skill.errors import ConfigError
     from skill.simulator.command import Options, simulate
 
     options = Options(model=args.model, locale=args.locale, url=args.url, db=args.db,
@@ -69,10 +70,46 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                       record=args.record, skill_id=args.skill_id)
     try:
         return simulate(options, sys.stdin, sys.stdout, sys.stderr)
+    except ConfigError as exc:
+        print(f"legcheck simulate: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader went away (e.g. piped into head)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from datetime import UTC, date, datetime
+
+    from skill.errors import ConfigError, StoreError
+    from skill.store import DB_ENV, Deployment, store_from_env
+
+    env = dict(os.environ)
+    if args.db:
+        env[DB_ENV] = args.db
+    try:
+        today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    except ValueError:
+        print(f"legcheck purge: expected --today as YYYY-MM-DD, got {args.today!r}",
+              file=sys.stderr)
+        return 2
+    try:
+        store = store_from_env(env, Deployment.LOCAL)
+        if store is None:
+            print(f"legcheck purge: {DB_ENV} is off; nothing is stored, nothing to purge.")
+            return 0
+        try:
+            changed = store.purge(today)
+        finally:
+            store.close()
+    except (ConfigError, StoreError) as exc:
+        print(f"legcheck purge: {exc}", file=sys.stderr)
+        return 1
+    days = store.retention.days
+    print(f"Purged the {store.describe()}: {changed} record(s) held check-ins older than "
+          f"{days} days, or nothing newer; they are deleted or trimmed.")
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -164,6 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--skill-id", default=DEFAULT_SKILL_ID,
                           help="the skill id in the envelopes and in recorded replay files")
     simulate.set_defaults(func=_cmd_simulate)
+
+    purge = sub.add_parser(
+        "purge", help="delete stored check-ins past the retention window (run it daily)",
+        description="Delete every stored check-in older than the retention window (30 days), "
+                    "and every record with nothing newer, from the store LEGCHECK_DB names "
+                    "(an SQLite file, or dynamodb:TABLE, where the table's TTL does the same). "
+                    "Reads already skip them; this removes them.")
+    purge.add_argument("--db", default=None,
+                       help="the store: an SQLite file or dynamodb:TABLE (default: $LEGCHECK_DB, "
+                            "else the default SQLite file)")
+    purge.add_argument("--today", default=None,
+                       help="purge as of this day, YYYY-MM-DD (default: today, UTC)")
+    purge.set_defaults(func=_cmd_purge)
 
     validate = sub.add_parser(
         "validate", help="lint the interaction models, the knowledge file and the locale strings",

@@ -26,7 +26,9 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill import history, speech, triage
 from skill.knowledge import load_knowledge
+from skill.memory import memory_of
 from skill.speech import Spoken
+from skill.store import CheckIn
 from skill.strings import LocaleStrings, strings_for
 
 log = logging.getLogger("legcheck.handlers")
@@ -51,18 +53,12 @@ def _now(handler_input: HandlerInput) -> datetime:
 
 
 def _has_store(handler_input: HandlerInput) -> bool:
-    return handler_input.attributes_manager._persistence_adapter is not None
+    return memory_of(handler_input).available
 
 
-def _stored_checkins(handler_input: HandlerInput) -> list[dict[str, Any]]:
-    if not _has_store(handler_input):
-        return []
-    try:
-        entries = handler_input.attributes_manager.persistent_attributes.get("checkins", [])
-    except Exception:  # a broken store must not stop a check-in
-        log.exception("could not read stored check-ins")
-        return []
-    return [e for e in entries if isinstance(e, dict)]
+def _stored_checkins(handler_input: HandlerInput) -> list[CheckIn]:
+    """Earlier check-ins within the retention window; none when the store fails (logged)."""
+    return list(memory_of(handler_input).history())
 
 
 def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = None,
@@ -128,7 +124,8 @@ def _advance(handler_input: HandlerInput, misheard: bool = False) -> Response:
     asked = [str(a) for a in session.get("asked", [])]
     now = _now(handler_input)
     stored = _stored_checkins(handler_input)
-    result = triage.assess(answers, asked, history.prior_checkins(stored, now), knowledge)
+    result = triage.assess(answers, asked, history.prior_checkins(stored, now.date()),
+                           knowledge)
 
     if result.is_danger:
         session["pending"] = None
@@ -156,19 +153,10 @@ def _advance(handler_input: HandlerInput, misheard: bool = False) -> Response:
     return _say(handler_input, spoken, end=True, card=True)
 
 
-def _save_checkin(handler_input: HandlerInput, stored: list[dict[str, Any]], now: datetime,
+def _save_checkin(handler_input: HandlerInput, stored: list[CheckIn], now: datetime,
                   result: triage.TriageResult) -> None:
-    if not _has_store(handler_input):
-        return
-    knowledge = load_knowledge()
-    try:
-        manager = handler_input.attributes_manager
-        manager.persistent_attributes["checkins"] = history.add_checkin(
-            stored, now, sorted(result.present), result.top.id, result.level,
-            knowledge.policy.history_window_days)
-        manager.save_persistent_attributes()
-    except Exception:  # advice matters more than the record
-        log.exception("could not store the check-in")
+    """Add this check-in in one atomic write; a failure is logged and the advice still said."""
+    memory_of(handler_input).remember(sorted(result.present), result.top.id, result.level)
 
 
 def _take_slots(handler_input: HandlerInput) -> Response:
@@ -220,8 +208,7 @@ def _forget(handler_input: HandlerInput, confirmed: bool) -> Response:
     session["forget"] = False
     if not confirmed:
         return _prompt(handler_input, "forget_kept", end=True)
-    handler_input.attributes_manager.delete_persistent_attributes()
-    log.info("stored check-ins deleted at the user's request")
+    memory_of(handler_input).forget()  # a failure raises: never say it is gone when it is not
     return _prompt(handler_input, "forget_done", end=True)
 
 
@@ -345,6 +332,10 @@ class ForgetMeIntentHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         count = len(_stored_checkins(handler_input))
+        if memory_of(handler_input).unreadable:
+            # a record that cannot be read is still deleted when asked
+            _session(handler_input)["forget"] = True
+            return _prompt(handler_input, "forget_confirm_reprompt", "forget_confirm_reprompt")
         if count == 0:
             return _prompt(handler_input, "forget_nothing", end=True)
         _session(handler_input)["forget"] = True

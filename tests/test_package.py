@@ -153,6 +153,7 @@ def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path
         "print(json.dumps(out))\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LEGCHECK_DB")}
     env["LEGCHECK_DB"] = str(tmp_path / "lambda-tmp" / "checkins.sqlite3")
+    env["LEGCHECK_USER_KEY_SECRET"] = "a-secret-for-this-test-only-0123"
     # the deps come from this venv's site-packages (the zip was built with --no-deps);
     # Leg Check's own code must come from the extraction
     done = subprocess.run([sys.executable, "-c", script, str(extracted), json.dumps(event)],

@@ -16,7 +16,6 @@ import pytest
 from skill.app import build_skill
 from skill.cli import main
 from skill.errors import DataError
-from skill.history import SqlitePersistenceAdapter
 from skill.simulator.command import default_model_path
 from skill.simulator.conversation import Conversation, InProcess
 from skill.simulator.nlu import InteractionModel
@@ -29,6 +28,7 @@ from skill.simulator.replay import (
     run_script,
 )
 from skill.strings import strings_for
+from tests.conftest import sqlite_store
 from tests.test_nlu import small_model_dict
 
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"
@@ -50,7 +50,7 @@ def run_file(path: Path, tmp_path: Path, model: InteractionModel | None = None) 
     on every turn without the skill's apology for an error."""
     script = read_script(path)
     model = model or InteractionModel.load(default_model_path(script.locale))
-    store = SqlitePersistenceAdapter(tmp_path / "replay.sqlite3") if script.store else None
+    store = sqlite_store(tmp_path / "replay.sqlite3") if script.store else None
     conversation = Conversation(model, InProcess(build_skill(store)))
     result = run_script(script, conversation)
     failures = result.failures

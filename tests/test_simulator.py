@@ -17,7 +17,6 @@ from werkzeug.serving import make_server
 
 from skill.app import build_skill
 from skill.cli import main
-from skill.history import SqlitePersistenceAdapter
 from skill.simulator.conversation import (
     Conversation,
     HttpEndpoint,
@@ -28,6 +27,7 @@ from skill.simulator.conversation import (
 from skill.simulator.nlu import InteractionModel
 from skill.strings import strings_for
 from skill.web import create_app
+from tests.conftest import sqlite_store
 from tests.test_nlu import small_model_dict
 
 EN = strings_for("en-US")
@@ -47,14 +47,14 @@ def model(model_file: Path) -> InteractionModel:
 
 @pytest.fixture
 def conversation(model: InteractionModel, tmp_path: Path) -> Conversation:
-    skill = build_skill(SqlitePersistenceAdapter(tmp_path / "sim.sqlite3"))
+    skill = build_skill(sqlite_store(tmp_path / "sim.sqlite3"))
     return Conversation(model, InProcess(skill))
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """The web endpoint on a free loopback port, in a thread."""
-    skill = build_skill(SqlitePersistenceAdapter(tmp_path / "http.sqlite3"))
+    skill = build_skill(sqlite_store(tmp_path / "http.sqlite3"))
     app = create_app({"LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
