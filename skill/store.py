@@ -74,6 +74,8 @@ MIN_SECRET_LENGTH = 16
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 PARSED_CACHE_SIZE = 64
 MMAP_BYTES = 64 * 1024 * 1024
+KEY_ATTRIBUTE = "user_key"
+"""The DynamoDB table's hash key (a string): the keyed hash of the Alexa user id."""
 TTL_ATTRIBUTE = "expires_at"
 """The DynamoDB attribute holding each record's expiry (epoch seconds), for the table's TTL."""
 
@@ -722,6 +724,17 @@ class DynamoDbStore(CheckInStore):
     def describe(self) -> str:
         return f"DynamoDB table {self.table}"
 
+    @staticmethod
+    def create_table(client: Any, table: str) -> None:
+        """Create the table as the CloudFormation stack does (for development and tests)."""
+        client.create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}])
+        client.get_waiter("table_exists").wait(TableName=table)
+        client.update_time_to_live(TableName=table, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+
     # -- items
 
     def _code(self, exc: Exception) -> str:
@@ -733,7 +746,8 @@ class DynamoDbStore(CheckInStore):
 
     def _get(self, user_key: str, doing: str) -> tuple[dict[str, Any] | None, int]:
         try:
-            answer = self._client.get_item(TableName=self.table, Key={"user_key": {"S": user_key}},
+            answer = self._client.get_item(TableName=self.table,
+                                           Key={KEY_ATTRIBUTE: {"S": user_key}},
                                            ConsistentRead=True)
         except self._boto_errors as exc:
             raise self._unavailable(exc, doing) from exc
@@ -763,7 +777,7 @@ class DynamoDbStore(CheckInStore):
     def _put(self, user_key: str, record: Record, version: int) -> None:
         """Write the record if the item is still at ``version`` (0: if there is none)."""
         assert record.updated is not None
-        item = {"user_key": user_key, "consent": record.consent.value,
+        item = {KEY_ATTRIBUTE: user_key, "consent": record.consent.value,
                 "checkins": [c.to_dict() for c in record.checkins],
                 "updated": record.updated.isoformat(), "version": version + 1,
                 TTL_ATTRIBUTE: self.retention.expires_at(record.updated)}
@@ -802,7 +816,7 @@ class DynamoDbStore(CheckInStore):
     def _delete_if(self, user_key: str, version: int) -> bool:
         try:
             self._client.delete_item(
-                TableName=self.table, Key={"user_key": {"S": user_key}},
+                TableName=self.table, Key={KEY_ATTRIBUTE: {"S": user_key}},
                 ConditionExpression="#v = :v", ExpressionAttributeNames={"#v": "version"},
                 ExpressionAttributeValues={":v": {"N": str(version)}})
         except self._client_error as exc:
@@ -839,7 +853,7 @@ class DynamoDbStore(CheckInStore):
     def delete(self, user_key: str) -> bool:
         try:
             answer = self._client.delete_item(TableName=self.table,
-                                              Key={"user_key": {"S": user_key}},
+                                              Key={KEY_ATTRIBUTE: {"S": user_key}},
                                               ReturnValues="ALL_OLD")
         except self._boto_errors as exc:
             raise self._unavailable(exc, "deleting check-ins") from exc
@@ -861,7 +875,7 @@ class DynamoDbStore(CheckInStore):
             raise self._unavailable(exc, "purging expired check-ins") from exc
 
     def _purge_item(self, raw: Mapping[str, Any], today: date, now: int) -> int:
-        user_key = raw["user_key"]["S"]
+        user_key = raw[KEY_ATTRIBUTE]["S"]
         expires = raw.get(TTL_ATTRIBUTE, {}).get("N")
         try:
             item = {k: self._deserializer.deserialize(v) for k, v in raw.items()}
@@ -869,7 +883,7 @@ class DynamoDbStore(CheckInStore):
             stored = self._record(item)
         except (CorruptRecordError, TypeError, ValueError) as exc:
             if expires is not None and int(expires) <= now:
-                self._client.delete_item(TableName=self.table, Key={"user_key": {"S": user_key}})
+                self._client.delete_item(TableName=self.table, Key={KEY_ATTRIBUTE: {"S": user_key}})
                 return 1
             log.warning("purge: left an unreadable record (it expires on its own): %s", exc)
             return 0
