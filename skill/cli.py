@@ -124,7 +124,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
-    from skill.package import LAMBDA_RUNTIME, Endpoint, PackageError, build
+    from skill.package import (
+        CODE_DIR,
+        LAMBDA_RUNTIME,
+        STACK_PATH,
+        Endpoint,
+        PackageError,
+        build,
+    )
     from skill.validate import validate
 
     try:
@@ -145,16 +152,22 @@ def _cmd_package(args: argparse.Namespace) -> int:
         print(f"legcheck package: {exc}", file=sys.stderr)
         return 2
     size = result.zip_path.stat().st_size / 1e6
-    print(f"Wrote the ASK CLI project in {result.out}/ (ask-resources.json, skill-package/) "
+    parts = "ask-resources.json, skill-package/"
+    if endpoint.is_lambda:
+        parts += f", {CODE_DIR}/, {STACK_PATH}"
+    print(f"Wrote the ASK CLI project in {result.out}/ ({parts}) "
           f"and {result.zip_path} ({len(result.zip_names)} files, {size:.1f} MB"
           f"{', without dependencies' if args.no_deps else ''}).")
     print("Next:")
-    if args.lambda_arn:
-        print(f"  aws lambda update-function-code --function-name {args.lambda_arn} "
-              f"--zip-file fileb://{result.zip_path}")
-        print(f"    (runtime {LAMBDA_RUNTIME}, architecture {args.arch}, handler "
-              "lambda_function.lambda_handler, and an Alexa Skills Kit trigger)")
     print(f"  cd {result.out} && ask deploy")
+    if endpoint.is_lambda:
+        print(f"    (the skill, and a CloudFormation stack in {endpoint.region}: the function "
+              f"{endpoint.function_name}, its check-in table, user key secret, logs and role)")
+        print(f"  or, for a function you manage yourself: aws lambda update-function-code "
+              f"--function-name {args.lambda_arn} --zip-file fileb://{result.zip_path}")
+        print(f"    (runtime {LAMBDA_RUNTIME}, architecture {args.arch}, handler "
+              f"lambda_function.lambda_handler, an Alexa Skills Kit trigger, and "
+              f"LEGCHECK_DB=dynamodb:TABLE with LEGCHECK_USER_KEY_SECRET set)")
     return 0
 
 
@@ -231,11 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
         "package", help="write an ASK CLI v2 project and a Lambda deployment zip",
         description="Write ask-resources.json, skill-package/ (manifest and interaction "
                     "models) and legcheck-lambda.zip (lambda_function.py, the skill package and "
-                    "its runtime dependencies for Lambda) after checking the data.")
+                    "its runtime dependencies for Lambda) after checking the data; for a Lambda "
+                    "endpoint also lambda/ (the same code) and the ASK CLI's CloudFormation "
+                    "deployer stack, infrastructure/cfn-deployer/skill-stack.yaml (the function, "
+                    "its DynamoDB check-in table, user key secret, logs and role).")
     package.add_argument("--out", type=Path, default=Path("build"),
                          help="folder to write into (default: build)")
     package.add_argument("--lambda-arn", default=None,
-                         help="the Lambda function Alexa calls (its ARN)")
+                         help="the Lambda function Alexa calls (its ARN; the stack creates it "
+                              "under that name, in that region)")
     package.add_argument("--endpoint-uri", default=None,
                          help="or the https URL of a web service running legcheck serve")
     package.add_argument("--ssl-certificate-type", default="Trusted",

@@ -78,6 +78,9 @@ KEY_ATTRIBUTE = "user_key"
 """The DynamoDB table's hash key (a string): the keyed hash of the Alexa user id."""
 TTL_ATTRIBUTE = "expires_at"
 """The DynamoDB attribute holding each record's expiry (epoch seconds), for the table's TTL."""
+DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
+"""Every DynamoDB action the skill itself calls (``legcheck purge`` also scans): the Lambda
+function's role allows these, on the one table, and nothing else."""
 
 
 class Consent(StrEnum):

@@ -663,3 +663,39 @@ def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
     config = StoreConfig.from_env({"LEGCHECK_DB": "dynamodb:legcheck",
                                    "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.LAMBDA)
     assert (config.kind, config.table) == ("dynamodb", "legcheck")
+
+
+class RecordingClient:
+    """A client that notes each DynamoDB operation it is asked for."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.calls: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.add(name)
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_dynamodb_a_turn_uses_only_the_actions_the_role_allows(moto_mock: Any) -> None:
+    from skill.store import DYNAMODB_ACTIONS
+
+    recording = RecordingClient(moto_mock)
+    store = DynamoDbStore(TABLE, KEYS, RETENTION, client=recording)
+    alice, bob = store.user_key(ALICE), store.user_key(BOB)
+    store.append(alice, checkin(TODAY - timedelta(days=40)), Consent.YES)
+    store.append(alice, checkin(TODAY - timedelta(days=20)))
+    store.read(alice, TODAY)  # tidies the expired one
+    store.read(alice, TODAY + timedelta(days=60))  # deletes the expired record
+    store.set_consent(bob, Consent.NO, TODAY)
+    store.delete(bob)
+    allowed = {a.split(":")[1] for a in DYNAMODB_ACTIONS}
+    used = {"".join(w.title() for w in c.split("_")) for c in recording.calls}
+    assert used == allowed
