@@ -23,7 +23,12 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
 from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
-from skill.handlers import REQUEST_HANDLERS, CatchAllExceptionHandler
+from skill.handlers import (
+    REQUEST_HANDLERS,
+    REQUEST_INTERCEPTORS,
+    RESPONSE_INTERCEPTORS,
+    CatchAllExceptionHandler,
+)
 from skill.memory import MemoryInterceptor
 from skill.store import CheckInStore, Deployment, store_from_env
 
@@ -47,6 +52,10 @@ def build_builder(store: CheckInStore | None) -> CustomSkillBuilder:
     builder.add_exception_handler(CatchAllExceptionHandler())
     builder.add_global_request_interceptor(LogRequestInterceptor())
     builder.add_global_request_interceptor(MemoryInterceptor(store))
+    for interceptor in REQUEST_INTERCEPTORS:
+        builder.add_global_request_interceptor(interceptor())
+    for response_interceptor in RESPONSE_INTERCEPTORS:
+        builder.add_global_response_interceptor(response_interceptor())
     return builder
 
 

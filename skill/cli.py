@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import logging
 import os
 import socket
@@ -119,8 +120,40 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH)
     for problem in report.problems:
         print(problem)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
+
+
+def _cmd_model_sync(args: argparse.Namespace) -> int:
+    """Write each interaction model's custom slot types from its language's lexicon."""
+    from skill.interpret import read_lexicon_data
+    from skill.validate import MODELS_DIR, sync_model_types
+
+    paths = args.model or sorted(MODELS_DIR.glob("*.json"))
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        before = json.dumps(data, sort_keys=True)
+        sync_model_types(data, read_lexicon_data(path.stem.split("-")[0]))
+        changed = json.dumps(data, sort_keys=True) != before
+        if changed:
+            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+        print(f"{path}: slot types {'written' if changed else 'already in sync'}")
+    return 0
+
+
+def _cmd_corpus(args: argparse.Namespace) -> int:
+    """Run the corpus of how runners talk and print each share."""
+    from skill.simulator.corpus import shares
+
+    failed = False
+    for measure, (passed, total) in shares(args.locale).items():
+        share = passed / total if total else 0.0
+        print(f"{measure}: {passed}/{total} ({share:.1%})")
+        failed = failed or not total
+    return 1 if failed else 0
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
@@ -239,6 +272,25 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--knowledge", type=Path, default=None,
                           help="the knowledge file (default: skill/data/knowledge.json)")
     validate.set_defaults(func=_cmd_validate)
+
+    model = sub.add_parser("model", help="work on the interaction models")
+    model_sub = model.add_subparsers(dest="model_command", required=True)
+    sync = model_sub.add_parser(
+        "sync", help="write each model's custom slot types from skill/data/lexicon",
+        description="Rewrite the custom slot types (values and synonyms) of each interaction "
+                    "model from its language's lexicon, the same words the phrase "
+                    "interpreter reads, so the two cannot drift.")
+    sync.add_argument("--model", type=Path, action="append", default=[],
+                      help="a model to sync (repeatable; default: every "
+                           "interaction_model/*.json)")
+    sync.set_defaults(func=_cmd_model_sync)
+
+    corpus = sub.add_parser(
+        "corpus", help="run the corpus of how runners talk and print each share",
+        description="Run tests/corpus through the phrase interpreter, end to end through the "
+                    "simulator, and as whole conversations; print the share that passes.")
+    corpus.add_argument("--locale", default="en-US", help="the corpus and model locale")
+    corpus.set_defaults(func=_cmd_corpus)
 
     package = sub.add_parser(
         "package", help="write an ASK CLI v2 project and a Lambda deployment zip",

@@ -1,14 +1,12 @@
 """Request handlers, one class per intent, in the ASK SDK's own idiom.
 
-Handlers hold no user-facing text: they ask :mod:`skill.strings` for it and
-the pure engine (:mod:`skill.triage`) for decisions. The conversation state
-lives in session attributes::
-
-    answers   {feature id: true/false} heard or answered so far
-    asked     feature ids already asked about (at most the policy's limit)
-    pending   the feature id of the question just asked, or null
-    forget    true while waiting for "yes" to delete stored check-ins
-    last      the last speech and reprompt, for AMAZON.RepeatIntent
+Handlers hold no user-facing text: they ask :mod:`skill.strings` for it, the
+phrase interpreter (:mod:`skill.interpret`) for what the words said, and the
+pure engine (:mod:`skill.triage`) for decisions. The check-in's state is read
+once per request, by :class:`StateRequestInterceptor`, into one typed
+:class:`~skill.state.DialogState`, and written back by
+:class:`StateResponseInterceptor`; ``can_handle`` methods that depend on it
+(a Yes that confirms deleting check-ins) read that object, never raw keys.
 """
 
 from __future__ import annotations
@@ -17,21 +15,32 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.dispatch_components import (
+    AbstractExceptionHandler,
+    AbstractRequestHandler,
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_locale, is_intent_name, is_request_type
-from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model import Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
 from skill import history, speech, triage
+from skill.interpret import Heard, interpret, load_lexicon
 from skill.knowledge import load_knowledge
 from skill.memory import memory_of
 from skill.speech import Spoken
+from skill.state import DialogState
 from skill.store import CheckIn
 from skill.strings import LocaleStrings, strings_for
 
 log = logging.getLogger("legcheck.handlers")
+
+STATE_KEY = "legcheck.state"
+REPLY_SLOT = "Reply"
+"""The slot that holds a yes, no or "not sure" opening an answer; read first."""
 
 
 # ---------------------------------------------------------------- helpers
@@ -40,9 +49,20 @@ def _strings(handler_input: HandlerInput) -> LocaleStrings:
     return strings_for(get_locale(handler_input))
 
 
-def _session(handler_input: HandlerInput) -> dict[str, Any]:
-    attrs: dict[str, Any] = handler_input.attributes_manager.session_attributes
-    return attrs
+def _in_session(handler_input: HandlerInput) -> bool:
+    return handler_input.request_envelope.session is not None
+
+
+def state_of(handler_input: HandlerInput) -> DialogState:
+    """The request's one state object (read by the request interceptor)."""
+    attrs = handler_input.attributes_manager.request_attributes
+    state = attrs.get(STATE_KEY)
+    if not isinstance(state, DialogState):
+        raw = (handler_input.request_envelope.session.attributes
+               if _in_session(handler_input) else None)
+        state = DialogState.read(raw, load_knowledge())
+        attrs[STATE_KEY] = state
+    return state
 
 
 def _now(handler_input: HandlerInput) -> datetime:
@@ -70,9 +90,10 @@ def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = 
     if card:
         builder.set_card(SimpleCard(title=spoken.card_title, content=spoken.text))
     builder.set_should_end_session(end)
-    session = _session(handler_input)
-    if not end:
-        session["last"] = {"speech": spoken.parts, "reprompt": reprompt.parts if reprompt else []}
+    if not end and _in_session(handler_input):
+        state = state_of(handler_input)
+        state.last_speech = spoken.parts
+        state.last_reprompt = reprompt.parts if reprompt else ()
     response: Response = builder.response
     return response
 
@@ -85,70 +106,160 @@ def _prompt(handler_input: HandlerInput, key: str, reprompt_key: str | None = No
     return _say(handler_input, text, None if end else reprompt, end=end)
 
 
-def slot_features(request: IntentRequest, strings: LocaleStrings) -> tuple[list[str], list[str]]:
-    """Feature ids resolved from the intent's slots, and the words that matched nothing.
+def heard_words(handler_input: HandlerInput) -> tuple[list[str], list[str]]:
+    """Every slot's words, the Reply slot first, and the feature ids Alexa resolved.
 
-    Danger words in unmatched words still count: a danger sign must never be
-    lost because the model did not know the runner's phrasing.
+    A custom slot holds what the runner said even when it matched no value,
+    and which slot a phrase lands in is not guaranteed: all of it is read.
     """
     knowledge = load_knowledge()
-    found: list[str] = []
-    unmatched: list[str] = []
-    slots = request.intent.slots or {}
-    for name in sorted(slots):
+    intent = getattr(handler_input.request_envelope.request, "intent", None)
+    slots = getattr(intent, "slots", None) or {}
+    carrier = load_lexicon(get_locale(handler_input) or "en").restored.get(
+        str(getattr(intent, "name", "")), "")
+    fragments: list[str] = []
+    resolved: list[str] = []
+    for name in sorted(slots, key=lambda n: (n != REPLY_SLOT, n)):
         slot = slots[name]
-        if not slot.value:
+        value = getattr(slot, "value", None)
+        if not isinstance(value, str) or not value.strip():
             continue
-        resolved = None
-        rpa = slot.resolutions.resolutions_per_authority if slot.resolutions else None
-        for authority in rpa or []:
-            if authority.status and authority.status.code == StatusCode.ER_SUCCESS_MATCH:
-                resolved = authority.values[0].value.id
+        fragments.append(f"{carrier} {value[:500]}" if carrier else value[:500])
+        resolutions = getattr(slot, "resolutions", None)
+        for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+            status = getattr(authority, "status", None)
+            values = getattr(authority, "values", None) or []
+            if getattr(status, "code", None) == StatusCode.ER_SUCCESS_MATCH and values:
+                rid = getattr(getattr(values[0], "value", None), "id", None)
+                if isinstance(rid, str) and rid in knowledge.features:
+                    resolved.append(rid)
                 break
-        if resolved in knowledge.features:
-            found.append(resolved)
-        else:
-            unmatched.append(str(slot.value).lower())
-    for sign, words in strings.danger_words().items():
-        if any(word in text for text in unmatched for word in words) and sign not in found:
-            found.append(sign)
-    return found, unmatched
+    if carrier and not fragments:
+        fragments.append(carrier)  # "no" heard alone, the slot empty
+    return fragments, resolved
 
 
-def _advance(handler_input: HandlerInput, misheard: bool = False) -> Response:
+def hear(handler_input: HandlerInput, pending: str | None) -> Heard:
+    """What this turn's words said, through the phrase interpreter."""
+    fragments, resolved = heard_words(handler_input)
+    heard = interpret(fragments, pending, load_knowledge(),
+                      load_lexicon(get_locale(handler_input) or "en"))
+    extra = [f for f in resolved if f not in heard.present and f not in heard.absent]
+    if extra:
+        heard = Heard(heard.present | frozenset(extra), heard.absent, heard.reply,
+                      heard.answer if heard.answer is not None
+                      else (True if pending in extra else None),
+                      heard.unsure, heard.words)
+    log.debug("heard %d words in %d slots: %d present, %d absent, reply %s",
+              heard.words, len(fragments), len(heard.present), len(heard.absent), heard.reply)
+    return heard
+
+
+def _record(state: DialogState, heard: Heard) -> list[str]:
+    """Add what was heard to the answers; the danger signs newly heard as denied."""
+    knowledge = load_knowledge()
+    denied: list[str] = []
+    for feature in heard.present:
+        state.answers[feature] = True
+    for feature in heard.absent:
+        danger = knowledge.features[feature].category == "danger"
+        if danger and state.answers.get(feature):
+            continue  # a danger sign once heard stays heard
+        state.answers[feature] = False
+        if danger and feature not in state.noted:
+            state.noted.append(feature)
+            denied.append(feature)
+    return denied
+
+
+def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = None
+              ) -> Response:
+    """One runner turn: record what it said, then say the next thing.
+
+    A yes or no (from the words, or from AMAZON.YesIntent/NoIntent) answers the
+    pending question; "not sure" leaves it unknown; a turn that yields nothing
+    gets the pending question once more, then moves on; with no question
+    pending, it starts the guided path of yes/no questions.
+    """
+    strings = _strings(handler_input)
+    state = state_of(handler_input)
+    state.forget = False
+    pending = state.pending
+    if answer is None:
+        answer = heard.answer
+    denied = _record(state, heard)
+    understood = answer is not None or heard.unsure or not heard.empty
+    prefix: list[str] = []
+    if denied:
+        prefix.append(speech.noted_no_danger(strings, load_knowledge(), denied))
+    if pending is not None:
+        if answer is not None:
+            state.answers[pending] = answer
+        elif not understood:
+            if state.repeats < 1:
+                state.repeats += 1
+                return _reask(handler_input, pending)
+            prefix.append(strings.prompt("moving_on"))
+        state.pending = None
+        state.repeats = 0
+    elif not understood or (not state.described and heard.reply is not None):
+        # the open question yielded nothing: no dead end, the guided path starts
+        state.tries += 1
+        if not understood:
+            prefix.append(strings.prompt("not_caught"))
+    if state.described:
+        state.turns += 1
+    return advance(handler_input, prefix)
+
+
+def _reask(handler_input: HandlerInput, pending: str) -> Response:
+    question = _strings(handler_input).question(pending)
+    return _prompt(handler_input, "fallback_during_question", "question_reprompt",
+                   question=question)
+
+
+def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Response:
     """Ask the engine what it makes of the answers so far, and say the next thing."""
     strings = _strings(handler_input)
     knowledge = load_knowledge()
-    session = _session(handler_input)
-    answers = {str(k): bool(v) for k, v in session.get("answers", {}).items()}
-    asked = [str(a) for a in session.get("asked", [])]
+    state = state_of(handler_input)
+    policy = knowledge.policy
     now = _now(handler_input)
     stored = _stored_checkins(handler_input)
-    result = triage.assess(answers, asked, history.prior_checkins(stored, now.date()),
-                           knowledge)
+    left = (min(policy.max_turns - state.turns, policy.max_questions - state.questions)
+            if state.described else len(policy.guided_questions))
+    result = triage.assess(state.answers, state.asked,
+                           history.prior_checkins(stored, now.date()),
+                           knowledge, questions_left=left, guided=state.tries > 0)
+    lead = [p for p in (prefix or []) if p]
 
     if result.is_danger:
-        session["pending"] = None
+        state.pending = None
         log.info("danger signs %s", ",".join(result.danger_signs))
         spoken = speech.outcome(strings, knowledge, result)
         _save_checkin(handler_input, stored, now, result)
         return _say(handler_input, spoken, end=True, card=True)
 
-    if not result.present:
-        # nothing understood yet: an open question, not a yes/no one
-        session["pending"] = None
-        key = "describe_more" if misheard or answers or session.get("tries") else "describe"
-        session["tries"] = int(session.get("tries", 0)) + 1
-        return _prompt(handler_input, key, "launch_reprompt")
+    if result.needs_description:
+        state.pending = None
+        return _say(handler_input, Spoken((*lead, strings.prompt("describe"))),
+                    Spoken((strings.prompt("launch_reprompt"),)))
 
     if result.next_question is not None:
-        session["pending"] = result.next_question
-        session["asked"] = [*asked, result.next_question]
-        ask, reprompt = speech.question(strings, result.next_question)
-        return _say(handler_input, ask, reprompt)
+        question = result.next_question
+        if result.guided and not state.guided:
+            state.guided = True
+            lead.append(strings.prompt("guided_intro"))
+        state.pending = question
+        state.asked.append(question)
+        if state.described:
+            state.questions += 1
+        ask, reprompt = speech.question(strings, question)
+        return _say(handler_input, Spoken((*lead, *ask.parts)), reprompt)
 
-    session["pending"] = None
+    state.pending = None
     spoken = speech.outcome(strings, knowledge, result)
+    spoken = Spoken((*lead, *spoken.parts), spoken.card_title)
     _save_checkin(handler_input, stored, now, result)
     return _say(handler_input, spoken, end=True, card=True)
 
@@ -159,57 +270,40 @@ def _save_checkin(handler_input: HandlerInput, stored: list[CheckIn], now: datet
     memory_of(handler_input).remember(sorted(result.present), result.top.id, result.level)
 
 
-def _take_slots(handler_input: HandlerInput) -> Response:
-    strings = _strings(handler_input)
-    session = _session(handler_input)
-    request = handler_input.request_envelope.request
-    found, unmatched = slot_features(request, strings)
-    answers = dict(session.get("answers", {}))
-    for feature in found:
-        answers[feature] = True
-    if found and session.get("pending") in found:
-        session["pending"] = None
-    session["answers"] = answers
-    session["forget"] = False
-    if not found and unmatched:
-        log.info("unmatched slot words: %s", unmatched)
-    if not found and session.get("pending"):
-        return _unless_pending(handler_input, "fallback_during_question", "fallback",
-                               "launch_reprompt")
-    return _advance(handler_input, misheard=bool(unmatched) and not found)
-
-
 def _unless_pending(handler_input: HandlerInput, during_key: str, key: str,
                     reprompt_key: str) -> Response:
     """Say ``during_key`` with the pending question again, or ``key`` when none is pending."""
-    pending = _session(handler_input).get("pending")
+    pending = state_of(handler_input).pending
     if pending:
         question = _strings(handler_input).question(pending)
         return _prompt(handler_input, during_key, "question_reprompt", question=question)
     return _prompt(handler_input, key, reprompt_key)
 
 
-def _answer_pending(handler_input: HandlerInput, value: bool) -> Response:
-    session = _session(handler_input)
-    if session.get("forget"):
-        return _forget(handler_input, value)
-    pending = session.get("pending")
-    if not pending:
-        return _prompt(handler_input, "yes_no_without_question", "launch_reprompt")
-    answers = dict(session.get("answers", {}))
-    answers[pending] = value
-    session["answers"] = answers
-    session["pending"] = None
-    return _advance(handler_input)
-
-
 def _forget(handler_input: HandlerInput, confirmed: bool) -> Response:
-    session = _session(handler_input)
-    session["forget"] = False
+    state_of(handler_input).forget = False
     if not confirmed:
         return _prompt(handler_input, "forget_kept", end=True)
     memory_of(handler_input).forget()  # a failure raises: never say it is gone when it is not
     return _prompt(handler_input, "forget_done", end=True)
+
+
+# ---------------------------------------------------------------- interceptors
+
+class StateRequestInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
+    """Read the session into one typed state object before any handler looks."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        state_of(handler_input)
+
+
+class StateResponseInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
+    """Write the state back as the session attributes, and nothing else."""
+
+    def process(self, handler_input: HandlerInput, response: Response | None) -> None:
+        if _in_session(handler_input):
+            handler_input.attributes_manager.session_attributes = (
+                state_of(handler_input).to_attributes())
 
 
 # ---------------------------------------------------------------- handlers
@@ -235,28 +329,84 @@ class ReportSymptomsIntentHandler(IntentHandler):
     intent = "ReportSymptomsIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return _take_slots(handler_input)
+        return take_turn(handler_input, hear(handler_input, state_of(handler_input).pending))
 
 
 class AnswerIntentHandler(IntentHandler):
     intent = "AnswerIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return _take_slots(handler_input)
+        return take_turn(handler_input, hear(handler_input, state_of(handler_input).pending))
+
+
+class DescribeIntentHandler(IntentHandler):
+    """Free words after a neutral opening ("my {Description}")."""
+
+    intent = "DescribeIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return take_turn(handler_input, hear(handler_input, state_of(handler_input).pending))
+
+
+class YesDescribeIntentHandler(DescribeIntentHandler):
+    """"yeah, right between the toes": a yes, and more words."""
+
+    intent = "YesDescribeIntent"
+
+
+class NoDescribeIntentHandler(DescribeIntentHandler):
+    """"nah, it comes and goes" or "no pain at all": the words decide which."""
+
+    intent = "NoDescribeIntent"
+
+
+class NotDescribeIntentHandler(DescribeIntentHandler):
+    """"it doesn't hurt", "there's no swelling": what follows is denied."""
+
+    intent = "NotDescribeIntent"
+
+
+class UnsureDescribeIntentHandler(DescribeIntentHandler):
+    """"dunno, but I've lost control of my bladder": not sure, and more words."""
+
+    intent = "UnsureDescribeIntent"
+
+
+class ForgetYesIntentHandler(IntentHandler):
+    """Yes to "delete all your stored check-ins?"."""
+
+    intent = "AMAZON.YesIntent"
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).forget
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return _forget(handler_input, True)
+
+
+class ForgetNoIntentHandler(ForgetYesIntentHandler):
+    """No to "delete all your stored check-ins?"."""
+
+    intent = "AMAZON.NoIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return _forget(handler_input, False)
 
 
 class YesIntentHandler(IntentHandler):
+    """Yes to the pending question; with none pending, the guided path starts."""
+
     intent = "AMAZON.YesIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return _answer_pending(handler_input, True)
+        return take_turn(handler_input, Heard(reply="yes"), answer=True)
 
 
 class NoIntentHandler(IntentHandler):
     intent = "AMAZON.NoIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return _answer_pending(handler_input, False)
+        return take_turn(handler_input, Heard(reply="no"), answer=False)
 
 
 class HelpIntentHandler(IntentHandler):
@@ -267,31 +417,32 @@ class HelpIntentHandler(IntentHandler):
 
 
 class FallbackIntentHandler(IntentHandler):
+    """Words the model could not place: the question once more, or the guided path."""
+
     intent = "AMAZON.FallbackIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return _unless_pending(handler_input, "fallback_during_question", "fallback",
-                               "launch_reprompt")
+        return take_turn(handler_input, Heard())
 
 
 class RepeatIntentHandler(IntentHandler):
+    """Say again only what the skill itself last built."""
+
     intent = "AMAZON.RepeatIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        last = _session(handler_input).get("last")
-        if not last:
+        state = state_of(handler_input)
+        if not state.last_speech:
             return _prompt(handler_input, "repeat_nothing", "launch_reprompt")
-        reprompt = Spoken(tuple(last.get("reprompt") or last["speech"]))
-        return _say(handler_input, Spoken(tuple(last["speech"])), reprompt)
+        speech_ = Spoken(state.last_speech)
+        return _say(handler_input, speech_, Spoken(state.last_reprompt or state.last_speech))
 
 
 class StartOverIntentHandler(IntentHandler):
     intent = "AMAZON.StartOverIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        session = _session(handler_input)
-        for key in ("answers", "asked", "pending", "forget", "tries"):
-            session.pop(key, None)
+        state_of(handler_input).start_over()
         return _prompt(handler_input, "start_over", "launch_reprompt")
 
 
@@ -334,11 +485,11 @@ class ForgetMeIntentHandler(IntentHandler):
         count = len(_stored_checkins(handler_input))
         if memory_of(handler_input).unreadable:
             # a record that cannot be read is still deleted when asked
-            _session(handler_input)["forget"] = True
+            state_of(handler_input).forget = True
             return _prompt(handler_input, "forget_confirm_reprompt", "forget_confirm_reprompt")
         if count == 0:
             return _prompt(handler_input, "forget_nothing", end=True)
-        _session(handler_input)["forget"] = True
+        state_of(handler_input).forget = True
         return _prompt(handler_input, "forget_confirm", "forget_confirm_reprompt", count=count)
 
 
@@ -385,6 +536,13 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     LaunchRequestHandler,
     ReportSymptomsIntentHandler,
     AnswerIntentHandler,
+    DescribeIntentHandler,
+    YesDescribeIntentHandler,
+    NoDescribeIntentHandler,
+    NotDescribeIntentHandler,
+    UnsureDescribeIntentHandler,
+    ForgetYesIntentHandler,
+    ForgetNoIntentHandler,
     YesIntentHandler,
     NoIntentHandler,
     HelpIntentHandler,
@@ -398,6 +556,11 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     ForgetMeIntentHandler,
     SessionEndedRequestHandler,
     UnhandledRequestHandler,  # the catch-all, last
+)
+
+REQUEST_INTERCEPTORS: tuple[type[AbstractRequestInterceptor], ...] = (StateRequestInterceptor,)
+RESPONSE_INTERCEPTORS: tuple[type[AbstractResponseInterceptor], ...] = (
+    StateResponseInterceptor,
 )
 
 HANDLED_INTENTS: frozenset[str] = frozenset(

@@ -32,6 +32,7 @@ class Feature:
     question: bool
     implies: tuple[str, ...]
     excludes: tuple[str, ...] = ()
+    answered_by: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Cause:
     title: str
     source: dict[str, Any]
     prior: float
+    core: tuple[str, ...]
     evidence: tuple[Evidence, ...]
     advice: tuple[str, ...]
     level: str
@@ -79,7 +81,7 @@ class DangerSign:
     id: str
     title: str
     any_features: tuple[str, ...]
-    screen_when: tuple[str, ...]
+    screen_when: tuple[tuple[str, ...], ...]
     screen_question: str | None
     level: str
     advice: tuple[str, ...]
@@ -87,8 +89,31 @@ class DangerSign:
 
 
 @dataclass(frozen=True)
+class Group:
+    """At least ``min`` of ``any`` present."""
+
+    any: tuple[str, ...]
+    min: int = 1
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Features that together mean another one (a swelling face is the allergic sign)."""
+
+    id: str
+    feature: str
+    groups: tuple[Group, ...]
+    scope: str
+
+    def holds(self, present: frozenset[str] | set[str]) -> bool:
+        return all(sum(1 for f in g.any if f in present) >= g.min for g in self.groups)
+
+
+@dataclass(frozen=True)
 class Policy:
     max_questions: int
+    max_turns: int
+    guided_questions: tuple[str, ...]
     min_top_score: float
     min_margin: float
     history_window_days: int
@@ -103,6 +128,7 @@ class Knowledge:
     escalations: tuple[Escalation, ...]
     history_rules: tuple[HistoryRule, ...]
     danger_signs: tuple[DangerSign, ...]
+    combinations: tuple[Combination, ...]
     advice: dict[str, dict[str, Any]]
     levels: dict[str, int]
     policy: Policy
@@ -186,6 +212,11 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
     for i, feat in enumerate(data["features"]):
         check_features(feat.get("implies", []), "features", i, "implies")
         check_features(feat.get("excludes", []), "features", i, "excludes")
+        for j, group in enumerate(feat.get("answered_by", [])):
+            check_features(group, "features", i, "answered_by", j)
+        if feat.get("answered_by") and not feat["question"]:
+            problems.append(f"{where('features', i, 'answered_by')}: only a feature with "
+                            "question: true is answered")
     for i, cause in enumerate(data["causes"]):
         check_source(cause["source"], "causes", i, "source")
         for j, ev in enumerate(cause["evidence"]):
@@ -193,6 +224,11 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
                 problems.append(f"{where('causes', i, 'evidence', j, 'feature')}: "
                                 f"unknown feature {ev['feature']!r}")
         check_advice(cause["advice"], "causes", i, "advice")
+        check_features(cause["core"], "causes", i, "core")
+        for j, fid in enumerate(cause["core"]):
+            if not any(ev["feature"] == fid and ev["present"] > 0 for ev in cause["evidence"]):
+                problems.append(f"{where('causes', i, 'core', j)}: core feature {fid!r} has no "
+                                "positive evidence for the cause")
         check_level(cause["level"], "causes", i, "level")
         key = cause.get("key_question")
         if key is not None and (key not in features or not features[key]["question"]):
@@ -211,7 +247,8 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
             check_advice(rule["advice"], key, i, "advice")
     for i, sign in enumerate(data["danger_signs"]):
         check_features(sign["any_features"], "danger_signs", i, "any_features")
-        check_features(sign["screen_when"], "danger_signs", i, "screen_when")
+        for j, group in enumerate(sign["screen_when"]):
+            check_features(group, "danger_signs", i, "screen_when", j)
         check_level(sign["level"], "danger_signs", i, "level")
         check_advice(sign["advice"], "danger_signs", i, "advice")
         if "public_source" not in sign["source"]:
@@ -232,6 +269,25 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
             if fid in features and features[fid]["category"] not in ("danger", "place"):
                 problems.append(f"{where('danger_signs', i, 'any_features')}: feature {fid!r} "
                                 "is not in the danger or place category")
+    for i, combo in enumerate(data["combinations"]):
+        check_source(combo["source"], "combinations", i, "source")
+        check_features([combo["feature"]], "combinations", i, "feature")
+        for j, group in enumerate(combo["groups"]):
+            check_features(group["any"], "combinations", i, "groups", j, "any")
+            if group.get("min", 1) > len(group["any"]):
+                problems.append(f"{where('combinations', i, 'groups', j, 'min')}: expected at "
+                                f"most {len(group['any'])}, got {group['min']}")
+            if combo["feature"] in group["any"]:
+                problems.append(f"{where('combinations', i, 'groups', j)}: the rule's own "
+                                "feature cannot be one of its conditions")
+    for i, adv in enumerate(data["advice"]):
+        check_features(adv.get("skip_when", []), "advice", i, "skip_when")
+    for j, fid in enumerate(data["policy"]["guided_questions"]):
+        if fid not in features:
+            problems.append(f"{where('policy', 'guided_questions', j)}: unknown feature {fid!r}")
+        elif not features[fid]["question"]:
+            problems.append(f"{where('policy', 'guided_questions', j)}: feature {fid!r} "
+                            "has question: false, so it cannot be asked")
     check_features(data["policy"]["confirm_before_advice"], "policy", "confirm_before_advice")
     check_advice(data["policy"]["general_advice"], "policy", "general_advice")
     for j, fid in enumerate(data["policy"]["confirm_before_advice"]):
@@ -265,12 +321,14 @@ def build_knowledge(data: dict[str, Any]) -> Knowledge:
     return Knowledge(
         features={
             f["id"]: Feature(f["id"], f["category"], f["title"], f["question"],
-                             tuple(f.get("implies", ())), tuple(f.get("excludes", ())))
+                             tuple(f.get("implies", ())), tuple(f.get("excludes", ())),
+                             tuple(tuple(g) for g in f.get("answered_by", ())))
             for f in data["features"]
         },
         causes=tuple(
             Cause(
                 id=c["id"], title=c["title"], source=c["source"], prior=float(c["prior"]),
+                core=tuple(c["core"]),
                 evidence=tuple(Evidence(e["feature"], float(e["present"]),
                                         float(e.get("absent", 0.0))) for e in c["evidence"]),
                 advice=tuple(c["advice"]), level=c["level"],
@@ -290,14 +348,23 @@ def build_knowledge(data: dict[str, Any]) -> Knowledge:
             for h in data["history_rules"]
         ),
         danger_signs=tuple(
-            DangerSign(d["id"], d["title"], tuple(d["any_features"]), tuple(d["screen_when"]),
+            DangerSign(d["id"], d["title"], tuple(d["any_features"]),
+                       tuple(tuple(g) for g in d["screen_when"]),
                        d.get("screen_question"), d["level"], tuple(d["advice"]), d["source"])
             for d in data["danger_signs"]
+        ),
+        combinations=tuple(
+            Combination(c["id"], c["feature"],
+                        tuple(Group(tuple(g["any"]), int(g.get("min", 1))) for g in c["groups"]),
+                        c["scope"])
+            for c in data["combinations"]
         ),
         advice={a["id"]: a for a in data["advice"]},
         levels={lv["id"]: lv["rank"] for lv in data["triage_levels"]},
         policy=Policy(
             max_questions=data["policy"]["max_questions"],
+            max_turns=data["policy"]["max_turns"],
+            guided_questions=tuple(data["policy"]["guided_questions"]),
             min_top_score=float(data["policy"]["min_top_score"]),
             min_margin=float(data["policy"]["min_margin"]),
             history_window_days=data["policy"]["history_window_days"],

@@ -40,33 +40,57 @@ def join_words(items: list[str], conj: str) -> str:
 
 def describe_features(strings: LocaleStrings, knowledge: Knowledge,
                       features: list[str]) -> str:
-    """Phrase the runner's own symptoms: "tingling and itching in your legs"."""
-    sensations = [f for f in features if knowledge.features[f].category == "sensation"]
-    rest = [f for f in features if knowledge.features[f].category != "sensation"]
-    parts = []
-    if sensations:
-        parts.append(join_words([strings.feature(f) for f in sensations], strings.prompt("and")))
-    places = [strings.feature(f) for f in rest if knowledge.features[f].category == "place"]
+    """Phrase the runner's own symptoms: "tingling in your shins or calves, and that it
+    got worse as you ran"; "that it eased once you cooled down" when no symptom is named."""
+    cat = {f: knowledge.features[f].category for f in features}
+    sensations = [strings.feature(f) for f in features if cat[f] in ("sensation", "danger")]
+    places = [strings.feature(f) for f in features if cat[f] == "place"][:2]
+    clauses = [strings.feature(f) for f in features
+               if cat[f] not in ("sensation", "danger", "place")][:2]
+    conj = strings.prompt("and")
+    head = join_words(sensations, conj)
     if places:
-        parts.append(join_words(places[:2], strings.prompt("and")))
-    clauses = [strings.feature(f) for f in rest if knowledge.features[f].category != "place"]
-    head = " ".join(parts)
-    if clauses:
-        tail = join_words(clauses[:2], strings.prompt("and"))
-        head = f"{head} {tail}" if head else tail
-    return head
+        where = join_words(places, conj)
+        head = f"{head} {where}" if head else strings.prompt("mentioned_where", place=where)
+    if not clauses:
+        return head
+    tail = join_words(clauses, conj)
+    if not head:
+        return strings.prompt("mentioned_that", clauses=tail)
+    return strings.prompt("mentioned_and_that", head=head, clauses=tail)
 
 
 def _mentioned(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> str:
     """The runner's own symptoms that speak for the leading cause."""
     reasons = [f for f in result.top.reasons_for if f in result.present]
     # drop places implied by a more specific one (between the toes implies the feet)
-    implied = {i for f in reasons if knowledge.features[f].category == "place"
-               for i in knowledge.features[f].implies}
+    implied = {i for f in reasons for i in knowledge.features[f].implies}
     reasons = [f for f in reasons if f not in implied][:4]
     if not reasons:
         return ""
     return strings.prompt("you_mentioned", things=describe_features(strings, knowledge, reasons))
+
+
+def red_flags(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> str:
+    """"Because it has lasted a day or more, please see a doctor about it." """
+    flags: list[str] = []
+    for esc in knowledge.escalations:
+        if esc.id in result.raised_by:
+            flags.extend(f for f in esc.any_features if f in result.present and f not in flags)
+    if not flags:
+        return ""
+    reasons = join_words([strings.red_flag(f) for f in flags[:2]], strings.prompt("and"))
+    return strings.prompt("see_doctor_because", reasons=reasons)
+
+
+def noted_no_danger(strings: LocaleStrings, knowledge: Knowledge, denied: list[str]) -> str:
+    """One short confirmation that a danger sign was heard as denied: "Okay, no chest
+    pain." A sign covered by a wider one denied too is not said again."""
+    covered = {f for d in denied for group in knowledge.features[d].answered_by for f in group}
+    said = [strings.denied(f) for f in denied if f not in covered]
+    if not said:
+        return ""
+    return strings.prompt("noted_no_danger", things=join_words(said, strings.prompt("and")))
 
 
 def question(strings: LocaleStrings, feature: str) -> tuple[Spoken, Spoken]:
@@ -84,27 +108,47 @@ def danger(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -
     return Spoken(tuple(parts), strings.prompt("card_title_danger"))
 
 
+def _doctor_first(strings: LocaleStrings, knowledge: Knowledge,
+                  result: TriageResult) -> tuple[list[str], set[str]]:
+    """The runner's history and the article's red flags, said first with a plain "see a
+    doctor"; and the advice that covers, so it is not said again."""
+    history = [strings.raised(h.id) for h in knowledge.history_rules
+               if h.id in result.raised_by][:1]
+    because = red_flags(strings, knowledge, result)
+    if not history and not because:
+        return [], set()
+    parts = [*history, because or strings.prompt("see_doctor_plainly")]
+    covered = {a for e in knowledge.escalations if e.id in result.raised_by for a in e.advice}
+    covered |= {a for h in knowledge.history_rules if h.id in result.raised_by for a in h.advice}
+    return parts, covered
+
+
 def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> Spoken:
-    """What it may be and why, what to do now, and when to see a doctor."""
+    """See a doctor first when a red flag says so; then what it may be and why, what to
+    do now, and when to see a doctor."""
     if result.is_danger:
         return danger(strings, knowledge, result)
+    first, covered = _doctor_first(strings, knowledge, result)
+    advice = [strings.advice(a) for a in result.advice if a not in covered]
     if not result.contenders:
-        parts = [strings.prompt("unclear"), strings.prompt("what_to_do")]
-        parts.extend(strings.advice(a) for a in result.advice)
-        parts.extend(strings.raised(r) for r in result.raised_by[:1])
+        parts = [*first, strings.prompt("unclear")]
+        if advice:
+            parts.append(strings.prompt("what_to_do"))
+            parts.extend(advice)
         parts.append(strings.level(result.level))
         parts.append(strings.prompt("disclaimer"))
         return Spoken(tuple(p for p in parts if p), strings.prompt("card_title_unclear"))
     top = strings.cause(result.top.id)
     parts = [
+        *first,
         _mentioned(strings, knowledge, result),
         strings.prompt("may_be", cause=top["name"]) + " " + top["explain"],
     ]
     for other in result.contenders[1:2]:
         parts.append(strings.prompt("may_also_be", cause=strings.cause(other)["name"]))
-    parts.append(strings.prompt("what_to_do"))
-    parts.extend(strings.advice(a) for a in result.advice)
-    parts.extend(strings.raised(r) for r in result.raised_by[:1])
+    if advice:
+        parts.append(strings.prompt("what_to_do"))
+        parts.extend(advice)
     parts.append(strings.level(result.level))
     parts.append(strings.prompt("disclaimer"))
     title = strings.prompt("card_title") + ": " + top["name"]

@@ -24,7 +24,9 @@ REQUIRED_PROMPTS = (
     "privacy", "privacy_nothing", "privacy_unavailable", "forget_confirm",
     "forget_confirm_reprompt", "forget_done", "forget_nothing", "forget_kept", "checkins_one",
     "checkins_many", "disclaimer", "card_title", "card_title_danger", "you_mentioned", "may_be",
-    "may_also_be", "what_to_do", "and", "or", "unclear", "card_title_unclear",
+    "may_also_be", "what_to_do", "and", "or", "unclear", "card_title_unclear", "mentioned_where",
+    "mentioned_that", "mentioned_and_that", "guided_intro", "noted_no_danger", "moving_on",
+    "see_doctor_because", "not_caught", "see_doctor_plainly",
 )
 
 
@@ -64,8 +66,11 @@ class LocaleStrings:
     def raised(self, rule: str) -> str:
         return str(self.data["raised"][rule])
 
-    def danger_words(self) -> dict[str, list[str]]:
-        return {k: list(v) for k, v in self.data["danger_words"].items()}
+    def denied(self, feature: str) -> str:
+        return str(self.data["denied"][feature])
+
+    def red_flag(self, feature: str) -> str:
+        return str(self.data["red_flags"][feature])
 
     def count_checkins(self, count: int) -> str:
         if count == 1:
@@ -95,7 +100,7 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
                 problems.append(f"{file}:$.{section}.{key}: expected non-empty text")
         known = set(keys)
         for key in block:
-            if key not in known and section not in ("levels", "danger_words"):
+            if key not in known and section != "levels":
                 problems.append(f"{file}:$.{section}.{key}: {key!r} is not known to the skill")
 
     if not isinstance(data.get("emergency_number"), str):
@@ -106,14 +111,14 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     need("causes", [c.id for c in knowledge.causes], "cause")
     need("advice", list(knowledge.advice), "advice")
     need("danger", [d.id for d in knowledge.danger_signs], "danger sign")
-    rules = [e.id for e in knowledge.escalations] + [h.id for h in knowledge.history_rules]
-    need("raised", rules, "rule")
+    need("raised", [h.id for h in knowledge.history_rules], "history rule")
+    need("denied", [f.id for f in knowledge.features.values() if f.category == "danger"],
+         "danger feature")
+    flags = sorted({f for e in knowledge.escalations for f in e.any_features})
+    need("red_flags", flags, "red flag")
     for level in data.get("levels", {}):
         if level not in knowledge.levels:
             problems.append(f"{file}:$.levels.{level}: not a triage level")
-    for sign in data.get("danger_words", {}):
-        if sign not in knowledge.features or knowledge.features[sign].category != "danger":
-            problems.append(f"{file}:$.danger_words.{sign}: not a danger feature")
     return problems
 
 

@@ -37,7 +37,7 @@ class RankedCause:
 @dataclass(frozen=True)
 class TriageResult:
     causes: tuple[RankedCause, ...]
-    """Every cause, best first."""
+    """Every cause, best first (a cause with a core symptom heard before any without)."""
     contenders: tuple[str, ...]
     """The causes close enough to the leader to mention (the leader first); empty when
     no cause has enough support to be named."""
@@ -49,6 +49,10 @@ class TriageResult:
     enough_known: bool
     next_question: str | None
     present: frozenset[str] = field(default_factory=frozenset)
+    needs_description: bool = False
+    """Nothing has been heard yet, and the open question has not failed: ask it."""
+    guided: bool = False
+    """The next question is one of the guided path's."""
 
     @property
     def top(self) -> RankedCause:
@@ -60,16 +64,34 @@ class TriageResult:
 
 
 def present_features(knowledge: Knowledge, answers: Mapping[str, bool]) -> frozenset[str]:
-    """The features answered yes, with everything they imply."""
+    """The features answered yes, with everything they imply and every report-wide
+    combination they make (a calf heard as swollen, then as hot, is the clot sign)."""
     found: set[str] = set()
     todo = [fid for fid, value in answers.items() if value and fid in knowledge.features]
-    while todo:
-        fid = todo.pop()
-        if fid in found:
-            continue
-        found.add(fid)
-        todo.extend(knowledge.features[fid].implies)
-    return frozenset(found)
+    while True:
+        while todo:
+            fid = todo.pop()
+            if fid in found:
+                continue
+            found.add(fid)
+            todo.extend(knowledge.features[fid].implies)
+        todo = [c.feature for c in knowledge.combinations
+                if c.scope == "report" and c.feature not in found and c.holds(found)]
+        if not todo:
+            return frozenset(found)
+
+
+def answered_features(knowledge: Knowledge, answers: Mapping[str, bool], asked: Iterable[str],
+                      present: frozenset[str]) -> set[str]:
+    """Every feature whose question needs no asking: answered, asked, heard, implied,
+    ruled out, or already answered by what was heard (a spasm answers 'twitching?')."""
+    ruled_out = {x for f in present for x in knowledge.features[f].excludes}
+    done = set(answers) | set(asked) | set(present) | ruled_out
+    for feat in knowledge.features.values():
+        if feat.question and feat.id not in done and any(
+                set(group) <= present for group in feat.answered_by):
+            done.add(feat.id)
+    return done
 
 
 def _score(cause: Cause, present: frozenset[str], absent: frozenset[str]) -> RankedCause:
@@ -94,9 +116,11 @@ def _score(cause: Cause, present: frozenset[str], absent: frozenset[str]) -> Ran
                        tuple(f for _, f in pro), tuple(f for _, f in con))
 
 
-def _merge(advice: list[str], more: Iterable[str]) -> None:
+def _merge(advice: list[str], more: Iterable[str], present: frozenset[str],
+           knowledge: Knowledge) -> None:
     for item in more:
-        if item not in advice:
+        skip = knowledge.advice[item].get("skip_when", ())
+        if item not in advice and not present.intersection(skip):
             advice.append(item)
 
 
@@ -117,27 +141,42 @@ def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -
     return total
 
 
+def _screen(kb: Knowledge, present: frozenset[str], answered: set[str]) -> str | None:
+    for sign in kb.danger_signs:
+        if (sign.screen_question and sign.screen_question not in answered
+                and any(set(group) <= present for group in sign.screen_when)):
+            return sign.screen_question
+    return None
+
+
 def assess(
     answers: Mapping[str, bool],
     asked: Sequence[str] = (),
     history: Sequence[PriorCheckIn] = (),
     knowledge: Knowledge | None = None,
+    *,
+    questions_left: int | None = None,
+    guided: bool = False,
 ) -> TriageResult:
-    """Rank the causes, pick the triage level and the next question."""
+    """Rank the causes, pick the triage level and the next question.
+
+    ``questions_left`` is how many more questions the conversation can afford
+    (by default the policy's limit less those asked); a safety screen is asked
+    even when none are left. With ``guided`` (the open question yielded nothing),
+    the policy's guided yes/no questions are asked in turn, instead of waiting for
+    a description, until some cause has support.
+    """
     kb = knowledge or load_knowledge()
     rank = kb.levels
     present = present_features(kb, answers)
     absent = frozenset(f for f, v in answers.items() if v is False and f in kb.features) - present
+    budget = kb.policy.max_questions - len(asked) if questions_left is None else questions_left
 
     ranked = sorted(
         (_score(c, present, absent) for c in kb.causes),
         key=lambda rc: -rc.score,  # stable: knowledge order breaks ties
     )
-    top = ranked[0]
-    contenders = [rc.id for rc in ranked
-                  if rc.score > 0 and top.score - rc.score < kb.policy.min_margin][:3]
-    if not contenders:
-        contenders = [top.id]
+    answered = answered_features(kb, answers, asked, present)
 
     # 1. Danger signs win over everything else.
     dangers = [d for d in kb.danger_signs if present.intersection(d.any_features)]
@@ -145,23 +184,27 @@ def assess(
         level = max((d.level for d in dangers), key=lambda lv: rank[lv])
         advice: list[str] = []
         for d in sorted(dangers, key=lambda d: -rank[d.level]):
-            _merge(advice, d.advice)
-        return TriageResult(tuple(ranked), tuple(contenders), level,
-                            tuple(d.id for d in dangers), (), tuple(advice), True, None, present)
+            _merge(advice, d.advice, present, kb)
+        return TriageResult(tuple(ranked), (), level, tuple(d.id for d in dangers), (),
+                            tuple(advice), True, None, present)
 
-    # 2. The likely causes set the level; a close runner-up counts too. When no
-    #    cause has enough support, none is named: the article's general advice stands.
-    supported = top.score >= kb.policy.min_top_score
+    # 2. A cause is named only on its own evidence: one of its core symptoms heard.
+    eligible = [rc for rc in ranked if present.intersection(kb.cause(rc.id).core)]
+    lead = eligible[0] if eligible else None
+    supported = lead is not None and lead.score >= kb.policy.min_top_score
+    contenders = [rc.id for rc in eligible
+                  if rc.score > 0 and lead is not None
+                  and lead.score - rc.score < kb.policy.min_margin][:3]
     advice = []
     if supported:
         level = max((kb.cause(cid).level for cid in contenders), key=lambda lv: rank[lv])
         for cid in contenders:
-            _merge(advice, kb.cause(cid).advice)
+            _merge(advice, kb.cause(cid).advice, present, kb)
     else:
         level = min(rank, key=lambda lv: rank[lv])
-        _merge(advice, kb.policy.general_advice)
+        _merge(advice, kb.policy.general_advice, present, kb)
 
-    # 3. The article's escalation rules and the runner's history raise it.
+    # 3. The article's red flags and the runner's history raise it.
     raised: list[str] = []
     base_level = level
     for esc in kb.escalations:
@@ -170,7 +213,6 @@ def assess(
         if esc.raise_from is not None and base_level not in esc.raise_from:
             continue
         raised.append(esc.id)
-        _merge(advice, esc.advice)
         if rank[esc.raise_to] > rank[level]:
             level = esc.raise_to
     sensations = present.intersection(kb.features_in("sensation"))
@@ -182,25 +224,58 @@ def assess(
         )
         if matches >= rule.min_matches:
             raised.append(rule.id)
-            _merge(advice, rule.advice)
             if rank[rule.raise_to] > rank[level]:
                 level = rule.raise_to
+    if raised:
+        # see a doctor, said plainly and first
+        first: list[str] = []
+        for rule_id in raised:
+            rule_advice = next((e.advice for e in kb.escalations if e.id == rule_id),
+                               next((h.advice for h in kb.history_rules if h.id == rule_id), ()))
+            _merge(first, rule_advice, present, kb)
+        advice = first + [a for a in advice if a not in first]
 
-    # 4. The next question: a danger screen first, then what best separates the causes.
-    next_question: str | None = None
-    confident = top.score >= kb.policy.min_top_score and (
-        len(ranked) < 2 or top.score - ranked[1].score >= kb.policy.min_margin
-    )
-    ruled_out = {x for f in present for x in kb.features[f].excludes}
-    answered = set(answers) | set(asked) | present | ruled_out
-    if len(asked) < kb.policy.max_questions:
-        for sign in kb.danger_signs:
-            if (sign.screen_question and sign.screen_question not in answered
-                    and present.intersection(sign.screen_when)):
-                next_question = sign.screen_question
-                break
-        if next_question is None and not confident:
-            pool = [rc.id for rc in ranked[:3]] if len(contenders) < 2 else contenders
+    # 4. The next question: a safety screen first, then the red flags, then what
+    #    tells the causes apart, then the leading cause's hallmark.
+    next_question = _screen(kb, present, answered)
+    needs_description = False
+    is_guided = False
+    if next_question is None and budget > 0:
+        if not present:
+            if guided:
+                next_question = next((f for f in kb.policy.guided_questions
+                                      if f not in answered), None)
+                is_guided = next_question is not None
+            else:
+                needs_description = True
+        if next_question is None and present and guided and not supported:
+            # still on the guided path: the likeliest cause's hallmark, else the next
+            # broad question, until some cause has support
+            key = kb.cause(lead.id).key_question if lead is not None else None
+            if key is not None and key not in answered:
+                next_question = key
+            else:
+                next_question = next((f for f in kb.policy.guided_questions
+                                      if f not in answered), None)
+                is_guided = next_question is not None
+        if next_question is None and present and not needs_description:
+            # the red flags before the causes; but the leader's hallmark first when a
+            # yes to it would rule the red flag out (eased after cooling down: not days)
+            hallmark = kb.cause(lead.id).key_question if lead is not None else None
+            rules_out = (set(kb.features[hallmark].excludes)
+                         if hallmark is not None and hallmark not in answered else set())
+            for fid in kb.policy.confirm_before_advice:
+                if fid in answered or fid in rules_out:
+                    continue
+                if any(fid in esc.any_features and rank[esc.raise_to] > rank[level]
+                       for esc in kb.escalations):
+                    next_question = fid
+                    break
+        confident = supported and lead is not None and (
+            len(eligible) < 2 or lead.score - eligible[1].score >= kb.policy.min_margin)
+        if next_question is None and present and not confident:
+            pool = ([rc.id for rc in eligible[:3]] if len(eligible) >= 2
+                    else [rc.id for rc in ranked[:3]])
             best = 0.0
             for feat in kb.features.values():
                 if not feat.question or feat.category == "danger" or feat.id in answered:
@@ -208,20 +283,13 @@ def assess(
                 sep = _separation(kb, feat.id, pool)
                 if sep > best:
                     best, next_question = sep, feat.id
-        key = kb.cause(top.id).key_question
-        if next_question is None and key is not None and key not in answered:
-            # Before advising, confirm the leading cause by its hallmark.
-            next_question = key
-        if next_question is None:
-            # Before advising, ask about what would make the article send them to a doctor.
-            for fid in kb.policy.confirm_before_advice:
-                if fid in answered:
-                    continue
-                if any(fid in esc.any_features and rank[esc.raise_to] > rank[level]
-                       for esc in kb.escalations):
-                    next_question = fid
-                    break
-    enough = next_question is None
+        if next_question is None and lead is not None:
+            key = kb.cause(lead.id).key_question
+            if key is not None and key not in answered:
+                # Before advising, confirm the leading cause by its hallmark.
+                next_question = key
+    enough = next_question is None and not needs_description
     named = tuple(contenders) if supported else ()
-    return TriageResult(tuple(ranked), named, level, (), tuple(raised),
-                        tuple(advice), enough, next_question, present)
+    top_first = tuple(ranked) if lead is None else (lead, *[r for r in ranked if r is not lead])
+    return TriageResult(top_first, named, level, (), tuple(raised), tuple(advice), enough,
+                        next_question, present, needs_description, is_guided)

@@ -369,13 +369,12 @@ def check_reach(knowledge: Knowledge, sayable: set[str],
                             f"{advice_id!r} is given by no cause or rule")
     for i, sign in enumerate(knowledge.danger_signs):
         heard = [f for f in sign.any_features if f in expressible]
-        worded = [f for f in sign.any_features
-                  if locales and all(f in (data.get("danger_words") or {})
-                                     for data in locales.values())]
-        if not heard and not worded:
+        combined = [f for f in sign.any_features
+                    if any(c.feature == f for c in knowledge.combinations)]
+        if not heard and not combined:
             problems.append(f"{file}:{_place('danger_signs', i)}: {sign.id!r} can never be "
-                            "heard: none of its features is a slot value, a question or a "
-                            "danger word in every locale")
+                            "heard: none of its features is a slot value, a question or "
+                            "made by a combination rule")
     return problems
 
 
@@ -418,6 +417,7 @@ def _rel(path: Path) -> str:
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     models: dict[str, dict[str, int]] = field(default_factory=dict)
     knowledge: dict[str, int] = field(default_factory=dict)
     locales: list[str] = field(default_factory=list)
@@ -432,13 +432,16 @@ class Report:
             return (f"legcheck validate: {len(self.problems)} problem"
                     f"{'s' if len(self.problems) != 1 else ''} in {len(files)} file"
                     f"{'s' if len(files) != 1 else ''}")
+        warned = (f" ({len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''})"
+                  if self.warnings else "")
         models = ", ".join(
             f"{code} ({m['intents']} intents, {m['samples']} samples, {m['types']} slot types)"
             for code, m in sorted(self.models.items()))
         kb = self.knowledge
         return (f"legcheck validate: OK: interaction model {models}; knowledge "
                 f"({kb['features']} features, {kb['causes']} causes, {kb['danger_signs']} "
-                f"danger signs, {kb['advice']} advice); locales {', '.join(self.locales)}")
+                f"danger signs, {kb['advice']} advice); locales {', '.join(self.locales)}"
+                f"{warned}")
 
 
 def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = KNOWLEDGE_PATH,
@@ -489,6 +492,12 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
         models[path.stem] = data
         if knowledge is not None:
             report.problems.extend(check_interaction_model(data, rel, knowledge))
+            lexicon_problems, lexicon_data = _lexicon_for(path.stem, knowledge)
+            report.problems.extend(lexicon_problems)
+            if lexicon_data is not None:
+                problems, warnings = check_words(data, rel, lexicon_data, knowledge)
+                report.problems.extend(problems)
+                report.warnings.extend(warnings)
         try:
             language = data["interactionModel"]["languageModel"]
             report.models[path.stem] = {
@@ -512,3 +521,99 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
             report.problems.append(f"{_rel(MODELS_DIR / (code + '.json'))}: no locale strings "
                                    f"for {code} (nor its language) in {_rel(locales_dir)}")
     return report
+
+
+# ------------------------------------------------------------------ words and carriers
+
+def lexicon_types(lexicon_data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The custom slot types an interaction model should hold, written from the lexicon."""
+    out = []
+    for type_name, ids in lexicon_data["slot_types"].items():
+        values = []
+        for vid in ids:
+            entry = (lexicon_data["replies"][vid] if vid in lexicon_data["replies"]
+                     else lexicon_data["features"][vid])
+            values.append({"id": vid, "name": {"value": entry["name"],
+                                               "synonyms": list(entry["synonyms"])}})
+        out.append({"name": type_name, "values": values})
+    return out
+
+
+def sync_model_types(data: dict[str, Any], lexicon_data: Mapping[str, Any]) -> dict[str, Any]:
+    """The model with its custom slot types rewritten from the lexicon (``legcheck model
+    sync``), so the words Alexa resolves and the words the interpreter reads cannot drift."""
+    data["interactionModel"]["languageModel"]["types"] = lexicon_types(lexicon_data)
+    return data
+
+
+def check_words(data: Any, file: str, lexicon_data: Mapping[str, Any],
+                knowledge: Knowledge) -> tuple[list[str], list[str]]:
+    """Problems and warnings about what a model's samples and types say.
+
+    * The slot types must be the lexicon's (``legcheck model sync`` writes them).
+    * A sample's carrier words never reach the skill, so they must mean nothing the skill
+      needs: no symptom, place or time ("... after my run"), and no negation, except in
+      an intent whose handler restores its carrier word (``restored_carriers``).
+    * Slots with only a space between them are a warning: which words go to which slot
+      is then Alexa's guess (virtual-alexa cannot split them at all).
+    """
+    from skill.interpret import _find as find_phrases
+    from skill.interpret import build_lexicon, tokens
+
+    problems: list[str] = []
+    warnings: list[str] = []
+    try:
+        language = data["interactionModel"]["languageModel"]
+    except (KeyError, TypeError):
+        return problems, warnings
+    if language.get("types", []) != lexicon_types(lexicon_data):
+        problems.append(f"{file}:{_place(*LM, 'types')}: the slot types differ from "
+                        "skill/data/lexicon; run `legcheck model sync` to write them")
+    lex = build_lexicon(dict(lexicon_data), knowledge)
+    restored = set(lexicon_data.get("restored_carriers", {}))
+    cues = {" ".join(c) for c in lex.cues}
+    for i, intent in enumerate(language.get("intents", [])):
+        name = str(intent.get("name", ""))
+        if name.startswith("AMAZON.") or not intent.get("slots"):
+            continue
+        for j, sample in enumerate(intent.get("samples", [])):
+            place = f"{file}:{_place(*LM, 'intents', i, 'samples', j)}"
+            if re.search(r"\}\s+\{", sample):
+                warnings.append(f"{place}: {sample!r} has slots with nothing but a space "
+                                "between them; prefer carrier words between slots")
+            for r, run in enumerate(SLOT_RE.split(sample)[::2]):
+                toks = tokens(run)
+                stems = [lex.stem(t) for t in toks if t not in lex.fillers]
+                said = sorted({m.feature for m in find_phrases(stems, lex, range(len(stems)))})
+                if said:
+                    problems.append(f"{place}: {sample!r}: the carrier words {run.strip()!r} "
+                                    f"mean {', '.join(said)}, which the skill never receives; "
+                                    "put them in a slot or drop the sample")
+                reply = next((kind for phrase, kind in lex.replies
+                              if tuple(toks[:len(phrase)]) == phrase), None)
+                if name not in restored and reply is not None and r == 0:
+                    problems.append(f"{place}: {sample!r}: the carrier words {run.strip()!r} "
+                                    f"answer {reply}, which the skill never hears; use an "
+                                    "intent that restores its carrier word")
+                elif name not in restored and any(
+                        " ".join(toks[k:k + len(c.split())]) == c
+                        for c in cues for k in range(len(toks))):
+                    problems.append(f"{place}: {sample!r}: the carrier words {run.strip()!r} "
+                                    "negate what follows, and the skill never hears them; "
+                                    "use an intent that restores its carrier word")
+    return problems, warnings
+
+
+def _lexicon_for(locale: str, knowledge: Knowledge) -> tuple[list[str], dict[str, Any] | None]:
+    """The lexicon for a model's language, checked."""
+    from skill.errors import DataError
+    from skill.interpret import LEXICON_DIR, check_lexicon, read_lexicon_data
+
+    language = locale.split("-")[0]
+    file = _rel(LEXICON_DIR / f"{language}.json")
+    try:
+        data = read_lexicon_data(language)
+    except DataError as exc:
+        return list(exc.problems), None
+    problems = check_lexicon(data, knowledge, file)
+    return problems, None if problems else data

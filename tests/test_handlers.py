@@ -100,7 +100,7 @@ def test_one_shot_itchy_tingling_legs_starts_with_the_safety_check(
     assert attrs["answers"] == {"itching": True, "tingling": True, "legs": True}
     assert attrs["pending"] == "face_throat_breathing"
     assert response["response"]["shouldEndSession"] is False
-    assert "yes or no" in json.dumps(response["response"]["reprompt"])
+    assert "yes, no, or not sure" in json.dumps(response["response"]["reprompt"])
 
 
 def test_danger_words_the_model_did_not_know_still_win(skill_obj: CustomSkill) -> None:
@@ -129,6 +129,8 @@ def test_itchy_legs_check_in_ends_with_cool_down_advice_and_a_card(runner: Runne
     runner.launch()
     runner.report(slot("Sensation", "itchy", "itching"), slot("BodyPart", "legs", "legs"))
     questions = runner.answer_all(False)
+    # the safety screen, then the hallmark (a yes rules out lasting for days), then
+    # the article's red flag
     assert questions == [EN.question("face_throat_breathing"),
                          EN.question("fades_after_cooldown"), EN.question("lasts_days")]
     speech = said(runner.last)
@@ -199,14 +201,36 @@ def test_pain_sends_an_ordinary_itch_to_a_doctor(runner: Runner) -> None:
     runner.report(slot("Sensation", "itchy", "itching"), slot("Modifier", "it hurts", "pain"))
     runner.answer_all(False)
     speech = said(runner.last)
-    assert EN.raised("article_pain") in speech and EN.advice("see_doctor") in speech
+    assert speech.startswith(EN.prompt("see_doctor_because", reasons=EN.red_flag("pain")))
+    assert EN.advice("cool_down") in speech
 
 
-def test_words_that_match_nothing_get_a_helpful_reprompt(runner: Runner) -> None:
+GUIDED_START = " ".join((EN.prompt("not_caught"), EN.prompt("guided_intro"),
+                         EN.question(KB.policy.guided_questions[0])))
+
+
+def test_words_that_match_nothing_start_the_guided_questions(runner: Runner) -> None:
     speech = runner.report(slot("Sensation", "wobbly", None))
-    assert speech == EN.prompt("describe_more")
+    assert speech == GUIDED_START
     assert runner.open
     assert runner.last["response"]["reprompt"]
+
+
+def test_no_to_the_open_question_starts_the_guided_questions(runner: Runner) -> None:
+    runner.launch()
+    speech = runner.say("AMAZON.NoIntent")
+    assert speech.endswith(EN.question(KB.policy.guided_questions[0]))
+    assert runner.session.attributes["pending"] == KB.policy.guided_questions[0]
+
+
+def test_a_pending_question_is_asked_at_most_twice(runner: Runner) -> None:
+    runner.report(slot("Sensation", "tingling", "tingling"))
+    first = runner.session.attributes["pending"]
+    assert EN.question(first) in runner.say("AMAZON.FallbackIntent")
+    speech = runner.say("AMAZON.FallbackIntent")
+    assert speech.startswith(EN.prompt("moving_on"))
+    assert runner.session.attributes.get("pending") != first
+    assert runner.session.attributes["asked"].count(first) == 1
 
 
 # ------------------------------------------------------------ built-ins
@@ -222,8 +246,9 @@ def test_help_at_the_start_and_during_a_question(runner: Runner) -> None:
 
 
 def test_fallback_keeps_the_session_open_and_repeats_the_question(runner: Runner) -> None:
-    assert runner.say("AMAZON.FallbackIntent") == EN.prompt("fallback")
+    assert runner.say("AMAZON.FallbackIntent") == GUIDED_START
     assert runner.open
+    runner.say("AMAZON.StartOverIntent")
     runner.report(slot("Sensation", "tingling", "tingling"))
     pending = runner.session.attributes["pending"]
     speech = runner.say("AMAZON.FallbackIntent")
@@ -240,7 +265,8 @@ def test_repeat_says_the_last_thing_again(runner: Runner) -> None:
 def test_start_over_forgets_the_answers(runner: Runner) -> None:
     runner.report(slot("Sensation", "tingling", "tingling"))
     assert runner.say("AMAZON.StartOverIntent") == EN.prompt("start_over")
-    assert runner.session.attributes.get("answers") is None
+    assert not runner.session.attributes.get("answers")
+    assert not runner.session.attributes.get("pending")
 
 
 @pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent",
@@ -251,9 +277,11 @@ def test_stop_cancel_and_home_say_goodbye(runner: Runner, intent: str) -> None:
     assert not runner.open
 
 
-def test_yes_with_no_question_pending_asks_for_symptoms(runner: Runner) -> None:
+def test_yes_with_no_question_pending_starts_the_guided_questions(runner: Runner) -> None:
     runner.launch()
-    assert runner.say("AMAZON.YesIntent") == EN.prompt("yes_no_without_question")
+    speech = runner.say("AMAZON.YesIntent")
+    assert speech == " ".join((EN.prompt("guided_intro"),
+                               EN.question(KB.policy.guided_questions[0])))
     assert runner.open
 
 
@@ -279,11 +307,11 @@ def _itchy_checkin(runner: Runner) -> str:
 
 def test_a_symptom_back_days_later_is_escalated(runner: Runner) -> None:
     first = _itchy_checkin(runner)
-    assert EN.advice("see_doctor") not in first
+    assert EN.raised("lingers_for_days") not in first
     runner.new_session(days_later=3)
     second = _itchy_checkin(runner)
-    assert EN.raised("lingers_for_days") in second
-    assert EN.advice("see_doctor") in second
+    assert second.startswith(EN.raised("lingers_for_days"))
+    assert "please see a doctor" in second.lower()
 
 
 def test_a_symptom_that_keeps_coming_back_is_escalated(runner: Runner) -> None:
@@ -296,7 +324,9 @@ def test_a_symptom_that_keeps_coming_back_is_escalated(runner: Runner) -> None:
 def test_the_same_symptom_a_few_hours_later_once_is_not_escalated(runner: Runner) -> None:
     _itchy_checkin(runner)
     runner.new_session(days_later=0.1)
-    assert EN.advice("see_doctor") not in _itchy_checkin(runner)
+    again = _itchy_checkin(runner)
+    assert EN.raised("lingers_for_days") not in again
+    assert EN.raised("keeps_coming_back") not in again
 
 
 def test_privacy_tells_what_is_stored_and_forget_deletes_it(runner: Runner) -> None:

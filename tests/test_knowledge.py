@@ -69,7 +69,8 @@ def test_every_problem_is_listed_with_its_place() -> None:
     broken["advice"][0]["source"] = {"article_section": "no_such_section"}
     problems = check_knowledge(broken)
     joined = "\n".join(problems)
-    assert len(problems) == 4, joined
+    assert len(problems) == 5, joined
+    assert "$.causes[0].core[0]: core feature 'itching' has no positive evidence" in joined
     assert "$.causes[0].evidence[0].feature: unknown feature 'wobbly_knees'" in joined
     assert "$.causes[1].advice[3]: unknown advice 'rub_some_dirt_on_it'" in joined
     assert "$.danger_signs[0].level" in joined and "'panic'" in joined

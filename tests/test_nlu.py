@@ -40,6 +40,12 @@ def small_model_dict() -> dict[str, Any]:
         {"name": "AnswerIntent", "slots": [{"name": "Sensation", "type": "SENSATION"},
                                            {"name": "BodyPart", "type": "BODY_PART"}],
          "samples": ["{Sensation}", "it's {Sensation}", "in my {BodyPart}"]},
+        *({"name": name, "slots": [{"name": "Description", "type": "AMAZON.SearchQuery"}],
+           "samples": [sample]} for name, sample in (
+            ("DescribeIntent", "so {Description}"), ("YesDescribeIntent", "yeah {Description}"),
+            ("NoDescribeIntent", "nah {Description}"),
+            ("NotDescribeIntent", "it isn't {Description}"),
+            ("UnsureDescribeIntent", "dunno {Description}"))),
         {"name": "PrivacyIntent", "samples": ["what do you remember about me",
                                               "what do you store"]},
         {"name": "ForgetMeIntent", "samples": ["forget my check ins", "delete my data"]},

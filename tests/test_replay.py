@@ -175,8 +175,8 @@ def test_each_expectation_reports_what_differed(small_model: Path, tmp_path: Pat
         "slots": {"Sensation": "twitching", "BodyPart": {"value": "knees", "id": None},
                   "Timing": None},
         "speech_contains": ["Has it lasted for a day"], "speech_not_contains": "911",
-        "reprompt_contains": "Just say yes or no", "no_card": True,
-        "session": {"pending": "lasts_days", "forget": False}, "should_end_session": False,
+        "reprompt_contains": "yes, no, or not sure", "no_card": True,
+        "session": {"pending": "lasts_days", "forget": None}, "should_end_session": False,
     }) == []
     failures = check_turn(turn, {
         "intent": "AnswerIntent", "slots": {"Sensation": "itching", "Timing": "after_run"},

@@ -122,8 +122,8 @@ def test_one_user_and_device_across_sessions_so_memory_works(conversation: Conve
     assert system_first["user"] == system_second["user"]
     assert system_first["device"]["deviceId"] == system_second["device"]["deviceId"]
     assert first.request["session"]["sessionId"] != second.request["session"]["sessionId"]
-    assert EN.raised("lingers_for_days") in second.speech
-    assert EN.advice("see_doctor") in second.speech
+    assert second.speech.startswith(EN.raised("lingers_for_days"))
+    assert EN.prompt("see_doctor_plainly") in second.speech
 
 
 def test_the_clock_moves_the_request_timestamps(conversation: Conversation) -> None:
@@ -183,7 +183,9 @@ def test_over_http_the_same_conversation_works(model: InteractionModel, server: 
     assert conversation.say("open leg check").speech == EN.prompt("launch")
     turn = conversation.say("burning in my toes")
     assert turn.resolution.intent == "ReportSymptomsIntent"
-    assert turn.session_attributes["answers"] == {"burning": True, "between_toes": True}
+    # the small model resolves "toes" to between_toes; the interpreter reads the toes too
+    assert turn.session_attributes["answers"] == {"burning": True, "toes": True,
+                                                  "between_toes": True}
     assert turn.speech == EN.question(turn.session_attributes["pending"])
     assert conversation.in_session
 

@@ -24,7 +24,14 @@ def test_join_words_reads_naturally() -> None:
 
 def test_the_runners_own_symptoms_are_described() -> None:
     text = describe_features(EN, KB, ["tingling", "itching", "legs", "after_run"])
-    assert text == "tingling and itching in your legs that came on after your run"
+    assert text == "tingling and itching in your legs, and that it came on after your run"
+
+
+def test_a_clause_without_a_symptom_still_reads_as_a_sentence() -> None:
+    assert describe_features(EN, KB, ["fades_after_cooldown"]) == \
+        "that it eased once you cooled down"
+    assert describe_features(EN, KB, ["lower_legs", "worse_as_run_goes_on"]) == \
+        "it's in your shins or calves, and that it got worse as you ran"
 
 
 @pytest.mark.parametrize("locale", sorted(LOCALES))

@@ -12,8 +12,9 @@ import sys
 
 import pytest
 
+from skill.interpret import answered_yes
 from skill.knowledge import Cause, DangerSign, load_knowledge
-from skill.triage import PriorCheckIn, assess
+from skill.triage import PriorCheckIn, assess, present_features
 
 KB = load_knowledge()
 RANK = KB.levels
@@ -98,7 +99,7 @@ def test_emergency_outranks_urgent_care_when_both_present() -> None:
 def test_screen_question_comes_before_any_other(sign: DangerSign) -> None:
     screens = {s.screen_question for s in KB.danger_signs if s.screen_question}
     for trigger in sign.screen_when:
-        asked, _ = run_checkin({trigger: True})
+        asked, _ = run_checkin({f: True for f in trigger})
         assert sign.screen_question in asked, trigger
         before = asked[: asked.index(sign.screen_question)]
         assert set(before) <= screens, (trigger, asked)
@@ -107,22 +108,103 @@ def test_screen_question_comes_before_any_other(sign: DangerSign) -> None:
 @pytest.mark.parametrize("sign", [s for s in KB.danger_signs if s.screen_question],
                          ids=lambda s: s.id)
 def test_yes_to_a_screen_question_is_the_danger_sign(sign: DangerSign) -> None:
-    result = assess({sign.screen_when[0]: True, str(sign.screen_question): True})
+    answers = {f: True for f in sign.screen_when[0]}
+    result = assess({**answers, str(sign.screen_question): True})
     assert sign.id in result.danger_signs
     assert result.level == sign.level
 
 
-def test_empty_answers_give_a_sensible_question() -> None:
+def test_nothing_heard_asks_for_a_description_first() -> None:
     result = assess({})
-    assert result.next_question is not None
-    assert KB.features[result.next_question].question
+    assert result.needs_description and result.next_question is None
     assert not result.enough_known
 
 
-def test_everything_denied_is_no_exception_and_ends() -> None:
-    asked, result = run_checkin({f: False for f in KB.features})
-    assert result.enough_known and not result.is_danger
-    assert asked == []
+def test_nothing_heard_after_the_open_question_starts_the_guided_path() -> None:
+    result = assess({}, guided=True)
+    assert result.guided
+    assert result.next_question == KB.policy.guided_questions[0]
+    assert not result.enough_known
+
+
+@pytest.mark.parametrize("cause", KB.causes, ids=lambda c: c.id)
+def test_the_guided_path_reaches_every_cause(cause: Cause) -> None:
+    """A runner whose words were not understood, answering the guided questions truthfully."""
+    truth = present_features(KB, typical(cause, 4))
+    answers: dict[str, bool] = {}
+    asked: list[str] = []
+    since = 0  # questions asked since the first yes
+    for _ in range(20):
+        described = any(answers.values())
+        left = KB.policy.max_questions - since if described else len(KB.policy.guided_questions)
+        result = assess(answers, asked, guided=True, questions_left=left)
+        if result.next_question is None:
+            break
+        asked.append(result.next_question)
+        since += described
+        answers[result.next_question] = answered_yes(result.next_question, truth, KB)
+    assert cause.id in result.contenders, (asked, answers)
+
+
+def test_the_guided_path_reaches_every_danger_screen() -> None:
+    screens = {s.screen_question for s in KB.danger_signs if s.screen_question}
+    reached: set[str] = set()
+    for start in KB.policy.guided_questions:
+        answers = {q: False for q in KB.policy.guided_questions}
+        answers[start] = True
+        reached.add(start)
+        reached.update(run_checkin(answers, reply=False)[0])
+    assert screens <= reached
+
+
+def test_everything_denied_on_the_guided_path_ends_with_general_advice() -> None:
+    answers = {f: False for f in KB.features}
+    result = assess(answers, guided=True)
+    assert result.enough_known and not result.is_danger and not result.contenders
+    assert set(KB.policy.general_advice) <= set(result.advice)
+
+
+def test_a_cause_is_never_named_without_its_core_symptom() -> None:
+    # "yes, it eased after cooling down" alone must not name the ordinary itch
+    result = assess({"fades_after_cooldown": True, "lower_legs": False})
+    assert "post_run_itch" not in result.contenders
+    result = assess({"worse_as_run_goes_on": True, "feet": True})
+    assert "compartment_syndrome" not in result.contenders
+
+
+@pytest.mark.parametrize("flag", ["lasts_days", "cant_walk", "keeps_coming_back", "pain"])
+def test_a_red_flag_puts_see_a_doctor_first(flag: str) -> None:
+    result = assess({"numbness": True, "legs": True, flag: True})
+    assert RANK[result.level] >= RANK["doctor"]
+    assert result.advice[0] == "see_doctor"
+
+
+def test_a_limping_runner_is_never_told_to_keep_moving() -> None:
+    for answers in ({"numbness": True, "cant_walk": True},
+                    {"itching": True, "cant_walk": True, "fades_after_cooldown": True}):
+        result = assess(answers)
+        assert "cool_down" not in result.advice, answers
+
+
+def test_no_questions_left_means_advice() -> None:
+    result = assess({"tingling": True, "lower_legs": True}, questions_left=0)
+    assert result.next_question is None and result.enough_known
+
+
+def test_a_safety_screen_is_asked_even_with_no_questions_left() -> None:
+    result = assess({"itching": True}, questions_left=0)
+    assert result.next_question == "face_throat_breathing"
+
+
+def test_what_was_said_is_never_asked() -> None:
+    # a spasm answers "twitching or going into spasm?"; burning feet answer "burning foot?"
+    for answers, never in (({"spasm": True, "lower_legs": True}, "twitching"),
+                           ({"burning": True, "feet": True}, "foot_burning"),
+                           ({"cramp": True, "legs": True}, "ache"),
+                           ({"swelling": True, "lower_legs": True, "calf_hot_swollen": False},
+                            "tightness")):
+        asked, _ = run_checkin(answers)
+        assert never not in asked, (answers, asked)
 
 
 def test_contradictory_answers_still_end_with_a_level() -> None:
@@ -147,7 +229,7 @@ def test_random_answer_sets_never_break_the_engine() -> None:
 @pytest.mark.parametrize("reply", [True, False])
 def test_never_more_than_the_question_limit(reply: bool) -> None:
     asked, _ = run_checkin({"tingling": True}, reply=reply)
-    assert 0 < len(asked) <= KB.policy.max_questions == 4
+    assert 0 < len(asked) <= KB.policy.max_questions
 
 
 def test_question_separates_close_causes() -> None:
@@ -209,7 +291,9 @@ def test_engine_does_not_import_the_sdk() -> None:
 
 @pytest.mark.parametrize("cause", [c for c in KB.causes if c.key_question], ids=lambda c: c.id)
 def test_the_leading_cause_is_confirmed_by_its_hallmark_before_advice(cause: Cause) -> None:
-    answers = {f: True for f in typical(cause, 4) if f != cause.key_question}
+    key = str(cause.key_question)
+    answering = {f for group in KB.features[key].answered_by for f in group}
+    answers = {f: True for f in typical(cause, 4) if f != key and f not in answering}
     asked: list[str] = []
     while (result := assess(answers, asked)).next_question is not None:
         asked.append(result.next_question)

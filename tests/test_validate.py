@@ -223,6 +223,7 @@ def test_advice_no_rule_gives_and_danger_signs_no_one_can_say_are_reported() -> 
     data = copy.deepcopy(read_knowledge_data())
     data["advice"].append({"id": "stretch", "title": "Stretch",
                            "source": {"article_section": "introduction"}})
+    data["combinations"] = []
 
     kb = build_knowledge(data)
     problems = check_reach(kb, set(), {"en-US": {"danger_words": {}}})
@@ -268,7 +269,8 @@ def test_validate_cli_exits_non_zero_and_lists_each_problem(
     assert main(["validate", "--model", str(model)]) == 1
     out, err = capsys.readouterr()
     assert f"{model}:{LM}.invocationName: 'legcheck' must be two words or more" in out
-    assert err.startswith("legcheck validate: ") and "problem" in err
+    summary = err.strip().splitlines()[-1]
+    assert summary.startswith("legcheck validate: ") and "problem" in summary
 
 
 def test_a_model_named_for_no_locale_is_reported(tmp_path: Path) -> None:
@@ -292,3 +294,47 @@ def test_the_project_as_committed_validates(capsys: pytest.CaptureFixture[str]) 
     assert main(["validate"]) == 0
     out, _ = capsys.readouterr()
     assert out.startswith("legcheck validate: OK: interaction model en-US (")
+
+
+# ------------------------------------------------------------------ words and carriers
+
+def _words_problems(data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    from skill.interpret import read_lexicon_data
+    from skill.validate import check_words, sync_model_types
+
+    return check_words(sync_model_types(data, read_lexicon_data()), "m.json",
+                       read_lexicon_data(), load_knowledge())
+
+
+def test_carrier_words_that_mean_something_are_an_error() -> None:
+    data = small_model_dict()
+    intent(data, "ReportSymptomsIntent")["samples"] += [
+        "my {BodyPart} are {Sensation} after my run", "my {BodyPart} are not {Sensation}"]
+    problems, _ = _words_problems(data)
+    assert any("'after my run' mean after_run" in p for p in problems), problems
+    assert any("'are not' negate what follows" in p for p in problems), problems
+
+
+def test_a_yes_carrier_outside_an_intent_that_restores_it_is_an_error() -> None:
+    data = small_model_dict()
+    intent(data, "AnswerIntent")["samples"].append("yeah in my {BodyPart}")
+    problems, _ = _words_problems(data)
+    assert any("'yeah in my' answer yes" in p for p in problems), problems
+
+
+def test_slots_side_by_side_are_a_warning_not_an_error() -> None:
+    data = small_model_dict()
+    intent(data, "ReportSymptomsIntent")["samples"].append("{Sensation} {BodyPart}")
+    problems, warnings = _words_problems(data)
+    assert not [p for p in problems if "{Sensation} {BodyPart}" in p]
+    assert any("'{Sensation} {BodyPart}' has slots with nothing but a space" in w
+               for w in warnings)
+
+
+def test_slot_types_that_drift_from_the_lexicon_are_an_error() -> None:
+    from skill.interpret import read_lexicon_data
+    from skill.validate import check_words
+
+    data = small_model_dict()
+    problems, _ = check_words(data, "m.json", read_lexicon_data(), load_knowledge())
+    assert any("the slot types differ from skill/data/lexicon" in p for p in problems)

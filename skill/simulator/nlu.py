@@ -82,6 +82,12 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
+COMMON_WORDS = frozenset({
+    "like", "feel", "feels", "feeling", "have", "it's", "they", "there", "that", "this", "what",
+    "when", "with", "from", "just", "really", "very", "after", "before", "over", "into", "about",
+    "can't", "cannot", "don't", "won't", "some", "time", "every", "again", "back", "going",
+    "goes", "gone", "went", "keep", "keeps", "still", "long", "lot", "much", "your", "mine",
+})
 
 # How users start a custom skill ("Understand How Users Invoke Custom Skills").
 LAUNCH_VERBS: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
@@ -121,6 +127,12 @@ class SlotType:
     @property
     def custom(self) -> bool:
         return not self.name.startswith("AMAZON.")
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The content words of the type's values and synonyms (no small words)."""
+        out = {w for phrase in self.lookup for w in phrase if len(w) > 3}
+        return frozenset(out - COMMON_WORDS)
 
     @cached_property
     def lookup(self) -> dict[tuple[str, ...], TypeValue]:
@@ -380,12 +392,25 @@ class InteractionModel:
             if sample.regex.fullmatch(text) is None:
                 continue
             for slots, resolved, unresolved_words in self._alignments(sample, said):
-                if sample.literal_count == 0 and resolved < len(slots):
-                    continue  # a bare slot takes only what its type knows
+                if sample.literal_count == 0 and resolved == 0 and not self._familiar(
+                        sample, said):
+                    # slots alone match only words their types know: one slot must
+                    # resolve ("swollen hot calf" is a body part with other words), or
+                    # a word of the slot's values must be among them, as Alexa's slot
+                    # matching is lenient ("sudden weakness down my whole right side")
+                    continue
                 score = (-unresolved_words, sample.literal_count, resolved, -order)
                 if best is None or score > best.score:
                     best = _Candidate(sample, slots, score)
         return best
+
+    def _familiar(self, sample: Sample, said: tuple[str, ...]) -> bool:
+        """Whether the words share a content word with the values of the sample's slots."""
+        known: set[str] = set()
+        for part in sample.parts:
+            if part.slot:
+                known |= self.slot_type(sample.intent, part.slot).vocabulary
+        return bool(known.intersection(said))
 
     def _alignments(self, sample: Sample, said: tuple[str, ...]
                     ) -> Iterator[tuple[tuple[SlotValue, ...], int, int]]:

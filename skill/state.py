@@ -1,0 +1,124 @@
+"""The check-in's state between turns, read once per request into one typed object.
+
+Session attributes come back from Alexa as the skill sent them, but a request
+can carry anything: unknown keys are dropped, values of the wrong type are
+reset, feature ids the knowledge file does not know are ignored, and the text
+kept for AMAZON.RepeatIntent is capped. Handlers read and write only
+:class:`DialogState`, never raw attribute keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from skill.knowledge import Knowledge
+
+MAX_REPEAT_CHARS = 6000
+"""Speech kept for Repeat: well inside Alexa's 8,000-character limit."""
+
+
+def _int(value: Any, low: int = 0, high: int = 100) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return low
+    return max(low, min(high, value))
+
+
+def _parts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    out: list[str] = []
+    total = 0
+    for part in value:
+        if not isinstance(part, str):
+            return ()
+        part = "".join(ch for ch in part if ch.isprintable())
+        total += len(part)
+        if total > MAX_REPEAT_CHARS:
+            return ()
+        out.append(part)
+    return tuple(out)
+
+
+@dataclass
+class DialogState:
+    answers: dict[str, bool] = field(default_factory=dict)
+    """Feature id to what was heard or answered: True present, False absent."""
+    asked: list[str] = field(default_factory=list)
+    """Feature ids asked about, in order."""
+    pending: str | None = None
+    """The feature id of the yes/no question just asked."""
+    forget: bool = False
+    """Waiting for a yes to delete stored check-ins."""
+    tries: int = 0
+    """Open questions that yielded nothing; from one on, the guided path."""
+    repeats: int = 0
+    """How often the pending question was asked again for want of an answer."""
+    turns: int = 0
+    """Runner turns since the first one that described a symptom, that one included."""
+    questions: int = 0
+    """Questions asked since the first description."""
+    guided: bool = False
+    """The guided path has been introduced."""
+    noted: list[str] = field(default_factory=list)
+    """Danger features already confirmed as denied ("Okay, no chest pain")."""
+    last_speech: tuple[str, ...] = ()
+    last_reprompt: tuple[str, ...] = ()
+
+    @property
+    def described(self) -> bool:
+        return any(self.answers.values())
+
+    @classmethod
+    def read(cls, attrs: Mapping[str, Any] | None, knowledge: Knowledge) -> DialogState:
+        """The state in ``attrs``, repaired: never raises, whatever the attributes hold."""
+        if not isinstance(attrs, Mapping):
+            return cls()
+        features = knowledge.features
+        answers_in = attrs.get("answers")
+        answers = ({str(k): v for k, v in answers_in.items()
+                    if isinstance(k, str) and k in features and isinstance(v, bool)}
+                   if isinstance(answers_in, Mapping) else {})
+        asked_in = attrs.get("asked")
+        asked = ([a for a in asked_in if isinstance(a, str) and a in features][:20]
+                 if isinstance(asked_in, list) else [])
+        pending = attrs.get("pending")
+        if not (isinstance(pending, str) and pending in features and features[pending].question):
+            pending = None
+        noted_in = attrs.get("noted")
+        noted = ([n for n in noted_in if isinstance(n, str) and n in features][:20]
+                 if isinstance(noted_in, list) else [])
+        last = attrs.get("last")
+        speech = _parts(last.get("speech")) if isinstance(last, Mapping) else ()
+        reprompt = _parts(last.get("reprompt")) if isinstance(last, Mapping) else ()
+        return cls(answers=answers, asked=asked, pending=pending,
+                   forget=attrs.get("forget") is True, tries=_int(attrs.get("tries")),
+                   repeats=_int(attrs.get("repeats")), turns=_int(attrs.get("turns")),
+                   questions=_int(attrs.get("questions")), guided=attrs.get("guided") is True,
+                   noted=noted, last_speech=speech, last_reprompt=reprompt)
+
+    def to_attributes(self) -> dict[str, Any]:
+        """What the next request should carry back: only known keys, only plain values."""
+        out: dict[str, Any] = {
+            "answers": dict(sorted(self.answers.items())),
+            "asked": list(self.asked),
+            "pending": self.pending,
+        }
+        for key in ("forget", "guided"):
+            if getattr(self, key):
+                out[key] = True
+        for key in ("tries", "repeats", "turns", "questions"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.noted:
+            out["noted"] = list(self.noted)
+        if self.last_speech:
+            out["last"] = {"speech": list(self.last_speech),
+                           "reprompt": list(self.last_reprompt)}
+        return out
+
+    def start_over(self) -> None:
+        keep = (self.last_speech, self.last_reprompt)
+        self.__dict__.update(DialogState().__dict__)
+        self.last_speech, self.last_reprompt = keep

@@ -1,0 +1,68 @@
+"""The corpus of how runners talk, end to end: the simulator's NLU resolves each
+utterance against the interaction model, the skill answers, and what the skill kept
+(or the danger advice it gave) is judged. Whole conversations are talked through
+with the runner's truthful answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.app import build_skill
+from skill.knowledge import load_knowledge
+from skill.simulator.conversation import Conversation
+from skill.simulator.corpus import (
+    check_utterance_end_to_end,
+    load_conversations,
+    load_utterances,
+    new_conversation,
+    run_conversation,
+)
+from skill.simulator.nlu import InteractionModel
+from skill.validate import MODELS_DIR
+
+KB = load_knowledge()
+MODEL = InteractionModel.load(MODELS_DIR / "en-US.json")
+CORPUS = load_utterances("en-US")
+CASES = load_conversations("en-US")
+SKILL = build_skill(None)
+
+
+@pytest.fixture(scope="module")
+def conversation() -> Conversation:
+    return new_conversation(MODEL, SKILL)
+
+
+@pytest.mark.parametrize("u", [u for u in CORPUS if u.dangers], ids=lambda u: u.place)
+def test_every_danger_utterance_escalates_end_to_end(
+        u, conversation: Conversation) -> None:  # type: ignore[no-untyped-def]
+    assert check_utterance_end_to_end(u, MODEL, conversation, KB) == [], u.say
+
+
+def test_the_corpus_passes_end_to_end_at_95_percent(conversation: Conversation) -> None:
+    failures = {u.say: w for u in CORPUS
+                if (w := check_utterance_end_to_end(u, MODEL, conversation, KB))}
+    share = 1 - len(failures) / len(CORPUS)
+    assert share >= 0.95, f"{share:.1%}: " + "\n".join(f"{k!r}: {v}" for k, v in failures.items())
+
+
+def test_there_are_enough_conversations_for_every_cause_and_danger_sign() -> None:
+    targets = {c.target for c in CASES}
+    assert targets == {c.id for c in KB.causes} | {d.id for d in KB.danger_signs}
+    for target in targets:
+        assert sum(c.target == target for c in CASES) >= 10, target
+    for sign in KB.danger_signs:
+        cases = [c for c in CASES if c.target == sign.id]
+        later = [c for c in cases if len(c.turns) > 1 and not c.turns[-1].startswith(
+            ("ask", "tell", "alexa ask", "alexa tell"))]
+        said_at_once = [c for c in cases if c.expect.get("immediate")]
+        assert len(later) + len(cases) - len(said_at_once) >= len(cases) // 2 or \
+            len(later) >= len(cases) // 2, sign.id
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.place)
+def test_conversation(case) -> None:  # type: ignore[no-untyped-def]
+    """The outcome expected; danger escalates (at once when said outright); no question
+    whose answer was given, none asked a third time; at most six turns to the advice."""
+    run = run_conversation(case, MODEL, lambda: new_conversation(MODEL, SKILL), KB)
+    assert run.ok, "\n".join(run.problems) + "\n" + run.transcript()
