@@ -76,6 +76,13 @@ class Memory:
         return self._key
 
     @property
+    def known(self) -> bool:
+        """Whether the runner's record was read (so their consent is known): a store is
+        configured, the request names a user, and the read did not fail."""
+        self.recall()
+        return self.store is not None and self.key is not None and self.problem is None
+
+    @property
     def unreadable(self) -> bool:
         """Whether a record exists that cannot be read (so only deleting it helps)."""
         return isinstance(self.problem, CorruptRecordError)
@@ -126,6 +133,26 @@ class Memory:
             return False
         self._record = None
         return True
+
+    def stop_remembering(self) -> bool:
+        """Delete the runner's check-ins and keep their refusal, so they are not asked
+        again; whether there were check-ins. A record that cannot be read is deleted first.
+
+        Raises :class:`StoreError` when the store cannot do it.
+        """
+        if self.store is None or self.key is None:
+            return False
+        record = self.recall()
+        had = bool(record.checkins) or self.unreadable
+        try:
+            self.store.set_consent(self.key, Consent.NO, self.today)
+        except CorruptRecordError:
+            self.store.delete(self.key)
+            self.store.set_consent(self.key, Consent.NO, self.today)
+        self._record = None
+        self.problem = None
+        log.info("stopped remembering check-ins (request id %s)", self.request_id)
+        return had
 
     def forget(self) -> bool:
         """Delete everything kept for the runner; whether there was anything.

@@ -84,7 +84,7 @@ def test_the_library_covers_every_cause_danger_sign_and_built_in() -> None:
     names = {p.stem for p in conversation_files()}
     wanted = {c.id for c in kb.causes} | {d.id for d in kb.danger_signs} | {
         "help", "stop", "cancel", "fallback", "repeat", "start_over", "navigate_home",
-        "memory", "privacy", "forget"}
+        "memory", "privacy", "forget", "stop_remembering", "history"}
     assert wanted <= {n.split("__")[0] for n in names}, sorted(
         wanted - {n.split("__")[0] for n in names})
 
@@ -238,7 +238,9 @@ turns:
   - user: ask leg check my calves are twitching
     expect: {intent: ReportSymptomsIntent, session: {pending: lasts_days}}
   - user: no
-    expect: {speech_contains: low electrolytes, should_end_session: true}
+    expect: {speech_contains: low electrolytes, should_end_session: false}
+  - user: yes
+    expect: {should_end_session: true}
   - advance_days: 3
   - user: ask leg check my calves are twitching
     expect: {speech_contains: "a few days ago as well"}
@@ -249,11 +251,11 @@ turns:
     assert code == 0, out
     assert out.startswith(f"# {path}: Twitching calves")
     assert "(the clock moves forward 3 days)" in out
-    assert f"OK: {path} (3 turns, every expectation met)" in out
+    assert f"OK: {path} (4 turns, every expectation met)" in out
     assert "1 clock turn(s) left out" in out
     assert json.loads(recorded.read_text(encoding="utf-8"))["userInput"] == [
-        "ask leg check my calves are twitching", "no", "ask leg check my calves are twitching",
-        ".quit"]
+        "ask leg check my calves are twitching", "no", "yes",
+        "ask leg check my calves are twitching", ".quit"]
 
 
 def test_replay_fails_with_each_unmet_expectation(

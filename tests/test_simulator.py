@@ -84,8 +84,14 @@ def test_a_check_in_from_launch_to_advice(conversation: Conversation) -> None:
     advice = conversation.say("no")
     assert "low electrolytes" in advice.speech
     assert "sports drink" in advice.speech
-    assert advice.should_end_session is True
+    assert advice.speech.endswith(EN.prompt("consent_ask", days=30))
+    assert advice.session_open
     assert advice.card is not None and advice.card[0] == "Leg Check: low electrolytes"
+    assert EN.prompt("consent_ask", days=30) not in advice.card[1]
+
+    agreed = conversation.say("yes")
+    assert agreed.speech == EN.prompt("consent_yes", days=30)
+    assert agreed.should_end_session is True
     assert not conversation.in_session
 
 
@@ -114,6 +120,7 @@ def test_after_the_session_ends_alexa_keeps_the_words_to_herself(
 def test_one_user_and_device_across_sessions_so_memory_works(conversation: Conversation) -> None:
     first = conversation.say("ask leg check my calves are twitching")
     conversation.say("no")
+    conversation.say("yes")  # remember my check-ins
     conversation.advance(days=3)
     second = conversation.say("ask leg check my calves are twitching")
     assert first.request is not None and second.request is not None
@@ -122,7 +129,9 @@ def test_one_user_and_device_across_sessions_so_memory_works(conversation: Conve
     assert system_first["user"] == system_second["user"]
     assert system_first["device"]["deviceId"] == system_second["device"]["deviceId"]
     assert first.request["session"]["sessionId"] != second.request["session"]["sessionId"]
-    assert second.speech.startswith(EN.raised("lingers_for_days"))
+    assert second.speech.startswith("That's the second time this month you've mentioned "
+                                    "twitching in your shins or calves. "
+                                    + EN.raised("lingers_for_days"))
     assert EN.prompt("see_doctor_plainly") in second.speech
 
 
@@ -221,7 +230,7 @@ def test_console_holds_a_conversation_from_a_pipe(
         model_file: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["--model", str(model_file)],
-                           "open leg check\nmy calves are twitching\nno\nyes\n",
+                           "open leg check\nmy calves are twitching\nno\nno\nyes\n",
                            monkeypatch, capsys)
     assert code == 0
     lines = out.splitlines()
