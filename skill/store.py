@@ -104,6 +104,13 @@ class Deployment(StrEnum):
 
 # ---------------------------------------------------------------- records
 
+def _shape(data: object) -> str:
+    """What a stored value looks like, without what it says (errors are logged)."""
+    if isinstance(data, Mapping):
+        return "an object with " + (", ".join(sorted(map(str, data))) or "nothing")
+    return f"a {type(data).__name__}"
+
+
 def _day(value: object, what: str) -> date:
     if not isinstance(value, str):
         raise CorruptRecordError(f"expected {what} as an ISO date string, got {value!r}")
@@ -147,11 +154,11 @@ class CheckIn:
             level = data["level"]  # type: ignore[index]
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptRecordError(f"expected a check-in with an ISO day, features, cause "
-                                     f"and level, got {str(data)[:80]!r}") from exc
+                                     f"and level, got {_shape(data)}") from exc
         if (type(features) is not list or type(cause) is not str or type(level) is not str
                 or not cause or not level or not all(type(f) is str and f for f in features)):
             raise CorruptRecordError(f"expected feature ids, a cause and a level as strings, "
-                                     f"got {str(data)[:80]!r}")
+                                     f"got {_shape(data)}")
         return cls(day, tuple(features), cause, level)
 
 
@@ -509,7 +516,8 @@ class SqliteStore(CheckInStore):
             items = json.loads(checkins)
         except (TypeError, ValueError) as exc:
             raise CorruptRecordError(
-                f"expected a JSON list of check-ins, got {str(checkins)[:40]!r}") from exc
+                f"expected a JSON list of check-ins, got {len(str(checkins))} characters that "
+                f"are not") from exc
         record = Record.from_parts(consent, items, updated)
         self._remember_parsed(checkins, record.checkins)
         return record
