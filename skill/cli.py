@@ -148,6 +148,7 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     """Run the corpus of how runners talk and print each share."""
     from skill.simulator.corpus import shares
 
+    logging.getLogger("legcheck").setLevel(logging.WARNING)  # the skill's own log is noise here
     failed = False
     for measure, (passed, total) in shares(args.locale).items():
         share = passed / total if total else 0.0

@@ -161,7 +161,8 @@ def _record(state: DialogState, heard: Heard) -> list[str]:
     denied: list[str] = []
     for feature in heard.present:
         state.answers[feature] = True
-    for feature in heard.absent:
+    order = list(knowledge.features)
+    for feature in sorted(heard.absent, key=order.index):
         danger = knowledge.features[feature].category == "danger"
         if danger and state.answers.get(feature):
             continue  # a danger sign once heard stays heard

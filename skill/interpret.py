@@ -33,9 +33,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import snowballstemmer
-from word2number import w2n
-
 from skill.errors import DataError
 from skill.knowledge import Knowledge, load_knowledge
 
@@ -133,6 +130,8 @@ class Lexicon:
     """Words that end a statement of a symptom ("sore", "fine"): a new subject after one
     starts a new clause even without a comma."""
     fine_distance: int = 2
+    comparatives: frozenset[str] = frozenset()
+    comparative_feature: str = ""
     """Intent name to the carrier word its samples open with and the words still mean
     ("no" for NoDescribeIntent: "no {Description}")."""
 
@@ -173,7 +172,7 @@ def _check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
         return [f"{file}: expected a JSON object"]
     for key in ("features", "replies", "negation", "clauses", "fillers", "sides", "durations",
                 "slot_types", "fine_words", "run_context", "restored_carriers",
-                "neutral_phrases", "fine_distance"):
+                "neutral_phrases", "fine_distance", "comparatives"):
         if key not in data:
             problems.append(f"{file}:$.{key}: missing")
     if problems:
@@ -198,9 +197,12 @@ def _check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
 
 
 def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
+    # imported here, on the first words heard: a launch needs no stemmer
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
     lex = Lexicon(
         language=str(data["language"]),
-        stemmer=snowballstemmer.stemmer("english"),
+        stemmer=EnglishStemmer(),
         fillers=frozenset(data["fillers"]),
     )
     for fid, entry in data["features"].items():
@@ -255,6 +257,8 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
          if len(p.tokens) == 1 and knowledge.features[p.feature].category == "sensation"}
         | {lex.stem(w) for w in data["fine_words"]})
     lex.fine_distance = int(data["fine_distance"])
+    lex.comparatives = frozenset(data["comparatives"]["words"])
+    lex.comparative_feature = str(data["comparatives"]["feature"])
     rc = data["run_context"]
     lex.run_context = {
         "after": frozenset(lex.stem(w) for w in rc["after_leads"]),
@@ -360,6 +364,8 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
 
 
 def _number(words_: Sequence[str], quantities: dict[str, float]) -> float | None:
+    from word2number import w2n
+
     if not words_:
         return None
     last = words_[-1]
@@ -454,6 +460,12 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
                 kept[k][1] in lex.side_words for k in range(max(0, m.start - 1), m.end)):
             matches.append(Match(max(0, m.start - 1), m.end, "one_leg", True))
     matches.extend(_run_context(stems, lex))
+    for k in range(len(clause) - 2):  # "heavier and heavier", "tighter and tighter"
+        if (clause[k] == clause[k + 2] and clause[k + 1] == "and"
+                and clause[k] in lex.comparatives):
+            inside = [j for j, r in enumerate(raw_at) if k <= r <= k + 2]
+            if inside:
+                matches.append(Match(inside[0], inside[-1] + 1, lex.comparative_feature, True))
     covered = {k for m in matches for k in range(m.start, m.end)}
     for k in range(len(stems)):  # "I don't know", "without fail": no negation
         for neutral in lex.neutral:
@@ -603,6 +615,12 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
             p, a = _read_clause(clause, lex, kb)
             present |= p
             absent |= a
+    if len(fragments) > 1:
+        # a phrase can be cut in two by where the slots split ("every" | "time I run"):
+        # read the slots joined, either way round, for what they state
+        for joined in (list(fragments), list(reversed(fragments))):
+            for clause in _clauses(tokens(" ".join(joined)), lex):
+                present |= _read_clause(clause, lex, kb)[0] - absent
     for combo in kb.combinations:
         # slots of one utterance are one sentence: "my {BodyPart} are {Sensation}"
         wide = combo.scope == "report" or len(fragments) > 1

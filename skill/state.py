@@ -45,11 +45,12 @@ def _parts(value: Any) -> tuple[str, ...]:
     for part in value:
         if not isinstance(part, str):
             return ()
-        part = "".join(ch for ch in part if ch.isprintable())
+        part = "".join(ch for ch in part if ch.isprintable()).strip()
         total += len(part)
         if total > MAX_REPEAT_CHARS:
             return ()
-        out.append(part)
+        if part:
+            out.append(part)
     return tuple(out)
 
 

@@ -47,17 +47,20 @@ def test_the_corpus_passes_end_to_end_at_95_percent(conversation: Conversation) 
 
 
 def test_there_are_enough_conversations_for_every_cause_and_danger_sign() -> None:
-    targets = {c.target for c in CASES}
-    assert targets == {c.id for c in KB.causes} | {d.id for d in KB.danger_signs}
-    for target in targets:
-        assert sum(c.target == target for c in CASES) >= 10, target
+    """Each cause and danger sign reached from ten different conversations or more; half
+    of each danger sign's said after the first turn (mid-conversation)."""
+    def outcome(case) -> str:  # type: ignore[no-untyped-def]
+        return str(case.expect.get("cause") or case.expect.get("danger"))
+
+    for target in [c.id for c in KB.causes] + [d.id for d in KB.danger_signs]:
+        cases = [c for c in CASES if outcome(c) == target]
+        assert len(cases) >= 10, target
     for sign in KB.danger_signs:
-        cases = [c for c in CASES if c.target == sign.id]
-        later = [c for c in cases if len(c.turns) > 1 and not c.turns[-1].startswith(
-            ("ask", "tell", "alexa ask", "alexa tell"))]
-        said_at_once = [c for c in cases if c.expect.get("immediate")]
-        assert len(later) + len(cases) - len(said_at_once) >= len(cases) // 2 or \
-            len(later) >= len(cases) // 2, sign.id
+        cases = [c for c in CASES if outcome(c) == sign.id]
+        first_turn = [c for c in cases if c.expect.get("immediate") and len(
+            [t for t in c.turns if not t.lower().startswith(("open", "alexa, open",
+                                                               "alexa open"))]) == 1]
+        assert len(first_turn) <= len(cases) // 2, sign.id
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.place)

@@ -215,7 +215,7 @@ GUIDED_START = " ".join((EN.prompt("not_caught"), EN.prompt("guided_intro"),
 
 
 def test_words_that_match_nothing_start_the_guided_questions(runner: Runner) -> None:
-    speech = runner.report(slot("Sensation", "wobbly", None))
+    speech = runner.report(slot("Sensation", "sparkly", None))
     assert speech == GUIDED_START
     assert runner.open
     assert runner.last["response"]["reprompt"]
@@ -371,3 +371,76 @@ def test_session_state_stays_small(runner: Runner) -> None:
     runner.report(slot("Sensation", "tingling", "tingling"))
     runner.answer_all(True)
     assert len(json.dumps(runner.last)) < 24 * 1024
+
+
+# ------------------------------------------------------------ free words
+
+def described(runner: Runner, words: str, intent: str = "DescribeIntent") -> str:
+    return runner.report(SlotValue("Description", words, slot_type="AMAZON.SearchQuery",
+                                   custom=False), intent=intent)
+
+
+def test_free_words_are_read_whole(runner: Runner) -> None:
+    described(runner, "left calf went numb and burny about two miles in")
+    answers = runner.session.attributes["answers"]
+    assert {"lower_legs", "one_leg", "numbness", "burning", "soon_after_start"} <= set(answers)
+
+
+def test_a_restored_no_answers_and_the_rest_still_counts(runner: Runner) -> None:
+    described(runner, "legs are tingling")
+    pending = runner.session.attributes["pending"]
+    described(runner, "it comes and goes", intent="NoDescribeIntent")
+    answers = runner.session.attributes["answers"]
+    assert answers[pending] is False and answers["comes_and_goes"] is True
+
+
+def test_a_restored_not_denies_what_follows(runner: Runner) -> None:
+    described(runner, "legs are tingling")
+    described(runner, "hurt at all", intent="NotDescribeIntent")
+    assert runner.session.attributes["answers"]["pain"] is False
+
+
+def test_not_sure_moves_on_without_an_answer(runner: Runner) -> None:
+    described(runner, "legs are tingling")
+    pending = runner.session.attributes["pending"]
+    speech = described(runner, "to be honest", intent="UnsureDescribeIntent")
+    assert pending not in runner.session.attributes["answers"]
+    assert runner.session.attributes.get("pending") != pending
+    assert "catch" not in speech
+
+
+def test_a_denied_danger_sign_gets_one_short_confirmation(runner: Runner) -> None:
+    described(runner, "legs are itchy")
+    speech = described(runner, "chest pain and my breathing is fine", intent="NoDescribeIntent")
+    assert speech.startswith("Okay, no trouble breathing and no chest pain.")
+    again = described(runner, "no chest pain at all")
+    assert "no chest pain" not in again.lower()
+
+
+def test_a_limping_runner_hears_see_a_doctor_first_and_never_keep_moving(
+        runner: Runner) -> None:
+    described(runner, "legs are numb and I'm limping")
+    runner.answer_all(False)
+    speech = said(runner.last)
+    assert speech.startswith(EN.prompt("see_doctor_because",
+                                       reasons=EN.red_flag("cant_walk")))
+    assert EN.advice("cool_down") not in speech
+
+
+def test_what_was_said_is_never_asked(runner: Runner) -> None:
+    described(runner, "shins have been tight for days and it builds and builds until I stop")
+    questions = runner.answer_all(False)
+    assert EN.question("lasts_days") not in questions
+    assert EN.question("worse_as_run_goes_on") not in questions
+
+
+def test_unknown_session_attributes_are_dropped_and_bad_ones_repaired(
+        skill_obj: CustomSkill) -> None:
+    session = Session(attributes={"answers": {"tingling": "yes", "itching": True},
+                                  "pending": 7, "asked": "lasts_days", "junk": "x" * 5000,
+                                  "last": {"speech": ["\x00" * 9000]}}, new=False)
+    response = invoke(skill_obj, session.intent("AMAZON.RepeatIntent"))
+    attrs = response["sessionAttributes"]
+    assert "junk" not in attrs and attrs["answers"] == {"itching": True}
+    assert attrs["pending"] is None and attrs["asked"] == []
+    assert said(response) == EN.prompt("repeat_nothing")

@@ -234,6 +234,27 @@ def test_a_sample_of_bare_slots_takes_only_known_values(model: InteractionModel)
     assert model.resolve("purple", in_session=True).intent == "AMAZON.FallbackIntent"
 
 
+def test_bare_slots_take_unknown_words_that_share_a_word_with_their_values() -> None:
+    """Alexa's slot matching is lenient: words around a known one still fill the slot."""
+    data = small_model_dict()
+    intents = data["interactionModel"]["languageModel"]["intents"]
+    next(i for i in intents if i["name"] == "ReportSymptomsIntent")["samples"].append(
+        "{Sensation} {BodyPart}")
+    model = InteractionModel.from_dict(data)
+    res = model.resolve("sudden burning down my whole calf area", in_session=True)
+    assert res.intent == "ReportSymptomsIntent"
+    assert model.resolve("what is the capital of france", in_session=True).intent == (
+        "AMAZON.FallbackIntent")
+
+
+def test_a_search_query_slot_takes_the_rest_of_the_words() -> None:
+    model = InteractionModel.from_dict(small_model_dict())
+    res = model.resolve("nah it comes and goes", in_session=True)
+    assert res.intent == "NoDescribeIntent"
+    described = res.slot("Description")
+    assert described is not None and described.value == "it comes and goes"
+
+
 def test_a_resolution_lists_every_slot_of_the_intent(model: InteractionModel) -> None:
     res = model.resolve("my calves are tight", in_session=True)
     assert res.slot_names == ("Sensation", "SecondSensation", "BodyPart", "Timing",

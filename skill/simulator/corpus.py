@@ -57,7 +57,16 @@ class Utterance:
 
 
 def load_utterances(locale: str = "en-US", folder: Path = CORPUS_DIR) -> list[Utterance]:
-    path = folder / "utterances" / f"{locale}.yaml"
+    """Every utterance file of the locale: ``en-US.yaml`` and ``en-US.*.yaml``."""
+    out: list[Utterance] = []
+    root = folder / "utterances"
+    for path in sorted([root / f"{locale}.yaml", *root.glob(f"{locale}.*.yaml")]):
+        if path.exists():
+            out.extend(_read_utterances(path))
+    return out
+
+
+def _read_utterances(path: Path) -> list[Utterance]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     out = []
     for i, item in enumerate(data):
@@ -223,7 +232,9 @@ class ConversationRun:
 def load_conversations(locale: str = "en-US", folder: Path = CORPUS_DIR
                        ) -> list[ConversationCase]:
     cases = []
-    for path in sorted((folder / "conversations" / locale).glob("*.yaml")):
+    root = folder / "conversations"
+    dirs = [root / locale, *sorted(root.glob(f"{locale}.*"))]
+    for path in sorted(p for d in dirs if d.is_dir() for p in d.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for i, conv in enumerate(data["conversations"]):
             cases.append(ConversationCase(
@@ -232,7 +243,7 @@ def load_conversations(locale: str = "en-US", folder: Path = CORPUS_DIR
                 answers={str(k): str(v) for k, v in (conv.get("answers") or {}).items()},
                 expect=dict(conv.get("expect") or {}),
                 never_ask=[str(f) for f in conv.get("never_ask") or ()],
-                place=f"{path.name}[{i}] {conv.get('name', '')}"))
+                place=f"{path.parent.name}/{path.name}[{i}] {conv.get('name', '')}"))
     return cases
 
 
