@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from skill.knowledge import Knowledge
+from skill.state import NO_CAUSE
 from skill.store import CheckIn
 from skill.triage import PriorCheckIn
 
-NOT_A_CAUSE = "unclear"
+NOT_A_CAUSE = NO_CAUSE
 """The cause kept for a check-in whose advice named no cause."""
 
 
@@ -63,7 +64,7 @@ def recurrence(checkins: Sequence[CheckIn], present: Iterable[str], knowledge: K
     if not matching:
         return None
     came_back = sensations.intersection(f for c in matching for f in c.features)
-    places = [f for f in now if knowledge.features[f].category == "place"][:1]
+    places = [f for f in now if knowledge.features[f].category == "place"][-1:]  # narrowest
     return Recurrence(_ordered(knowledge, [*came_back, *places]), len(matching) + 1)
 
 

@@ -25,16 +25,22 @@ def _int(value: Any, low: int = 0, high: int = 100) -> int:
     return max(low, min(high, value))
 
 
-def _outcome(value: Any, features: Mapping[str, Any]) -> Outcome | None:
+NO_CAUSE = "unclear"
+"""The cause kept for advice that named none (see :func:`skill.history.cause_to_keep`)."""
+
+
+def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
+    """The check-in waiting for consent, if it is one the engine could have given."""
     if not isinstance(value, Mapping):
         return None
     found = value.get("features")
     cause, level = value.get("cause"), value.get("level")
-    if not (isinstance(found, list) and isinstance(cause, str) and isinstance(level, str)
-            and cause and level and len(cause) < 64 and len(level) < 64):
+    causes = {c.id for c in knowledge.causes} | {d.id for d in knowledge.danger_signs}
+    if not (isinstance(found, list) and (cause in causes or cause == NO_CAUSE)
+            and level in knowledge.levels):
         return None
-    return Outcome(tuple(f for f in found if isinstance(f, str) and f in features)[:30],
-                   cause, level)
+    kept = tuple(f for f in found if isinstance(f, str) and f in knowledge.features)[:30]
+    return Outcome(kept, str(cause), str(level))
 
 
 def _parts(value: Any) -> tuple[str, ...]:
@@ -122,7 +128,7 @@ class DialogState:
         reprompt = _parts(last.get("reprompt")) if isinstance(last, Mapping) else ()
         return cls(answers=answers, asked=asked, pending=pending,
                    forget=attrs.get("forget") is True,
-                   consent=_outcome(attrs.get("consent"), features),
+                   consent=_outcome(attrs.get("consent"), knowledge),
                    tries=_int(attrs.get("tries")),
                    repeats=_int(attrs.get("repeats")), turns=_int(attrs.get("turns")),
                    questions=_int(attrs.get("questions")), guided=attrs.get("guided") is True,
