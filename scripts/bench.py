@@ -10,8 +10,9 @@ The store cases are the final-advice turn that reads the runner's history and
 appends a check-in to an SQLite file (WAL mode, one kept-open connection, an
 atomic compare-and-set or ``BEGIN IMMEDIATE`` write), for a runner who agreed to
 be remembered: the same runner turn after turn with 10 check-ins kept (their
-record stays hot in every cache; from the third turn their history also raises
-the advice, which then says more), and a different runner every turn with 10
+record stays hot in every cache, but each advice then also says that the symptom
+came back and sends them to a doctor: a longer answer than the no-store turn's),
+and a different runner every turn with 10
 earlier check-ins (a run every few days; other symptoms, so the advice is the
 same as without a store) or with the most kept (49). The target is at most
 1.5x the same turn without a store.
