@@ -729,9 +729,11 @@ class DynamoDbStore(CheckInStore):
         import boto3
         from botocore.config import Config
 
-        # Short timeouts and few retries: a turn must answer within Alexa's 8 seconds.
-        config = Config(connect_timeout=1, read_timeout=2,
-                        retries={"max_attempts": 2, "mode": "standard"})
+        # A turn makes at most three calls (read; then read and conditional write), each
+        # given up after 1.5 s and never retried by botocore (conflicts are retried here,
+        # within the deadline): the whole turn stays well inside Alexa's 8 seconds.
+        config = Config(connect_timeout=0.5, read_timeout=1.0,
+                        retries={"total_max_attempts": 1, "mode": "standard"})
         return boto3.client("dynamodb", config=config)
 
     def describe(self) -> str:

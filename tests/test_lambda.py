@@ -85,3 +85,38 @@ def test_the_entry_keeps_nothing_when_told_off(monkeypatch: pytest.MonkeyPatch) 
     module = load_entry()
     out = module.lambda_handler(load_fixture("launch.json"), None)
     assert "How do your legs feel" in out["response"]["outputSpeech"]["ssml"]
+
+
+# ------------------------------------------------------------------ on DynamoDB
+
+from tests.test_store import aws_env, moto_server, moto_table  # noqa: E402, F401
+
+
+def test_a_check_in_then_skill_disabled_on_dynamodb(
+        monkeypatch: pytest.MonkeyPatch, moto_table: Any) -> None:  # noqa: F811
+    import skill.app
+    from skill.store import UserKeys
+
+    client, name = moto_table
+    monkeypatch.setattr(skill.app, "_default", {})
+    monkeypatch.setenv("LEGCHECK_DB", f"dynamodb:{name}")
+    monkeypatch.setenv("LEGCHECK_USER_KEY_SECRET", "lambda-dynamodb-secret-0123")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
+    module = load_entry()
+    session = Session()
+    for envelope in (
+            lambda: session.intent("ReportSymptomsIntent", [
+                SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
+                SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART")]),
+            lambda: session.intent("AMAZON.NoIntent"),
+            lambda: session.intent("AMAZON.YesIntent")):
+        out = module.lambda_handler(envelope(), None)
+        session.absorb(out)
+    assert "remember your check-ins for 30 days" in out["response"]["outputSpeech"]["ssml"]
+    key = UserKeys("lambda-dynamodb-secret-0123")(session.user_id)
+    items = client.scan(TableName=name)["Items"]
+    assert [i["user_key"]["S"] for i in items] == [key]
+    assert session.user_id not in str(items)
+    gone = module.lambda_handler(session.skill_disabled(), None)
+    assert gone["response"] == {}
+    assert client.scan(TableName=name)["Items"] == []

@@ -699,3 +699,12 @@ def test_dynamodb_a_turn_uses_only_the_actions_the_role_allows(moto_mock: Any) -
     allowed = {a.split(":")[1] for a in DYNAMODB_ACTIONS}
     used = {"".join(w.title() for w in c.split("_")) for c in recording.calls}
     assert used == allowed
+
+
+def test_dynamodb_calls_are_bounded_so_a_turn_stays_inside_eight_seconds(aws_env: None) -> None:
+    store = DynamoDbStore(TABLE, KEYS, RETENTION)
+    config = store._client.meta.config
+    assert config.connect_timeout + config.read_timeout <= 1.5
+    assert config.retries["total_max_attempts"] == 1
+    # a turn: one read, then at most a read and a write per attempt within the deadline
+    assert 3 * (config.connect_timeout + config.read_timeout) + store.deadline < 8
