@@ -388,6 +388,9 @@ class IntentHandler(AbstractRequestHandler):  # type: ignore[misc]
     intent: ClassVar[str] = ""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        if getattr(request, "intent", None) is None:
+            return False  # an IntentRequest without its intent goes to the catch-all
         return bool(is_intent_name(self.intent)(handler_input))
 
 

@@ -25,6 +25,10 @@ def _int(value: Any, low: int = 0, high: int = 100) -> int:
     return max(low, min(high, value))
 
 
+MAX_REPEAT_PARTS = 40
+"""Sentences kept for Repeat: each becomes a pause in SSML, so their number is capped too."""
+
+
 NO_CAUSE = "unclear"
 """The cause kept for advice that named none (see :func:`skill.history.cause_to_keep`)."""
 
@@ -44,7 +48,7 @@ def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
 
 
 def _parts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
+    if not isinstance(value, list) or len(value) > MAX_REPEAT_PARTS:
         return ()
     out: list[str] = []
     total = 0

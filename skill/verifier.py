@@ -8,11 +8,14 @@ checks with the ``cryptography`` package:
    port 443 if one is given, and a path that begins with ``/echo.api/`` once ``.`` and ``..`` are
    normalised (case-sensitive). See :func:`validate_cert_url`.
 2. The PEM chain at that URL (downloaded with a short timeout and a size limit, cached by URL
-   until its first certificate expires): the signing certificate is within its validity dates,
+   until its first certificate expires; a failure is remembered for :data:`FAILURE_CACHE_TTL`;
+   threads that need the same URL share one download, and different URLs never wait on each
+   other): the signing certificate is within its validity dates,
    names ``echo-api.amazon.com`` among its subject alternative names, and leads to a trusted root
    (``cryptography.x509.verification``, with the certifi roots by default).
 3. ``Signature-256``: base64 of an RSA PKCS#1 v1.5 SHA-256 signature over the raw body bytes.
-4. ``request.timestamp`` within 150 seconds of now (an hour for ``AlexaSkillEvent.*`` requests).
+4. ``request.timestamp``, an ISO 8601 string (as Amazon documents it; never a number), within
+   150 seconds of now (an hour for ``AlexaSkillEvent.*`` requests).
 5. The skill id in the request matches the configured one.
 
 :class:`RequestVerifier` runs them in that order; each failure raises a narrow subclass of
@@ -23,9 +26,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import functools
 import logging
 import posixpath
+import re
 import ssl
 import threading
 import time
@@ -48,6 +52,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import DNSName, verification
 
 from skill.errors import VerificationError
+from skill.limits import JsonLimitError, load_json
 
 log = logging.getLogger("legcheck.verifier")
 
@@ -64,6 +69,17 @@ SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 DOWNLOAD_TIMEOUT_SECONDS = 3.0
 MAX_CHAIN_BYTES = 64 * 1024
 MAX_CACHED_CHAINS = 16
+# How long a failed download or an untrusted chain is remembered for its URL: a flood of
+# requests naming one bad URL costs one download per period, not one each.
+FAILURE_CACHE_TTL = timedelta(seconds=30)
+MAX_CACHED_FAILURES = 1024
+# How long a request waits for another thread's download of the same chain before giving up.
+SHARED_DOWNLOAD_WAIT_SECONDS = 3 * DOWNLOAD_TIMEOUT_SECONDS
+# The timestamps Alexa sends, e.g. 2024-05-01T12:00:00Z or 2024-05-01T12:00:00.123+02:00.
+TIMESTAMP_PATTERN = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))?"
+    r"(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?", re.ASCII)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
 
 CertFetcher = Callable[[str], bytes]
 Clock = Callable[[], datetime]
@@ -111,6 +127,7 @@ def _show(value: object, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@functools.lru_cache(maxsize=256)  # pure; only URLs that pass are remembered
 def validate_cert_url(url: str) -> str:
     """Check a ``SignatureCertChainUrl`` by Amazon's rules and return its canonical form.
 
@@ -214,8 +231,59 @@ class _TrustedChain:
     expires: datetime  # the earliest Not After in the chain as sent
 
 
+@dataclass(frozen=True)
+class _Failure:
+    error: VerificationError  # what went wrong, raised again (as a new error) until ``until``
+    until: datetime
+
+
+class _Download:
+    """One download of a chain in progress; threads that need the same URL wait on it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.trusted: _TrustedChain | None = None
+        self.error: VerificationError | None = None
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_timestamp(raw: object) -> datetime:
+    """``request.timestamp`` as an aware UTC datetime, or a :class:`TimestampError` saying why not.
+
+    Amazon documents it as an ISO 8601 string, such as ``2024-05-01T12:00:00Z``: a date and a
+    time of day, optional fractions of a second, and ``Z``, an offset or (taken as UTC) nothing.
+    Anything else is refused: numbers (epoch seconds or milliseconds, which only a long-retired
+    test simulator ever sent) whether as numbers or as strings, dates without a time, other
+    spellings, and years outside 2000 to 2999, which no clock of Alexa's can mean and which
+    could not even be converted to UTC at the edges of the calendar.
+    """
+    expected = "expected request.timestamp as an ISO 8601 string such as 2024-05-01T12:00:00Z"
+    if not isinstance(raw, str):
+        kind = "a number" if isinstance(raw, int | float) and not isinstance(raw, bool) else (
+            _show(raw, 60))
+        raise TimestampError(f"{expected}, got {kind}")
+    match = TIMESTAMP_PATTERN.fullmatch(raw)
+    if match is None:
+        raise TimestampError(f"{expected}, got {_show(raw, 60)}")
+    year = int(raw[:4])
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise TimestampError(
+            f"expected request.timestamp between the years {EARLIEST_YEAR} and {LATEST_YEAR}, "
+            f"got {_show(raw, 60)}")
+    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+    zone = match["zone"] or ""
+    zone = "+00:00" if zone in ("", "Z") else (
+        zone if len(zone) != 5 else f"{zone[:3]}:{zone[3:]}")
+    if len(zone) == 3:
+        zone += ":00"
+    try:
+        moment = datetime.fromisoformat(f"{match['date']}T{match['time']}.{fraction}{zone}")
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # a 31st of February, an hour 25, an offset 99
+        raise TimestampError(f"{expected}, got {_show(raw, 60)} ({exc})") from exc
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -237,14 +305,18 @@ class RequestVerifier:
     caller says so, see ``skill.web.create_app``). ``fetcher`` downloads a chain (url -> PEM
     bytes), ``trust_roots`` replace the certifi roots, ``clock`` returns the aware time now: all
     three are injectable for tests. Verified chains are cached by canonical URL until the first
-    of their certificates expires; nothing that failed is cached. Safe to share between threads.
+    of their certificates expires; a URL whose download or chain failed is refused without a new
+    download for ``failure_ttl``. Safe to share between threads: threads that need the same URL
+    share one download, and downloads of different URLs run side by side, so a request whose
+    chain is cached never waits on anyone's download.
     """
 
     def __init__(self, skill_id: str | None, *, fetcher: CertFetcher | None = None,
                  trust_roots: Sequence[x509.Certificate] | None = None,
                  clock: Clock | None = None,
                  timestamp_tolerance: timedelta = TIMESTAMP_TOLERANCE,
-                 skill_event_tolerance: timedelta = SKILL_EVENT_TOLERANCE) -> None:
+                 skill_event_tolerance: timedelta = SKILL_EVENT_TOLERANCE,
+                 failure_ttl: timedelta = FAILURE_CACHE_TTL) -> None:
         self.skill_id = skill_id
         self.fetcher: CertFetcher = fetcher or download_chain
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
@@ -252,14 +324,19 @@ class RequestVerifier:
         self.skill_event_tolerance = skill_event_tolerance
         self._roots = list(trust_roots) if trust_roots is not None else None
         self._store: verification.Store | None = None
+        self.failure_ttl = failure_ttl
         self._cache: OrderedDict[str, _TrustedChain] = OrderedDict()
-        self._lock = threading.Lock()  # guards _cache and _store
-        self._fetch_lock = threading.Lock()  # one download at a time
+        self._failures: OrderedDict[str, _Failure] = OrderedDict()
+        self._downloads: dict[str, _Download] = {}  # by canonical URL, while in progress
+        self._lock = threading.Lock()  # guards the three above and _store; never held to fetch
 
     # -- the whole check ------------------------------------------------------------------------
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
-        """Raise a :class:`VerificationError` subclass unless the request provably is Alexa's."""
+    def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+        """Raise a :class:`VerificationError` subclass unless the request provably is Alexa's.
+
+        Returns the envelope, parsed (within :mod:`skill.limits`' bounds) once it is trusted.
+        """
         url = _header(headers, CERT_URL_HEADER)
         if not url:
             raise CertificateUrlError(
@@ -276,46 +353,102 @@ class RequestVerifier:
         data = self._load(body)
         self.verify_timestamp(data, now)
         self.verify_skill_id(data)
+        return data
 
     # -- the certificate URL and chain ----------------------------------------------------------
 
     def trusted_key(self, url: str, now: datetime) -> rsa.RSAPublicKey:
-        """The signing key of the chain at ``url``, from the cache or freshly downloaded."""
+        """The signing key of the chain at ``url``: cached, shared, or freshly downloaded.
+
+        No lock is held while downloading: the first thread to need a URL downloads it, later
+        ones wait for that download (and its outcome, good or bad), and threads that need other
+        URLs go their own way.
+        """
         canonical = validate_cert_url(url)
-        cached = self._cached(canonical, now)
-        if cached is not None:
-            return cached
-        with self._fetch_lock:
-            cached = self._cached(canonical, now)  # another thread may have fetched it
-            if cached is not None:
-                return cached
-            try:
-                pem = self.fetcher(canonical)
-            except VerificationError:
-                raise
-            except Exception as exc:  # an injected fetcher may raise anything
-                raise CertificateChainError(
-                    f"expected to download the certificate chain from {_show(canonical)}, got "
-                    f"{type(exc).__name__}: {_show(str(exc))}") from exc
-            trusted = self.check_chain(pem, now, source=canonical)
+        with self._lock:
+            trusted = self._cached(canonical, now)
+            if trusted is not None:
+                return trusted.key
+            failure = self._failures.get(canonical)
+            if failure is not None:
+                if now < failure.until:
+                    raise type(failure.error)(
+                        f"{failure.error} (remembered for {self.failure_ttl.total_seconds():g} s; "
+                        "not downloaded again yet)")
+                del self._failures[canonical]
+            download = self._downloads.get(canonical)
+            leader = download is None
+            if download is None:
+                download = self._downloads[canonical] = _Download()
+        if not leader:
+            return self._wait_for(download, canonical)
+        try:
+            trusted = self._download_and_check(canonical, now)
+        except VerificationError as exc:
+            with self._lock:
+                self._failures[canonical] = _Failure(exc, now + self.failure_ttl)
+                self._failures.move_to_end(canonical)
+                while len(self._failures) > MAX_CACHED_FAILURES:
+                    self._failures.popitem(last=False)
+            download.error = exc
+            raise
+        else:
             with self._lock:
                 self._cache[canonical] = trusted
                 self._cache.move_to_end(canonical)
                 while len(self._cache) > MAX_CACHED_CHAINS:
                     self._cache.popitem(last=False)
+            download.trusted = trusted
             log.info("trusted the certificate chain at %s until %s", canonical,
                      trusted.expires.isoformat())
             return trusted.key
+        finally:
+            with self._lock:
+                del self._downloads[canonical]
+            download.done.set()
 
-    def _cached(self, canonical: str, now: datetime) -> rsa.RSAPublicKey | None:
-        with self._lock:
-            entry = self._cache.get(canonical)
-            if entry is None:
-                return None
-            if now >= entry.expires:
-                del self._cache[canonical]
-                return None
-            return entry.key
+    def _download_and_check(self, canonical: str, now: datetime) -> _TrustedChain:
+        try:
+            pem = self.fetcher(canonical)
+        except VerificationError:
+            raise
+        except Exception as exc:  # an injected fetcher may raise anything
+            raise CertificateChainError(
+                f"expected to download the certificate chain from {_show(canonical)}, got "
+                f"{type(exc).__name__}: {_show(str(exc))}") from exc
+        try:
+            return self.check_chain(pem, now, source=canonical)
+        except VerificationError:
+            raise
+        except Exception as exc:  # a certificate cryptography can load but not inspect
+            raise CertificateChainError(
+                f"expected a certificate chain that can be checked at {_show(canonical)}, got "
+                f"{type(exc).__name__}: {_show(str(exc))}") from exc
+
+    @staticmethod
+    def _wait_for(download: _Download, canonical: str) -> rsa.RSAPublicKey:
+        """The outcome of another thread's download of the same URL."""
+        if not download.done.wait(SHARED_DOWNLOAD_WAIT_SECONDS):
+            raise CertificateChainError(
+                f"expected the certificate chain from {_show(canonical)} within "
+                f"{SHARED_DOWNLOAD_WAIT_SECONDS:g} s, another request's download of it is "
+                "still going")
+        if download.trusted is not None:
+            return download.trusted.key
+        error = download.error or CertificateChainError(
+            f"expected the certificate chain from {_show(canonical)}, its download ended "
+            "without one")
+        raise type(error)(str(error))
+
+    def _cached(self, canonical: str, now: datetime) -> _TrustedChain | None:
+        """The trusted chain cached for ``canonical``, unless expired; call with ``_lock`` held."""
+        entry = self._cache.get(canonical)
+        if entry is None:
+            return None
+        if now >= entry.expires:
+            del self._cache[canonical]
+            return None
+        return entry
 
     def _trust_store(self) -> verification.Store:
         with self._lock:
@@ -385,10 +518,9 @@ class RequestVerifier:
     @staticmethod
     def _load(body: bytes) -> dict[str, Any]:
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise EnvelopeError(f"expected a JSON request envelope, got invalid JSON ({exc})"
-                                ) from exc
+            data = load_json(body)
+        except JsonLimitError as exc:
+            raise EnvelopeError(f"expected a JSON request envelope: {exc}") from exc
         if not isinstance(data, dict):
             raise EnvelopeError(f"expected a JSON object, got {type(data).__name__}")
         if not isinstance(data.get("request"), dict):
@@ -400,15 +532,7 @@ class RequestVerifier:
         """``request.timestamp`` within 150 s of ``now`` (an hour for AlexaSkillEvent.*)."""
         request = data.get("request")
         request = request if isinstance(request, dict) else {}
-        raw = request.get("timestamp")
-        if not isinstance(raw, str):
-            raise TimestampError(f"expected request.timestamp as an ISO 8601 string, got "
-                                 f"{_show(raw)}")
-        try:
-            stamp = _utc(datetime.fromisoformat(raw))
-        except ValueError as exc:
-            raise TimestampError(
-                f"expected request.timestamp as an ISO 8601 string, got {_show(raw)}") from exc
+        stamp = parse_timestamp(request.get("timestamp"))
         request_type = request.get("type")
         tolerance = (self.skill_event_tolerance
                      if isinstance(request_type, str) and request_type.startswith(
@@ -418,7 +542,7 @@ class RequestVerifier:
         if drift > tolerance.total_seconds():
             raise TimestampError(
                 f"expected request.timestamp within {tolerance.total_seconds():g} s of "
-                f"{now.isoformat()}, got {_show(raw)} ({drift:.0f} s away)")
+                f"{now.isoformat()}, got {_show(request.get('timestamp'))} ({drift:.0f} s away)")
 
     def verify_skill_id(self, data: Mapping[str, Any]) -> None:
         """Every application id in the request equals the configured skill id."""
@@ -453,8 +577,8 @@ def request_id_of(body: bytes) -> str | None:
     (a newline that would forge a log line, say) becomes ``?``.
     """
     try:
-        value = _dig(json.loads(body), "request", "requestId")
-    except (ValueError, RecursionError):
+        value = _dig(load_json(body), "request", "requestId")
+    except JsonLimitError:
         return None
     if not isinstance(value, str):
         return None

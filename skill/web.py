@@ -1,30 +1,47 @@
 """The local and production web endpoint: a Flask app that wraps ``skill.invoke``.
 
 ``create_app(config)`` is the app factory. POST / takes an Alexa request
-envelope and answers with the skill's response envelope. Problems with the
-request itself are answered with an HTTP error and a one-line reason, and
-logged; problems inside the skill are answered by the skill's own exception
-handler with a spoken apology.
+envelope and answers with the skill's response envelope. Every boundary is
+bounded, and no client input gets a 5xx:
 
-Unless ``LEGCHECK_VERIFY`` is false, every POST is first proven to come from
-Alexa by :class:`skill.verifier.RequestVerifier` (certificate URL and chain,
-``Signature-256`` over the raw body, timestamp, skill id); a request that fails
-any check gets HTTP 400 and never reaches the skill. GET /health answers
-``{"status": "ok"}`` for load balancers and needs no verification.
+- **In**: a body over ``LEGCHECK_MAX_BODY_BYTES`` gets 413; a body that is not
+  UTF-8 JSON nested at most 64 deep (scanned before any parser sees it), with
+  finite numbers, is not an Alexa envelope, or carries ``session.attributes``
+  deeper or larger than :mod:`skill.limits` allows, gets 400. Each refusal has
+  a one-line reason in the answer and in the log.
+- **Verification**: unless ``LEGCHECK_VERIFY`` is false, every POST is first
+  proven to come from Alexa by :class:`skill.verifier.RequestVerifier`
+  (certificate URL and chain, ``Signature-256`` over the raw body, timestamp,
+  skill id); a request that fails any check gets 400 and never reaches the
+  skill. With verification off, only requests from a loopback address
+  (127.0.0.0/8, ::1) that did not come through a proxy are answered: a
+  misconfigured server cannot serve the world unverified.
+- **Out**: the skill's response is sent as compact JSON only if Alexa would
+  take it (:func:`skill.limits.response_problems`: speech and card lengths,
+  well-formed SSML, at most 24,000 bytes in all); otherwise, and whenever the
+  skill itself fails, the error is logged on one line with the request id and
+  the runner hears a short apology (:func:`skill.limits.apology_response`).
+
+GET /health answers ``{"status": "ok"}`` for load balancers and needs no
+verification.
 """
 
 from __future__ import annotations
 
-import json
+import functools
+import ipaddress
 import logging
 import os
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
+from skill import limits
 from skill.errors import (
     BadRequestError,
     ConfigError,
@@ -49,16 +66,30 @@ DEFAULTS: dict[str, Any] = {
     "LEGCHECK_CLOCK": None,
 }
 
+# Headers a reverse proxy adds: with verification off, a request that carries one came from
+# somewhere else, even if the proxy itself connects from loopback.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
 _serializer = DefaultSerializer()
 
 
 def parse_envelope(body: bytes) -> tuple[dict[str, Any], RequestEnvelope]:
     """Parse raw bytes into a request envelope, or raise BadRequestError saying why."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequestError(
-            f"expected a JSON request envelope, got invalid JSON ({exc})") from exc
+        data = limits.load_json(body)
+    except limits.JsonLimitError as exc:
+        raise BadRequestError(f"expected a JSON request envelope: {exc}") from exc
+    return data, read_envelope(data, body)
+
+
+def read_envelope(data: Any, body: bytes) -> RequestEnvelope:
+    """Turn parsed JSON into the SDK's request envelope, or raise BadRequestError saying why.
+
+    ``data`` is ``body`` as :func:`skill.limits.load_json` read it. Checks what the SDK and the
+    skill rely on: an object with ``version`` and ``request``, ``request.type``, ``requestId``
+    and ``timestamp`` as strings, ``session`` (when present) an object whose ``attributes`` are
+    within :func:`skill.limits.attributes_problem`'s bounds.
+    """
     if not isinstance(data, dict):
         raise BadRequestError(f"expected a JSON object, got {type(data).__name__}")
     for key in ("version", "request"):
@@ -70,11 +101,34 @@ def parse_envelope(body: bytes) -> tuple[dict[str, Any], RequestEnvelope]:
     for key in ("requestId", "timestamp"):
         if not isinstance(req.get(key), str):
             raise BadRequestError(f"expected request.{key} to be a string")
+    session = data.get("session")
+    if session is not None:
+        if not isinstance(session, dict):
+            raise BadRequestError(
+                f"expected session to be a JSON object, got {type(session).__name__}")
+        problem = limits.attributes_problem(session.get("attributes"), holder=body)
+        if problem is not None:
+            raise BadRequestError(problem)
+    try:  # the body already passed load_json's bounds, so the SDK may read it again as it is
+        envelope: RequestEnvelope = _serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+    except Exception as exc:  # the SDK raises a bare SerializationException, or worse
+        raise BadRequestError(
+            f"the request envelope could not be read: {limits.one_line(str(exc))}") from exc
+    return envelope
+
+
+@functools.lru_cache(maxsize=256)
+def is_loopback(address: str | None) -> bool:
+    """True when ``address`` (a remote address as WSGI gives it) is a loopback address."""
+    if not address:
+        return False
     try:
-        envelope = _serializer.deserialize(json.dumps(data), RequestEnvelope)
-    except Exception as exc:  # the SDK raises a bare SerializationException
-        raise BadRequestError(f"the request envelope could not be read: {exc}") from exc
-    return data, envelope
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -91,7 +145,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     unless ``LEGCHECK_ALLOW_ANY_SKILL_ID`` is true: a verified endpoint that
     accepts any skill's requests would answer other people's skills. With
     verification on and the default skill, it also raises ``ConfigError`` when
-    check-ins are stored and ``LEGCHECK_USER_KEY_SECRET`` is not set.
+    check-ins are stored and ``LEGCHECK_USER_KEY_SECRET`` is not set. With
+    verification off, it logs a warning and answers only loopback clients.
     """
     app = Flask("legcheck")
     app.config.update(DEFAULTS)
@@ -116,14 +171,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.errorhandler(LegCheckError)
     def _legcheck_error(exc: LegCheckError) -> tuple[Response, int]:
         status = exc.http_status
-        reason = " ".join(str(exc).split())  # one line in the log, whatever the message
+        reason = limits.one_line(str(exc), 1000)  # one line in the log, whatever the message
+        request_id = _logged_request_id()
         if isinstance(exc, VerificationError):
             check = getattr(exc, "check", "verification")
-            request_id = request_id_of(request.get_data(cache=True))
             log.warning("refused request: %s check failed: %s (request id %s) (HTTP %d)",
-                        check, reason, request_id or "unknown", status)
+                        check, reason, request_id, status)
         else:
-            log.warning("refused request: %s (HTTP %d)", reason, status)
+            log.warning("refused request: %s (request id %s) (HTTP %d)", reason, request_id,
+                        status)
         return jsonify(error=reason), status
 
     @app.errorhandler(413)
@@ -132,12 +188,32 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         log.warning("refused request: body over %d bytes (HTTP 413)", limit)
         return jsonify(error=f"expected a body of at most {limit} bytes"), 413
 
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 400
+        reason = limits.one_line(f"{exc.name}: {exc.description or ''}")
+        log.warning("refused request: %s %s: %s (HTTP %d)", request.method, request.path,
+                    reason, status)
+        return jsonify(error=reason), status
+
+    @app.errorhandler(Exception)
+    def _internal_error(exc: Exception) -> tuple[Response, int]:
+        # Only a bug outside the skill ends here (the skill's own failures are answered in
+        # ``alexa``): one line in the log, the traceback at DEBUG, and a JSON 500.
+        request_id = _logged_request_id()
+        log.error("internal error before the skill was reached: %s (request id %s) (HTTP 500)",
+                  describe_exception(exc), request_id)
+        log.debug("traceback of the internal error", exc_info=exc)
+        return jsonify(error="internal error; it has been logged"), 500
+
     @app.get("/health")
     def health() -> Response:
         return jsonify(status="ok")
 
     @app.post("/")
     def alexa() -> Response:
+        if verifier is None:
+            _refuse_unless_local()
         # A declared Content-Length over the limit is refused by Werkzeug (413). A chunked
         # body (the server sets wsgi.input_terminated, as gunicorn and the dev server do) is
         # read up to MAX_CONTENT_LENGTH = limit + 1, so one byte too many shows here. A stream
@@ -147,19 +223,89 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if len(body) > limit:
             raise PayloadTooLargeError(f"expected a body of at most {limit} bytes")
         if verifier is not None:
-            verifier.verify(dict(request.headers.items()), body)
-        _data, envelope = parse_envelope(body)
-        response = app.config["LEGCHECK_SKILL"].invoke(request_envelope=envelope, context=None)
-        return jsonify(_serializer.serialize(response))
+            data = verifier.verify(dict(request.headers.items()), body)
+            envelope = read_envelope(data, body)
+        else:
+            data, envelope = parse_envelope(body)
+        return answer(app.config["LEGCHECK_SKILL"], envelope, data)
 
     return app
+
+
+def _refuse_unless_local() -> None:
+    """With verification off, refuse anyone but a loopback client that came straight here."""
+    address = request.remote_addr
+    if not is_loopback(address):
+        raise BadRequestError(
+            "expected a request from a loopback address (127.0.0.0/8 or ::1), since request "
+            f"verification is off (LEGCHECK_VERIFY is false); got one from {address!r}")
+    for header in PROXY_HEADERS:
+        if header in request.headers:
+            raise BadRequestError(
+                f"expected a request straight from a loopback client, since request "
+                f"verification is off (LEGCHECK_VERIFY is false); got one through a proxy "
+                f"({header} header)")
+
+
+def answer(skill: Any, envelope: RequestEnvelope, data: Mapping[str, Any]) -> Response:
+    """Invoke the skill and send its response, or a short apology if it fails or is unsendable.
+
+    Never raises: an error inside the skill, a response that cannot be encoded as JSON, or one
+    Alexa would refuse (see :func:`skill.limits.response_problems`) is logged on one line with
+    the request id, and the runner hears :func:`skill.limits.apology_response` instead.
+    """
+    try:
+        payload = _serializer.serialize(skill.invoke(request_envelope=envelope, context=None))
+        encoded = limits.encode_json(payload)
+        problems = limits.response_problems(payload, encoded)
+    except Exception as exc:  # anything at all: the runner still gets an answer
+        log.error("the skill failed on request %s: %s; answered with an apology",
+                  _request_id(data), describe_exception(exc))
+        log.debug("traceback of the skill's failure", exc_info=exc)
+        return _apology()
+    if problems:
+        log.error("the skill's response to request %s would be refused by Alexa: %s; answered "
+                  "with an apology", _request_id(data), "; ".join(problems))
+        return _apology()
+    return Response(encoded, mimetype="application/json")
+
+
+def _apology() -> Response:
+    return Response(limits.encode_json(limits.apology_response()), mimetype="application/json")
+
+
+def _logged_request_id() -> str:
+    """The request id of the body being answered, for a log line; never raises."""
+    try:
+        return request_id_of(request.get_data(cache=True)) or "unknown"
+    except Exception:  # the body could not even be read
+        return "unknown"
+
+
+def _request_id(data: Mapping[str, Any]) -> str:
+    req = data.get("request")
+    value = req.get("requestId") if isinstance(req, Mapping) else None
+    if not isinstance(value, str):
+        return "unknown"
+    return "".join(ch if ch.isprintable() else "?" for ch in value[:120])
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line naming an exception, its message and where it was raised (file:line in func)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
+    return limits.one_line(f"{type(exc).__name__}: {exc}", 300) + where
 
 
 def _build_verifier(config: Mapping[str, Any]) -> RequestVerifier | None:
     """The request verifier the config asks for, or None when verification is off."""
     if not config["LEGCHECK_VERIFY"]:
-        log.warning("request verification is off (LEGCHECK_VERIFY is false): "
-                    "for local development only")
+        log.warning("request verification is off (LEGCHECK_VERIFY is false): for local "
+                    "development only; only requests from loopback addresses (127.0.0.0/8, "
+                    "::1) are answered")
         return None
     skill_id = config["LEGCHECK_SKILL_ID"]
     if skill_id is None:

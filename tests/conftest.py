@@ -68,3 +68,16 @@ def app(skill_obj: CustomSkill) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def checked_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Flask test client made in the test checks every answer it gets.
+
+    A 200 from POST / must be a response Alexa would take (the JSON Schema in
+    ``tests/schemas/alexa-response.schema.json`` and ``skill.limits``), any other answer a 4xx
+    with a one-line reason, never a 5xx (see ``tests.alexa_response.CheckingClient``).
+    """
+    from tests.alexa_response import CheckingClient
+
+    monkeypatch.setattr(Flask, "test_client_class", CheckingClient)

@@ -444,3 +444,10 @@ def test_unknown_session_attributes_are_dropped_and_bad_ones_repaired(
     assert "junk" not in attrs and attrs["answers"] == {"itching": True}
     assert attrs["pending"] is None and attrs["asked"] == []
     assert said(response) == EN.prompt("repeat_nothing")
+
+
+def test_repeat_never_replays_more_sentences_than_the_skill_says(
+        skill_obj: CustomSkill) -> None:
+    session = Session(attributes={"last": {"speech": ["a"] * 2000}}, new=False)
+    response = invoke(skill_obj, session.intent("AMAZON.RepeatIntent"))
+    assert said(response) == EN.prompt("repeat_nothing")

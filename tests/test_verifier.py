@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from skill.errors import VerificationError
 from skill.verifier import (
+    FAILURE_CACHE_TTL,
     CertificateChainError,
     CertificateUrlError,
     EnvelopeError,
@@ -23,6 +24,7 @@ from skill.verifier import (
     TimestampError,
     certifi_roots,
     download_chain,
+    parse_timestamp,
     request_id_of,
     validate_cert_url,
 )
@@ -326,6 +328,49 @@ def test_an_unreadable_timestamp_is_refused(pki: TestPKI, clock: Clock, stamp: o
         make_verifier(pki, clock).verify(headers, body)
 
 
+@pytest.mark.parametrize("stamp,reason", [
+    ("9999-12-31T23:59:59-01:00", "between the years 2000 and 2999"),
+    ("9999-12-31T23:59:59Z", "between the years 2000 and 2999"),
+    ("0001-01-01T00:00:00+01:00", "between the years 2000 and 2999"),
+    ("1999-12-31T23:59:59Z", "between the years 2000 and 2999"),
+    ("1714564800000", "ISO 8601 string"),  # epoch milliseconds, as a string
+    (1714564800000, "got a number"),  # and as a number
+    (1714564800.5, "got a number"),
+    (True, "ISO 8601 string"),
+    (["2024-05-01T12:00:00Z"], "ISO 8601 string"),
+    ("2024-05-01", "ISO 8601 string"),
+    ("2024-05-01 12:00:00Z", "ISO 8601 string"),
+    ("2024-05-01T12:00Z", "ISO 8601 string"),
+    ("2024-05-01T12:00:00Z junk", "ISO 8601 string"),
+    ("20240501T120000Z", "ISO 8601 string"),
+    ("２０２４-05-01T12:00:00Z", "ISO 8601 string"),  # full-width digits are not ASCII digits
+    ("2024-02-30T12:00:00Z", "day is out of range"),
+    ("2024-05-01T25:00:00Z", "hour must be in"),
+    ("2024-05-01T12:00:00+99:00", "ISO 8601 string"),
+])
+def test_a_timestamp_out_of_any_sane_range_is_a_clear_refusal(pki: TestPKI, clock: Clock,
+                                                              stamp: object, reason: str) -> None:
+    envelope = launch_envelope(clock.now)
+    envelope["request"]["timestamp"] = stamp
+    headers, body = signed(pki, envelope)
+    with pytest.raises(TimestampError, match="expected request.timestamp") as caught:
+        make_verifier(pki, clock).verify(headers, body)
+    assert reason in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_parse_timestamp_reads_every_form_alexa_uses() -> None:
+    moment = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    for stamp in ("2024-05-01T12:00:00Z", "2024-05-01T12:00:00", "2024-05-01T12:00:00+00:00",
+                  "2024-05-01T14:00:00+02:00", "2024-05-01T14:00:00+0200",
+                  "2024-05-01T14:00:00+02", "2024-05-01T07:00:00-05:00"):
+        assert parse_timestamp(stamp) == moment, stamp
+    assert parse_timestamp("2024-05-01T12:00:00.123456789Z") == moment.replace(
+        microsecond=123456)
+    assert parse_timestamp("2024-05-01T12:00:00.5Z") == moment.replace(microsecond=500000)
+    assert parse_timestamp("2999-12-31T23:59:59-01:00").year == 3000  # in range, converts
+
+
 def test_fractional_and_offset_timestamps_are_read(pki: TestPKI, clock: Clock) -> None:
     verifier = make_verifier(pki, clock)
     for stamp in (clock.now.strftime("%Y-%m-%dT%H:%M:%S.123Z"),
@@ -397,21 +442,29 @@ def test_a_cached_chain_still_checks_each_signature(pki: TestPKI, clock: Clock) 
         verifier.verify(headers, body + b" ")
 
 
-def test_a_failed_chain_is_not_cached(pki: TestPKI, clock: Clock) -> None:
+def test_a_failed_chain_is_remembered_briefly(pki: TestPKI, clock: Clock) -> None:
     served = [pki.chain(pki.leaves["wrong_san"]), b"garbage", pki.chain()]
     fetcher = CountingFetcher(lambda url: served[len(fetcher.calls) - 1])
     verifier = make_verifier(pki, clock, fetcher)
     headers, body = signed(pki, launch_envelope(clock.now))
-    with pytest.raises(CertificateChainError):
+    with pytest.raises(CertificateChainError, match="subject alternative names"):
         verifier.verify(headers, body)
-    with pytest.raises(CertificateChainError):
+    with pytest.raises(CertificateChainError, match="remembered for 30 s"):
+        verifier.verify(headers, body)  # not downloaded again yet
+    assert len(fetcher.calls) == 1
+    clock.now += FAILURE_CACHE_TTL
+    headers, body = signed(pki, launch_envelope(clock.now))
+    with pytest.raises(CertificateChainError, match="expected PEM certificates"):
         verifier.verify(headers, body)
+    assert len(fetcher.calls) == 2
+    clock.now += FAILURE_CACHE_TTL + timedelta(seconds=1)
+    headers, body = signed(pki, launch_envelope(clock.now))
     verifier.verify(headers, body)
     verifier.verify(headers, body)
     assert len(fetcher.calls) == 3
 
 
-def test_a_failed_download_is_not_cached(pki: TestPKI, clock: Clock) -> None:
+def test_a_failed_download_is_remembered_briefly(pki: TestPKI, clock: Clock) -> None:
     calls: list[str] = []
 
     def flaky(url: str) -> bytes:
@@ -422,10 +475,47 @@ def test_a_failed_download_is_not_cached(pki: TestPKI, clock: Clock) -> None:
 
     verifier = make_verifier(pki, clock, flaky)
     headers, body = signed(pki, launch_envelope(clock.now))
-    with pytest.raises(CertificateChainError):
+    with pytest.raises(CertificateChainError, match="got a timeout$"):
         verifier.verify(headers, body)
+    clock.now += FAILURE_CACHE_TTL - timedelta(seconds=1)
+    headers, body = signed(pki, launch_envelope(clock.now))
+    with pytest.raises(CertificateChainError, match=r"got a timeout \(remembered for 30 s"):
+        verifier.verify(headers, body)
+    assert len(calls) == 1
+    clock.now += timedelta(seconds=1)
+    headers, body = signed(pki, launch_envelope(clock.now))
     verifier.verify(headers, body)
     assert len(calls) == 2
+
+
+def test_failures_are_remembered_per_url(pki: TestPKI, clock: Clock) -> None:
+    bad_urls = [f"https://s3.amazonaws.com/echo.api/bad-{i}.pem" for i in range(3)]
+    fetcher = CountingFetcher(lambda url: pki.chain() if url == CERT_URL else b"garbage")
+    verifier = RequestVerifier(SKILL_ID, fetcher=fetcher, trust_roots=pki.roots, clock=clock,
+                               failure_ttl=timedelta(seconds=45))
+    for _ in range(2):
+        for url in bad_urls:
+            headers, body = signed(pki, launch_envelope(clock.now), url=url)
+            with pytest.raises(CertificateChainError):
+                verifier.verify(headers, body)
+    headers, body = signed(pki, launch_envelope(clock.now))
+    verifier.verify(headers, body)  # the good URL is not tarred by the bad ones
+    assert fetcher.calls == [*bad_urls, CERT_URL]
+
+
+def test_the_remembered_failures_are_bounded(pki: TestPKI, clock: Clock,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import skill.verifier as verifier_module
+
+    monkeypatch.setattr(verifier_module, "MAX_CACHED_FAILURES", 2)
+    fetcher = CountingFetcher(lambda url: b"garbage")
+    verifier = make_verifier(pki, clock, fetcher)
+    urls = [f"https://s3.amazonaws.com/echo.api/bad-{i}.pem" for i in range(3)]
+    for url in [*urls, urls[0]]:  # the first was forgotten to make room for the third
+        headers, body = signed(pki, launch_envelope(clock.now), url=url)
+        with pytest.raises(CertificateChainError):
+            verifier.verify(headers, body)
+    assert fetcher.calls == [*urls, urls[0]]
 
 
 def test_the_chain_is_fetched_again_once_the_leaf_expires(pki: TestPKI, clock: Clock) -> None:
@@ -503,6 +593,133 @@ def test_threads_verifying_at_once_share_one_download(pki: TestPKI, clock: Clock
         thread.join(timeout=10)
     assert outcomes == ["ok"] * 3 + [SignatureError] + ["ok"] * 4
     assert fetcher.calls == [CERT_URL]
+
+
+class GatedFetcher:
+    """A fetcher whose downloads of chosen URLs hang until released (or for at most 3 s).
+
+    ``started`` and ``finished`` record, in order, the URLs whose download began and ended, so
+    tests prove who waited for whom by ordering, not by the clock.
+    """
+
+    def __init__(self, pki: TestPKI, gated: set[str], *, serve_gated: bytes = b"garbage") -> None:
+        self.pki = pki
+        self.gated = gated
+        self.serve_gated = serve_gated
+        self.release = threading.Event()
+        self.started: list[str] = []
+        self.finished: list[str] = []
+        self.all_started = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str) -> bytes:
+        with self._lock:
+            self.started.append(url)
+            if self.gated <= set(self.started):
+                self.all_started.set()
+        try:
+            if url in self.gated:
+                self.release.wait(3)  # "sleeps 3 s" unless the test lets it go sooner
+                return self.serve_gated
+            return self.pki.chain()
+        finally:
+            with self._lock:
+                self.finished.append(url)
+
+
+def _in_threads(work: Callable[[int], object], count: int) -> tuple[list[threading.Thread],
+                                                                    list[object]]:
+    outcomes: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = work(index)
+        except VerificationError as exc:
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, outcomes
+
+
+def test_a_flood_of_bad_urls_never_holds_up_a_genuine_request(pki: TestPKI,
+                                                              clock: Clock) -> None:
+    bad_urls = [f"https://s3.amazonaws.com/echo.api/flood-{i}.pem" for i in range(5)]
+    fetcher = GatedFetcher(pki, set(bad_urls))
+    verifier = make_verifier(pki, clock, fetcher)
+    headers, body = signed(pki, launch_envelope(clock.now))
+    verifier.verify(headers, body)  # the genuine chain is now cached
+    flood = [signed(pki, launch_envelope(clock.now), url=url) for url in bad_urls]
+    threads, outcomes = _in_threads(lambda i: verifier.verify(*flood[i]), len(flood))
+    try:
+        assert fetcher.all_started.wait(10), fetcher.started
+        headers, body = signed(pki, launch_envelope(clock.now))
+        verifier.verify(headers, body)  # answered while all five downloads still hang
+        assert fetcher.finished == [CERT_URL]
+    finally:
+        fetcher.release.set()
+        for thread in threads:
+            thread.join(10)
+    assert all(isinstance(o, CertificateChainError) for o in outcomes), outcomes
+    assert sorted(fetcher.finished[1:]) == sorted(bad_urls)
+
+
+def test_different_urls_download_side_by_side(pki: TestPKI, clock: Clock) -> None:
+    slow_url = "https://s3.amazonaws.com/echo.api/slow.pem"
+    fetcher = GatedFetcher(pki, {slow_url}, serve_gated=pki.chain())
+    verifier = make_verifier(pki, clock, fetcher)
+    slow = signed(pki, launch_envelope(clock.now), url=slow_url)
+    threads, outcomes = _in_threads(lambda _i: verifier.verify(*slow), 1)
+    try:
+        assert fetcher.all_started.wait(10)
+        headers, body = signed(pki, launch_envelope(clock.now))
+        verifier.verify(headers, body)  # a chain not cached yet, downloaded meanwhile
+        assert fetcher.finished == [CERT_URL]
+    finally:
+        fetcher.release.set()
+        threads[0].join(10)
+    assert isinstance(outcomes[0], dict)
+    assert fetcher.finished == [CERT_URL, slow_url]
+
+
+def test_threads_needing_one_url_share_its_failure(pki: TestPKI, clock: Clock) -> None:
+    bad_url = "https://s3.amazonaws.com/echo.api/shared-failure.pem"
+    fetcher = GatedFetcher(pki, {bad_url})
+    verifier = make_verifier(pki, clock, fetcher)
+    request = signed(pki, launch_envelope(clock.now), url=bad_url)
+    threads, outcomes = _in_threads(lambda _i: verifier.verify(*request), 6)
+    try:
+        assert fetcher.all_started.wait(10)
+    finally:
+        fetcher.release.set()
+        for thread in threads:
+            thread.join(10)
+    assert fetcher.started == [bad_url]  # one download for all six
+    assert all(isinstance(o, CertificateChainError) and "expected PEM certificates" in str(o)
+               for o in outcomes), outcomes
+
+
+def test_a_waiting_thread_gives_up_on_a_download_that_hangs(
+        pki: TestPKI, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import skill.verifier as verifier_module
+
+    monkeypatch.setattr(verifier_module, "SHARED_DOWNLOAD_WAIT_SECONDS", 0.05)
+    hung_url = "https://s3.amazonaws.com/echo.api/hung.pem"
+    fetcher = GatedFetcher(pki, {hung_url}, serve_gated=pki.chain())
+    verifier = make_verifier(pki, clock, fetcher)
+    request = signed(pki, launch_envelope(clock.now), url=hung_url)
+    threads, outcomes = _in_threads(lambda _i: verifier.verify(*request), 1)
+    try:
+        assert fetcher.all_started.wait(10)
+        with pytest.raises(CertificateChainError, match="another request's download of it"):
+            verifier.verify(*request)
+    finally:
+        fetcher.release.set()
+        threads[0].join(10)
+    assert isinstance(outcomes[0], dict)  # the download itself still finished and is cached
+    verifier.verify(*request)
+    assert fetcher.started == [hung_url]
 
 
 # -- the real downloader, against a local plain-HTTP server --------------------------------------
@@ -643,3 +860,37 @@ def test_sign_helper_matches_the_header_format(pki: TestPKI) -> None:
     import base64
 
     assert len(base64.b64decode(sign(pki.leaf.key, b"x"))) == 256  # a 2048-bit RSA signature
+
+
+def test_a_chain_that_breaks_the_checker_is_a_chain_error(pki: TestPKI, clock: Clock,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def odd(self: RequestVerifier, pem: bytes, now: datetime, *, source: str = "") -> None:
+        raise ValueError("error parsing asn1 value: duplicate extension")
+
+    monkeypatch.setattr(RequestVerifier, "check_chain", odd)
+    headers, body = signed(pki, launch_envelope(clock.now))
+    with pytest.raises(CertificateChainError, match="can be checked .* ValueError: 'error pars"):
+        make_verifier(pki, clock).verify(headers, body)
+
+
+def test_verify_returns_the_envelope_it_read(pki: TestPKI, clock: Clock) -> None:
+    envelope = launch_envelope(clock.now)
+    headers, body = signed(pki, envelope)
+    assert make_verifier(pki, clock).verify(headers, body) == envelope
+
+
+@pytest.mark.parametrize("body,reason", [
+    (b'{"request": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested at most 64 deep"),
+    (b'{"request": {"timestamp": NaN}}', "got NaN"),
+    (b'{"request": {}, "x": ' + b"1" * 100 + b"}", "at most 64 digits"),
+])
+def test_a_signed_body_beyond_the_json_bounds_is_an_envelope_error(pki: TestPKI, clock: Clock,
+                                                                   body: bytes,
+                                                                   reason: str) -> None:
+    with pytest.raises(EnvelopeError, match=reason):
+        make_verifier(pki, clock).verify(headers_for(body, pki.leaf.key), body)
+
+
+def test_request_id_of_survives_hostile_bodies() -> None:
+    assert request_id_of(b"[" * 100000) is None
+    assert request_id_of(b'{"request": {"requestId": "a"}, "x": NaN}') is None

@@ -34,7 +34,7 @@ from tests.certs import (
     launch_envelope,
 )
 
-pytestmark = pytest.mark.usefixtures("no_network")
+pytestmark = pytest.mark.usefixtures("no_network", "checked_responses")
 
 
 class SaysVerified(AbstractRequestHandler):  # type: ignore[misc]
@@ -310,7 +310,7 @@ def test_a_stream_without_length_or_terminator_is_read_as_empty(small_app: Flask
 
     body = body_of(launch_envelope(now()))
     environ = EnvironBuilder(method="POST", path="/", input_stream=io.BytesIO(body),
-                             headers=headers_for(body, pki.leaf.key),
+                             headers=list(headers_for(body, pki.leaf.key).items()),
                              content_type="application/json").get_environ()
     del environ["CONTENT_LENGTH"]
     _iterable, status, _headers = run_wsgi_app(small_app.wsgi_app, environ, buffered=True)
@@ -388,3 +388,115 @@ def test_verified_serving_refuses_to_start_without_a_user_key_secret(
     with pytest.raises(ConfigError, match="LEGCHECK_USER_KEY_SECRET"):
         create_app(verified_config(pki, fetcher, None))
     assert not (tmp_path / "prod.sqlite3.key").exists()
+
+
+# -- hostile but signed ---------------------------------------------------------------------------
+
+def _signed_launch_with(pki: TestPKI, raw_field: str, value_json: str) -> bytes:
+    envelope = launch_envelope(now())
+    envelope[raw_field] = "@VALUE@"
+    return json.dumps(envelope).replace('"@VALUE@"', value_json).encode()
+
+
+@pytest.mark.parametrize("stamp,reason", [
+    ("9999-12-31T23:59:59-01:00", "between the years 2000 and 2999"),
+    ("0001-01-01T00:00:00+01:00", "between the years 2000 and 2999"),
+    (1714564800000, "got a number"),
+    ("1714564800000", "ISO 8601 string"),
+    ("2024-05-01", "ISO 8601 string"),
+])
+def test_an_insane_signed_timestamp_is_a_400(client: FlaskClient, pki: TestPKI,
+                                             handler: SaysVerified, stamp: object, reason: str,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    envelope = launch_envelope(now())
+    envelope["request"]["timestamp"] = stamp
+    body = body_of(envelope)
+    reply = post(client, body, headers_for(body, pki.leaf.key))
+    assert reply.status_code == 400
+    assert reason in reply.get_json()["error"]
+    assert "refused request: timestamp check failed" in caplog.text
+    assert handler.seen == []
+
+
+@pytest.mark.parametrize("depth", [70, 990, 5000])
+def test_a_deep_signed_body_is_a_400(client: FlaskClient, pki: TestPKI, handler: SaysVerified,
+                                     depth: int, caplog: pytest.LogCaptureFixture) -> None:
+    body = _signed_launch_with(pki, "padding", "[" * depth + "]" * depth)
+    reply = post(client, body, headers_for(body, pki.leaf.key))
+    assert reply.status_code == 400
+    assert "nested at most 64 deep" in reply.get_json()["error"]
+    assert "refused request: envelope check failed" in caplog.text
+    assert not any(r.exc_info for r in caplog.records)
+    assert handler.seen == []
+
+
+def test_signed_attributes_nested_too_deep_are_a_400(client: FlaskClient, pki: TestPKI,
+                                                     handler: SaysVerified) -> None:
+    envelope = launch_envelope(now())
+    attributes: Any = {}
+    for _ in range(30):
+        attributes = {"k": attributes}
+    envelope["session"]["attributes"] = attributes
+    body = body_of(envelope)
+    reply = post(client, body, headers_for(body, pki.leaf.key))
+    assert reply.status_code == 400
+    assert "session.attributes nested at most 16 deep" in reply.get_json()["error"]
+    assert handler.seen == []
+
+
+def test_verified_serving_answers_any_address(client: FlaskClient, pki: TestPKI) -> None:
+    body = body_of(launch_envelope(now()))
+    reply = client.post("/", data=body, headers=headers_for(body, pki.leaf.key),
+                        content_type="application/json",
+                        environ_overrides={"REMOTE_ADDR": "203.0.113.9"})
+    assert reply.status_code == 200
+
+
+def test_a_flood_of_bad_certificate_urls_never_holds_up_a_genuine_request(
+        pki: TestPKI, tiny_skill: CustomSkill, handler: SaysVerified) -> None:
+    bad_urls = [f"https://s3.amazonaws.com/echo.api/flood-{i}.pem" for i in range(5)]
+    started: list[str] = []
+    finished: list[str] = []
+    all_started = threading.Event()
+    release = threading.Event()
+    lock = threading.Lock()
+
+    def fetcher(url: str) -> bytes:
+        if url == CERT_URL:
+            return pki.chain()
+        with lock:
+            started.append(url)
+            if len(started) == len(bad_urls):
+                all_started.set()
+        release.wait(3)  # a slow server: three seconds, unless the test lets go sooner
+        with lock:
+            finished.append(url)
+        return b"not a chain"
+
+    app = create_app(verified_config(pki, CountingFetcher(fetcher), tiny_skill))
+    genuine = body_of(launch_envelope(now()))
+    assert post(app.test_client(), genuine, headers_for(genuine, pki.leaf.key)).status_code == 200
+
+    statuses: list[int] = []
+
+    def send_bad(url: str) -> None:
+        body = body_of(launch_envelope(now()))
+        reply = post(app.test_client(), body, headers_for(body, pki.leaf.key, url))
+        with lock:
+            statuses.append(reply.status_code)
+
+    threads = [threading.Thread(target=send_bad, args=(url,), daemon=True) for url in bad_urls]
+    for thread in threads:
+        thread.start()
+    try:
+        assert all_started.wait(10), started
+        body = body_of(launch_envelope(now()))
+        reply = post(app.test_client(), body, headers_for(body, pki.leaf.key))
+        assert reply.status_code == 200  # answered while all five downloads still hang
+        assert finished == []
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(10)
+    assert statuses == [400] * 5
+    assert len(handler.seen) == 2
