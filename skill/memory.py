@@ -27,6 +27,9 @@ from skill.store import CheckIn, CheckInStore, Consent, Record
 log = logging.getLogger("legcheck.memory")
 
 ATTRIBUTE = "legcheck.memory"
+SANE_YEARS = (2000, 2999)
+"""A request dated outside these years is taken as dated today (the verifier refuses them
+on a verified endpoint; an unverified one must not do date arithmetic at the calendar's end)."""
 
 
 def user_id_of(envelope: RequestEnvelope) -> str | None:
@@ -45,7 +48,12 @@ def today_of(envelope: RequestEnvelope) -> date:
     stamp = envelope.request.timestamp if envelope.request is not None else None
     if isinstance(stamp, datetime):
         aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).date()
+        try:
+            day = aware.astimezone(UTC).date()
+        except (OverflowError, ValueError):  # a timestamp at the edge of the calendar
+            day = None
+        if day is not None and SANE_YEARS[0] <= day.year <= SANE_YEARS[1]:
+            return day
     return datetime.now(UTC).date()
 
 

@@ -40,8 +40,8 @@ def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
     found = value.get("features")
     cause, level = value.get("cause"), value.get("level")
     causes = {c.id for c in knowledge.causes} | {d.id for d in knowledge.danger_signs}
-    if not (isinstance(found, list) and (cause in causes or cause == NO_CAUSE)
-            and level in knowledge.levels):
+    if not (isinstance(found, list) and isinstance(cause, str) and isinstance(level, str)
+            and (cause in causes or cause == NO_CAUSE) and level in knowledge.levels):
         return None
     kept = tuple(f for f in found if isinstance(f, str) and f in knowledge.features)[:30]
     return Outcome(kept, str(cause), str(level))

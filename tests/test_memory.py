@@ -122,6 +122,15 @@ def test_the_user_and_the_day_come_from_the_request() -> None:
     assert user_id_of(envelope(session, data)) == "amzn1.ask.account.X"  # from the session
 
 
+def test_a_timestamp_at_the_edge_of_the_calendar_counts_as_today() -> None:
+    session = Session()
+    data = session.launch(NOW)
+    for stamp in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z",
+                  "1999-12-31T23:00:00Z"):
+        data["request"]["timestamp"] = stamp
+        assert today_of(envelope(session, data)) == datetime.now(UTC).date()
+
+
 def test_without_a_store_nothing_is_remembered() -> None:
     session = Session()
     memory = Memory(None, envelope(session, session.launch(NOW)))

@@ -46,3 +46,11 @@ def test_starting_over_drops_the_question() -> None:
     state = DialogState(consent=Outcome((), "unclear", "self_care"))
     state.start_over()
     assert state.consent is None
+
+
+@pytest.mark.parametrize("field,value", [("cause", []), ("cause", {}), ("level", []),
+                                         ("level", {"x": 1}), ("features", None)])
+def test_an_unhashable_consent_field_is_dropped_too(field: str, value: Any) -> None:
+    kept: dict[str, Any] = {"features": [], "cause": "unclear", "level": "self_care"}
+    kept[field] = value
+    assert DialogState.read({"consent": kept}, KB).consent is None
