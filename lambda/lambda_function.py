@@ -1,13 +1,16 @@
 """AWS Lambda entry point: set the function's handler to ``lambda_function.lambda_handler``.
 
-Lambda's file system is read-only except /tmp, so earlier check-ins are kept
-there unless ``LEGCHECK_DB`` says otherwise (set it to ``off`` to keep none).
+The store is configured by the function's environment (the CloudFormation
+stack ``legcheck package`` writes sets both): ``LEGCHECK_DB=dynamodb:TABLE``
+(or ``off``) and ``LEGCHECK_USER_KEY_SECRET``. Lambda's file system lasts only
+as long as one function instance, so there is no file default here: without
+them the function refuses to start, with the reason in its log.
 """
 
-import os
+from skill.app import default_skill, lambda_handler
+from skill.store import Deployment
 
-os.environ.setdefault("LEGCHECK_DB", "/tmp/legcheck/checkins.sqlite3")
-
-from skill.app import lambda_handler  # noqa: E402
+# At cold start, not at the first request: a missing setting fails loudly here.
+default_skill(Deployment.LAMBDA)
 
 __all__ = ["lambda_handler"]

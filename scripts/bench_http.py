@@ -100,7 +100,8 @@ def main() -> int:
         (Path(tmp) / "roots.pem").write_bytes(pki.root.pem)
         env = {"LEGCHECK_TEST_CHAIN": str(Path(tmp) / "chain.pem"),
                "LEGCHECK_TEST_ROOTS": str(Path(tmp) / "roots.pem"),
-               "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(Path(tmp) / "bench.sqlite3")}
+               "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(Path(tmp) / "bench.sqlite3"),
+               "LEGCHECK_USER_KEY_SECRET": "bench-user-key-secret-0123456"}
         legcheck = GunicornServer("http_apps:legcheck_app()", env=env, workers=args.workers)
         hello = GunicornServer("http_apps:hello_app()", workers=args.workers)
         cases = {

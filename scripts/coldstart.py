@@ -41,8 +41,10 @@ skill.serializer.serialize(skill.invoke(
 '''
 
 LEGCHECK = '''
-from skill.app import skill
+from skill.app import default_skill
+from skill.store import Deployment
 from ask_sdk_model import RequestEnvelope
+skill = default_skill(Deployment.LAMBDA)
 skill.serializer.serialize(skill.invoke(
     skill.serializer.deserialize({launch!r}, RequestEnvelope), None))
 '''

@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:
 
 from skill.app import build_skill  # noqa: E402
 from skill.envelopes import Session, SlotValue  # noqa: E402
-from skill.history import SqlitePersistenceAdapter  # noqa: E402
+from skill.store import SqliteStore, UserKeys  # noqa: E402
 from skill.web import create_app  # noqa: E402
 from tests.alexa_response import reply_problems  # noqa: E402
 
@@ -433,7 +433,7 @@ def main() -> int:
     root.setLevel(logging.WARNING)
 
     with tempfile.TemporaryDirectory() as tmp:
-        skill = build_skill(SqlitePersistenceAdapter(Path(tmp) / "fuzz.sqlite3"))
+        skill = build_skill(SqliteStore(Path(tmp) / "fuzz.sqlite3", UserKeys("fuzz-" + "x" * 16)))
         config: dict[str, Any] = {"LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False}
         sign: Callable[[bytes], dict[str, str]] = lambda body: {}  # noqa: E731
         if args.verify:

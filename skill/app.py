@@ -1,37 +1,38 @@
 """The one skill object, built in one place.
 
-``build_skill`` registers every handler (the catch-all last) and the
-exception handler. ``skill`` is the instance the web app and the Lambda
-entry point share; it stores earlier check-ins where ``LEGCHECK_DB`` points
-(an SQLite file), or nowhere when ``LEGCHECK_DB`` is ``off``.
+``build_skill(store)`` registers the skill-event handlers, every request
+handler (the catch-all last), the exception handlers and the interceptors
+that log each request and give it a :class:`~skill.memory.Memory` over
+``store``. :func:`default_skill` is the instance the web app and the Lambda
+entry point share, with the store the environment names
+(:func:`skill.store.store_from_env`: ``LEGCHECK_DB`` and
+``LEGCHECK_USER_KEY_SECRET``), built on first use.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-from pathlib import Path
+import threading
 from typing import Any
 
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
+from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
 from skill.handlers import (
     REQUEST_HANDLERS,
     REQUEST_INTERCEPTORS,
     RESPONSE_INTERCEPTORS,
     CatchAllExceptionHandler,
 )
-from skill.history import SqlitePersistenceAdapter
+from skill.memory import MemoryInterceptor
+from skill.store import CheckInStore, Deployment, store_from_env
 
 log = logging.getLogger("legcheck")
-
-DEFAULT_DB = Path.home() / ".local" / "share" / "legcheck" / "checkins.sqlite3"
 
 
 class LogRequestInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
@@ -41,20 +42,16 @@ class LogRequestInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
         log.debug("request %s %s %s", request.object_type, name, request.request_id)
 
 
-def persistence_from_env(env: dict[str, str] | None = None) -> AbstractPersistenceAdapter | None:
-    """The store for earlier check-ins named by ``LEGCHECK_DB`` ('off' for none)."""
-    value = (env if env is not None else dict(os.environ)).get("LEGCHECK_DB", str(DEFAULT_DB))
-    if value.lower() in ("off", "none", ""):
-        return None
-    return SqlitePersistenceAdapter(value)
-
-
-def build_builder(persistence_adapter: AbstractPersistenceAdapter | None) -> CustomSkillBuilder:
-    builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
+def build_builder(store: CheckInStore | None) -> CustomSkillBuilder:
+    builder = CustomSkillBuilder()
+    for event_handler in EVENT_HANDLERS:
+        builder.add_request_handler(event_handler())
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler())
+    builder.add_exception_handler(SessionlessExceptionHandler())
     builder.add_exception_handler(CatchAllExceptionHandler())
     builder.add_global_request_interceptor(LogRequestInterceptor())
+    builder.add_global_request_interceptor(MemoryInterceptor(store))
     for interceptor in REQUEST_INTERCEPTORS:
         builder.add_global_request_interceptor(interceptor())
     for response_interceptor in RESPONSE_INTERCEPTORS:
@@ -62,16 +59,32 @@ def build_builder(persistence_adapter: AbstractPersistenceAdapter | None) -> Cus
     return builder
 
 
-def build_skill(persistence_adapter: AbstractPersistenceAdapter | None = None) -> CustomSkill:
-    skill: CustomSkill = build_builder(persistence_adapter).create()
+def build_skill(store: CheckInStore | None = None) -> CustomSkill:
+    """The skill, keeping check-ins in ``store`` (None: keeping nothing)."""
+    skill: CustomSkill = build_builder(store).create()
     return skill
 
 
-skill: CustomSkill = build_skill(persistence_from_env())
+_default: dict[Deployment, CustomSkill] = {}
+_default_lock = threading.Lock()
+
+
+def default_skill(deployment: Deployment) -> CustomSkill:
+    """The process's skill object, with the store configured for ``deployment``.
+
+    Raises :class:`skill.errors.ConfigError` when the configuration cannot work
+    safely there (no ``LEGCHECK_USER_KEY_SECRET`` in production, no ``LEGCHECK_DB``
+    on Lambda).
+    """
+    with _default_lock:
+        if deployment not in _default:
+            _default[deployment] = build_skill(store_from_env(None, deployment))
+        return _default[deployment]
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The AWS Lambda entry point: the same skill object, with Lambda's event and context."""
+    skill = default_skill(Deployment.LAMBDA)
     envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     response = skill.invoke(request_envelope=envelope, context=context)
     result: dict[str, Any] = skill.serializer.serialize(response)

@@ -63,6 +63,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from skill.errors import ConfigError
     from skill.simulator.command import Options, simulate
 
     options = Options(model=args.model, locale=args.locale, url=args.url, db=args.db,
@@ -70,10 +71,46 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                       record=args.record, skill_id=args.skill_id)
     try:
         return simulate(options, sys.stdin, sys.stdout, sys.stderr)
+    except ConfigError as exc:
+        print(f"legcheck simulate: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader went away (e.g. piped into head)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from datetime import UTC, date, datetime
+
+    from skill.errors import ConfigError, StoreError
+    from skill.store import DB_ENV, Deployment, store_from_env
+
+    env = dict(os.environ)
+    if args.db:
+        env[DB_ENV] = args.db
+    try:
+        today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    except ValueError:
+        print(f"legcheck purge: expected --today as YYYY-MM-DD, got {args.today!r}",
+              file=sys.stderr)
+        return 2
+    try:
+        store = store_from_env(env, Deployment.LOCAL)
+        if store is None:
+            print(f"legcheck purge: {DB_ENV} is off; nothing is stored, nothing to purge.")
+            return 0
+        try:
+            changed = store.purge(today)
+        finally:
+            store.close()
+    except (ConfigError, StoreError) as exc:
+        print(f"legcheck purge: {exc}", file=sys.stderr)
+        return 1
+    days = store.retention.days
+    print(f"Purged the {store.describe()}: {changed} record(s) held check-ins older than "
+          f"{days} days, or nothing newer; they are deleted or trimmed.")
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -121,7 +158,14 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
-    from skill.package import LAMBDA_RUNTIME, Endpoint, PackageError, build
+    from skill.package import (
+        CODE_DIR,
+        LAMBDA_RUNTIME,
+        STACK_PATH,
+        Endpoint,
+        PackageError,
+        build,
+    )
     from skill.validate import validate
 
     try:
@@ -142,16 +186,22 @@ def _cmd_package(args: argparse.Namespace) -> int:
         print(f"legcheck package: {exc}", file=sys.stderr)
         return 2
     size = result.zip_path.stat().st_size / 1e6
-    print(f"Wrote the ASK CLI project in {result.out}/ (ask-resources.json, skill-package/) "
+    parts = "ask-resources.json, skill-package/"
+    if endpoint.is_lambda:
+        parts += f", {CODE_DIR}/, {STACK_PATH}"
+    print(f"Wrote the ASK CLI project in {result.out}/ ({parts}) "
           f"and {result.zip_path} ({len(result.zip_names)} files, {size:.1f} MB"
           f"{', without dependencies' if args.no_deps else ''}).")
     print("Next:")
-    if args.lambda_arn:
-        print(f"  aws lambda update-function-code --function-name {args.lambda_arn} "
-              f"--zip-file fileb://{result.zip_path}")
-        print(f"    (runtime {LAMBDA_RUNTIME}, architecture {args.arch}, handler "
-              "lambda_function.lambda_handler, and an Alexa Skills Kit trigger)")
     print(f"  cd {result.out} && ask deploy")
+    if endpoint.is_lambda:
+        print(f"    (the skill, and a CloudFormation stack in {endpoint.region}: the function "
+              f"{endpoint.function_name}, its check-in table, user key secret, logs and role)")
+        print(f"  or, for a function you manage yourself: aws lambda update-function-code "
+              f"--function-name {args.lambda_arn} --zip-file fileb://{result.zip_path}")
+        print(f"    (runtime {LAMBDA_RUNTIME}, architecture {args.arch}, handler "
+              f"lambda_function.lambda_handler, an Alexa Skills Kit trigger, and "
+              f"LEGCHECK_DB=dynamodb:TABLE with LEGCHECK_USER_KEY_SECRET set)")
     return 0
 
 
@@ -199,6 +249,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the skill id in the envelopes and in recorded replay files")
     simulate.set_defaults(func=_cmd_simulate)
 
+    purge = sub.add_parser(
+        "purge", help="delete stored check-ins past the retention window (run it daily)",
+        description="Delete every stored check-in older than the retention window (30 days), "
+                    "and every record with nothing newer, from the store LEGCHECK_DB names "
+                    "(an SQLite file, or dynamodb:TABLE, where the table's TTL does the same). "
+                    "Reads already skip them; this removes them.")
+    purge.add_argument("--db", default=None,
+                       help="the store: an SQLite file or dynamodb:TABLE (default: $LEGCHECK_DB, "
+                            "else the default SQLite file)")
+    purge.add_argument("--today", default=None,
+                       help="purge as of this day, YYYY-MM-DD (default: today, UTC)")
+    purge.set_defaults(func=_cmd_purge)
+
     validate = sub.add_parser(
         "validate", help="lint the interaction models, the knowledge file and the locale strings",
         description="Check the interaction models against their JSON Schema and Amazon's rules, "
@@ -234,11 +297,15 @@ def build_parser() -> argparse.ArgumentParser:
         "package", help="write an ASK CLI v2 project and a Lambda deployment zip",
         description="Write ask-resources.json, skill-package/ (manifest and interaction "
                     "models) and legcheck-lambda.zip (lambda_function.py, the skill package and "
-                    "its runtime dependencies for Lambda) after checking the data.")
+                    "its runtime dependencies for Lambda) after checking the data; for a Lambda "
+                    "endpoint also lambda/ (the same code) and the ASK CLI's CloudFormation "
+                    "deployer stack, infrastructure/cfn-deployer/skill-stack.yaml (the function, "
+                    "its DynamoDB check-in table, user key secret, logs and role).")
     package.add_argument("--out", type=Path, default=Path("build"),
                          help="folder to write into (default: build)")
     package.add_argument("--lambda-arn", default=None,
-                         help="the Lambda function Alexa calls (its ARN)")
+                         help="the Lambda function Alexa calls (its ARN; the stack creates it "
+                              "under that name, in that region)")
     package.add_argument("--endpoint-uri", default=None,
                          help="or the https URL of a web service running legcheck serve")
     package.add_argument("--ssl-certificate-type", default="Trusted",

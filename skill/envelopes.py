@@ -105,6 +105,22 @@ class Session:
                       now: datetime | None = None) -> dict[str, Any]:
         return self.envelope({"type": "SessionEndedRequest", "reason": reason}, now)
 
+    def skill_disabled(self, now: datetime | None = None,
+                       persisted: bool = False) -> dict[str, Any]:
+        """``AlexaSkillEvent.SkillDisabled``: sent when the user disables the skill.
+
+        Like every skill event it carries no ``session``; the user is in the context.
+        """
+        body = self.envelope({
+            "type": "AlexaSkillEvent.SkillDisabled",
+            "eventCreationTime": timestamp(now),
+            "eventPublishingTime": timestamp(now),
+            "body": {"userInformationPersistenceStatus":
+                     "PERSISTED" if persisted else "NOT_PERSISTED"},
+        }, now)
+        del body["session"]
+        return body
+
     def absorb(self, response: dict[str, Any]) -> bool:
         """Carry a response's session attributes into the next turn; False once it ends."""
         self.attributes = dict(response.get("sessionAttributes") or {})

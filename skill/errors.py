@@ -41,3 +41,23 @@ class VerificationError(LegCheckError):
 
 class ConfigError(LegCheckError):
     """The skill or server was configured in a way that cannot work safely."""
+
+
+class StoreError(LegCheckError):
+    """The check-in store could not do what was asked; nothing stored was replaced."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store could not be reached or answered with an error (a file, a table, a network)."""
+
+
+class StoreBusyError(StoreUnavailableError):
+    """Another writer held the store for longer than the busy timeout."""
+
+
+class StoreConflictError(StoreError):
+    """Concurrent writes for the same user kept conflicting, past the retry limit."""
+
+
+class CorruptRecordError(StoreError):
+    """A stored record cannot be read; it is never overwritten, only deleted."""

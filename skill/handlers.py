@@ -30,8 +30,10 @@ from ask_sdk_model.ui import SimpleCard
 from skill import history, speech, triage
 from skill.interpret import Heard, interpret, load_lexicon
 from skill.knowledge import load_knowledge
+from skill.memory import memory_of
 from skill.speech import Spoken
-from skill.state import DialogState
+from skill.state import DialogState, Outcome
+from skill.store import CheckIn, Consent
 from skill.strings import LocaleStrings, strings_for
 
 log = logging.getLogger("legcheck.handlers")
@@ -71,19 +73,12 @@ def _now(handler_input: HandlerInput) -> datetime:
 
 
 def _has_store(handler_input: HandlerInput) -> bool:
-    return handler_input.attributes_manager._persistence_adapter is not None
+    return memory_of(handler_input).available
 
 
-def _stored_checkins(handler_input: HandlerInput) -> list[dict[str, Any]]:
-    if not _has_store(handler_input):
-        return []
-    try:
-        entries = handler_input.attributes_manager.persistent_attributes.get("checkins", [])
-    except Exception as exc:  # a broken store must not stop a check-in
-        log.warning("could not read stored check-ins (request %s): %s",
-                    handler_input.request_envelope.request.request_id, exc)
-        return []
-    return [e for e in entries if isinstance(e, dict)]
+def _stored_checkins(handler_input: HandlerInput) -> list[CheckIn]:
+    """Earlier check-ins within the retention window; none when the store fails (logged)."""
+    return list(memory_of(handler_input).history())
 
 
 def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = None,
@@ -190,6 +185,17 @@ def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = N
     strings = _strings(handler_input)
     state = state_of(handler_input)
     state.forget = False
+    if state.consent is not None:
+        # the advice was given and "may I remember?" asked: a bare yes or no answers it,
+        # nothing heard asks it again, anything else is a new check-in (nothing kept)
+        reply = "yes" if answer is True else "no" if answer is False else heard.reply
+        if heard.present or heard.absent:
+            state.start_over()
+        elif reply in ("yes", "no"):
+            return _consent_answer(handler_input, reply == "yes")
+        else:
+            return _prompt(handler_input, "consent_reprompt", "consent_reprompt",
+                           days=_window_days())
     pending = state.pending
     if answer is None:
         answer = heard.answer
@@ -234,11 +240,13 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
     stored = _stored_checkins(handler_input)
     left = (min(policy.max_turns - state.turns, policy.max_questions - state.questions)
             if state.described else len(policy.guided_questions))
-    result = triage.assess(state.answers, state.asked, history.prior_checkins(stored, now),
+    result = triage.assess(state.answers, state.asked,
+                           history.prior_checkins(stored, now.date()),
                            knowledge, questions_left=left, guided=state.tries > 0)
     lead = [p for p in (prefix or []) if p]
 
     if result.is_danger:
+        # the advice ends the session at once: no question, not even about remembering
         state.pending = None
         log.info("danger signs %s", ",".join(result.danger_signs))
         spoken = speech.outcome(strings, knowledge, result)
@@ -263,25 +271,77 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
         return _say(handler_input, Spoken((*lead, *ask.parts)), reprompt)
 
     state.pending = None
-    spoken = speech.outcome(strings, knowledge, result)
+    came_back = history.recurrence(stored, result.present, knowledge, now.date(),
+                                   policy.history_window_days)
+    recurred = speech.recurrence(strings, knowledge, came_back) if came_back else ""
+    spoken = speech.outcome(strings, knowledge, result, recurred)
     spoken = Spoken((*lead, *spoken.parts), spoken.card_title)
+    if _should_ask_consent(handler_input):
+        return _advise_and_ask_consent(handler_input, spoken, result)
     _save_checkin(handler_input, stored, now, result)
     return _say(handler_input, spoken, end=True, card=True)
 
 
-def _save_checkin(handler_input: HandlerInput, stored: list[dict[str, Any]], now: datetime,
+def _outcome_of(result: triage.TriageResult) -> Outcome:
+    """What is kept of a check-in: its features, the cause the advice named (or the danger
+    sign), and the triage level; nothing else."""
+    cause = history.cause_to_keep(load_knowledge(), result.contenders, result.danger_signs)
+    return Outcome(tuple(sorted(result.present)), cause, result.level)
+
+
+def _save_checkin(handler_input: HandlerInput, stored: list[CheckIn], now: datetime,
                   result: triage.TriageResult) -> None:
-    if not _has_store(handler_input):
-        return
-    knowledge = load_knowledge()
-    try:
-        manager = handler_input.attributes_manager
-        manager.persistent_attributes["checkins"] = history.add_checkin(
-            stored, now, sorted(result.present), result.top.id, result.level,
-            knowledge.policy.history_window_days)
-        manager.save_persistent_attributes()
-    except Exception:  # advice matters more than the record
-        log.exception("could not store the check-in")
+    """Keep this check-in, if the runner agreed to be remembered, in one atomic write; a
+    failure is logged (with the request id) and the advice is still said."""
+    memory = memory_of(handler_input)
+    if memory.known and memory.consent() is Consent.YES:
+        kept = _outcome_of(result)
+        memory.remember(kept.features, kept.cause, kept.level)
+
+
+def _window_days() -> int:
+    return load_knowledge().policy.history_window_days
+
+
+def _should_ask_consent(handler_input: HandlerInput) -> bool:
+    """Ask "may I remember?" only where check-ins can be kept, the runner's record was
+    read, and they have not answered yet (or their answer has expired)."""
+    memory = memory_of(handler_input)
+    return (_in_session(handler_input) and memory.known
+            and memory.consent() is Consent.UNKNOWN)
+
+
+def _advise_and_ask_consent(handler_input: HandlerInput, advice: Spoken,
+                            result: triage.TriageResult) -> Response:
+    """The advice (on the card too), then once: may I remember your check-ins?"""
+    strings = _strings(handler_input)
+    days = _window_days()
+    state = state_of(handler_input)
+    state.consent = _outcome_of(result)
+    ask = Spoken((*advice.parts, strings.prompt("consent_ask", days=days)))
+    reprompt = Spoken((strings.prompt("consent_reprompt", days=days),))
+    handler_input.response_builder.set_card(
+        SimpleCard(title=advice.card_title, content=advice.text))
+    return _say(handler_input, ask, reprompt)
+
+
+def _consent_answer(handler_input: HandlerInput, agreed: bool) -> Response:
+    """Yes keeps this check-in and the consent in one write; no keeps only the refusal."""
+    memory = memory_of(handler_input)
+    state = state_of(handler_input)
+    kept, state.consent = state.consent, None
+    days = _window_days()
+    if agreed and kept is not None:
+        if memory.remember(kept.features, kept.cause, kept.level, Consent.YES):
+            return _prompt(handler_input, "consent_yes", end=True, days=days)
+        return _prompt(handler_input, "consent_not_saved", end=True)
+    memory.set_consent(Consent.NO)  # a failure is logged; the runner may be asked again
+    return _prompt(handler_input, "consent_no", end=True)
+
+
+def _settle_memory_question(handler_input: HandlerInput) -> None:
+    """A privacy request while "may I remember?" waits: the question is dropped unanswered."""
+    state_of(handler_input).consent = None
 
 
 def _unless_pending(handler_input: HandlerInput, during_key: str, key: str,
@@ -298,8 +358,7 @@ def _forget(handler_input: HandlerInput, confirmed: bool) -> Response:
     state_of(handler_input).forget = False
     if not confirmed:
         return _prompt(handler_input, "forget_kept", end=True)
-    handler_input.attributes_manager.delete_persistent_attributes()
-    log.info("stored check-ins deleted at the user's request")
+    memory_of(handler_input).forget()  # a failure raises: never say it is gone when it is not
     return _prompt(handler_input, "forget_done", end=True)
 
 
@@ -411,6 +470,27 @@ class ForgetNoIntentHandler(ForgetYesIntentHandler):
         return _forget(handler_input, False)
 
 
+class ConsentYesIntentHandler(IntentHandler):
+    """Yes to "would you like me to remember your check-ins?"."""
+
+    intent = "AMAZON.YesIntent"
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).consent is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return _consent_answer(handler_input, True)
+
+
+class ConsentNoIntentHandler(ConsentYesIntentHandler):
+    """No to "would you like me to remember your check-ins?": kept as a refusal."""
+
+    intent = "AMAZON.NoIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return _consent_answer(handler_input, False)
+
+
 class YesIntentHandler(IntentHandler):
     """Yes to the pending question; with none pending, the guided path starts."""
 
@@ -425,6 +505,19 @@ class NoIntentHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return take_turn(handler_input, Heard(reply="no"), answer=False)
+
+
+class ConsentHelpIntentHandler(IntentHandler):
+    """Help while "may I remember?" waits: what would be kept, and the question again."""
+
+    intent = "AMAZON.HelpIntent"
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).consent is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        days = _window_days()
+        return _prompt(handler_input, "consent_help", "consent_reprompt", days=days)
 
 
 class HelpIntentHandler(IntentHandler):
@@ -485,11 +578,14 @@ class PrivacyIntentHandler(IntentHandler):
     intent = "PrivacyIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        _settle_memory_question(handler_input)
         if not _has_store(handler_input):
             return _prompt(handler_input, "privacy_unavailable", "help_reprompt")
         strings = _strings(handler_input)
         count = len(_stored_checkins(handler_input))
         days = load_knowledge().policy.history_window_days
+        if memory_of(handler_input).consent() is Consent.NO:
+            return _prompt(handler_input, "privacy_refused", "help_reprompt", days=days)
         if count == 0:
             return _prompt(handler_input, "privacy_nothing", "help_reprompt", days=days)
         return _prompt(handler_input, "privacy", "help_reprompt", days=days,
@@ -500,11 +596,51 @@ class ForgetMeIntentHandler(IntentHandler):
     intent = "ForgetMeIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        _settle_memory_question(handler_input)
         count = len(_stored_checkins(handler_input))
+        if memory_of(handler_input).unreadable:
+            # a record that cannot be read is still deleted when asked
+            state_of(handler_input).forget = True
+            return _prompt(handler_input, "forget_confirm_reprompt", "forget_confirm_reprompt")
         if count == 0:
             return _prompt(handler_input, "forget_nothing", end=True)
         state_of(handler_input).forget = True
         return _prompt(handler_input, "forget_confirm", "forget_confirm_reprompt", count=count)
+
+
+class StopRememberingIntentHandler(IntentHandler):
+    """"Stop remembering": delete the check-ins and keep the refusal, at any time."""
+
+    intent = "StopRememberingIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        _settle_memory_question(handler_input)
+        if not _has_store(handler_input):
+            return _prompt(handler_input, "privacy_unavailable", end=True)
+        had = memory_of(handler_input).stop_remembering()  # a failure raises: never "done"
+        return _prompt(handler_input, "stop_remembering_done" if had
+                       else "stop_remembering_none", end=True)
+
+
+class HistorySummaryIntentHandler(IntentHandler):
+    """"How have my legs been": a short summary of the recent check-ins."""
+
+    intent = "HistorySummaryIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        _settle_memory_question(handler_input)
+        if not _has_store(handler_input):
+            return _prompt(handler_input, "privacy_unavailable", end=True)
+        memory = memory_of(handler_input)
+        days = _window_days()
+        if memory.known and memory.consent() is Consent.NO:
+            return _prompt(handler_input, "history_refused", end=True)
+        knowledge = load_knowledge()
+        summary = history.summarize(_stored_checkins(handler_input), knowledge, memory.today,
+                                    days)
+        spoken = speech.history_summary(_strings(handler_input), knowledge, summary,
+                                        memory.today, days)
+        return _say(handler_input, spoken, end=True, card=summary.last is not None)
 
 
 class SessionEndedRequestHandler(AbstractRequestHandler):  # type: ignore[misc]
@@ -557,8 +693,11 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     UnsureDescribeIntentHandler,
     ForgetYesIntentHandler,
     ForgetNoIntentHandler,
+    ConsentYesIntentHandler,
+    ConsentNoIntentHandler,
     YesIntentHandler,
     NoIntentHandler,
+    ConsentHelpIntentHandler,
     HelpIntentHandler,
     FallbackIntentHandler,
     RepeatIntentHandler,
@@ -568,6 +707,8 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     NavigateHomeIntentHandler,
     PrivacyIntentHandler,
     ForgetMeIntentHandler,
+    StopRememberingIntentHandler,
+    HistorySummaryIntentHandler,
     SessionEndedRequestHandler,
     UnhandledRequestHandler,  # the catch-all, last
 )

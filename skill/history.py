@@ -1,125 +1,112 @@
-"""Earlier check-ins: what is stored, and where.
+"""Earlier check-ins, as the engine and the speech need them.
 
-Only what the escalation rules need is kept: when each check-in happened,
-the symptom features the runner had, and the outcome. Entries older than the
-knowledge base's ``history_window_days`` are dropped on every save.
-
-:class:`SqlitePersistenceAdapter` is an ask-sdk-core persistence adapter
-keyed by the Alexa user id, for the local endpoint and any single-host
-deployment.
+The records themselves live in :mod:`skill.store`; this module turns them into
+the engine's plain :class:`~skill.triage.PriorCheckIn` values, notices a
+symptom that comes back (:func:`recurrence`), and sums up the recent ones for
+"how have my legs been" (:func:`summarize`). Pure functions, no SDK.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-from ask_sdk_model import RequestEnvelope
-
+from skill.knowledge import Knowledge
+from skill.state import NO_CAUSE
+from skill.store import CheckIn
 from skill.triage import PriorCheckIn
 
-MAX_ENTRIES = 50
+NOT_A_CAUSE = NO_CAUSE
+"""The cause kept for a check-in whose advice named no cause."""
 
 
-def parse_time(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+def prior_checkins(checkins: Sequence[CheckIn], today: date) -> list[PriorCheckIn]:
+    """The engine's view of earlier check-ins: how many days ago, and the features."""
+    return [PriorCheckIn(float(max(c.age_days(today), 0)), c.features) for c in checkins]
 
 
-def prior_checkins(entries: Sequence[dict[str, Any]], now: datetime) -> list[PriorCheckIn]:
-    """Turn stored entries into the engine's plain records, ignoring unreadable ones."""
-    out = []
-    for entry in entries:
-        try:
-            days = (now - parse_time(str(entry["at"]))).total_seconds() / 86400
-            features = tuple(str(f) for f in entry["features"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        out.append(PriorCheckIn(round(days, 3), features))
-    return out
+def _ordered(knowledge: Knowledge, features: Iterable[str]) -> tuple[str, ...]:
+    """Features in the knowledge file's order (so they are always said the same way)."""
+    wanted = set(features)
+    return tuple(f for f in knowledge.features if f in wanted)
 
 
-def add_checkin(entries: Sequence[dict[str, Any]], now: datetime, features: Sequence[str],
-                cause: str, level: str, window_days: float) -> list[dict[str, Any]]:
-    """The stored list with this check-in added and expired ones dropped."""
-    kept = [
-        e for e in entries
-        if isinstance(e, dict) and "at" in e
-        and (now - parse_time(str(e["at"]))).total_seconds() / 86400 <= window_days
-    ]
-    kept.append({
-        "at": now.isoformat().replace("+00:00", "Z"),
-        "features": sorted(features),
-        "cause": cause,
-        "level": level,
-    })
-    return kept[-MAX_ENTRIES:]
+def symptom_of(knowledge: Knowledge, features: Iterable[str]) -> tuple[str, ...]:
+    """What a check-in was about, as said back: its sensations and where (the most
+    specific places only: "between the toes", not also "in your feet")."""
+    known = [f for f in features if f in knowledge.features]
+    sensations = [f for f in known if knowledge.features[f].category == "sensation"]
+    places = [f for f in known if knowledge.features[f].category == "place"]
+    implied = {i for f in places for i in knowledge.features[f].implies}
+    return _ordered(knowledge, [*sensations, *(p for p in places if p not in implied)][:4])
 
 
-def _user_id(envelope: RequestEnvelope) -> str:
-    system = envelope.context.system if envelope.context else None
-    if system is not None and system.user is not None and system.user.user_id:
-        return str(system.user.user_id)
-    if envelope.session is not None and envelope.session.user is not None:
-        return str(envelope.session.user.user_id)
-    raise ValueError("the request carries no user id")
+@dataclass(frozen=True)
+class Recurrence:
+    """A symptom this check-in shares with earlier ones in the window."""
+
+    features: tuple[str, ...]
+    """The sensations that came back, and where the runner feels them now."""
+    times: int
+    """How many check-ins in the window mention it, this one included (2 or more)."""
 
 
-class SqlitePersistenceAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
-    """Persistent attributes in one SQLite table, one JSON row per Alexa user."""
+def recurrence(checkins: Sequence[CheckIn], present: Iterable[str], knowledge: Knowledge,
+               today: date, window_days: int) -> Recurrence | None:
+    """The sensations of this check-in that earlier check-ins mentioned too, if any."""
+    now = symptom_of(knowledge, present)
+    sensations = {f for f in now if knowledge.features[f].category == "sensation"}
+    if not sensations:
+        return None
+    matching = [c for c in checkins
+                if 0 <= c.age_days(today) <= window_days and sensations.intersection(c.features)]
+    if not matching:
+        return None
+    came_back = sensations.intersection(f for c in matching for f in c.features)
+    places = [f for f in now if knowledge.features[f].category == "place"][-1:]  # narrowest
+    return Recurrence(_ordered(knowledge, [*came_back, *places]), len(matching) + 1)
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        self._lock = threading.Lock()
-        self._ready = False
 
-    def _connect(self) -> sqlite3.Connection:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=5)
-        if not self._ready:
-            conn.execute("CREATE TABLE IF NOT EXISTS attributes "
-                         "(user_id TEXT PRIMARY KEY, data TEXT NOT NULL)")
-            conn.commit()
-            self._ready = True
-        return conn
+@dataclass(frozen=True)
+class SymptomCount:
+    features: tuple[str, ...]
+    times: int
+    last: date
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
-        with self._lock:
-            conn = self._connect()
-            try:
-                row = conn.execute("SELECT data FROM attributes WHERE user_id = ?",
-                                   (_user_id(request_envelope),)).fetchone()
-            finally:
-                conn.close()
-        if row is None:
-            return {}
-        data: dict[str, Any] = json.loads(row[0])
-        return data
 
-    def save_attributes(self, request_envelope: RequestEnvelope,
-                        attributes: dict[str, Any]) -> None:
-        with self._lock:
-            conn = self._connect()
-            try:
-                conn.execute("INSERT INTO attributes (user_id, data) VALUES (?, ?) "
-                             "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data",
-                             (_user_id(request_envelope), json.dumps(attributes)))
-                conn.commit()
-            finally:
-                conn.close()
+@dataclass(frozen=True)
+class Summary:
+    """The recent check-ins in a few words' worth of data."""
 
-    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        with self._lock:
-            conn = self._connect()
-            try:
-                conn.execute("DELETE FROM attributes WHERE user_id = ?",
-                             (_user_id(request_envelope),))
-                conn.commit()
-            finally:
-                conn.close()
+    count: int
+    symptoms: tuple[SymptomCount, ...]
+    """The symptoms mentioned, most often first (then most recent first)."""
+    last: CheckIn | None
+
+
+def summarize(checkins: Sequence[CheckIn], knowledge: Knowledge, today: date,
+              window_days: int) -> Summary:
+    """Group the check-ins within the window by what they were about."""
+    recent = [c for c in checkins if c.age_days(today) <= window_days]
+    groups: dict[tuple[str, ...], list[CheckIn]] = {}
+    for checkin in recent:
+        key = symptom_of(knowledge, checkin.features)
+        if key:
+            groups.setdefault(key, []).append(checkin)
+    counts = [SymptomCount(key, len(items), max(c.day for c in items))
+              for key, items in groups.items()]
+    counts.sort(key=lambda s: (-s.times, -s.last.toordinal()))
+    last = max(recent, key=lambda c: c.day) if recent else None
+    return Summary(len(recent), tuple(counts), last)
+
+
+def cause_to_keep(knowledge: Knowledge, contenders: Sequence[str],
+                  danger_signs: Sequence[str]) -> str:
+    """The cause id kept with a check-in: the danger sign, the cause the advice named,
+    or :data:`NOT_A_CAUSE` when it named none (never a cause it did not say)."""
+    if danger_signs:
+        return danger_signs[0]
+    if contenders:
+        return contenders[0]
+    return NOT_A_CAUSE

@@ -6,12 +6,21 @@ Written into one folder (``build/`` by default)::
     skill-package/skill.json                the skill manifest
     skill-package/interactionModels/custom/<locale>.json
     legcheck-lambda.zip                     lambda_function.py, the skill package, its deps
+    lambda/                                 the same files, the code the ASK CLI zips and uploads
+    infrastructure/cfn-deployer/skill-stack.yaml
+                                            the ASK CLI's CloudFormation deployer stack
 
 ``ask deploy`` (run in that folder) creates or updates the skill from the
-skill package; the zip is uploaded to the Lambda function the manifest
-points at (``aws lambda update-function-code --zip-file fileb://...``). The
-endpoint is never a placeholder: the Lambda function's ARN or an https URL
-must be given.
+skill package and, for a Lambda endpoint, deploys the CloudFormation stack:
+the Lambda function (named and placed as the ARN given says), a DynamoDB table
+for check-ins (keyed by ``user_key``, with a TTL on ``expires_at``), a
+generated user key secret, a log group, and a role allowed only the table
+actions the skill calls, on that table, and writing its own logs. The zip can
+also be uploaded by hand (``aws lambda update-function-code --zip-file
+fileb://...``). The endpoint is never a placeholder: the Lambda function's
+ARN or an https URL must be given. The manifest subscribes to
+``SKILL_DISABLED`` at the same endpoint, so disabling the skill deletes what
+it kept.
 
 The zip holds the runtime dependencies from ``pyproject.toml``, installed
 with ``pip install --target`` for Lambda's platform (manylinux wheels for the
@@ -30,19 +39,29 @@ import tempfile
 import tomllib
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from skill.errors import LegCheckError
-from skill.knowledge import REPO_ROOT
+from skill.knowledge import REPO_ROOT, load_knowledge
+from skill.store import DB_ENV, DYNAMODB_ACTIONS, KEY_ATTRIBUTE, SECRET_ENV, TTL_ATTRIBUTE
 
 MODELS_DIR = REPO_ROOT / "interaction_model"
 LAMBDA_ENTRY = REPO_ROOT / "lambda" / "lambda_function.py"
 PACKAGE_DIR = REPO_ROOT / "skill"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 ZIP_NAME = "legcheck-lambda.zip"
+CODE_DIR = "lambda"
+STACK_PATH = "infrastructure/cfn-deployer/skill-stack.yaml"
 LAMBDA_RUNTIME = "python3.11"
+LAMBDA_HANDLER = "lambda_function.lambda_handler"
+LAMBDA_TIMEOUT_S = 7
+"""The function gives up before Alexa does (8 seconds)."""
+LOG_RETENTION_DAYS = 14
 
 LAMBDA_EXCLUDED: dict[str, str] = {
     "flask": "the web endpoint (legcheck serve); Lambda calls lambda_handler directly",
@@ -73,10 +92,13 @@ PUBLISHING: dict[str, dict[str, Any]] = {
             "Leg Check gives information, not a diagnosis, and it is not a substitute for "
             "professional care. If you think you may have a medical emergency, call your "
             "local emergency number now.\n\n"
-            "To tell you when a symptom keeps coming back, Leg Check keeps the symptoms and "
-            "the outcome of your check-ins for up to 30 days, and nothing else. Say \"what do "
-            "you remember about me\" to hear what is kept, and \"forget my check-ins\" to "
-            "delete it."),
+            "To tell you when a symptom keeps coming back, Leg Check asks once whether it may "
+            "remember your check-ins, and keeps nothing unless you say yes. It then keeps, for "
+            "each check-in, only the date, the symptoms you described, what it may be and how "
+            "urgent it was, for 30 days, under a keyed hash of your Alexa account id rather than "
+            "the id itself. Say \"how have my legs been\" to hear a summary, \"what do you "
+            "remember about me\" to hear what is kept, \"stop remembering\" or \"forget my "
+            "check-ins\" to delete it; disabling the skill deletes it too."),
         "examplePhrases": [
             "Alexa, open leg check",
             "Alexa, ask leg check my legs are itchy after my run",
@@ -87,8 +109,11 @@ PUBLISHING: dict[str, dict[str, Any]] = {
             "Say \"Alexa, open leg check\", then describe a leg symptom after a run, such as "
             "\"my calves are twitching\" or \"my feet are burning between my toes\", and "
             "answer the yes or no questions. A danger sign such as \"my throat is closing\" "
-            "ends at once with advice to call 911. \"What do you remember about me\" tells "
-            "what is stored; \"forget my check-ins\" deletes it after a yes."),
+            "ends at once with advice to call 911. After the first advice, Leg Check asks once "
+            "whether to remember check-ins for 30 days; nothing is kept without a yes. \"How "
+            "have my legs been\" summarises them, \"what do you remember about me\" tells what "
+            "is stored, \"stop remembering\" and \"forget my check-ins\" delete it, and "
+            "disabling the skill deletes it too."),
     },
 }
 
@@ -125,6 +150,19 @@ class Endpoint:
         if self.ssl_certificate_type:
             out["sslCertificateType"] = self.ssl_certificate_type
         return out
+
+    @property
+    def is_lambda(self) -> bool:
+        return self.uri.startswith("arn:")
+
+    @property
+    def function_name(self) -> str:
+        """The Lambda function's name (from ``...:function:NAME[:ALIAS]``)."""
+        return self.uri.split(":")[6]
+
+    @property
+    def region(self) -> str:
+        return self.uri.split(":")[3]
 
 
 def read_models(folder: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
@@ -207,16 +245,167 @@ def skill_manifest(locales: Iterable[str], endpoint: Endpoint,
             },
             "privacyAndCompliance": privacy,
             "apis": {"custom": {"endpoint": endpoint.manifest(), "interfaces": []}},
+            # Disabling the skill deletes what it kept (skill.events.SkillDisabledEventHandler).
+            "events": {"endpoint": endpoint.manifest(),
+                       "subscriptions": [{"eventName": "SKILL_DISABLED"}]},
         }
     }
 
 
-def ask_resources() -> dict[str, Any]:
-    """ask-resources.json: the skill package only; the Lambda code is uploaded as a zip."""
+def ask_resources(endpoint: Endpoint | None = None) -> dict[str, Any]:
+    """ask-resources.json: the skill package and, for a Lambda endpoint, the code and the
+    CloudFormation deployer stack that creates the function, its role and the table."""
+    profile: dict[str, Any] = {"skillMetadata": {"src": "./skill-package"}}
+    if endpoint is not None and endpoint.is_lambda:
+        profile["code"] = {"default": {"src": f"./{CODE_DIR}"}}
+        profile["skillInfrastructure"] = {
+            "type": "@ask-cli/cfn-deployer",
+            "userConfig": {
+                "runtime": LAMBDA_RUNTIME,
+                "handler": LAMBDA_HANDLER,
+                "templatePath": f"./{STACK_PATH}",
+                "awsRegion": endpoint.region,
+            },
+        }
+    return {"askcliResourcesVersion": "2020-03-31", "profiles": {"default": profile}}
+
+
+def _sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"Ref": name}
+
+
+def _arn(resource: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [resource, "Arn"]}
+
+
+def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
+    """The ASK CLI cfn-deployer stack: the function, its role, the table, the secret, the logs.
+
+    The parameters are those the ASK CLI passes (SkillId, LambdaRuntime, LambdaHandler,
+    CodeBucket, CodeKey, CodeVersion); the output ``SkillEndpoint`` is the function's ARN.
+    """
+    if not endpoint.is_lambda:
+        raise PackageError("a CloudFormation stack is written for a Lambda endpoint only")
+    if arch not in PLATFORMS:
+        raise PackageError(f"expected an architecture of {sorted(PLATFORMS)}, got {arch!r}")
+    name = endpoint.function_name
+    days = load_knowledge().policy.history_window_days
+    table_statement = {"Effect": "Allow", "Action": list(DYNAMODB_ACTIONS),
+                       "Resource": _arn("CheckInTable")}
+    logs_statement = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                      "Resource": _arn("FunctionLogGroup")}
     return {
-        "askcliResourcesVersion": "2020-03-31",
-        "profiles": {"default": {"skillMetadata": {"src": "./skill-package"}}},
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": ("Leg Check: the Alexa skill's Lambda function, its check-in table "
+                        f"(kept {days} days by TTL), the user key secret, its logs and a role "
+                        "allowed only those."),
+        "Parameters": {
+            "SkillId": {"Type": "String", "Description": "The skill id (from the ASK CLI)."},
+            "LambdaRuntime": {"Type": "String", "Default": LAMBDA_RUNTIME},
+            "LambdaHandler": {"Type": "String", "Default": LAMBDA_HANDLER},
+            "CodeBucket": {"Type": "String"},
+            "CodeKey": {"Type": "String"},
+            "CodeVersion": {"Type": "String"},
+        },
+        "Resources": {
+            "CheckInTable": {
+                "Type": "AWS::DynamoDB::Table",
+                # check-ins expire by TTL; a stack update must never replace them with nothing
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE,
+                                              "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+                    "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE,
+                                                "Enabled": True},
+                    "SSESpecification": {"SSEEnabled": True},
+                },
+            },
+            "UserKeySecret": {
+                "Type": "AWS::SecretsManager::Secret",
+                # without it the stored keys can no longer be matched to anyone
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "Description": ("Leg Check: the HMAC-SHA-256 key that turns Alexa user ids "
+                                    "into the keys check-ins are stored under."),
+                    "GenerateSecretString": {"PasswordLength": 64,
+                                             "ExcludePunctuation": True},
+                },
+            },
+            "FunctionLogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "DeletionPolicy": "Delete",
+                "UpdateReplacePolicy": "Delete",
+                "Properties": {"LogGroupName": f"/aws/lambda/{name}",
+                               "RetentionInDays": LOG_RETENTION_DAYS},
+            },
+            "SkillFunctionRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow",
+                                       "Principal": {"Service": ["lambda.amazonaws.com"]},
+                                       "Action": ["sts:AssumeRole"]}],
+                    },
+                    "Policies": [{
+                        "PolicyName": "legcheck-checkins-and-logs",
+                        "PolicyDocument": {"Version": "2012-10-17",
+                                           "Statement": [table_statement, logs_statement]},
+                    }],
+                },
+            },
+            "SkillFunction": {
+                "Type": "AWS::Lambda::Function",
+                "DependsOn": ["FunctionLogGroup"],
+                "Properties": {
+                    "FunctionName": name,
+                    "Code": {"S3Bucket": _ref("CodeBucket"), "S3Key": _ref("CodeKey"),
+                             "S3ObjectVersion": _ref("CodeVersion")},
+                    "Handler": _ref("LambdaHandler"),
+                    "Runtime": _ref("LambdaRuntime"),
+                    "Architectures": [arch],
+                    "MemorySize": 512,
+                    "Timeout": LAMBDA_TIMEOUT_S,
+                    "Role": _arn("SkillFunctionRole"),
+                    "Environment": {"Variables": {
+                        DB_ENV: _sub("dynamodb:${CheckInTable}"),
+                        SECRET_ENV: _sub(
+                            "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"),
+                    }},
+                },
+            },
+            "SkillFunctionPermission": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": _arn("SkillFunction"),
+                    "Principal": "alexa-appkit.amazon.com",
+                    "EventSourceToken": _ref("SkillId"),
+                },
+            },
+        },
+        "Outputs": {
+            "SkillEndpoint": {"Description": "The Lambda function's ARN, for the skill manifest.",
+                              "Value": _arn("SkillFunction")},
+            "CheckInTableName": {"Description": "The check-in table (LEGCHECK_DB=dynamodb:...).",
+                                 "Value": _ref("CheckInTable")},
+        },
     }
+
+
+def stack_yaml(stack: dict[str, Any]) -> str:
+    header = ("# The ASK CLI's CloudFormation deployer stack for Leg Check, written by "
+              "`legcheck package`.\n# `ask deploy` creates or updates it; edit the generator "
+              "(skill/package.py), not this file.\n")
+    return header + yaml.safe_dump(stack, sort_keys=False, width=100)
 
 
 def _requirement_name(requirement: str) -> str:
@@ -339,7 +528,7 @@ def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
 
-    write(out / "ask-resources.json", ask_resources())
+    write(out / "ask-resources.json", ask_resources(endpoint))
     write(package_dir / "skill.json", manifest)
     for locale, data in sorted(models.items()):
         write(package_dir / "interactionModels" / "custom" / f"{locale}.json", data)
@@ -347,4 +536,18 @@ def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_
     names = build_lambda_zip(zip_path, deps=deps, arch=arch, python_version=python_version,
                              requirements=requirements, run_pip=run_pip)
     written.append(zip_path)
+    code_dir, stack_path = out / CODE_DIR, out / STACK_PATH
+    for stale in (code_dir, stack_path.parent):
+        if stale.exists():
+            shutil.rmtree(stale)
+    with suppress(OSError):  # the infrastructure folder, if nothing else is in it
+        stack_path.parent.parent.rmdir()
+    if endpoint.is_lambda:
+        # the code the ASK CLI zips and uploads: the zip's own files
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(code_dir)
+        written.append(code_dir)
+        stack_path.parent.mkdir(parents=True, exist_ok=True)
+        stack_path.write_text(stack_yaml(skill_stack(endpoint, arch)), encoding="utf-8")
+        written.append(stack_path)
     return BuildResult(out, zip_path, written, names)

@@ -7,11 +7,16 @@ Pure functions over :class:`~skill.triage.TriageResult` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from xml.sax.saxutils import escape
 
+from skill.history import Recurrence, Summary
 from skill.knowledge import Knowledge
 from skill.strings import LocaleStrings
 from skill.triage import TriageResult
+
+ORDINALS = 5
+"""Up to "the fifth time"; beyond, "you've mentioned it 7 times"."""
 
 PAUSE = '<break time="400ms"/>'
 
@@ -109,26 +114,36 @@ def danger(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -
 
 
 def _doctor_first(strings: LocaleStrings, knowledge: Knowledge,
-                  result: TriageResult) -> tuple[list[str], set[str]]:
+                  result: TriageResult, recurred: str = "") -> tuple[list[str], set[str]]:
     """The runner's history and the article's red flags, said first with a plain "see a
-    doctor"; and the advice that covers, so it is not said again."""
+    doctor"; and the advice that covers, so it is not said again. A symptom that came
+    back (``recurred``) is said first and stands for the history rule's sentence."""
     history = [strings.raised(h.id) for h in knowledge.history_rules
                if h.id in result.raised_by][:1]
+    if recurred:
+        # the count says what a rule that only counts repeats would; a rule about how long
+        # it has lasted still says why
+        history = [recurred, *(strings.raised(h.id) for h in knowledge.history_rules
+                               if h.id in result.raised_by and h.min_days_ago > 0)][:2]
     because = red_flags(strings, knowledge, result)
     if not history and not because:
         return [], set()
+    if not because and not any(h.id in result.raised_by for h in knowledge.history_rules):
+        return history, set()  # it came back, but not so that a doctor is needed
     parts = [*history, because or strings.prompt("see_doctor_plainly")]
     covered = {a for e in knowledge.escalations if e.id in result.raised_by for a in e.advice}
     covered |= {a for h in knowledge.history_rules if h.id in result.raised_by for a in h.advice}
     return parts, covered
 
 
-def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> Spoken:
+def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
+            recurred: str = "") -> Spoken:
     """See a doctor first when a red flag says so; then what it may be and why, what to
-    do now, and when to see a doctor."""
+    do now, and when to see a doctor. ``recurred`` (see :func:`recurrence`) is said
+    before all of it."""
     if result.is_danger:
         return danger(strings, knowledge, result)
-    first, covered = _doctor_first(strings, knowledge, result)
+    first, covered = _doctor_first(strings, knowledge, result, recurred)
     advice = [strings.advice(a) for a in result.advice if a not in covered]
     if not result.contenders:
         parts = [*first, strings.prompt("unclear")]
@@ -153,3 +168,50 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) 
     parts.append(strings.prompt("disclaimer"))
     title = strings.prompt("card_title") + ": " + top["name"]
     return Spoken(tuple(p for p in parts if p), title)
+
+
+def recurrence(strings: LocaleStrings, knowledge: Knowledge, came_back: Recurrence) -> str:
+    """"That's the third time this month you've mentioned tingling in your shins or calves." """
+    symptom = describe_features(strings, knowledge, list(came_back.features))
+    if came_back.times <= ORDINALS:
+        return strings.prompt("recurrence", nth=strings.prompt(f"ordinal_{came_back.times}"),
+                              symptom=symptom)
+    return strings.prompt("recurrence_many", count=came_back.times, symptom=symptom)
+
+
+def times(strings: LocaleStrings, count: int) -> str:
+    if count <= 2:
+        return strings.prompt(f"times_{count}")
+    return strings.prompt("times_many", count=count)
+
+
+def when(strings: LocaleStrings, day: date, today: date) -> str:
+    days = max((today - day).days, 0)
+    if days <= 1:
+        return strings.prompt(f"when_{days}")
+    return strings.prompt("when_days", days=days)
+
+
+def history_summary(strings: LocaleStrings, knowledge: Knowledge, summary: Summary,
+                    today: date, days: int) -> Spoken:
+    """"In the last 30 days you've told me about 3 check-ins: tingling in your shins or
+    calves twice, and itching in your legs once. The last one was yesterday, and it looked
+    like low electrolytes." """
+    title = strings.prompt("card_title_history")
+    if summary.last is None:
+        return Spoken((strings.prompt("history_none", days=days),), title)
+    shown = [f"{describe_features(strings, knowledge, list(s.features))} "
+             f"{times(strings, s.times)}" for s in summary.symptoms[:3]]
+    parts = [strings.prompt("history_summary", days=days,
+                            count=strings.count_checkins(summary.count),
+                            symptoms=join_words(shown, strings.prompt("and")))
+             if shown else strings.prompt("history_count", days=days,
+                                          count=strings.count_checkins(summary.count))]
+    last = summary.last
+    said_when = when(strings, last.day, today)
+    if last.cause in {c.id for c in knowledge.causes}:
+        parts.append(strings.prompt("history_last", when=said_when,
+                                    cause=strings.cause(last.cause)["name"]))
+    else:
+        parts.append(strings.prompt("history_last_unclear", when=said_when))
+    return Spoken(tuple(parts), title)

@@ -29,6 +29,24 @@ MAX_REPEAT_PARTS = 40
 """Sentences kept for Repeat: each becomes a pause in SSML, so their number is capped too."""
 
 
+NO_CAUSE = "unclear"
+"""The cause kept for advice that named none (see :func:`skill.history.cause_to_keep`)."""
+
+
+def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
+    """The check-in waiting for consent, if it is one the engine could have given."""
+    if not isinstance(value, Mapping):
+        return None
+    found = value.get("features")
+    cause, level = value.get("cause"), value.get("level")
+    causes = {c.id for c in knowledge.causes} | {d.id for d in knowledge.danger_signs}
+    if not (isinstance(found, list) and isinstance(cause, str) and isinstance(level, str)
+            and (cause in causes or cause == NO_CAUSE) and level in knowledge.levels):
+        return None
+    kept = tuple(f for f in found if isinstance(f, str) and f in knowledge.features)[:30]
+    return Outcome(kept, str(cause), str(level))
+
+
 def _parts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or len(value) > MAX_REPEAT_PARTS:
         return ()
@@ -46,6 +64,18 @@ def _parts(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A check-in's outcome as it would be kept: the feature ids, the cause id, the level."""
+
+    features: tuple[str, ...]
+    cause: str
+    level: str
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {"features": list(self.features), "cause": self.cause, "level": self.level}
+
+
 @dataclass
 class DialogState:
     answers: dict[str, bool] = field(default_factory=dict)
@@ -56,6 +86,9 @@ class DialogState:
     """The feature id of the yes/no question just asked."""
     forget: bool = False
     """Waiting for a yes to delete stored check-ins."""
+    consent: Outcome | None = None
+    """Waiting for a yes or no to "may I remember your check-ins?", and the check-in the
+    advice was for (kept on a yes, dropped on anything else)."""
     tries: int = 0
     """Open questions that yielded nothing; from one on, the guided path."""
     repeats: int = 0
@@ -98,7 +131,9 @@ class DialogState:
         speech = _parts(last.get("speech")) if isinstance(last, Mapping) else ()
         reprompt = _parts(last.get("reprompt")) if isinstance(last, Mapping) else ()
         return cls(answers=answers, asked=asked, pending=pending,
-                   forget=attrs.get("forget") is True, tries=_int(attrs.get("tries")),
+                   forget=attrs.get("forget") is True,
+                   consent=_outcome(attrs.get("consent"), knowledge),
+                   tries=_int(attrs.get("tries")),
                    repeats=_int(attrs.get("repeats")), turns=_int(attrs.get("turns")),
                    questions=_int(attrs.get("questions")), guided=attrs.get("guided") is True,
                    noted=noted, last_speech=speech, last_reprompt=reprompt)
@@ -116,6 +151,8 @@ class DialogState:
         for key in ("tries", "repeats", "turns", "questions"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.consent is not None:
+            out["consent"] = self.consent.to_attributes()
         if self.noted:
             out["noted"] = list(self.noted)
         if self.last_speech:

@@ -134,8 +134,8 @@ def is_loopback(address: str | None) -> bool:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app that serves the skill.
 
-    Config keys: ``LEGCHECK_SKILL`` (a ``CustomSkill``; the default is the
-    one skill object in ``skill.app``), ``LEGCHECK_MAX_BODY_BYTES``,
+    Config keys: ``LEGCHECK_SKILL`` (a ``CustomSkill``; the default is
+    ``skill.app.default_skill``, with the store ``LEGCHECK_DB`` names), ``LEGCHECK_MAX_BODY_BYTES``,
     ``LEGCHECK_VERIFY`` (default true), ``LEGCHECK_SKILL_ID`` (default: the
     ``LEGCHECK_SKILL_ID`` environment variable), ``LEGCHECK_ALLOW_ANY_SKILL_ID``,
     and for tests ``LEGCHECK_CERT_FETCHER``, ``LEGCHECK_TRUST_ROOTS`` and
@@ -144,6 +144,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     With verification on and no skill id configured, it raises ``ConfigError``
     unless ``LEGCHECK_ALLOW_ANY_SKILL_ID`` is true: a verified endpoint that
     accepts any skill's requests would answer other people's skills. With
+    verification on and the default skill, it also raises ``ConfigError`` when
+    check-ins are stored and ``LEGCHECK_USER_KEY_SECRET`` is not set. With
     verification off, it logs a warning and answers only loopback clients.
     """
     app = Flask("legcheck")
@@ -155,9 +157,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     verifier = _build_verifier(app.config)
     app.extensions["legcheck_verifier"] = verifier
     if app.config.get("LEGCHECK_SKILL") is None:
-        from skill.app import skill as default_skill
+        from skill.app import default_skill
+        from skill.store import Deployment
 
-        app.config["LEGCHECK_SKILL"] = default_skill
+        # Verified serving is production: the store refuses to start without a user key secret.
+        deployment = Deployment.SERVER if verifier is not None else Deployment.LOCAL
+        app.config["LEGCHECK_SKILL"] = default_skill(deployment)
     # One byte more than the limit: Werkzeug refuses a larger Content-Length itself, but reads a
     # chunked stream only up to MAX_CONTENT_LENGTH and silently stops there, so the route sees
     # limit + 1 bytes of an oversized chunked body and refuses it (see ``alexa``).

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from skill.app import build_skill
-from skill.history import SqlitePersistenceAdapter
+from skill.store import SqliteStore, UserKeys
 from skill.web import create_app
 from tests.certs import TestPKI, shared_pki
 
@@ -39,13 +39,23 @@ def load_fixture(name: str) -> dict[str, Any]:
     return data
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SqlitePersistenceAdapter:
-    return SqlitePersistenceAdapter(tmp_path / "checkins.sqlite3")
+TEST_SECRET = "test-user-key-secret-0123456789"
+
+
+def sqlite_store(path: Path) -> SqliteStore:
+    """An SQLite check-in store with the tests' user key secret."""
+    return SqliteStore(path, UserKeys(TEST_SECRET))
 
 
 @pytest.fixture
-def skill_obj(store: SqlitePersistenceAdapter) -> CustomSkill:
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = sqlite_store(tmp_path / "checkins.sqlite3")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def skill_obj(store: SqliteStore) -> CustomSkill:
     return build_skill(store)
 
 

@@ -1,28 +1,43 @@
-"""The one skill object and how it is built."""
+"""The one skill object: how it is built, and the store configuration chooses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from skill.app import build_builder, persistence_from_env
-from skill.handlers import REQUEST_HANDLERS, UnhandledRequestHandler
-from skill.history import SqlitePersistenceAdapter
+import pytest
+
+import skill.app as app_module
+from skill.app import build_builder, default_skill
+from skill.errors import ConfigError
+from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
+from skill.handlers import REQUEST_HANDLERS, CatchAllExceptionHandler, UnhandledRequestHandler
+from skill.memory import MemoryInterceptor
+from skill.store import Deployment
 
 
-def test_every_handler_is_registered_with_the_catch_all_last() -> None:
+def test_every_handler_is_registered_events_first_and_the_catch_all_last() -> None:
     builder = build_builder(None)
     mappers = builder.skill_configuration.request_mappers
     registered = [type(chain.request_handler)
                   for mapper in mappers for chain in mapper.request_handler_chains]
-    assert registered == list(REQUEST_HANDLERS)
+    assert registered == [*EVENT_HANDLERS, *REQUEST_HANDLERS]
     assert registered[-1] is UnhandledRequestHandler
+    exception_handlers = [type(h) for h in
+                          builder.skill_configuration.exception_mapper.exception_handlers]
+    assert exception_handlers == [SessionlessExceptionHandler, CatchAllExceptionHandler]
+    interceptors = builder.skill_configuration.request_interceptors
+    assert any(isinstance(i, MemoryInterceptor) for i in interceptors)
 
 
-def test_the_store_follows_legcheck_db(tmp_path: Path) -> None:
-    assert persistence_from_env({"LEGCHECK_DB": "off"}) is None
-    store = persistence_from_env({"LEGCHECK_DB": str(tmp_path / "x.sqlite3")})
-    assert isinstance(store, SqlitePersistenceAdapter)
-    assert store.path == str(tmp_path / "x.sqlite3")
-    default = persistence_from_env({})
-    assert isinstance(default, SqlitePersistenceAdapter)
-    assert default.path.endswith("checkins.sqlite3")
+def test_the_default_skill_is_built_once_with_the_configured_store(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(app_module, "_default", {})
+    monkeypatch.setenv("LEGCHECK_DB", str(tmp_path / "x.sqlite3"))
+    monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)
+    first = default_skill(Deployment.LOCAL)
+    assert default_skill(Deployment.LOCAL) is first
+    with pytest.raises(ConfigError, match="LEGCHECK_USER_KEY_SECRET"):
+        default_skill(Deployment.SERVER)
+    monkeypatch.delenv("LEGCHECK_DB")
+    with pytest.raises(ConfigError, match="expected LEGCHECK_DB on AWS Lambda"):
+        default_skill(Deployment.LAMBDA)

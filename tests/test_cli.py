@@ -88,3 +88,45 @@ def test_serve_with_verification_needs_a_skill_id(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
     assert main(["serve"]) == 2
     assert "LEGCHECK_SKILL_ID" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ purge
+
+def test_purge_removes_what_is_past_its_time(tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import date
+
+    from skill.store import CheckIn, Consent, SqliteStore, UserKeys
+
+    db = tmp_path / "purge.sqlite3"
+    store = SqliteStore(db, UserKeys("cli-test-secret-0123456789"))
+    store.append("old", CheckIn.of(date(2026, 10, 1), ["cramp"], "low_electrolytes",
+                                   "self_care"), Consent.YES)
+    store.append("new", CheckIn.of(date(2026, 11, 20), ["cramp"], "low_electrolytes",
+                                   "self_care"), Consent.YES)
+    store.close()
+    monkeypatch.setenv("LEGCHECK_DB", str(db))
+    monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)
+    assert main(["purge", "--today", "2026-11-24"]) == 0
+    out = capsys.readouterr().out
+    assert "1 record(s)" in out and str(db) in out
+    assert store.delete("old") is False and store.delete("new") is True
+    assert not UserKeys.secret_path(db).exists()  # purging needs no user key
+
+
+def test_purge_takes_the_store_from_db_and_refuses_what_cannot_work(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["purge", "--db", "off"]) == 0
+    assert "nothing to purge" in capsys.readouterr().out
+    assert main(["purge", "--db", "dynamodb:legcheck"]) == 1
+    assert "LEGCHECK_USER_KEY_SECRET" in capsys.readouterr().err
+    assert main(["purge", "--db", "off", "--today", "24/11/2026"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_simulate_refuses_a_store_it_cannot_open(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("open leg check\n"))
+    assert main(["simulate", "--db", "dynamodb:legcheck"]) == 2
+    assert "LEGCHECK_USER_KEY_SECRET" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from ask_sdk_model import RequestEnvelope
 from skill import handlers
 from skill.envelopes import Session, SlotValue
 from skill.knowledge import load_knowledge
+from skill.store import Consent, SqliteStore
 from skill.strings import strings_for
 from tests.conftest import load_fixture
 
@@ -79,8 +80,12 @@ class Runner:
 
 
 @pytest.fixture
-def runner(skill_obj: CustomSkill) -> Runner:
-    return Runner(skill_obj)
+def runner(skill_obj: CustomSkill, store: SqliteStore) -> Runner:
+    """A runner who agreed earlier to be remembered (the consent question itself is
+    tested in tests/test_consent.py)."""
+    runner = Runner(skill_obj)
+    store.set_consent(store.user_key(runner.session.user_id), Consent.YES, runner.now.date())
+    return runner
 
 
 # ------------------------------------------------------------ fixtures from disk
@@ -310,7 +315,9 @@ def test_a_symptom_back_days_later_is_escalated(runner: Runner) -> None:
     assert EN.raised("lingers_for_days") not in first
     runner.new_session(days_later=3)
     second = _itchy_checkin(runner)
-    assert second.startswith(EN.raised("lingers_for_days"))
+    # the symptom that came back is said first, then why it needs a doctor
+    assert second.startswith("That's the second time this month you've mentioned itching "
+                             "in your legs. " + EN.raised("lingers_for_days"))
     assert "please see a doctor" in second.lower()
 
 
@@ -318,7 +325,10 @@ def test_a_symptom_that_keeps_coming_back_is_escalated(runner: Runner) -> None:
     for day in (0, 10, 10):
         runner.new_session(days_later=day)
         speech = _itchy_checkin(runner)
-    assert EN.raised("keeps_coming_back") in speech
+    # the count stands for "it keeps coming back"
+    assert speech.startswith("That's the third time this month you've mentioned itching in "
+                             "your legs. Please see a doctor about it.")
+    assert EN.raised("keeps_coming_back") not in speech
 
 
 def test_the_same_symptom_a_few_hours_later_once_is_not_escalated(runner: Runner) -> None:

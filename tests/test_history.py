@@ -1,77 +1,66 @@
-"""Earlier check-ins: what is stored, for how long, and the SQLite adapter."""
+"""Earlier check-ins as the engine sees them."""
 
 from __future__ import annotations
 
-import threading
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
-from skill.envelopes import Session
-from skill.history import MAX_ENTRIES, SqlitePersistenceAdapter, add_checkin, prior_checkins
-from skill.web import parse_envelope
+from skill.history import prior_checkins
+from skill.store import CheckIn
 
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 24)
 
 
-def test_a_check_in_keeps_only_when_what_and_the_outcome() -> None:
-    entries = add_checkin([], NOW, ["legs", "itching"], "post_run_itch", "self_care", 30)
-    assert entries == [{"at": "2026-11-24T08:00:00Z", "features": ["itching", "legs"],
-                        "cause": "post_run_itch", "level": "self_care"}]
+def test_prior_check_ins_say_how_many_days_ago_and_what() -> None:
+    checkins = [CheckIn.of(TODAY - timedelta(days=3), ["twitching", "lower_legs"], "c", "l"),
+                CheckIn.of(TODAY, ["itching"], "c", "l")]
+    priors = prior_checkins(checkins, TODAY)
+    assert [(p.days_ago, p.features) for p in priors] == [
+        (3.0, ("lower_legs", "twitching")), (0.0, ("itching",))]
 
 
-def test_old_check_ins_are_dropped_and_the_list_is_bounded() -> None:
-    old = {"at": (NOW - timedelta(days=31)).isoformat(), "features": ["itching"]}
-    recent = {"at": (NOW - timedelta(days=2)).isoformat(), "features": ["itching"]}
-    entries = add_checkin([old, recent], NOW, ["itching"], "post_run_itch", "self_care", 30)
-    assert [e["at"] for e in entries][0] == recent["at"]
-    assert len(entries) == 2
-    many: list[dict[str, object]] = []
-    for _ in range(MAX_ENTRIES + 10):
-        many = add_checkin(many, NOW, ["itching"], "post_run_itch", "self_care", 30)
-    assert len(many) == MAX_ENTRIES
+def test_a_check_in_dated_after_today_counts_as_today() -> None:
+    [prior] = prior_checkins([CheckIn.of(TODAY + timedelta(days=1), ["cramp"], "c", "l")], TODAY)
+    assert prior.days_ago == 0.0
 
 
-def test_prior_check_ins_skip_what_cannot_be_read() -> None:
-    entries = [{"at": "2026-11-21T08:00:00Z", "features": ["twitching"]},
-               {"at": "yesterday", "features": ["itching"]}, {"features": ["cramp"]}]
-    priors = prior_checkins(entries, NOW)
-    assert len(priors) == 1
-    assert priors[0].days_ago == 3.0 and priors[0].features == ("twitching",)
+# ------------------------------------------------------------------ recurrence and summary
+
+from skill.history import NOT_A_CAUSE, cause_to_keep, recurrence, summarize  # noqa: E402
+from skill.knowledge import load_knowledge  # noqa: E402
+
+KB = load_knowledge()
 
 
-def _envelope(user: str) -> object:
-    return parse_envelope(
-        __import__("json").dumps(Session(user_id=user).launch()).encode())[1]
+def test_a_sensation_mentioned_before_comes_back_with_where_it_is_now() -> None:
+    earlier = [CheckIn.of(TODAY - timedelta(days=d), ["tingling", "feet"], "c", "l")
+               for d in (20, 9)]
+    came_back = recurrence(earlier, ["tingling", "lower_legs", "legs", "during_run"], KB,
+                           TODAY, 30)
+    assert came_back is not None
+    assert came_back.features == ("tingling", "lower_legs") and came_back.times == 3
 
 
-def test_sqlite_adapter_round_trip_per_user(tmp_path: Path) -> None:
-    store = SqlitePersistenceAdapter(tmp_path / "nested" / "db.sqlite3")
-    alice, bob = _envelope("amzn1.ask.account.alice"), _envelope("amzn1.ask.account.bob")
-    assert store.get_attributes(alice) == {}
-    store.save_attributes(alice, {"checkins": [{"at": "2026-11-24T08:00:00Z"}]})
-    store.save_attributes(bob, {"checkins": []})
-    assert store.get_attributes(alice) == {"checkins": [{"at": "2026-11-24T08:00:00Z"}]}
-    store.delete_attributes(alice)
-    assert store.get_attributes(alice) == {}
-    assert store.get_attributes(bob) == {"checkins": []}
+def test_no_recurrence_for_other_symptoms_old_ones_or_no_sensation() -> None:
+    old = [CheckIn.of(TODAY - timedelta(days=31), ["tingling"], "c", "l")]
+    other = [CheckIn.of(TODAY - timedelta(days=3), ["itching"], "c", "l")]
+    assert recurrence(old, ["tingling"], KB, TODAY, 30) is None
+    assert recurrence(other, ["tingling"], KB, TODAY, 30) is None
+    assert recurrence(other, ["legs", "during_run"], KB, TODAY, 30) is None
 
 
-def test_sqlite_adapter_is_safe_under_concurrent_saves(tmp_path: Path) -> None:
-    store = SqlitePersistenceAdapter(tmp_path / "db.sqlite3")
-    envelopes = [_envelope(f"amzn1.ask.account.u{i}") for i in range(8)]
-    errors: list[BaseException] = []
+def test_the_summary_counts_symptoms_most_often_first() -> None:
+    checkins = [CheckIn.of(TODAY - timedelta(days=d), features, "c", "l") for d, features in (
+        (40, ["cramp"]), (9, ["itching", "legs"]), (6, ["tingling", "feet", "toes"]),
+        (2, ["tingling", "feet", "toes"]), (1, ["during_run"]))]
+    summary = summarize(checkins, KB, TODAY, 30)
+    assert summary.count == 4
+    assert [(s.features, s.times) for s in summary.symptoms] == [
+        (("tingling", "toes"), 2), (("itching", "legs"), 1)]
+    assert summary.last is not None and summary.last.day == TODAY - timedelta(days=1)
+    assert summarize([], KB, TODAY, 30).last is None
 
-    def work(i: int) -> None:
-        try:
-            for n in range(20):
-                store.save_attributes(envelopes[i], {"n": n})
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert all(store.get_attributes(e) == {"n": 19} for e in envelopes)
+def test_the_cause_kept_is_the_one_said() -> None:
+    assert cause_to_keep(KB, ["neuroma", "low_electrolytes"], []) == "neuroma"
+    assert cause_to_keep(KB, [], []) == NOT_A_CAUSE
+    assert cause_to_keep(KB, ["neuroma"], ["chest_or_breathing"]) == "chest_or_breathing"

@@ -53,7 +53,8 @@ REQUIRED_BUILTINS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopInt
 # Leg Check's own intents and slots (every locale has the same, since the handlers are shared).
 CUSTOM_INTENTS = frozenset({"ReportSymptomsIntent", "AnswerIntent", "ForgetMeIntent",
                             "PrivacyIntent", "DescribeIntent", "YesDescribeIntent",
-                            "NoDescribeIntent", "NotDescribeIntent", "UnsureDescribeIntent"})
+                            "NoDescribeIntent", "NotDescribeIntent", "UnsureDescribeIntent",
+                            "StopRememberingIntent", "HistorySummaryIntent"})
 SYMPTOM_SLOTS = {"Sensation": "SENSATION", "SecondSensation": "SENSATION",
                  "BodyPart": "BODY_PART", "Timing": "TIMING", "Modifier": "MODIFIER",
                  "DangerSign": "DANGER_SIGN"}
@@ -240,7 +241,8 @@ def test_model_has_leg_checks_intents_and_the_required_built_ins(file: str) -> N
     assert [n for n in REQUIRED_BUILTINS if n not in names] == []
     for name in ("ReportSymptomsIntent", "AnswerIntent"):
         assert slot_types(intent_named(file, name)) == SYMPTOM_SLOTS, name
-    for name in ("ForgetMeIntent", "PrivacyIntent"):
+    for name in ("ForgetMeIntent", "PrivacyIntent", "StopRememberingIntent",
+                 "HistorySummaryIntent"):
         assert intent_named(file, name).get("slots", []) == [], name
 
 

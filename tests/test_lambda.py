@@ -16,14 +16,22 @@ from tests.conftest import load_fixture
 LAMBDA_FILE = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"
 
 
-@pytest.fixture
-def lambda_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
-    monkeypatch.setenv("LEGCHECK_DB", str(tmp_path / "lambda.sqlite3"))
+def load_entry() -> ModuleType:
     spec = importlib.util.spec_from_file_location("lambda_function", LAMBDA_FILE)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def lambda_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
+    import skill.app
+
+    monkeypatch.setattr(skill.app, "_default", {})
+    monkeypatch.setenv("LEGCHECK_DB", str(tmp_path / "lambda.sqlite3"))
+    monkeypatch.setenv("LEGCHECK_USER_KEY_SECRET", "lambda-test-secret-0123456789")
+    return load_entry()
 
 
 def test_lambda_handler_answers_a_launch_request(lambda_module: ModuleType) -> None:
@@ -45,3 +53,70 @@ def test_lambda_uses_the_one_skill_object(lambda_module: ModuleType) -> None:
 
     assert lambda_module.lambda_handler is skill.app.lambda_handler
     assert "skill.app" in sys.modules
+
+
+@pytest.mark.parametrize("env,complaint", [
+    ({}, "expected LEGCHECK_DB on AWS Lambda"),
+    ({"LEGCHECK_DB": "dynamodb:legcheck"}, "expected LEGCHECK_USER_KEY_SECRET"),
+    ({"LEGCHECK_DB": "/mnt/efs/checkins.sqlite3"}, "expected LEGCHECK_USER_KEY_SECRET"),
+    ({"LEGCHECK_DB": "dynamodb:legcheck", "LEGCHECK_USER_KEY_SECRET": "short"},
+     "at least 16 characters"),
+])
+def test_the_entry_refuses_to_start_without_a_table_and_a_secret(
+        monkeypatch: pytest.MonkeyPatch, env: dict[str, str], complaint: str) -> None:
+    import skill.app
+    from skill.errors import ConfigError
+
+    monkeypatch.setattr(skill.app, "_default", {})
+    for name in ("LEGCHECK_DB", "LEGCHECK_USER_KEY_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=complaint):
+        load_entry()
+
+
+def test_the_entry_keeps_nothing_when_told_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    import skill.app
+
+    monkeypatch.setattr(skill.app, "_default", {})
+    monkeypatch.setenv("LEGCHECK_DB", "off")
+    monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)
+    module = load_entry()
+    out = module.lambda_handler(load_fixture("launch.json"), None)
+    assert "How do your legs feel" in out["response"]["outputSpeech"]["ssml"]
+
+
+# ------------------------------------------------------------------ on DynamoDB
+
+from tests.test_store import aws_env, moto_server, moto_table  # noqa: E402, F401
+
+
+def test_a_check_in_then_skill_disabled_on_dynamodb(
+        monkeypatch: pytest.MonkeyPatch, moto_table: Any) -> None:  # noqa: F811
+    import skill.app
+    from skill.store import UserKeys
+
+    client, name = moto_table
+    monkeypatch.setattr(skill.app, "_default", {})
+    monkeypatch.setenv("LEGCHECK_DB", f"dynamodb:{name}")
+    monkeypatch.setenv("LEGCHECK_USER_KEY_SECRET", "lambda-dynamodb-secret-0123")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
+    module = load_entry()
+    session = Session()
+    for envelope in (
+            lambda: session.intent("ReportSymptomsIntent", [
+                SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
+                SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART")]),
+            lambda: session.intent("AMAZON.NoIntent"),
+            lambda: session.intent("AMAZON.YesIntent")):
+        out = module.lambda_handler(envelope(), None)
+        session.absorb(out)
+    assert "remember your check-ins for 30 days" in out["response"]["outputSpeech"]["ssml"]
+    key = UserKeys("lambda-dynamodb-secret-0123")(session.user_id)
+    items = client.scan(TableName=name)["Items"]
+    assert [i["user_key"]["S"] for i in items] == [key]
+    assert session.user_id not in str(items)
+    gone = module.lambda_handler(session.skill_disabled(), None)
+    assert gone["response"] == {}
+    assert client.scan(TableName=name)["Items"] == []

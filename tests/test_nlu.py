@@ -49,6 +49,10 @@ def small_model_dict() -> dict[str, Any]:
         {"name": "PrivacyIntent", "samples": ["what do you remember about me",
                                               "what do you store"]},
         {"name": "ForgetMeIntent", "samples": ["forget my check ins", "delete my data"]},
+        {"name": "StopRememberingIntent", "samples": ["stop remembering",
+                                                      "don't remember my check ins"]},
+        {"name": "HistorySummaryIntent", "samples": ["how have my legs been",
+                                                     "summarize my check ins"]},
         *({"name": name, "samples": []} for name in BUILTINS),
     ]
     intents[-3]["samples"] = ["go back to the start"]  # NavigateHome gets one of its own
@@ -108,6 +112,8 @@ def test_launch_phrases_start_a_new_session_with_a_launch_request(
      {"Sensation": "tingling", "BodyPart": "lower_legs"}),
     ("ask leg check what do you remember about me", "PrivacyIntent", {}),
     ("ask leg check to forget my check-ins", "ForgetMeIntent", {}),
+    ("ask leg check to stop remembering", "StopRememberingIntent", {}),
+    ("ask leg check how have my legs been", "HistorySummaryIntent", {}),
     ("ask leg check for help", "AMAZON.HelpIntent", {}),
     ("open leg check and tell me what you store", "AMAZON.FallbackIntent", {}),
     ("my legs are itchy after my run from leg check", "ReportSymptomsIntent",

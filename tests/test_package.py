@@ -22,6 +22,7 @@ from skill.package import (
     lambda_requirements,
     pip_command,
     runtime_requirements,
+    skill_stack,
 )
 from tests.test_nlu import small_model_dict
 
@@ -53,6 +54,148 @@ def test_ask_resources_points_the_ask_cli_at_the_skill_package(built: Path) -> N
     resources = read_json(built / "ask-resources.json")
     assert resources["askcliResourcesVersion"] == "2020-03-31"
     assert resources["profiles"]["default"]["skillMetadata"]["src"] == "./skill-package"
+
+
+def test_ask_resources_deploy_the_code_with_the_cloudformation_stack(built: Path) -> None:
+    profile = read_json(built / "ask-resources.json")["profiles"]["default"]
+    assert profile["code"] == {"default": {"src": "./lambda"}}
+    infrastructure = profile["skillInfrastructure"]
+    assert infrastructure["type"] == "@ask-cli/cfn-deployer"
+    config = infrastructure["userConfig"]
+    assert config == {"runtime": "python3.11", "handler": "lambda_function.lambda_handler",
+                      "templatePath": "./infrastructure/cfn-deployer/skill-stack.yaml",
+                      "awsRegion": "us-east-1"}
+    assert (built / config["templatePath"]).is_file()
+    # the code folder holds what the zip holds (no requirements.txt: the ASK CLI zips it as is)
+    names = zipfile.ZipFile(built / "legcheck-lambda.zip").namelist()
+    on_disk = sorted(p.relative_to(built / "lambda").as_posix()
+                     for p in (built / "lambda").rglob("*") if p.is_file())
+    assert on_disk == sorted(names)
+    assert not (built / "lambda" / "requirements.txt").exists()
+
+
+def stack_of(built: Path) -> dict[str, Any]:
+    import yaml
+
+    data: dict[str, Any] = yaml.safe_load(
+        (built / "infrastructure" / "cfn-deployer" / "skill-stack.yaml").read_text("utf-8"))
+    return data
+
+
+def test_the_stack_passes_cfn_lint(built: Path) -> None:
+    from cfnlint.api import lint
+
+    text = (built / "infrastructure" / "cfn-deployer" / "skill-stack.yaml").read_text("utf-8")
+    assert [str(m) for m in lint(text)] == []
+
+
+def test_the_stack_takes_the_ask_cli_parameters_and_gives_the_endpoint(built: Path) -> None:
+    stack = stack_of(built)
+    assert set(stack["Parameters"]) == {"SkillId", "LambdaRuntime", "LambdaHandler",
+                                        "CodeBucket", "CodeKey", "CodeVersion"}
+    assert stack["Outputs"]["SkillEndpoint"]["Value"] == {"Fn::GetAtt": ["SkillFunction", "Arn"]}
+    function = stack["Resources"]["SkillFunction"]["Properties"]
+    assert function["FunctionName"] == "legcheck"  # as the ARN says, so the manifest agrees
+    assert function["Timeout"] < 8  # Alexa waits 8 seconds
+    assert function["Code"] == {"S3Bucket": {"Ref": "CodeBucket"}, "S3Key": {"Ref": "CodeKey"},
+                                "S3ObjectVersion": {"Ref": "CodeVersion"}}
+    permission = stack["Resources"]["SkillFunctionPermission"]["Properties"]
+    assert permission["Principal"] == "alexa-appkit.amazon.com"
+    assert permission["EventSourceToken"] == {"Ref": "SkillId"}
+
+
+def test_the_function_is_configured_for_the_table_and_a_generated_secret(built: Path) -> None:
+    from skill.store import StoreConfig
+
+    resources = stack_of(built)["Resources"]
+    env = resources["SkillFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["LEGCHECK_DB"] == {"Fn::Sub": "dynamodb:${CheckInTable}"}
+    assert env["LEGCHECK_USER_KEY_SECRET"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"}
+    secret = resources["UserKeySecret"]["Properties"]["GenerateSecretString"]
+    assert secret["PasswordLength"] >= 32
+    # what the stack resolves them to is what the Lambda entry accepts
+    resolved = {"LEGCHECK_DB": "dynamodb:legcheck-CheckInTable-1",
+                "LEGCHECK_USER_KEY_SECRET": "x" * secret["PasswordLength"]}
+    from skill.store import Deployment
+
+    assert StoreConfig.from_env(resolved, Deployment.LAMBDA).kind == "dynamodb"
+
+
+def test_the_table_has_the_stores_key_and_ttl(built: Path) -> None:
+    from skill.store import KEY_ATTRIBUTE, TTL_ATTRIBUTE
+
+    table = stack_of(built)["Resources"]["CheckInTable"]
+    props = table["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": KEY_ATTRIBUTE,
+                                              "AttributeType": "S"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert "PointInTimeRecoverySpecification" not in props  # no copies kept past 30 days
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def test_the_role_may_use_only_the_one_table_and_its_own_logs(built: Path) -> None:
+    from skill.store import DYNAMODB_ACTIONS
+
+    resources = stack_of(built)["Resources"]
+    role = resources["SkillFunctionRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    [policy] = role["Policies"]
+    statements = policy["PolicyDocument"]["Statement"]
+    assert statements == [
+        {"Effect": "Allow", "Action": list(DYNAMODB_ACTIONS),
+         "Resource": {"Fn::GetAtt": ["CheckInTable", "Arn"]}},
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}},
+    ]
+    assert set(DYNAMODB_ACTIONS) <= {"dynamodb:GetItem", "dynamodb:PutItem",
+                                     "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    logs = resources["FunctionLogGroup"]["Properties"]
+    assert logs["LogGroupName"] == "/aws/lambda/legcheck" and logs["RetentionInDays"] <= 30
+
+
+def test_the_stack_follows_the_arn_and_the_architecture(tmp_path: Path,
+                                                         models_dir: Path) -> None:
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:leg-check-eu"
+    build(tmp_path, Endpoint.lambda_arn(arn), deps=False, models_dir=models_dir, arch="arm64")
+    function = stack_of(tmp_path)["Resources"]["SkillFunction"]["Properties"]
+    assert function["FunctionName"] == "leg-check-eu"
+    assert function["Architectures"] == ["arm64"]
+    config = read_json(tmp_path / "ask-resources.json")["profiles"]["default"]
+    assert config["skillInfrastructure"]["userConfig"]["awsRegion"] == "eu-west-1"
+
+
+def test_a_web_service_gets_no_lambda_stack(tmp_path: Path, models_dir: Path) -> None:
+    build(tmp_path, Endpoint.lambda_arn(ARN), deps=False, models_dir=models_dir)
+    build(tmp_path, Endpoint.https("https://legcheck.example.org/", "Trusted"), deps=False,
+          models_dir=models_dir)
+    profile = read_json(tmp_path / "ask-resources.json")["profiles"]["default"]
+    assert set(profile) == {"skillMetadata"}
+    assert not (tmp_path / "infrastructure").exists() and not (tmp_path / "lambda").exists()
+    with pytest.raises(PackageError, match="Lambda endpoint only"):
+        skill_stack(Endpoint.https("https://legcheck.example.org/", "Trusted"))
+
+
+@pytest.mark.parametrize("endpoint", [
+    Endpoint.lambda_arn(ARN), Endpoint.https("https://legcheck.example.org/", "Wildcard")])
+def test_the_manifest_subscribes_to_skill_disabled_at_the_endpoint(
+        tmp_path: Path, models_dir: Path, endpoint: Endpoint) -> None:
+    build(tmp_path, endpoint, deps=False, models_dir=models_dir)
+    manifest = read_json(tmp_path / "skill-package" / "skill.json")["manifest"]
+    assert manifest["events"] == {"endpoint": endpoint.manifest(),
+                                  "subscriptions": [{"eventName": "SKILL_DISABLED"}]}
+
+
+def test_the_description_says_what_is_kept_for_how_long_and_how_to_delete_it(
+        built: Path) -> None:
+    en = read_json(built / "skill-package" / "skill.json")["manifest"][
+        "publishingInformation"]["locales"]["en-US"]["description"]
+    for said in ("keeps nothing unless you say yes", "only the date, the symptoms",
+                 "for 30 days", "keyed hash of your Alexa account id", "forget my check-ins",
+                 "stop remembering", "disabling the skill deletes it"):
+        assert said in en
 
 
 def test_the_manifest_publishes_a_health_skill_with_its_disclaimer(built: Path) -> None:
@@ -153,6 +296,7 @@ def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path
         "print(json.dumps(out))\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LEGCHECK_DB")}
     env["LEGCHECK_DB"] = str(tmp_path / "lambda-tmp" / "checkins.sqlite3")
+    env["LEGCHECK_USER_KEY_SECRET"] = "a-secret-for-this-test-only-0123"
     # the deps come from this venv's site-packages (the zip was built with --no-deps);
     # Leg Check's own code must come from the extraction
     done = subprocess.run([sys.executable, "-c", script, str(extracted), json.dumps(event)],
@@ -229,6 +373,7 @@ def test_package_cli_builds_the_real_project(tmp_path: Path,
     assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"aws lambda update-function-code --function-name {ARN}" in out
+    assert "CloudFormation stack in us-east-1: the function legcheck" in out
     real = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
     copied = tmp_path / "skill-package" / "interactionModels" / "custom" / "en-US.json"
     assert read_json(copied) == read_json(real)

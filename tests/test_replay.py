@@ -16,7 +16,6 @@ import pytest
 from skill.app import build_skill
 from skill.cli import main
 from skill.errors import DataError
-from skill.history import SqlitePersistenceAdapter
 from skill.simulator.command import default_model_path
 from skill.simulator.conversation import Conversation, InProcess
 from skill.simulator.nlu import InteractionModel
@@ -29,6 +28,7 @@ from skill.simulator.replay import (
     run_script,
 )
 from skill.strings import strings_for
+from tests.conftest import sqlite_store
 from tests.test_nlu import small_model_dict
 
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"
@@ -50,7 +50,7 @@ def run_file(path: Path, tmp_path: Path, model: InteractionModel | None = None) 
     on every turn without the skill's apology for an error."""
     script = read_script(path)
     model = model or InteractionModel.load(default_model_path(script.locale))
-    store = SqlitePersistenceAdapter(tmp_path / "replay.sqlite3") if script.store else None
+    store = sqlite_store(tmp_path / "replay.sqlite3") if script.store else None
     conversation = Conversation(model, InProcess(build_skill(store)))
     result = run_script(script, conversation)
     failures = result.failures
@@ -84,7 +84,7 @@ def test_the_library_covers_every_cause_danger_sign_and_built_in() -> None:
     names = {p.stem for p in conversation_files()}
     wanted = {c.id for c in kb.causes} | {d.id for d in kb.danger_signs} | {
         "help", "stop", "cancel", "fallback", "repeat", "start_over", "navigate_home",
-        "memory", "privacy", "forget"}
+        "memory", "privacy", "forget", "stop_remembering", "history"}
     assert wanted <= {n.split("__")[0] for n in names}, sorted(
         wanted - {n.split("__")[0] for n in names})
 
@@ -238,7 +238,9 @@ turns:
   - user: ask leg check my calves are twitching
     expect: {intent: ReportSymptomsIntent, session: {pending: lasts_days}}
   - user: no
-    expect: {speech_contains: low electrolytes, should_end_session: true}
+    expect: {speech_contains: low electrolytes, should_end_session: false}
+  - user: yes
+    expect: {should_end_session: true}
   - advance_days: 3
   - user: ask leg check my calves are twitching
     expect: {speech_contains: "a few days ago as well"}
@@ -249,11 +251,11 @@ turns:
     assert code == 0, out
     assert out.startswith(f"# {path}: Twitching calves")
     assert "(the clock moves forward 3 days)" in out
-    assert f"OK: {path} (3 turns, every expectation met)" in out
+    assert f"OK: {path} (4 turns, every expectation met)" in out
     assert "1 clock turn(s) left out" in out
     assert json.loads(recorded.read_text(encoding="utf-8"))["userInput"] == [
-        "ask leg check my calves are twitching", "no", "ask leg check my calves are twitching",
-        ".quit"]
+        "ask leg check my calves are twitching", "no", "yes",
+        "ask leg check my calves are twitching", ".quit"]
 
 
 def test_replay_fails_with_each_unmet_expectation(

@@ -17,7 +17,6 @@ from werkzeug.serving import make_server
 
 from skill.app import build_skill
 from skill.cli import main
-from skill.history import SqlitePersistenceAdapter
 from skill.simulator.conversation import (
     Conversation,
     HttpEndpoint,
@@ -28,6 +27,7 @@ from skill.simulator.conversation import (
 from skill.simulator.nlu import InteractionModel
 from skill.strings import strings_for
 from skill.web import create_app
+from tests.conftest import sqlite_store
 from tests.test_nlu import small_model_dict
 
 EN = strings_for("en-US")
@@ -47,14 +47,14 @@ def model(model_file: Path) -> InteractionModel:
 
 @pytest.fixture
 def conversation(model: InteractionModel, tmp_path: Path) -> Conversation:
-    skill = build_skill(SqlitePersistenceAdapter(tmp_path / "sim.sqlite3"))
+    skill = build_skill(sqlite_store(tmp_path / "sim.sqlite3"))
     return Conversation(model, InProcess(skill))
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """The web endpoint on a free loopback port, in a thread."""
-    skill = build_skill(SqlitePersistenceAdapter(tmp_path / "http.sqlite3"))
+    skill = build_skill(sqlite_store(tmp_path / "http.sqlite3"))
     app = create_app({"LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
@@ -84,8 +84,14 @@ def test_a_check_in_from_launch_to_advice(conversation: Conversation) -> None:
     advice = conversation.say("no")
     assert "low electrolytes" in advice.speech
     assert "sports drink" in advice.speech
-    assert advice.should_end_session is True
+    assert advice.speech.endswith(EN.prompt("consent_ask", days=30))
+    assert advice.session_open
     assert advice.card is not None and advice.card[0] == "Leg Check: low electrolytes"
+    assert EN.prompt("consent_ask", days=30) not in advice.card[1]
+
+    agreed = conversation.say("yes")
+    assert agreed.speech == EN.prompt("consent_yes", days=30)
+    assert agreed.should_end_session is True
     assert not conversation.in_session
 
 
@@ -114,6 +120,7 @@ def test_after_the_session_ends_alexa_keeps_the_words_to_herself(
 def test_one_user_and_device_across_sessions_so_memory_works(conversation: Conversation) -> None:
     first = conversation.say("ask leg check my calves are twitching")
     conversation.say("no")
+    conversation.say("yes")  # remember my check-ins
     conversation.advance(days=3)
     second = conversation.say("ask leg check my calves are twitching")
     assert first.request is not None and second.request is not None
@@ -122,7 +129,9 @@ def test_one_user_and_device_across_sessions_so_memory_works(conversation: Conve
     assert system_first["user"] == system_second["user"]
     assert system_first["device"]["deviceId"] == system_second["device"]["deviceId"]
     assert first.request["session"]["sessionId"] != second.request["session"]["sessionId"]
-    assert second.speech.startswith(EN.raised("lingers_for_days"))
+    assert second.speech.startswith("That's the second time this month you've mentioned "
+                                    "twitching in your shins or calves. "
+                                    + EN.raised("lingers_for_days"))
     assert EN.prompt("see_doctor_plainly") in second.speech
 
 
@@ -221,7 +230,7 @@ def test_console_holds_a_conversation_from_a_pipe(
         model_file: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["--model", str(model_file)],
-                           "open leg check\nmy calves are twitching\nno\nyes\n",
+                           "open leg check\nmy calves are twitching\nno\nno\nyes\n",
                            monkeypatch, capsys)
     assert code == 0
     lines = out.splitlines()

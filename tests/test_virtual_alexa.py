@@ -96,10 +96,12 @@ def said(result: dict[str, Any]) -> str:
 
 def test_a_check_in_help_fallback_and_stop_through_virtual_alexa(endpoint: str) -> None:
     assert MODEL.exists(), f"{MODEL} is missing"
-    launch, report, help_, answer, relaunch, unmatched, fallback, stop = drive(endpoint, [
+    (launch, report, help_, answer, refusal, relaunch, unmatched, fallback,
+     stop) = drive(endpoint, [
         {"utter": "open leg check"},
         {"utter": "my calves are twitching"},
         {"utter": "help"},
+        {"utter": "no"},
         {"utter": "no"},
         {"utter": "open leg check"},
         {"utter": "what is the capital of france"},
@@ -125,8 +127,12 @@ def test_a_check_in_help_fallback_and_stop_through_virtual_alexa(endpoint: str) 
     assert answer["request"]["intent"] in ("AMAZON.NoIntent", "NoDescribeIntent")
     assert "low electrolytes" in said(answer)
     assert EN.advice("sports_drink") in said(answer)
-    assert answer["shouldEndSession"] is True
+    assert said(answer).endswith(EN.prompt("consent_ask", days=KB.policy.history_window_days))
+    assert answer["shouldEndSession"] is False
     assert answer["card"]["title"] == "Leg Check: low electrolytes"
+
+    assert said(refusal) == EN.prompt("consent_no")
+    assert refusal["shouldEndSession"] is True
 
     assert relaunch["request"] == {"type": "LaunchRequest", "newSession": True}
     # virtual-alexa has no fallback of its own: it refuses words that match no sample

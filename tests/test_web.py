@@ -44,6 +44,10 @@ def test_a_whole_check_in_over_http(client: FlaskClient) -> None:
     reply = client.post("/", json=session.intent("AMAZON.NoIntent"))
     body = reply.get_json()
     assert "low electrolytes" in speech(body)
+    assert speech(body).endswith("so I can spot a pattern?</speak>")  # asked once
+    assert session.absorb(body)
+    body = client.post("/", json=session.intent("AMAZON.NoIntent")).get_json()
+    assert speech(body) == "<speak>Okay, I won't keep your check-ins. Take care.</speak>"
     assert body["response"]["shouldEndSession"] is True
 
 

@@ -52,7 +52,8 @@ def server(pki: TestPKI, tmp_path: Path) -> Iterator[GunicornServer]:
     (tmp_path / "roots.pem").write_bytes(pki.root.pem)
     env = {"LEGCHECK_TEST_CHAIN": str(tmp_path / "chain.pem"),
            "LEGCHECK_TEST_ROOTS": str(tmp_path / "roots.pem"),
-           "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(tmp_path / "load.sqlite3")}
+           "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(tmp_path / "load.sqlite3"),
+           "LEGCHECK_USER_KEY_SECRET": "load-test-user-key-secret-0123"}
     server = GunicornServer("http_apps:legcheck_app()", env=env, workers=2)
     try:
         with server:
@@ -79,3 +80,46 @@ def test_five_hundred_verified_requests_under_gunicorn(server: GunicornServer,
     for sign_of_trouble in ("Traceback", "internal error", "the skill failed",
                             "would be refused by Alexa"):
         assert sign_of_trouble not in log, log
+
+
+# ------------------------------------------------------------------ one runner, many at once
+
+SECRET = "load-test-user-key-secret-0123"
+
+
+def test_fifty_check_ins_for_one_runner_at_once_are_all_kept(pki: TestPKI,
+                                                              tmp_path: Path) -> None:
+    """The issue's load: 50 final answers for one runner, sent at once to gunicorn with
+    four workers sharing one SQLite file. Every check-in must be kept."""
+    from skill.store import MAX_CHECKINS, Consent, SqliteStore, UserKeys
+
+    db = tmp_path / "one-runner.sqlite3"
+    user = "amzn1.ask.account.ONE-RUNNER"
+    store = SqliteStore(db, UserKeys(SECRET))
+    store.set_consent(store.user_key(user), Consent.YES, datetime.now(UTC).date())
+    (tmp_path / "chain.pem").write_bytes(pki.chain())
+    (tmp_path / "roots.pem").write_bytes(pki.root.pem)
+    env = {"LEGCHECK_TEST_CHAIN": str(tmp_path / "chain.pem"),
+           "LEGCHECK_TEST_ROOTS": str(tmp_path / "roots.pem"),
+           "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(db),
+           "LEGCHECK_USER_KEY_SECRET": SECRET}
+    requests = []
+    for _ in range(MAX_CHECKINS):
+        session = Session(skill_id=SKILL_ID, user_id=user, new=False, attributes={
+            "answers": {"twitching": True, "lower_legs": True}, "asked": ["lasts_days"],
+            "pending": "lasts_days"})
+        body = json.dumps(session.intent("AMAZON.NoIntent", now=datetime.now(UTC))).encode()
+        requests.append(Sent(body, headers_for(body, pki.leaf.key, CERT_URL)))
+    server = GunicornServer("http_apps:legcheck_app()", env=env, workers=4)
+    try:
+        with server:
+            results = send_all(server.port, requests, threads=10)
+            log = server.output()
+    finally:
+        server.close()
+    assert [status for status, _ in results] == [200] * MAX_CHECKINS
+    assert all(b"low electrolytes" in body for _, body in results)
+    assert "could not store" not in log, log
+    kept = store.read(store.user_key(user), datetime.now(UTC).date())
+    assert len(kept) == MAX_CHECKINS
+    store.close()

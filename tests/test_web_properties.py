@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill.app import build_skill
-from skill.history import SqlitePersistenceAdapter
 from skill.web import create_app
 from tests.alexa_response import reply_problems
 from tests.certs import CERT_URL, SKILL_ID, TestPKI, headers_for, shared_pki
+from tests.conftest import sqlite_store
 
 pytestmark = pytest.mark.usefixtures("no_network")
 
@@ -219,14 +219,14 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def open_app(store_dir: Path) -> Flask:
-    skill = build_skill(SqlitePersistenceAdapter(store_dir / "open.sqlite3"))
+    skill = build_skill(sqlite_store(store_dir / "open.sqlite3"))
     return create_app({"TESTING": True, "LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False})
 
 
 @pytest.fixture(scope="module")
 def verified_app(store_dir: Path) -> Iterator[Flask]:
     pki = shared_pki()
-    skill = build_skill(SqlitePersistenceAdapter(store_dir / "verified.sqlite3"))
+    skill = build_skill(sqlite_store(store_dir / "verified.sqlite3"))
     yield create_app({"TESTING": True, "LEGCHECK_SKILL": skill, "LEGCHECK_SKILL_ID": SKILL_ID,
                       "LEGCHECK_CERT_FETCHER": lambda url: pki.chain(),
                       "LEGCHECK_TRUST_ROOTS": pki.roots})

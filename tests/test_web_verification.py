@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -363,13 +364,30 @@ def test_the_default_skill_answers_a_verified_launch(monkeypatch: pytest.MonkeyP
                                                      pki: TestPKI,
                                                      fetcher: CountingFetcher) -> None:
     app_module = pytest.importorskip("skill.app")
-    # The same skill as the module's, without a check-in store on this machine.
-    monkeypatch.setattr(app_module, "skill", app_module.build_skill(None))
+    from skill.store import Deployment
+
+    # The module's own default skill for verified serving, with nothing stored on this machine.
+    monkeypatch.setattr(app_module, "_default", {})
+    monkeypatch.setenv("LEGCHECK_DB", "off")
     client = create_app(verified_config(pki, fetcher, None)).test_client()
     body = body_of(launch_envelope(now()))
     reply = post(client, body, headers_for(body, pki.leaf.key))
     assert reply.status_code == 200, reply.get_data(as_text=True)
     assert "How do your legs feel" in reply.get_json()["response"]["outputSpeech"]["ssml"]
+    assert Deployment.SERVER in app_module._default
+
+
+def test_verified_serving_refuses_to_start_without_a_user_key_secret(
+        monkeypatch: pytest.MonkeyPatch, pki: TestPKI, fetcher: CountingFetcher,
+        tmp_path: Path) -> None:
+    import skill.app as app_module
+
+    monkeypatch.setattr(app_module, "_default", {})
+    monkeypatch.setenv("LEGCHECK_DB", str(tmp_path / "prod.sqlite3"))
+    monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="LEGCHECK_USER_KEY_SECRET"):
+        create_app(verified_config(pki, fetcher, None))
+    assert not (tmp_path / "prod.sqlite3.key").exists()
 
 
 # -- hostile but signed ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -50,16 +51,29 @@ class Options:
 def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
     """The skill object in this process, with a check-in store that lives as long as needed."""
     from skill.app import build_skill
-    from skill.history import SqlitePersistenceAdapter
+    from skill.store import DB_ENV, Deployment, store_from_env
 
-    if not store or (db is not None and db.lower() in ("off", "none", "")):
+    if not store or (db is not None and db.strip().lower() in ("off", "none", "")):
         yield InProcess(build_skill(None))
         return
     if db is not None:
-        yield InProcess(build_skill(SqlitePersistenceAdapter(db)))
+        opened = store_from_env({**os.environ, DB_ENV: db}, Deployment.LOCAL)
+        try:
+            yield InProcess(build_skill(opened))
+        finally:
+            if opened is not None:
+                opened.close()
         return
     with tempfile.TemporaryDirectory(prefix="legcheck-sim-") as tmp:
-        yield InProcess(build_skill(SqlitePersistenceAdapter(Path(tmp) / "checkins.sqlite3")))
+        # a temporary database, and its own user key secret beside it
+        env = {k: v for k, v in os.environ.items() if k != "LEGCHECK_USER_KEY_SECRET"}
+        opened = store_from_env({**env, DB_ENV: str(Path(tmp) / "checkins.sqlite3")},
+                                Deployment.LOCAL)
+        try:
+            yield InProcess(build_skill(opened))
+        finally:
+            if opened is not None:
+                opened.close()
 
 
 @contextmanager
