@@ -304,8 +304,8 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
 @lru_cache(maxsize=8)
 def load_lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
     """The lexicon for a language (``en`` for ``en-GB``), read once per process."""
-    lang = language.split("-")[0].lower() or DEFAULT_LANGUAGE
-    if not (LEXICON_DIR / f"{lang}.json").exists():
+    lang = language.split("-")[0].lower() if isinstance(language, str) else ""
+    if not (lang.isalpha() and len(lang) <= 3 and (LEXICON_DIR / f"{lang}.json").exists()):
         lang = DEFAULT_LANGUAGE
     return build_lexicon(read_lexicon_data(lang), load_knowledge())
 

@@ -159,9 +159,11 @@ LOCALES: dict[str, LocaleStrings] = read_locales(check=False)
 
 def strings_for(locale: str | None) -> LocaleStrings:
     """The strings for a locale, else the same language's, else the default."""
+    if not isinstance(locale, str):
+        return LOCALES[DEFAULT_LOCALE]
     if locale in LOCALES:
         return LOCALES[locale]
-    language = (locale or "").split("-")[0]
+    language = locale.split("-")[0]
     for code, strings in sorted(LOCALES.items()):
         if code.split("-")[0] == language:
             return strings
