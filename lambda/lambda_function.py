@@ -7,10 +7,15 @@ as long as one function instance, so there is no file default here: without
 them the function refuses to start, with the reason in its log.
 """
 
-from skill.app import default_skill, lambda_handler
+from typing import Any
+
+from skill.app import default_skill, handle_event
 from skill.store import Deployment
 
 # At cold start, not at the first request: a missing setting fails loudly here.
-default_skill(Deployment.LAMBDA)
+SKILL = default_skill(Deployment.LAMBDA)
 
-__all__ = ["lambda_handler"]
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One Alexa request in, its response out (see :func:`skill.app.handle_event`)."""
+    return handle_event(event, context, SKILL)

@@ -36,9 +36,9 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
-from ask_sdk_model import RequestEnvelope, Response
+from ask_sdk_model import Response
 
-from skill.app import build_skill
+from skill.app import build_skill, handle_event
 from skill.envelopes import Session, SlotValue
 from skill.store import MAX_CHECKINS, CheckIn, Consent, Retention, SqliteStore, UserKeys
 
@@ -74,8 +74,7 @@ def turn(skill: CustomSkill, envelope: dict[str, Any]) -> Callable[[], object]:
     payload = json.dumps(envelope)
 
     def run() -> object:
-        request = skill.serializer.deserialize(payload, RequestEnvelope)
-        return skill.serializer.serialize(skill.invoke(request, None))
+        return handle_event(payload, None, skill)
 
     return run
 
@@ -85,8 +84,7 @@ def turns_of(skill: CustomSkill, envelopes: list[dict[str, Any]]) -> Callable[[]
     payloads = itertools.cycle([json.dumps(e) for e in envelopes])
 
     def run() -> object:
-        request = skill.serializer.deserialize(next(payloads), RequestEnvelope)
-        return skill.serializer.serialize(skill.invoke(request, None))
+        return handle_event(next(payloads), None, skill)
 
     return run
 

@@ -7,6 +7,11 @@ that log each request and give it a :class:`~skill.memory.Memory` over
 entry point share, with the store the environment names
 (:func:`skill.store.store_from_env`: ``LEGCHECK_DB`` and
 ``LEGCHECK_USER_KEY_SECRET``), built on first use.
+
+:func:`handle_event` turns an event (a request envelope as a dict, or its JSON
+text) into a response envelope dict with the skill's own serializer: the one
+path Lambda (:func:`lambda_handler`), the web endpoint, the simulator, the
+benchmark and the tests all take.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
@@ -22,6 +28,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
+from skill.errors import EnvelopeError
 from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
 from skill.handlers import (
     REQUEST_HANDLERS,
@@ -29,6 +36,7 @@ from skill.handlers import (
     RESPONSE_INTERCEPTORS,
     CatchAllExceptionHandler,
 )
+from skill.limits import one_line
 from skill.memory import MemoryInterceptor
 from skill.store import CheckInStore, Deployment, store_from_env
 
@@ -82,10 +90,42 @@ def default_skill(deployment: Deployment) -> CustomSkill:
         return _default[deployment]
 
 
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The AWS Lambda entry point: the same skill object, with Lambda's event and context."""
-    skill = default_skill(Deployment.LAMBDA)
-    envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+def read_event(event: Mapping[str, Any] | str | bytes, skill: CustomSkill) -> RequestEnvelope:
+    """The SDK's request envelope for ``event``, read by ``skill``'s serializer.
+
+    ``event`` is the envelope as a dict (as Lambda passes it) or its JSON text (as the web
+    endpoint received it, which saves encoding it again). Raises :class:`EnvelopeError`, with
+    the SDK's reason, when the SDK cannot read it.
+    """
+    if isinstance(event, bytes):
+        event = event.decode("utf-8")
+    payload = event if isinstance(event, str) else json.dumps(event)
+    try:
+        envelope: RequestEnvelope = skill.serializer.deserialize(
+            payload=payload, obj_type=RequestEnvelope)
+    except Exception as exc:  # the SDK raises a bare SerializationException, or worse
+        raise EnvelopeError(
+            f"the request envelope could not be read: {one_line(str(exc))}") from exc
+    return envelope
+
+
+def handle_event(event: Mapping[str, Any] | str | bytes, context: Any = None,
+                 skill: CustomSkill | None = None) -> dict[str, Any]:
+    """Answer one event: deserialize it, invoke the skill, serialize its response.
+
+    ``skill`` defaults to the process's Lambda skill (:func:`default_skill` with
+    ``Deployment.LAMBDA``); ``context`` is passed to ``skill.invoke`` as it is (Lambda's
+    context object, or None). Raises :class:`EnvelopeError` for an event the SDK cannot read;
+    whatever the skill's handlers raise is answered by its exception handlers.
+    """
+    if skill is None:
+        skill = default_skill(Deployment.LAMBDA)
+    envelope = read_event(event, skill)
     response = skill.invoke(request_envelope=envelope, context=context)
     result: dict[str, Any] = skill.serializer.serialize(response)
     return result
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The AWS Lambda entry point: the same skill object, with Lambda's event and context."""
+    return handle_event(event, context)

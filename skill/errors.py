@@ -27,6 +27,10 @@ class BadRequestError(LegCheckError):
     http_status = 400
 
 
+class EnvelopeError(BadRequestError):
+    """The ASK SDK could not read an event as a request envelope (the reason is in the message)."""
+
+
 class PayloadTooLargeError(BadRequestError):
     """The request body is larger than the configured limit."""
 

@@ -36,15 +36,15 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from skill import limits
+from skill.app import handle_event
 from skill.errors import (
     BadRequestError,
     ConfigError,
+    EnvelopeError,
     LegCheckError,
     PayloadTooLargeError,
     VerificationError,
@@ -70,25 +70,23 @@ DEFAULTS: dict[str, Any] = {
 # somewhere else, even if the proxy itself connects from loopback.
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
-_serializer = DefaultSerializer()
-
-
-def parse_envelope(body: bytes) -> tuple[dict[str, Any], RequestEnvelope]:
-    """Parse raw bytes into a request envelope, or raise BadRequestError saying why."""
+def parse_envelope(body: bytes) -> dict[str, Any]:
+    """Parse raw bytes into a checked request envelope, or raise BadRequestError saying why."""
     try:
         data = limits.load_json(body)
     except limits.JsonLimitError as exc:
         raise BadRequestError(f"expected a JSON request envelope: {exc}") from exc
-    return data, read_envelope(data, body)
+    return check_envelope(data, body)
 
 
-def read_envelope(data: Any, body: bytes) -> RequestEnvelope:
-    """Turn parsed JSON into the SDK's request envelope, or raise BadRequestError saying why.
+def check_envelope(data: Any, body: bytes) -> dict[str, Any]:
+    """Return ``data`` if it is an envelope the skill can take, or raise BadRequestError why.
 
     ``data`` is ``body`` as :func:`skill.limits.load_json` read it. Checks what the SDK and the
     skill rely on: an object with ``version`` and ``request``, ``request.type``, ``requestId``
     and ``timestamp`` as strings, ``session`` (when present) an object whose ``attributes`` are
-    within :func:`skill.limits.attributes_problem`'s bounds.
+    within :func:`skill.limits.attributes_problem`'s bounds. Whether the SDK can read the rest
+    is found when :func:`skill.app.handle_event` reads it (:class:`EnvelopeError`, also a 400).
     """
     if not isinstance(data, dict):
         raise BadRequestError(f"expected a JSON object, got {type(data).__name__}")
@@ -109,12 +107,7 @@ def read_envelope(data: Any, body: bytes) -> RequestEnvelope:
         problem = limits.attributes_problem(session.get("attributes"), holder=body)
         if problem is not None:
             raise BadRequestError(problem)
-    try:  # the body already passed load_json's bounds, so the SDK may read it again as it is
-        envelope: RequestEnvelope = _serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
-    except Exception as exc:  # the SDK raises a bare SerializationException, or worse
-        raise BadRequestError(
-            f"the request envelope could not be read: {limits.one_line(str(exc))}") from exc
-    return envelope
+    return data
 
 
 @functools.lru_cache(maxsize=256)
@@ -223,11 +216,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if len(body) > limit:
             raise PayloadTooLargeError(f"expected a body of at most {limit} bytes")
         if verifier is not None:
-            data = verifier.verify(dict(request.headers.items()), body)
-            envelope = read_envelope(data, body)
+            data = check_envelope(verifier.verify(dict(request.headers.items()), body), body)
         else:
-            data, envelope = parse_envelope(body)
-        return answer(app.config["LEGCHECK_SKILL"], envelope, data)
+            data = parse_envelope(body)
+        return answer(app.config["LEGCHECK_SKILL"], body, data)
 
     return app
 
@@ -247,17 +239,23 @@ def _refuse_unless_local() -> None:
                 f"({header} header)")
 
 
-def answer(skill: Any, envelope: RequestEnvelope, data: Mapping[str, Any]) -> Response:
-    """Invoke the skill and send its response, or a short apology if it fails or is unsendable.
+def answer(skill: Any, body: bytes, data: Mapping[str, Any]) -> Response:
+    """Answer the checked envelope ``data`` (read from ``body``) with the skill's response, or
+    a short apology if the skill fails or its response is unsendable.
 
-    Never raises: an error inside the skill, a response that cannot be encoded as JSON, or one
-    Alexa would refuse (see :func:`skill.limits.response_problems`) is logged on one line with
-    the request id, and the runner hears :func:`skill.limits.apology_response` instead.
+    The body already passed :func:`skill.limits.load_json`'s bounds, so
+    :func:`skill.app.handle_event` reads it as it is. Raises :class:`EnvelopeError` (a 400)
+    when the SDK cannot read the envelope; otherwise never raises: an error inside the skill, a
+    response that cannot be encoded as JSON, or one Alexa would refuse (see
+    :func:`skill.limits.response_problems`) is logged on one line with the request id, and the
+    runner hears :func:`skill.limits.apology_response` instead.
     """
     try:
-        payload = _serializer.serialize(skill.invoke(request_envelope=envelope, context=None))
+        payload = handle_event(body, None, skill)
         encoded = limits.encode_json(payload)
         problems = limits.response_problems(payload, encoded)
+    except EnvelopeError:
+        raise
     except Exception as exc:  # anything at all: the runner still gets an answer
         log.error("the skill failed on request %s: %s; answered with an apology",
                   _request_id(data), describe_exception(exc))

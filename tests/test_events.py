@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope
 from flask.testing import FlaskClient
 
-from skill.app import build_skill
+from skill.app import build_skill, handle_event
 from skill.envelopes import Session
 from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, SqliteStore
@@ -23,9 +21,7 @@ NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
 
 
 def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:
-    request = skill_obj.serializer.deserialize(json.dumps(data), RequestEnvelope)
-    out: dict[str, Any] = skill_obj.serializer.serialize(skill_obj.invoke(request, None))
-    return out
+    return handle_event(data, None, skill_obj)
 
 
 def remember_someone(store: SqliteStore, session: Session) -> str:

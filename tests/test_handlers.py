@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope
 
 from skill import handlers
+from skill.app import handle_event
 from skill.envelopes import Session, SlotValue
 from skill.knowledge import load_knowledge
 from skill.store import Consent, SqliteStore
@@ -26,9 +26,7 @@ TYPES = {"Sensation": "SENSATION", "SecondSensation": "SENSATION", "BodyPart": "
 
 
 def invoke(skill_obj: CustomSkill, envelope: dict[str, Any]) -> dict[str, Any]:
-    request = skill_obj.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
-    out: dict[str, Any] = skill_obj.serializer.serialize(skill_obj.invoke(request, None))
-    return out
+    return handle_event(envelope, None, skill_obj)
 
 
 def said(response: dict[str, Any]) -> str:

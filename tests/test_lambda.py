@@ -50,9 +50,32 @@ def test_lambda_handler_holds_a_check_in(lambda_module: ModuleType) -> None:
 
 def test_lambda_uses_the_one_skill_object(lambda_module: ModuleType) -> None:
     import skill.app
+    from skill.store import Deployment
 
-    assert lambda_module.lambda_handler is skill.app.lambda_handler
+    assert lambda_module.SKILL is skill.app.default_skill(Deployment.LAMBDA)
     assert "skill.app" in sys.modules
+
+
+def test_lambda_answers_through_handle_event(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    import skill.app
+
+    calls: list[tuple[Any, Any, Any]] = []
+    real = skill.app.handle_event
+
+    def spy(event: Any, context: Any = None, skill: Any = None) -> dict[str, Any]:
+        calls.append((event, context, skill))
+        return real(event, context, skill)
+
+    monkeypatch.setattr(skill.app, "_default", {})
+    monkeypatch.setattr(skill.app, "handle_event", spy)
+    monkeypatch.setenv("LEGCHECK_DB", str(tmp_path / "lambda.sqlite3"))
+    monkeypatch.setenv("LEGCHECK_USER_KEY_SECRET", "lambda-test-secret-0123456789")
+    module = load_entry()
+    event, context = load_fixture("launch.json"), object()
+    out = module.lambda_handler(event, context)
+    assert calls == [(event, context, module.SKILL)]
+    assert "How do your legs feel" in out["response"]["outputSpeech"]["ssml"]
 
 
 @pytest.mark.parametrize("env,complaint", [

@@ -7,7 +7,6 @@ writer, a store that fails mid-check-in, and a record that cannot be read.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sqlite3
@@ -21,7 +20,7 @@ import pytest
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
-from skill.app import build_skill
+from skill.app import build_skill, handle_event, read_event
 from skill.envelopes import Session, SlotValue
 from skill.errors import CorruptRecordError, StoreUnavailableError
 from skill.memory import Memory, today_of, user_id_of
@@ -35,15 +34,11 @@ TODAY = NOW.date()
 
 
 def envelope(session: Session, data: dict[str, Any]) -> RequestEnvelope:
-    from skill.web import parse_envelope
-
-    return parse_envelope(json.dumps(data).encode())[1]
+    return read_event(data, build_skill(None))
 
 
 def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:
-    request = skill_obj.serializer.deserialize(json.dumps(data), RequestEnvelope)
-    out: dict[str, Any] = skill_obj.serializer.serialize(skill_obj.invoke(request, None))
-    return out
+    return handle_event(data, None, skill_obj)
 
 
 def said(response: dict[str, Any]) -> str:

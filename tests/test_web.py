@@ -51,6 +51,35 @@ def test_a_whole_check_in_over_http(client: FlaskClient) -> None:
     assert body["response"]["shouldEndSession"] is True
 
 
+def test_the_endpoint_answers_through_handle_event(monkeypatch: pytest.MonkeyPatch,
+                                                  skill_obj: CustomSkill) -> None:
+    import skill.app
+    import skill.web
+
+    calls: list[tuple[Any, Any, Any]] = []
+
+    def spy(event: Any, context: Any = None, skill: Any = None) -> dict[str, Any]:
+        calls.append((event, context, skill))
+        return skill_app_handle_event(event, context, skill)
+
+    skill_app_handle_event = skill.app.handle_event
+    monkeypatch.setattr(skill.web, "handle_event", spy)
+    app = create_app({"LEGCHECK_SKILL": skill_obj, "LEGCHECK_VERIFY": False})
+    body = json.dumps(load_fixture("launch.json")).encode()
+    reply = app.test_client().post("/", data=body, content_type="application/json")
+    assert reply.status_code == 200
+    assert calls == [(body, None, skill_obj)]  # the body as received: no second encoding
+    assert reply.get_json() == skill_app_handle_event(body, None, skill_obj)
+
+
+def test_an_envelope_the_sdk_cannot_read_is_a_400(client: FlaskClient) -> None:
+    envelope = load_fixture("launch.json")
+    envelope["request"]["timestamp"] = "not a time"
+    reply = client.post("/", json=envelope)
+    assert reply.status_code == 400
+    assert reply.get_json()["error"].startswith("the request envelope could not be read: ")
+
+
 @pytest.mark.parametrize("body,reason", [
     (b"{not json", "invalid JSON"),
     (b"[1, 2, 3]", "expected a JSON object, got list"),

@@ -35,7 +35,7 @@ class Transport(Protocol):
 
 
 class InProcess:
-    """Invoke an ask-sdk ``CustomSkill`` in this process, through its own serializer."""
+    """Invoke an ask-sdk ``CustomSkill`` in this process (:func:`skill.app.handle_event`)."""
 
     def __init__(self, skill: Any) -> None:
         self.skill = skill
@@ -45,12 +45,9 @@ class InProcess:
         return "in-process"
 
     def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        from ask_sdk_model import RequestEnvelope
+        from skill.app import handle_event
 
-        request = self.skill.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
-        response = self.skill.invoke(request_envelope=request, context=None)
-        out: dict[str, Any] = self.skill.serializer.serialize(response)
-        return out
+        return handle_event(envelope, None, self.skill)
 
 
 class HttpEndpoint:
