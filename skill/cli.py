@@ -20,6 +20,13 @@ from skill.envelopes import DEFAULT_SKILL_ID
 
 log = logging.getLogger("legcheck.cli")
 
+ARTICLE_HELP = ("the source article, to check every cited section against (default: "
+                "$LEGCHECK_ARTICLE, else ../shared/seed/ beside the clone; skipped, and said "
+                "so, where it is not)")
+EXTRAS = {"flask": "web", "werkzeug": "web", "cryptography": "web", "certifi": "web",
+          "gunicorn": "web", "jsonschema": "tools", "yaml": "tools"}
+"""The optional packages each command may need, by the extra that installs them."""
+
 
 def is_loopback(host: str) -> bool:
     """True when every address ``host`` names is a loopback address."""
@@ -117,7 +124,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from skill.knowledge import KNOWLEDGE_PATH
     from skill.validate import validate
 
-    report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH)
+    report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH,
+                      article=args.article)
     for problem in report.problems:
         print(problem)
     for warning in report.warnings:
@@ -158,14 +166,9 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
-    from skill.package import (
-        CODE_DIR,
-        LAMBDA_RUNTIME,
-        STACK_PATH,
-        Endpoint,
-        PackageError,
-        build,
-    )
+    from skill.knowledge import KNOWLEDGE_PATH, article_check
+    from skill.lambda_zip import PackageError
+    from skill.package import CODE_DIR, LAMBDA_RUNTIME, STACK_PATH, Endpoint, build
     from skill.validate import validate
 
     try:
@@ -174,17 +177,24 @@ def _cmd_package(args: argparse.Namespace) -> int:
                                "--endpoint-uri https://... (not both)")
         endpoint = (Endpoint.lambda_arn(args.lambda_arn) if args.lambda_arn
                     else Endpoint.https(args.endpoint_uri, args.ssl_certificate_type))
-        report = validate()
+        report = validate(article=args.article)
         if not report.ok:
             for problem in report.problems:
                 print(problem, file=sys.stderr)
             raise PackageError(f"fix these {len(report.problems)} problem(s) first "
                                "(legcheck validate lists them)")
+        _, skipped = article_check(json.loads(KNOWLEDGE_PATH.read_text(encoding="utf-8")),
+                                   args.article)
+        if skipped:
+            print(f"legcheck package: {skipped}")
         result = build(args.out, endpoint, deps=not args.no_deps, arch=args.arch,
-                       privacy_policy_url=args.privacy_policy_url)
+                       privacy_policy_url=args.privacy_policy_url,
+                       compile_bytecode=not args.no_compile)
     except PackageError as exc:
         print(f"legcheck package: {exc}", file=sys.stderr)
         return 2
+    for note in result.notes:
+        print(f"legcheck package: {note}")
     size = result.zip_path.stat().st_size / 1e6
     parts = "ask-resources.json, skill-package/"
     if endpoint.is_lambda:
@@ -272,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "interaction_model/*.json)")
     validate.add_argument("--knowledge", type=Path, default=None,
                           help="the knowledge file (default: skill/data/knowledge.json)")
+    validate.add_argument("--article", type=Path, default=None, help=ARTICLE_HELP)
     validate.set_defaults(func=_cmd_validate)
 
     model = sub.add_parser("model", help="work on the interaction models")
@@ -317,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="declare usesPersonalInfo with this privacy policy (https)")
     package.add_argument("--no-deps", action="store_true",
                          help="leave the dependencies out of the zip (no network; for tests)")
+    package.add_argument("--no-compile", action="store_true",
+                         help="ship source only, no .pyc (a cold start then compiles it all)")
+    package.add_argument("--article", type=Path, default=None, help=ARTICLE_HELP)
     package.set_defaults(func=_cmd_package)
     return parser
 
@@ -325,7 +339,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top not in EXTRAS:
+            raise
+        extra = EXTRAS[top]
+        print(f"legcheck {args.command}: needs {top}, from the {extra!r} extra: "
+              f"pip install 'legcheck[{extra}]' (or, in a clone, scripts/setup)",
+              file=sys.stderr)
+        return 2
     return code
 
 

@@ -359,6 +359,13 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def escape_xml(text: str) -> str:
+    """``text`` with ``&``, ``<`` and ``>`` as XML entities: ``xml.sax.saxutils.escape``
+    without importing it (it brings in urllib.request, http, email and ssl: 15 ms at a cold
+    start)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
 def one_line(text: str, limit: int = 120) -> str:
     """One line of at most ``limit`` characters, for reasons built from untrusted text."""
     line = " ".join(text.split())

@@ -22,10 +22,9 @@ ARN or an https URL must be given. The manifest subscribes to
 ``SKILL_DISABLED`` at the same endpoint, so disabling the skill deletes what
 it kept.
 
-The zip holds the runtime dependencies from ``pyproject.toml``, installed
-with ``pip install --target`` for Lambda's platform (manylinux wheels for the
-chosen architecture and Python version), less those Lambda does not need
-(:data:`LAMBDA_EXCLUDED` says why for each).
+The zip holds the runtime alone (``lambda_function.py``, the runtime modules and
+their data) with the runtime's own dependencies, precompiled for Lambda's Python:
+:mod:`skill.lambda_zip` builds it and says how.
 """
 
 from __future__ import annotations
@@ -33,12 +32,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
-import tomllib
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,14 +41,18 @@ from typing import Any
 
 import yaml
 
-from skill.errors import LegCheckError
 from skill.knowledge import REPO_ROOT, load_knowledge
+from skill.lambda_zip import (
+    LAMBDA_PYTHON,
+    PLATFORMS,
+    PackageError,
+    RunPip,
+    build_lambda_zip,
+    run_pip,
+)
 from skill.store import DB_ENV, DYNAMODB_ACTIONS, KEY_ATTRIBUTE, SECRET_ENV, TTL_ATTRIBUTE
 
 MODELS_DIR = REPO_ROOT / "interaction_model"
-LAMBDA_ENTRY = REPO_ROOT / "lambda" / "lambda_function.py"
-PACKAGE_DIR = REPO_ROOT / "skill"
-PYPROJECT = REPO_ROOT / "pyproject.toml"
 ZIP_NAME = "legcheck-lambda.zip"
 CODE_DIR = "lambda"
 STACK_PATH = "infrastructure/cfn-deployer/skill-stack.yaml"
@@ -62,15 +61,6 @@ LAMBDA_HANDLER = "lambda_function.lambda_handler"
 LAMBDA_TIMEOUT_S = 7
 """The function gives up before Alexa does (8 seconds)."""
 LOG_RETENTION_DAYS = 14
-
-LAMBDA_EXCLUDED: dict[str, str] = {
-    "flask": "the web endpoint (legcheck serve); Lambda calls lambda_handler directly",
-    "gunicorn": "the web endpoint's production server",
-    "cryptography": "checks Alexa's request signatures for the web endpoint; a Lambda "
-                    "function is only invoked through its Alexa Skills Kit trigger",
-    "pyyaml": "reads the simulator's conversation tests, which do not run on Lambda",
-}
-PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
 LAMBDA_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}"
@@ -116,10 +106,6 @@ PUBLISHING: dict[str, dict[str, Any]] = {
             "disabling the skill deletes it too."),
     },
 }
-
-
-class PackageError(LegCheckError):
-    """The package cannot be built as asked (what is wrong is in the message)."""
 
 
 @dataclass(frozen=True)
@@ -408,108 +394,20 @@ def stack_yaml(stack: dict[str, Any]) -> str:
     return header + yaml.safe_dump(stack, sort_keys=False, width=100)
 
 
-def _requirement_name(requirement: str) -> str:
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return (match.group(1) if match else requirement).lower().replace("_", "-")
-
-
-def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
-    """The project's runtime dependencies, as listed in pyproject.toml."""
-    if pyproject.exists():
-        with pyproject.open("rb") as fh:
-            deps = tomllib.load(fh)["project"]["dependencies"]
-        return [str(d) for d in deps]
-    from importlib.metadata import requires
-
-    return [r for r in requires("legcheck") or [] if "extra ==" not in r]
-
-
-def lambda_requirements(requirements: Sequence[str]) -> list[str]:
-    """The dependencies the Lambda function needs: all but :data:`LAMBDA_EXCLUDED`."""
-    return [r for r in requirements if _requirement_name(r) not in LAMBDA_EXCLUDED]
-
-
-def pip_command(target: Path, requirements: Sequence[str], arch: str = "x86_64",
-                python_version: str = "3.11") -> list[str]:
-    """pip installing Lambda-platform wheels (never building from source) into ``target``."""
-    if arch not in PLATFORMS:
-        raise PackageError(f"expected an architecture of {sorted(PLATFORMS)}, got {arch!r}")
-    return [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--target", str(target), "--platform", PLATFORMS[arch],
-            "--implementation", "cp", "--python-version", python_version,
-            "--only-binary=:all:", "--upgrade", *requirements]
-
-
-def _run_pip(command: Sequence[str]) -> None:
-    done = subprocess.run(list(command), capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise PackageError("pip could not install the Lambda dependencies:\n"
-                           + (done.stderr or done.stdout).strip())
-
-
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def _zip_add(zf: zipfile.ZipFile, source: Path, name: str) -> None:
-    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    zf.writestr(info, source.read_bytes())
-
-
-def _tree(root: Path) -> Iterable[Path]:
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(root).parts
-        if "__pycache__" in rel or path.suffix in (".pyc", ".pyo") or rel[0] == "bin":
-            continue
-        yield path
-
-
-def build_lambda_zip(zip_path: Path, *, deps: bool = True, arch: str = "x86_64",
-                     python_version: str = "3.11", requirements: Sequence[str] | None = None,
-                     run_pip: Callable[[Sequence[str]], None] = _run_pip,
-                     entry: Path = LAMBDA_ENTRY, package: Path = PACKAGE_DIR) -> list[str]:
-    """Write the deployment zip; return the names in it."""
-    if not entry.exists():
-        raise PackageError(f"{entry}: the Lambda entry point is missing")
-    names: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="legcheck-lambda-") as tmp:
-        staged = Path(tmp)
-        if deps:
-            reqs = lambda_requirements(requirements if requirements is not None
-                                       else runtime_requirements())
-            run_pip(pip_command(staged, reqs, arch, python_version))
-        zip_path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(zip_path, "w") as zf:
-            _zip_add(zf, entry, "lambda_function.py")
-            names.append("lambda_function.py")
-            for path in _tree(package):
-                name = "skill/" + path.relative_to(package).as_posix()
-                _zip_add(zf, path, name)
-                names.append(name)
-            for path in _tree(staged):
-                name = path.relative_to(staged).as_posix()
-                if name == "lambda_function.py" or name.startswith("skill/"):
-                    continue  # a dependency never shadows Leg Check's own code
-                _zip_add(zf, path, name)
-                names.append(name)
-    return names
-
-
 @dataclass
 class BuildResult:
     out: Path
     zip_path: Path
     files: list[Path] = field(default_factory=list)
     zip_names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the build says about itself (precompiled or not, and why)."""
 
 
 def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_64",
-          python_version: str = "3.11", privacy_policy_url: str | None = None,
+          python_version: str = LAMBDA_PYTHON, privacy_policy_url: str | None = None,
           models_dir: Path = MODELS_DIR, requirements: Sequence[str] | None = None,
-          run_pip: Callable[[Sequence[str]], None] = _run_pip) -> BuildResult:
+          pip: RunPip = run_pip, compile_bytecode: bool = True) -> BuildResult:
     """Write the ASK CLI project and the Lambda zip into ``out``."""
     models = read_models(models_dir)
     problems = check_example_phrases(models)
@@ -533,8 +431,9 @@ def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_
     for locale, data in sorted(models.items()):
         write(package_dir / "interactionModels" / "custom" / f"{locale}.json", data)
     zip_path = out / ZIP_NAME
-    names = build_lambda_zip(zip_path, deps=deps, arch=arch, python_version=python_version,
-                             requirements=requirements, run_pip=run_pip)
+    built = build_lambda_zip(zip_path, deps=deps, arch=arch, python_version=python_version,
+                             requirements=requirements, pip=pip,
+                             compile_bytecode=compile_bytecode)
     written.append(zip_path)
     code_dir, stack_path = out / CODE_DIR, out / STACK_PATH
     for stale in (code_dir, stack_path.parent):
@@ -550,4 +449,4 @@ def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_
         stack_path.parent.mkdir(parents=True, exist_ok=True)
         stack_path.write_text(stack_yaml(skill_stack(endpoint, arch)), encoding="utf-8")
         written.append(stack_path)
-    return BuildResult(out, zip_path, written, names)
+    return BuildResult(out, zip_path, written, built.names, built.notes)

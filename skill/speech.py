@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from xml.sax.saxutils import escape
 
 from skill.history import Recurrence, Summary
 from skill.knowledge import Knowledge
+from skill.limits import escape_xml as escape
 from skill.strings import LocaleStrings
 from skill.triage import TriageResult
 

@@ -29,14 +29,10 @@ writes are conditional on a version number and retried on conflict.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
 import random
-import secrets
-import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -46,7 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from skill.errors import (
     ConfigError,
@@ -55,6 +51,9 @@ from skill.errors import (
     StoreConflictError,
     StoreUnavailableError,
 )
+
+if TYPE_CHECKING:
+    import sqlite3  # imported where used: an SQLite store is never used on Lambda
 
 log = logging.getLogger("legcheck.store")
 
@@ -282,6 +281,9 @@ class UserKeys:
     """Keyed hashes of Alexa user ids: HMAC-SHA-256 with a secret, as hex."""
 
     def __init__(self, secret: str | bytes) -> None:
+        import hashlib  # imported when a store is first configured, not at every cold start
+        import hmac
+
         raw = secret.encode() if isinstance(secret, str) else bytes(secret)
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"expected a user key secret of at least {MIN_SECRET_LENGTH} "
@@ -305,6 +307,8 @@ class UserKeys:
     @classmethod
     def beside(cls, db_path: Path) -> UserKeys:
         """The local-development secret kept beside the database, made once (mode 0600)."""
+        import secrets
+
         path = cls.secret_path(db_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
@@ -411,6 +415,8 @@ _LEGACY_TABLE = "attributes"  # rows keyed by raw Alexa user ids, kept without c
 
 
 def _sqlite_error(exc: sqlite3.Error, doing: str, where: Path) -> StoreUnavailableError:
+    import sqlite3
+
     message = str(exc)
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
         return StoreBusyError(f"{doing}: {where} stayed locked by another writer past the "
@@ -445,35 +451,55 @@ class SqliteStore(CheckInStore):
     # -- connections and transactions
 
     def _connect(self) -> sqlite3.Connection:
+        import sqlite3
+
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             return conn
-        try:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            conn.execute(_SCHEMA)
-            legacy = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                  "name = ?", (_LEGACY_TABLE,)).fetchone()
-            if legacy:
-                # An older Leg Check kept check-ins under raw user ids without asking: drop them.
-                conn.execute(f"DROP TABLE IF EXISTS {_LEGACY_TABLE}")
-                log.warning("dropped the check-ins an older version kept under raw user ids "
-                            "without consent in %s", self.path)
-        except sqlite3.Error as exc:
-            raise _sqlite_error(exc, "opening the check-in store", self.path) from exc
+        # Connections opening a new file at once can find it locked while one of them turns
+        # on WAL (SQLite then answers busy without waiting): try again until the busy timeout.
+        deadline = time.monotonic() + self.busy_timeout
+        attempt = 0
+        while True:
+            conn = None
+            try:
+                conn = sqlite3.connect(self.path, timeout=self.busy_timeout,
+                                       isolation_level=None, check_same_thread=False)
+                self._set_up(conn)
+                break
+            except sqlite3.Error as exc:
+                if conn is not None:
+                    conn.close()
+                busy = _sqlite_error(exc, "opening the check-in store", self.path)
+                if not isinstance(busy, StoreBusyError) or time.monotonic() >= deadline:
+                    raise busy from exc
+                attempt += 1
+                time.sleep(min(0.05, 0.002 * 2 ** attempt))
         self._local.conn = conn
         self._local.pid = os.getpid()
         with self._all_lock:
             self._all.append((os.getpid(), conn))
         return conn
 
+    def _set_up(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        conn.execute(_SCHEMA)
+        legacy = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                              "name = ?", (_LEGACY_TABLE,)).fetchone()
+        if legacy:
+            # An older Leg Check kept check-ins under raw user ids without asking: drop them.
+            conn.execute(f"DROP TABLE IF EXISTS {_LEGACY_TABLE}")
+            log.warning("dropped the check-ins an older version kept under raw user ids "
+                        "without consent in %s", self.path)
+
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: the write lock is held from the first read."""
+        import sqlite3
+
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -498,6 +524,8 @@ class SqliteStore(CheckInStore):
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     def close(self) -> None:
+        import sqlite3
+
         with self._all_lock:
             conns, self._all = self._all, []
         for pid, conn in conns:
@@ -557,6 +585,8 @@ class SqliteStore(CheckInStore):
     # -- the interface
 
     def load(self, user_key: str, today: date) -> Record:
+        import sqlite3
+
         conn = self._connect()
         try:
             row = self._select(conn, user_key)
@@ -577,6 +607,8 @@ class SqliteStore(CheckInStore):
     def _tidy(self, conn: sqlite3.Connection, user_key: str, row: tuple[Any, ...],
               seen: Record) -> None:
         """Remove what a read found past its time, if the row is unchanged and the lock free."""
+        import sqlite3
+
         try:
             with self._impatient(conn):
                 if seen.empty:
@@ -628,6 +660,8 @@ class SqliteStore(CheckInStore):
     def _compare_and_append(self, user_key: str, row: tuple[Any, ...] | None, stored: Record,
                             checkin: CheckIn, consent: Consent | None) -> bool:
         """Append in one statement if the row is unchanged since ``row`` was read."""
+        import sqlite3
+
         record, text = self._appended(row, checkin, consent, stored)
         assert record.updated is not None
         if text is None:

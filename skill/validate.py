@@ -20,7 +20,7 @@ stopping at the first. The checks on an interaction model are Amazon's rules
   :data:`skill.handlers.HANDLED_INTENTS`, and every handled intent in the model.
 
 The knowledge file is checked with :func:`skill.knowledge.check_knowledge`
-and :func:`skill.knowledge.check_article_anchors`, and for reach: every cause
+and :func:`skill.knowledge.article_check`, and for reach: every cause
 can rank first from what a runner can say or be asked, every advice is given
 by some rule, every danger sign can be heard. Each locale file is checked
 with :func:`skill.strings.check_locale`.
@@ -41,8 +41,8 @@ from skill.knowledge import (
     KNOWLEDGE_PATH,
     REPO_ROOT,
     Knowledge,
+    article_check,
     build_knowledge,
-    check_article_anchors,
     check_knowledge,
 )
 from skill.simulator.nlu import BUILTIN_PHRASES, SLOT_RE, words
@@ -445,8 +445,10 @@ class Report:
 
 
 def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = KNOWLEDGE_PATH,
-             locales_dir: Path = LOCALES_DIR) -> Report:
-    """Check every interaction model, the knowledge file and the locale files."""
+             locales_dir: Path = LOCALES_DIR, article: Path | None = None) -> Report:
+    """Check every interaction model, the knowledge file and the locale files (and the cited
+    sections against the source article, where it is: see :func:`skill.knowledge.article_check`;
+    ``article`` overrides where)."""
     report = Report()
     paths = sorted(model_paths) if model_paths is not None else sorted(
         MODELS_DIR.glob("*.json"))
@@ -468,7 +470,9 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
         kb_problems = check_knowledge(kb_data, kb_file)
         report.problems.extend(kb_problems)
         if not kb_problems:
-            report.problems.extend(check_article_anchors(kb_data))
+            article_problems, skipped = article_check(kb_data, article)
+            report.problems.extend(article_problems)
+            report.warnings.extend([skipped] if skipped else [])
             knowledge = build_knowledge(kb_data)
             report.knowledge = {"features": len(knowledge.features),
                                 "causes": len(knowledge.causes),
