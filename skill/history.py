@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from skill.knowledge import Knowledge
 from skill.state import NO_CAUSE
@@ -42,8 +43,7 @@ def symptom_of(knowledge: Knowledge, features: Iterable[str]) -> tuple[str, ...]
     return _ordered(knowledge, [*sensations, *(p for p in places if p not in implied)][:4])
 
 
-@dataclass(frozen=True)
-class Recurrence:
+class Recurrence(NamedTuple):
     """A symptom this check-in shares with earlier ones in the window."""
 
     features: tuple[str, ...]
@@ -68,8 +68,7 @@ def recurrence(checkins: Sequence[CheckIn], present: Iterable[str], knowledge: K
     return Recurrence(_ordered(knowledge, [*came_back, *places]), len(matching) + 1)
 
 
-@dataclass(frozen=True)
-class SymptomCount:
+class SymptomCount(NamedTuple):
     features: tuple[str, ...]
     times: int
     last: date

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.errors import DataError
 from skill.knowledge import Knowledge, load_knowledge
@@ -55,8 +55,7 @@ LEAD_FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "w
                           "so", "actually", "honestly", "ah", "ok", "okay", "alright"})
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(NamedTuple):
     tokens: tuple[str, ...]
     feature: str
     present: bool
@@ -64,8 +63,7 @@ class Phrase:
     """The words as written, when fillers were dropped from a longer phrase."""
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     start: int
     end: int
     feature: str
@@ -76,8 +74,7 @@ class Match:
         return self.end - self.start
 
 
-@dataclass(frozen=True)
-class Heard:
+class Heard(NamedTuple):
     """What one turn's words said."""
 
     present: frozenset[str] = frozenset()
@@ -94,7 +91,7 @@ class Heard:
         return not self.present and not self.absent and self.reply is None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # one per language, built once: only __init__ is needed
 class Lexicon:
     language: str
     stemmer: Any

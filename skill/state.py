@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.knowledge import Knowledge
 
@@ -64,8 +64,7 @@ def _parts(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """A check-in's outcome as it would be kept: the feature ids, the cause id, the level."""
 
     features: tuple[str, ...]

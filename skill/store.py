@@ -38,11 +38,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from skill.errors import (
     ConfigError,
@@ -54,6 +53,9 @@ from skill.errors import (
 
 if TYPE_CHECKING:
     import sqlite3  # imported where used: an SQLite store is never used on Lambda
+
+# The records are NamedTuples, not frozen dataclasses: as immutable, and far cheaper to define
+# at a cold start (see skill/knowledge.py).
 
 log = logging.getLogger("legcheck.store")
 
@@ -119,8 +121,7 @@ def _day(value: object, what: str) -> date:
         raise CorruptRecordError(f"expected {what} as an ISO date, got {value!r}") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class CheckIn:
+class CheckIn(NamedTuple):
     """One check-in as kept: its date, the feature ids heard, the cause id, the triage level."""
 
     day: date
@@ -161,8 +162,7 @@ class CheckIn:
         return cls(day, tuple(features), cause, level)
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """All that is kept for one runner; ``updated`` is the day of the last write.
 
     ``checkins`` are oldest first: :meth:`from_parts` sorts what it reads, and
@@ -209,8 +209,7 @@ def _oldest_first(checkins: tuple[CheckIn, ...]) -> tuple[CheckIn, ...]:
     return checkins
 
 
-@dataclass(frozen=True)
-class Retention:
+class Retention(NamedTuple):
     """How long check-ins are kept, in days, and how many at most."""
 
     days: int
@@ -224,7 +223,7 @@ class Retention:
 
     def bounded(self, max_checkins: int) -> Retention:
         """The same window, keeping at most ``max_checkins`` check-ins."""
-        return replace(self, max_checkins=max_checkins)
+        return self._replace(max_checkins=max_checkins)
 
     def current(self, checkins: Sequence[CheckIn], today: date) -> tuple[CheckIn, ...]:
         """The check-ins (oldest first) within the window."""
@@ -716,8 +715,8 @@ class SqliteStore(CheckInStore):
                     log.warning("purge: left an unreadable record (it expires on its own): %s",
                                 exc)
                     continue
-                self._write(conn, user_key, replace(
-                    stored, checkins=self.retention.current(stored.checkins, today)))
+                self._write(conn, user_key, stored._replace(
+                    checkins=self.retention.current(stored.checkins, today)))
                 changed += 1
         return changed
 
@@ -885,7 +884,7 @@ class DynamoDbStore(CheckInStore):
                 if seen.empty:
                     self._delete_if(user_key, version)
                 else:
-                    self._put(user_key, replace(seen, updated=stored.updated), version)
+                    self._put(user_key, seen._replace(updated=stored.updated), version)
             except self._boto_errors as exc:
                 log.debug("left expired check-ins for the TTL: %s", exc)
         return seen
@@ -942,7 +941,7 @@ class DynamoDbStore(CheckInStore):
         if seen.empty:
             return int(self._delete_if(user_key, version))
         try:
-            self._put(user_key, replace(seen, updated=stored.updated), version)
+            self._put(user_key, seen._replace(updated=stored.updated), version)
         except self._client_error as exc:
             if self._code(exc) == "ConditionalCheckFailedException":
                 return 0  # written meanwhile: that write dropped what had expired
@@ -952,8 +951,7 @@ class DynamoDbStore(CheckInStore):
 
 # ---------------------------------------------------------------- configuration
 
-@dataclass(frozen=True)
-class StoreConfig:
+class StoreConfig(NamedTuple):
     """What the configuration asks for: a kind, where, and the user key secret."""
 
     kind: str  # "off", "sqlite" or "dynamodb"

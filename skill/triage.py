@@ -11,22 +11,20 @@ yes/no question to ask next.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from itertools import combinations
+from typing import NamedTuple
 
 from skill.knowledge import Cause, Knowledge, load_knowledge
 
 
-@dataclass(frozen=True)
-class PriorCheckIn:
+class PriorCheckIn(NamedTuple):
     """An earlier check-in: how long ago it was and the features the runner had."""
 
     days_ago: float
     features: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RankedCause:
+class RankedCause(NamedTuple):
     id: str
     score: float
     level: str
@@ -34,8 +32,7 @@ class RankedCause:
     reasons_against: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class TriageResult:
+class TriageResult(NamedTuple):
     causes: tuple[RankedCause, ...]
     """Every cause, best first (a cause with a core symptom heard before any without)."""
     contenders: tuple[str, ...]
@@ -48,7 +45,7 @@ class TriageResult:
     advice: tuple[str, ...]
     enough_known: bool
     next_question: str | None
-    present: frozenset[str] = field(default_factory=frozenset)
+    present: frozenset[str] = frozenset()
     needs_description: bool = False
     """Nothing has been heard yet, and the open question has not failed: ask it."""
     guided: bool = False
