@@ -15,8 +15,8 @@
    its ``METADATA`` (what pip and ``importlib.metadata`` read) and licence files.
 4. A check-in traced (:func:`trace`): a fresh, isolated Python (no site-packages, so only
    the staged files and the standard library) imports ``lambda_function`` and answers
-   recorded check-ins (a whole check-in with consent, the same on an Echo Show, a session
-   ended, the skill disabled), which must match the answers of the skill in this process;
+   recorded check-ins (a whole check-in with consent, a one-shot one from an Echo Show, a
+   session ended, the skill disabled), which must match the answers of the skill in this process;
    every module it imported is noted.
 5. Precompiled for Lambda's Python (:func:`precompile`, with :mod:`compileall`, only when
    this Python is that version): each runtime module and each dependency module a
@@ -34,6 +34,7 @@ The zip is the same bytes for the same inputs (sorted names, fixed times).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -293,13 +294,17 @@ class Traced:
 def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
     """The conversations a trace replays, and the answers of the skill in this process.
 
-    A whole check-in with a store (consent given), the same on an Echo Show (another
-    runner), a session the runner walks away from, and the skill disabled (its data deleted).
+    A whole check-in with a store (consent given), a one-shot check-in with a duration from an
+    Echo Show (consent refused), a session the runner walks away from, and the skill disabled
+    (its data deleted).
     """
     from skill.app import build_skill, handle_event
     from skill.simulator import checkin
     from skill.store import SqliteStore, UserKeys
 
+    quiet = logging.getLogger("legcheck")  # the skill's own log is noise while packaging
+    level = quiet.level
+    quiet.setLevel(max(level, logging.WARNING))
     with tempfile.TemporaryDirectory(prefix="legcheck-trace-") as tmp:
         keys = UserKeys(secrets.token_hex(16))
         recorded = SqliteStore(Path(tmp) / "recorded.sqlite3", keys)
@@ -307,8 +312,8 @@ def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[st
         try:
             recorder = build_skill(recorded)
             check_in = checkin.record(recorder)
-            screen = checkin.on_a_screen(
-                checkin.for_user(check_in, "amzn1.ask.account.on-a-show"))
+            screen = checkin.on_a_screen(checkin.record(
+                recorder, checkin.ONE_SHOT, user_id="amzn1.ask.account.on-a-show"))
             walked_away = checkin.record(recorder, checkin.CHECK_IN[:1])
             walked_away.append(checkin.session_ended(walked_away))
             conversations = [check_in, screen, walked_away, [checkin.skill_disabled(check_in)]]
@@ -317,6 +322,7 @@ def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[st
         finally:
             recorded.close()
             replayed.close()
+            quiet.setLevel(level)
     return conversations, json.loads(json.dumps(answers))
 
 
@@ -436,6 +442,7 @@ def build_lambda_zip(zip_path: Path, *, deps: bool = True, arch: str = "x86_64",
         excluded: list[str] = []
         if deps:
             deps_dir = Path(tmp) / "deps"
+            deps_dir.mkdir()
             install_dependencies(deps_dir, list(requirements if requirements is not None
                                                  else runtime_requirements()),
                                  arch=arch, python_version=python_version, pip=pip)

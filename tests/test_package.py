@@ -7,23 +7,14 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from skill.envelopes import Session
-from skill.package import (
-    LAMBDA_EXCLUDED,
-    Endpoint,
-    PackageError,
-    build,
-    lambda_requirements,
-    pip_command,
-    runtime_requirements,
-    skill_stack,
-)
+from skill.lambda_zip import PackageError
+from skill.package import Endpoint, build, skill_stack
 from tests.test_nlu import small_model_dict
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:legcheck"
@@ -266,22 +257,17 @@ def test_a_rebuild_leaves_no_stale_locale(tmp_path: Path, models_dir: Path) -> N
 
 # ------------------------------------------------------------------ the Lambda zip
 
-def test_the_zip_holds_the_entry_point_and_the_skill_with_its_data(built: Path) -> None:
+def test_the_zip_holds_the_entry_point_and_the_runtime_with_its_data(built: Path) -> None:
     names = zipfile.ZipFile(built / "legcheck-lambda.zip").namelist()
     assert names[0] == "lambda_function.py"
+    shipped = {n[:-1] if n.endswith(".pyc") else n for n in names}
     for needed in ("skill/__init__.py", "skill/app.py", "skill/handlers.py",
-                   "skill/data/knowledge.json", "skill/data/knowledge.schema.json",
-                   "skill/data/locales/en-US.json"):
-        assert needed in names
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-
-
-def test_the_zip_is_the_same_bytes_when_built_twice(tmp_path: Path, models_dir: Path) -> None:
-    first, second = tmp_path / "a", tmp_path / "b"
-    for out in (first, second):
-        build(out, Endpoint.lambda_arn(ARN), deps=False, models_dir=models_dir)
-    assert (first / "legcheck-lambda.zip").read_bytes() == (
-        second / "legcheck-lambda.zip").read_bytes()
+                   "skill/data/knowledge.json", "skill/data/locales/en-US.json"):
+        assert needed in shipped
+    for tooling in ("skill/package.py", "skill/cli.py", "skill/web.py",
+                    "skill/data/knowledge.schema.json"):
+        assert tooling not in shipped
+    assert not [n for n in names if n.startswith("skill/simulator/")]
 
 
 def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path) -> None:
@@ -308,55 +294,6 @@ def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path
     assert answer["response"]["shouldEndSession"] is False
 
 
-def test_dependencies_are_lambda_platform_wheels_without_the_web_server(
-        tmp_path: Path, models_dir: Path) -> None:
-    calls: list[list[str]] = []
-
-    def fake_pip(command: Sequence[str]) -> None:
-        calls.append(list(command))
-        target = Path(command[command.index("--target") + 1])
-        (target / "fakedep").mkdir()
-        (target / "fakedep" / "__init__.py").write_text("", encoding="utf-8")
-        (target / "fakedep-1.0.dist-info").mkdir()
-        (target / "fakedep-1.0.dist-info" / "METADATA").write_text("", encoding="utf-8")
-        (target / "bin").mkdir()
-        (target / "bin" / "fakedep").write_text("", encoding="utf-8")
-        (target / "skill").mkdir()
-        (target / "skill" / "app.py").write_text("raise SystemExit", encoding="utf-8")
-
-    result = build(tmp_path, Endpoint.lambda_arn(ARN), models_dir=models_dir, arch="arm64",
-                   run_pip=fake_pip)
-    [command] = calls
-    assert command[1:4] == ["-m", "pip", "install"]
-    for flag, value in (("--platform", "manylinux2014_aarch64"), ("--python-version", "3.11"),
-                        ("--implementation", "cp")):
-        assert command[command.index(flag) + 1] == value
-    assert "--only-binary=:all:" in command
-    requirements = command[command.index("--upgrade") + 1:]
-    names = {r.split(">")[0].split("=")[0].lower() for r in requirements}
-    assert "ask-sdk-core" in names and "jsonschema" in names
-    assert not names & set(LAMBDA_EXCLUDED)
-    zipped = zipfile.ZipFile(result.zip_path)
-    assert "fakedep/__init__.py" in zipped.namelist()
-    assert "fakedep-1.0.dist-info/METADATA" in zipped.namelist()
-    assert "bin/fakedep" not in zipped.namelist()
-    assert zipped.read("skill/app.py") != b"raise SystemExit"
-
-
-def test_lambda_requirements_come_from_pyproject_less_the_web_server() -> None:
-    requirements = runtime_requirements()
-    kept = lambda_requirements(requirements)
-    assert any(r.startswith("ask-sdk-core") for r in kept)
-    assert not any(r.lower().startswith(("flask", "gunicorn")) for r in kept)
-    assert set(requirements) - set(kept) <= {r for r in requirements
-                                             if r.split(">")[0].lower() in LAMBDA_EXCLUDED}
-
-
-def test_pip_refuses_an_unknown_architecture(tmp_path: Path) -> None:
-    with pytest.raises(PackageError, match="expected an architecture"):
-        pip_command(tmp_path, [], arch="sparc")
-
-
 # ------------------------------------------------------------------ the command
 
 def test_package_cli_needs_an_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
@@ -379,3 +316,61 @@ def test_package_cli_builds_the_real_project(tmp_path: Path,
     assert read_json(copied) == read_json(real)
     assert zipfile.ZipFile(tmp_path / "legcheck-lambda.zip").namelist()[0] == (
         "lambda_function.py")
+
+
+def test_package_cli_says_the_article_check_was_skipped_where_the_article_is_missing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from skill.cli import main
+
+    missing = tmp_path / "not-here" / "article.txt"
+    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path / "b"),
+                 "--article", str(missing)]) == 0
+    out = capsys.readouterr().out
+    assert (f"legcheck package: the article cross-check was skipped: the source article is "
+            f"not at {missing}") in out
+    assert (tmp_path / "b" / "legcheck-lambda.zip").is_file()
+
+
+def test_the_article_path_comes_from_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from skill.cli import main
+
+    missing = tmp_path / "elsewhere.txt"
+    monkeypatch.setenv("LEGCHECK_ARTICLE", str(missing))
+    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path)]) == 0
+    assert f"skipped: the source article is not at {missing}" in capsys.readouterr().out
+
+
+def test_an_article_that_lacks_a_cited_section_stops_the_package(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from skill.cli import main
+
+    article = tmp_path / "article.txt"
+    article.write_text("A different article altogether.\n", encoding="utf-8")
+    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path / "b"),
+                 "--article", str(article)]) == 2
+    err = capsys.readouterr().err
+    assert "does not appear in article.txt" in err
+    assert not (tmp_path / "b" / "legcheck-lambda.zip").exists()
+
+
+def test_validate_cli_says_the_article_check_was_skipped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from skill.cli import main
+
+    missing = tmp_path / "article.txt"
+    assert main(["validate", "--article", str(missing)]) == 0
+    captured = capsys.readouterr()
+    assert f"warning: the article cross-check was skipped: the source article is not at " \
+           f"{missing}" in captured.err
+    assert "legcheck validate: OK" in captured.out
+
+
+def test_package_cli_names_what_a_build_says(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from skill.cli import main
+
+    assert main(["package", "--no-deps", "--no-compile", "--lambda-arn", ARN, "--out",
+                 str(tmp_path)]) == 0
+    assert "legcheck package: not precompiled (asked not to)" in capsys.readouterr().out

@@ -35,6 +35,12 @@ CHECK_IN: tuple[str, ...] = (
 )
 """Launch, a description, the questions, the advice and the consent answer."""
 
+ONE_SHOT: tuple[str, ...] = (
+    "ask leg check my calves have been twitching for two days",  # the advice at once
+    "no",  # do not remember my check-ins
+)
+"""A one-shot check-in with a duration in words (the number words are read too)."""
+
 SCREEN_INTERFACES: dict[str, Any] = {
     "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.3"}},
 }
