@@ -51,6 +51,8 @@ CONTRACTIONS = {
 KEEP_S = frozenset({"it's", "that's", "there's", "what's", "he's", "she's", "let's", "who's",
                     "here's", "where's", "one's"})
 REPLIES = ("yes", "no", "unsure")
+MAX_STEMS = 20_000
+"""Most words a lexicon remembers the stems of."""
 LEAD_FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "well", "oh",
                           "so", "actually", "honestly", "ah", "ok", "okay", "alright"})
 
@@ -105,6 +107,13 @@ class Lexicon:
     whole_replies: dict[tuple[str, ...], str] = field(default_factory=dict)
     all_replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     """Phrases that are a yes, no or "not sure" only when nothing else is said ("it does")."""
+    cues_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    neutral_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    """``cues`` and ``neutral`` by their first stem, in the same order."""
+    replies_at: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    all_replies_at: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    """``replies`` and ``all_replies`` by their first word, in the same order (an empty
+    phrase, under ""): only those can match where a word is."""
     cues: list[tuple[str, ...]] = field(default_factory=list)
     window: int = 5
     scope_breaks: frozenset[str] = frozenset()
@@ -132,10 +141,20 @@ class Lexicon:
     """Intent name to the carrier word its samples open with and the words still mean
     ("no" for NoDescribeIntent: "no {Description}")."""
 
+    stems: dict[str, str] = field(default_factory=dict)
+    """Words already stemmed: runners use the same few hundred words, and the Snowball
+    stemmer is pure Python (stemming was most of a description's cost)."""
+
     def stem(self, token: str) -> str:
+        known = self.stems.get(token)
+        if known is not None:
+            return known
         if "'" in token or not token.isalpha():
             return token
         out: str = self.stemmer.stemWord(token)
+        if len(self.stems) >= MAX_STEMS:  # bounded: a flood of made-up words cannot grow it
+            self.stems.clear()
+        self.stems[token] = out
         return out
 
     def key(self, tokens: Iterable[str]) -> tuple[str, ...]:
@@ -230,6 +249,9 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
                 lex.replies.append((said, kind))
     lex.replies.sort(key=lambda r: -len(r[0]))
     lex.all_replies = sorted([*lex.replies, *lex.whole_replies.items()], key=lambda r: -len(r[0]))
+    for replies, at in ((lex.replies, lex.replies_at), (lex.all_replies, lex.all_replies_at)):
+        for said, kind in replies:
+            at.setdefault(said[0] if said else "", []).append((said, kind))
     neg = data["negation"]
     lex.cues = sorted((lex.key(tokens(c)) for c in neg["cues"]), key=len, reverse=True)
     lex.cues = [c for c in lex.cues if c]
@@ -248,6 +270,10 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
     lex.pronouns = frozenset(neg["pronouns"])
     lex.neutral = sorted({lex.key(tokens(p)) for p in data["neutral_phrases"]} - {()},
                          key=len, reverse=True)
+    for cue in lex.cues:
+        lex.cues_at.setdefault(cue[0], []).append(cue)
+    for neutral in lex.neutral:
+        lex.neutral_at.setdefault(neutral[0], []).append(neutral)
     lex.clause_starts = frozenset(data["clauses"]["starts"])
     lex.ends = frozenset(
         {p.tokens[0] for bucket in lex.phrases.values() for p in bucket
@@ -347,17 +373,23 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
     if len(rest) < len(stems):
         found += [m for m in _find([s for _, s in rest], lex, [k for k, _ in rest])
                   if m not in found]
+    if len(found) < 2:
+        return found
     cat = lex.categories
-
-    def gives_way(m: Match, o: Match) -> bool:
-        if not (o.start <= m.start and m.end <= o.end and o.size > m.size):
-            return False
-        if o.feature in lex.keeps_parts:
-            return False
-        return (m.feature == o.feature or cat[m.feature] == cat[o.feature]
-                or cat[m.feature] in ("timing", "modifier"))
-
-    return [m for m in found if not any(gives_way(m, o) for o in found)]
+    keeps = lex.keeps_parts
+    kept = []
+    for m in found:
+        start, end, size = m.start, m.end, m.end - m.start
+        kind = cat[m.feature]
+        for o in found:  # does m give way to o?
+            if (o.start <= start and end <= o.end and o.end - o.start > size
+                    and o.feature not in keeps
+                    and (m.feature == o.feature or kind == cat[o.feature]
+                         or kind in ("timing", "modifier"))):
+                break
+        else:
+            kept.append(m)
+    return kept
 
 
 def _number(words_: Sequence[str], quantities: dict[str, float]) -> float | None:
@@ -465,7 +497,7 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
                 matches.append(Match(inside[0], inside[-1] + 1, lex.comparative_feature, True))
     covered = {k for m in matches for k in range(m.start, m.end)}
     for k in range(len(stems)):  # "I don't know", "without fail": no negation
-        for neutral in lex.neutral:
+        for neutral in lex.neutral_at.get(stems[k], ()):
             if tuple(stems[k:k + len(neutral)]) == neutral:
                 covered.update(range(k, k + len(neutral)))
     starts = {m.start for m in matches if m.present}
@@ -485,10 +517,11 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
                    and any(t in lex.fine_words for _, t in
                            kept[m.end:m.end + lex.fine_distance])}
     heard = present | absent
+    cleared = present - fine_places
     for combo in knowledge.combinations:
         if combo.scope != "clause":
             continue
-        if combo.holds(present - fine_places):
+        if combo.holds(cleared):
             present.add(combo.feature)
         elif combo.holds(heard) or fine_places.intersection(combo.groups[0].any):
             # "no swelling in my face", "my throat's fine": the sign denied
@@ -505,7 +538,8 @@ def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequ
     for k in range(len(stems)):
         if k in covered:
             continue
-        cue = next((c for c in lex.cues if tuple(stems[k:k + len(c)]) == c), None)
+        cue = next((c for c in lex.cues_at.get(stems[k], ())
+                    if tuple(stems[k:k + len(c)]) == c), None)
         if cue is None:
             continue
         budget = lex.window
@@ -555,7 +589,8 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
     whole = _only_replies(said, lex)
     if whole is not None:
         return whole, len(raw), False
-    for phrase, kind in lex.replies:
+    first = raw[start] if start < len(raw) else ""
+    for phrase, kind in (*lex.replies_at.get(first, ()), *lex.replies_at.get("", ())):
         if tuple(raw[start:start + len(phrase)]) == phrase:
             end = start + len(phrase)
             rest = [lex.stem(t) for t in raw[end:] if t not in lex.fillers]
@@ -573,8 +608,8 @@ def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
         if rest[0] in LEAD_FILLERS:
             rest = rest[1:]
             continue
-        for phrase, kind in lex.all_replies:
-            if phrase and rest[:len(phrase)] == phrase:
+        for phrase, kind in lex.all_replies_at.get(rest[0], ()):
+            if rest[:len(phrase)] == phrase:
                 kinds.append(kind)
                 rest = rest[len(phrase):]
                 break
@@ -642,7 +677,7 @@ def answered_yes(feature: str, present: Iterable[str], knowledge: Knowledge) -> 
     have = set(present)
     if feature in have:
         return True
-    return any(set(group) <= have for group in knowledge.features[feature].answered_by)
+    return any(have.issuperset(group) for group in knowledge.features[feature].answered_by)
 
 
 def related(feature: str, knowledge: Knowledge) -> set[str]:

@@ -55,7 +55,9 @@ def _parts(value: Any) -> tuple[str, ...]:
     for part in value:
         if not isinstance(part, str):
             return ()
-        part = "".join(ch for ch in part if ch.isprintable()).strip()
+        if not part.isprintable():  # (what the skill itself said always is)
+            part = "".join(ch for ch in part if ch.isprintable())
+        part = part.strip()
         total += len(part)
         if total > MAX_REPEAT_CHARS:
             return ()

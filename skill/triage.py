@@ -86,7 +86,7 @@ def answered_features(knowledge: Knowledge, answers: Mapping[str, bool], asked: 
     done = set(answers) | set(asked) | set(present) | ruled_out
     for feat in knowledge.features.values():
         if feat.question and feat.id not in done and any(
-                set(group) <= present for group in feat.answered_by):
+                present.issuperset(group) for group in feat.answered_by):
             done.add(feat.id)
     return done
 
@@ -107,8 +107,10 @@ def _score(cause: Cause, present: frozenset[str], absent: frozenset[str]) -> Ran
             pro.append((weight, ev.feature))
         elif weight < 0:
             con.append((weight, ev.feature))
-    pro.sort(key=lambda p: -p[0])
-    con.sort(key=lambda p: p[0])
+    if len(pro) > 1:
+        pro.sort(key=lambda p: -p[0])
+    if len(con) > 1:
+        con.sort(key=lambda p: p[0])
     return RankedCause(cause.id, round(score, 3), cause.level,
                        tuple(f for _, f in pro), tuple(f for _, f in con))
 
@@ -141,7 +143,7 @@ def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -
 def _screen(kb: Knowledge, present: frozenset[str], answered: set[str]) -> str | None:
     for sign in kb.danger_signs:
         if (sign.screen_question and sign.screen_question not in answered
-                and any(set(group) <= present for group in sign.screen_when)):
+                and any(present.issuperset(group) for group in sign.screen_when)):
             return sign.screen_question
     return None
 
