@@ -85,7 +85,7 @@ def answered_features(knowledge: Knowledge, answers: Mapping[str, bool], asked: 
     ruled_out = {x for f in present for x in knowledge.features[f].excludes}
     done = set(answers) | set(asked) | set(present) | ruled_out
     for feat in knowledge.features.values():
-        if feat.question and feat.id not in done and any(
+        if feat.answered_by and feat.question and feat.id not in done and any(
                 present.issuperset(group) for group in feat.answered_by):
             done.add(feat.id)
     return done
@@ -214,7 +214,8 @@ def assess(
         raised.append(esc.id)
         if rank[esc.raise_to] > rank[level]:
             level = esc.raise_to
-    sensations = present.intersection(kb.features_in("sensation"))
+    sensations = {f for f in present if f in kb.features
+                  and kb.features[f].category == "sensation"}
     for rule in kb.history_rules:
         matches = sum(
             1 for prior in history
