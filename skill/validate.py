@@ -392,10 +392,10 @@ def read_locale_files(folder: Path = LOCALES_DIR) -> tuple[dict[str, Any], list[
 
 def check_locale_files(locales: Mapping[str, Any], knowledge: Knowledge,
                        folder: Path = LOCALES_DIR) -> list[str]:
-    from skill.strings import DEFAULT_LOCALE, check_locale
+    from skill.strings import DEFAULT_LOCALE, check_locale, merge_locale_files
 
-    problems: list[str] = []
-    for code, data in sorted(locales.items()):
+    merged, problems = merge_locale_files(dict(locales), _rel(folder))
+    for code, data in sorted(merged.items()):
         rel = _rel(folder / f"{code}.json")
         problems.extend(check_locale(data, knowledge, rel))
         if isinstance(data, dict) and data.get("locale") != code:

@@ -97,7 +97,7 @@ _SPACE = re.compile(r"\s+")
 
 def ssml_to_text(ssml: str) -> str:
     """What a listener hears, as text: tags dropped, entities decoded, spaces collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", ssml))).strip()
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", ssml))).strip()
 
 
 def speech_text(output_speech: dict[str, Any] | None) -> str:
