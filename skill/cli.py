@@ -68,7 +68,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     options = Options(model=args.model, locale=args.locale, url=args.url, db=args.db,
                       show_json=args.json, speak=args.speak, replay=args.replay,
-                      record=args.record, skill_id=args.skill_id)
+                      record=args.record, skill_id=args.skill_id, screen=args.screen)
     try:
         return simulate(options, sys.stdin, sys.stdout, sys.stderr)
     except ConfigError as exc:
@@ -250,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--db", default=None,
                           help="check-in store for the in-process skill: an SQLite file, or "
                                "'off' (default: a temporary file removed at exit)")
+    simulate.add_argument("--screen", action="store_true",
+                          help="talk as an Echo Show: the device supports APL, and what the "
+                               "screen would hold is printed")
     simulate.add_argument("--json", action="store_true",
                           help="also print the request and response envelopes")
     simulate.add_argument("--speak", action="store_true",

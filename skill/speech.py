@@ -21,6 +21,14 @@ from skill.triage import TriageResult
 ORDINALS = 5
 """Up to "the fifth time"; beyond, "you've mentioned it 7 times"."""
 
+MAX_WORDS = 75
+"""About 30 seconds at 150 words a minute: advice longer than that is not followed."""
+
+
+def word_count(parts: list[str] | tuple[str, ...]) -> int:
+    return sum(len(p.split()) for p in parts if p)
+
+
 PAUSE = '<break time="400ms"/>'
 
 
@@ -201,22 +209,28 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
                             strings.level(result.level)),
                       screen.datasource(strings, knowledge, result, " ".join(first), advice))
     top = strings.cause(result.top.id)
-    parts = [
-        *first,
-        _mentioned(strings, knowledge, result),
-        strings.prompt("may_be", cause=top["name"]) + " " + top["explain"],
-    ]
-    for other in result.contenders[1:2]:
-        parts.append(strings.prompt("may_also_be", cause=strings.cause(other)["name"]))
-    if advice:
-        parts.append(strings.prompt("what_to_do"))
-        parts.extend(advice)
-    parts.append(strings.level(result.level))
-    parts.append(strings.prompt("disclaimer"))
-    title = strings.prompt("card_title") + ": " + top["name"]
     may_be = strings.prompt("may_be", cause=top["name"])
+    also = [strings.prompt("may_also_be", cause=strings.cause(other)["name"])
+            for other in result.contenders[1:2]]
+    # said in about 30 seconds: what can go, goes first (the card and screen keep it all)
+    optional = {"mentioned": _mentioned(strings, knowledge, result), "explain": top["explain"],
+                "also": " ".join(also), "what_to_do": strings.prompt("what_to_do")}
+    for drop in (None, "explain", "mentioned", "also", "what_to_do"):
+        if drop is not None:
+            optional[drop] = ""
+        parts = [*first, optional["mentioned"],
+                 f"{may_be} {optional['explain']}".strip(), optional["also"]]
+        if advice:
+            parts.append(optional["what_to_do"])
+            parts.extend(advice)
+        parts.append(strings.level(result.level))
+        parts.append(strings.prompt("disclaimer"))
+        if word_count(parts) <= MAX_WORDS:
+            break
+    title = strings.prompt("card_title") + ": " + top["name"]
     return Spoken(tuple(p for p in parts if p), title,
-                  _card(strings, may_be, first, advice, strings.level(result.level)),
+                  _card(strings, f"{may_be} {top['explain']}", first, advice,
+                        strings.level(result.level)),
                   screen.datasource(strings, knowledge, result, " ".join(first), advice))
 
 
