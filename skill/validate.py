@@ -520,6 +520,12 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
         report.problems.extend(check_locale_files(locales, knowledge, locales_dir))
         report.problems.extend(check_reach(knowledge, model_feature_ids(models), locales,
                                            kb_file))
+    for code in sorted(locales):
+        if LOCALE_RE.match(code) and code not in models and model_paths is None:
+            report.problems.append(f"{_rel(locales_dir / (code + '.json'))}: strings for "
+                                   f"{code}, but no interaction_model/{code}.json; add "
+                                   f"interaction_model/overlays/{code}.json and run "
+                                   "`legcheck model sync`")
     languages = {code.split("-")[0] for code in locales}
     for code in models:
         if code.split("-")[0] not in languages:

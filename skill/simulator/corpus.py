@@ -268,6 +268,8 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
             utterance = case.answers.get(pending, UNSURE_REPLY)
         turn = conversation.say(utterance)
         run.turns.append(turn)
+        if conversation.in_session and turn.routed and not turn.reprompt:
+            run.problems.append(f"no reprompt after {utterance!r}, and the session is open")
         if turn.resolution.request_type == "LaunchRequest":
             continue
         index = len(run.turns)
