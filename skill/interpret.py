@@ -107,6 +107,8 @@ class Lexicon:
     """Phrases that open an answer with a yes, no or "not sure", longest first."""
     whole_replies: dict[tuple[str, ...], str] = field(default_factory=dict)
     all_replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    replies_by_word: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    stems: dict[str, str] = field(default_factory=dict)
     """Phrases that are a yes, no or "not sure" only when nothing else is said ("it does")."""
     cues: list[tuple[str, ...]] = field(default_factory=list)
     window: int = 5
@@ -136,9 +138,12 @@ class Lexicon:
     ("no" for NoDescribeIntent: "no {Description}")."""
 
     def stem(self, token: str) -> str:
-        if "'" in token or not token.isalpha():
-            return token
-        out: str = self.stemmer.stemWord(token)
+        cached = self.stems.get(token)
+        if cached is not None:
+            return cached
+        out: str = token if "'" in token or not token.isalpha() else self.stemmer.stemWord(token)
+        if len(self.stems) < 20_000:  # runners use a few thousand words; the cache stays small
+            self.stems[token] = out
         return out
 
     def key(self, tokens: Iterable[str]) -> tuple[str, ...]:
@@ -233,6 +238,9 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
                 lex.replies.append((said, kind))
     lex.replies.sort(key=lambda r: -len(r[0]))
     lex.all_replies = sorted([*lex.replies, *lex.whole_replies.items()], key=lambda r: -len(r[0]))
+    for phrase, kind in lex.all_replies:
+        if phrase:
+            lex.replies_by_word.setdefault(phrase[0], []).append((phrase, kind))
     neg = data["negation"]
     lex.cues = sorted((lex.key(tokens(c)) for c in neg["cues"]), key=len, reverse=True)
     lex.cues = [c for c in lex.cues if c]
@@ -558,7 +566,10 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
     whole = _only_replies(said, lex)
     if whole is not None:
         return whole, len(raw), False
-    for phrase, kind in lex.replies:
+    opening = raw[start] if start < len(raw) else ""
+    for phrase, kind in lex.replies_by_word.get(opening, ()):
+        if phrase in lex.whole_replies:
+            continue
         if tuple(raw[start:start + len(phrase)]) == phrase:
             end = start + len(phrase)
             rest = [lex.stem(t) for t in raw[end:] if t not in lex.fillers]
@@ -576,8 +587,8 @@ def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
         if rest[0] in LEAD_FILLERS:
             rest = rest[1:]
             continue
-        for phrase, kind in lex.all_replies:
-            if phrase and rest[:len(phrase)] == phrase:
+        for phrase, kind in lex.replies_by_word.get(rest[0], ()):
+            if rest[:len(phrase)] == phrase:
                 kinds.append(kind)
                 rest = rest[len(phrase):]
                 break
