@@ -579,6 +579,13 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
     return None, 0, False
 
 
+def _whole_phrase(fragment: str, lex: Lexicon) -> bool:
+    """The fragment is one phrase the lexicon knows ("itchy", "my calves"): nothing of it
+    can belong to a phrase cut by a slot boundary."""
+    key = lex.key(tokens(fragment))
+    return bool(key) and any(p.tokens == key for p in lex.phrases.get(key[0], ()))
+
+
 def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
     """The reply when the words are nothing but replies ("kind of, yeah", "it does")."""
     kinds: list[str] = []
@@ -626,7 +633,7 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
             p, a = _read_clause(clause, lex, kb)
             present |= p
             absent |= a
-    if len(fragments) > 1:
+    if len(fragments) > 1 and not all(_whole_phrase(f, lex) for f in fragments):
         # a phrase can be cut in two by where the slots split ("every" | "time I run"):
         # read the slots joined, either way round, for what they state
         for joined in (list(fragments), list(reversed(fragments))):
