@@ -238,9 +238,9 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
                 lex.replies.append((said, kind))
     lex.replies.sort(key=lambda r: -len(r[0]))
     lex.all_replies = sorted([*lex.replies, *lex.whole_replies.items()], key=lambda r: -len(r[0]))
-    for phrase, kind in lex.all_replies:
-        if phrase:
-            lex.replies_by_word.setdefault(phrase[0], []).append((phrase, kind))
+    for said, kind in lex.all_replies:
+        if said:
+            lex.replies_by_word.setdefault(said[0], []).append((said, kind))
     neg = data["negation"]
     lex.cues = sorted((lex.key(tokens(c)) for c in neg["cues"]), key=len, reverse=True)
     lex.cues = [c for c in lex.cues if c]
