@@ -75,7 +75,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     options = Options(model=args.model, locale=args.locale, url=args.url, db=args.db,
                       show_json=args.json, speak=args.speak, replay=args.replay,
-                      record=args.record, skill_id=args.skill_id)
+                      record=args.record, skill_id=args.skill_id, screen=args.screen)
     try:
         return simulate(options, sys.stdin, sys.stdout, sys.stderr)
     except ConfigError as exc:
@@ -137,9 +137,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_model_sync(args: argparse.Namespace) -> int:
     """Write each interaction model's custom slot types from its language's lexicon."""
     from skill.interpret import read_lexicon_data
-    from skill.validate import MODELS_DIR, sync_model_types
+    from skill.validate import (
+        MODELS_DIR,
+        SOURCE_LOCALE,
+        locale_model,
+        read_overlays,
+        sync_model_types,
+    )
 
-    paths = args.model or sorted(MODELS_DIR.glob("*.json"))
+    paths = args.model or [MODELS_DIR / f"{SOURCE_LOCALE}.json"]
     for path in paths:
         data = json.loads(path.read_text(encoding="utf-8"))
         before = json.dumps(data, sort_keys=True)
@@ -149,6 +155,14 @@ def _cmd_model_sync(args: argparse.Namespace) -> int:
             path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
                             encoding="utf-8")
         print(f"{path}: slot types {'written' if changed else 'already in sync'}")
+    if not args.model:
+        source = json.loads((MODELS_DIR / f"{SOURCE_LOCALE}.json").read_text(encoding="utf-8"))
+        for code, overlay in read_overlays().items():
+            target = MODELS_DIR / f"{code}.json"
+            model = locale_model(source, overlay, read_lexicon_data(code.split("-")[0]))
+            target.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+            print(f"{target}: written from {SOURCE_LOCALE}.json and overlays/{code}.json")
     return 0
 
 
@@ -246,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--db", default=None,
                           help="check-in store for the in-process skill: an SQLite file, or "
                                "'off' (default: a temporary file removed at exit)")
+    simulate.add_argument("--screen", action="store_true",
+                          help="talk as an Echo Show: the device supports APL, and what the "
+                               "screen would hold is printed")
     simulate.add_argument("--json", action="store_true",
                           help="also print the request and response envelopes")
     simulate.add_argument("--speak", action="store_true",

@@ -52,6 +52,13 @@ class Session:
     session_id: str = field(default_factory=lambda: _id("amzn1.echo-api.session"))
     attributes: dict[str, Any] = field(default_factory=dict)
     new: bool = True
+    screen: bool = False
+    """The device has a screen (an Echo Show): it supports Alexa.Presentation.APL."""
+
+    def interfaces(self) -> dict[str, Any]:
+        if not self.screen:
+            return {}
+        return {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.1"}}}
 
     def envelope(self, request: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
         request = {
@@ -75,7 +82,8 @@ class Session:
                 "System": {
                     "application": application,
                     "user": user,
-                    "device": {"deviceId": self.device_id, "supportedInterfaces": {}},
+                    "device": {"deviceId": self.device_id,
+                               "supportedInterfaces": self.interfaces()},
                     "apiEndpoint": "https://api.amazonalexa.com",
                     "apiAccessToken": "simulated",
                 }

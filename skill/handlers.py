@@ -22,12 +22,18 @@ from ask_sdk_core.dispatch_components import (
     AbstractResponseInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_locale, is_intent_name, is_request_type
+from ask_sdk_core.utils import (
+    get_locale,
+    get_supported_interfaces,
+    is_intent_name,
+    is_request_type,
+)
 from ask_sdk_model import Response
+from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
-from skill import history, speech, triage
+from skill import history, screen, speech, triage
 from skill.interpret import Heard, interpret, load_lexicon
 from skill.knowledge import load_knowledge
 from skill.memory import memory_of
@@ -83,12 +89,18 @@ def _stored_checkins(handler_input: HandlerInput) -> list[CheckIn]:
 
 def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = None,
          end: bool = False, card: bool = False) -> Response:
-    """Speak, remember it for Repeat, and keep the session open unless told."""
-    builder = handler_input.response_builder.speak(spoken.ssml)
+    """Speak (emergency numbers said the local way), show the card and, on a device with
+    a screen, the APL document; remember it for Repeat; keep the session open unless told."""
+    aliases = _strings(handler_input).aliases
+    builder = handler_input.response_builder.speak(spoken.ssml_for(aliases))
     if reprompt is not None and not end:
-        builder.ask(reprompt.ssml)
+        builder.ask(reprompt.ssml_for(aliases))
     if card:
-        builder.set_card(SimpleCard(title=spoken.card_title, content=spoken.text))
+        builder.set_card(SimpleCard(title=spoken.card_title, content=spoken.card_text))
+    if spoken.screen is not None and has_screen(handler_input):
+        name, data = spoken.screen
+        builder.add_directive(RenderDocumentDirective(
+            token=screen.TOKEN, document=screen.document(name), datasources=data))
     builder.set_should_end_session(end)
     if not end and _in_session(handler_input):
         state = state_of(handler_input)
@@ -96,6 +108,15 @@ def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = 
         state.last_reprompt = reprompt.parts if reprompt else ()
     response: Response = builder.response
     return response
+
+
+def has_screen(handler_input: HandlerInput) -> bool:
+    """Whether the device can show APL (its supported interfaces say so)."""
+    try:
+        interfaces = get_supported_interfaces(handler_input)
+    except (AttributeError, TypeError):
+        return False
+    return getattr(interfaces, "alexa_presentation_apl", None) is not None
 
 
 def _prompt(handler_input: HandlerInput, key: str, reprompt_key: str | None = None,
@@ -275,7 +296,7 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
                                    policy.history_window_days)
     recurred = speech.recurrence(strings, knowledge, came_back) if came_back else ""
     spoken = speech.outcome(strings, knowledge, result, recurred)
-    spoken = Spoken((*lead, *spoken.parts), spoken.card_title)
+    spoken = spoken.led_by(lead)
     if _should_ask_consent(handler_input):
         return _advise_and_ask_consent(handler_input, spoken, result)
     _save_checkin(handler_input, stored, now, result)
@@ -318,11 +339,10 @@ def _advise_and_ask_consent(handler_input: HandlerInput, advice: Spoken,
     days = _window_days()
     state = state_of(handler_input)
     state.consent = _outcome_of(result)
-    ask = Spoken((*advice.parts, strings.prompt("consent_ask", days=days)))
+    ask = Spoken((*advice.parts, strings.prompt("consent_ask", days=days)),
+                 advice.card_title, advice.card_lines, advice.screen)
     reprompt = Spoken((strings.prompt("consent_reprompt", days=days),))
-    handler_input.response_builder.set_card(
-        SimpleCard(title=advice.card_title, content=advice.text))
-    return _say(handler_input, ask, reprompt)
+    return _say(handler_input, ask, reprompt, card=True)
 
 
 def _consent_answer(handler_input: HandlerInput, agreed: bool) -> Response:

@@ -51,8 +51,6 @@ CONTRACTIONS = {
 KEEP_S = frozenset({"it's", "that's", "there's", "what's", "he's", "she's", "let's", "who's",
                     "here's", "where's", "one's"})
 REPLIES = ("yes", "no", "unsure")
-MAX_STEMS = 20_000
-"""Most words a lexicon remembers the stems of."""
 LEAD_FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "well", "oh",
                           "so", "actually", "honestly", "ah", "ok", "okay", "alright"})
 
@@ -106,14 +104,12 @@ class Lexicon:
     """Phrases that open an answer with a yes, no or "not sure", longest first."""
     whole_replies: dict[tuple[str, ...], str] = field(default_factory=dict)
     all_replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    replies_by_word: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    stems: dict[str, str] = field(default_factory=dict)
     """Phrases that are a yes, no or "not sure" only when nothing else is said ("it does")."""
     cues_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     neutral_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     """``cues`` and ``neutral`` by their first stem, in the same order."""
-    replies_at: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
-    all_replies_at: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
-    """``replies`` and ``all_replies`` by their first word, in the same order (an empty
-    phrase, under ""): only those can match where a word is."""
     cues: list[tuple[str, ...]] = field(default_factory=list)
     window: int = 5
     scope_breaks: frozenset[str] = frozenset()
@@ -141,20 +137,13 @@ class Lexicon:
     """Intent name to the carrier word its samples open with and the words still mean
     ("no" for NoDescribeIntent: "no {Description}")."""
 
-    stems: dict[str, str] = field(default_factory=dict)
-    """Words already stemmed: runners use the same few hundred words, and the Snowball
-    stemmer is pure Python (stemming was most of a description's cost)."""
-
     def stem(self, token: str) -> str:
-        known = self.stems.get(token)
-        if known is not None:
-            return known
-        if "'" in token or not token.isalpha():
-            return token
-        out: str = self.stemmer.stemWord(token)
-        if len(self.stems) >= MAX_STEMS:  # bounded: a flood of made-up words cannot grow it
-            self.stems.clear()
-        self.stems[token] = out
+        cached = self.stems.get(token)
+        if cached is not None:
+            return cached
+        out: str = token if "'" in token or not token.isalpha() else self.stemmer.stemWord(token)
+        if len(self.stems) < 20_000:  # runners use a few thousand words; the cache stays small
+            self.stems[token] = out
         return out
 
     def key(self, tokens: Iterable[str]) -> tuple[str, ...]:
@@ -249,9 +238,9 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
                 lex.replies.append((said, kind))
     lex.replies.sort(key=lambda r: -len(r[0]))
     lex.all_replies = sorted([*lex.replies, *lex.whole_replies.items()], key=lambda r: -len(r[0]))
-    for replies, at in ((lex.replies, lex.replies_at), (lex.all_replies, lex.all_replies_at)):
-        for said, kind in replies:
-            at.setdefault(said[0] if said else "", []).append((said, kind))
+    for said, kind in lex.all_replies:
+        if said:
+            lex.replies_by_word.setdefault(said[0], []).append((said, kind))
     neg = data["negation"]
     lex.cues = sorted((lex.key(tokens(c)) for c in neg["cues"]), key=len, reverse=True)
     lex.cues = [c for c in lex.cues if c]
@@ -589,8 +578,10 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
     whole = _only_replies(said, lex)
     if whole is not None:
         return whole, len(raw), False
-    first = raw[start] if start < len(raw) else ""
-    for phrase, kind in (*lex.replies_at.get(first, ()), *lex.replies_at.get("", ())):
+    opening = raw[start] if start < len(raw) else ""
+    for phrase, kind in lex.replies_by_word.get(opening, ()):
+        if phrase in lex.whole_replies:
+            continue
         if tuple(raw[start:start + len(phrase)]) == phrase:
             end = start + len(phrase)
             rest = [lex.stem(t) for t in raw[end:] if t not in lex.fillers]
@@ -598,6 +589,13 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
                 and any(m.start == 0 and m.present for m in _find(rest, lex, range(len(rest))))
             return kind, end, denies
     return None, 0, False
+
+
+def _whole_phrase(fragment: str, lex: Lexicon) -> bool:
+    """The fragment is one phrase the lexicon knows ("itchy", "my calves"): nothing of it
+    can belong to a phrase cut by a slot boundary."""
+    key = lex.key(tokens(fragment))
+    return bool(key) and any(p.tokens == key for p in lex.phrases.get(key[0], ()))
 
 
 def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
@@ -608,7 +606,7 @@ def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
         if rest[0] in LEAD_FILLERS:
             rest = rest[1:]
             continue
-        for phrase, kind in lex.all_replies_at.get(rest[0], ()):
+        for phrase, kind in lex.replies_by_word.get(rest[0], ()):
             if rest[:len(phrase)] == phrase:
                 kinds.append(kind)
                 rest = rest[len(phrase):]
@@ -647,7 +645,7 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
             p, a = _read_clause(clause, lex, kb)
             present |= p
             absent |= a
-    if len(fragments) > 1:
+    if len(fragments) > 1 and not all(_whole_phrase(f, lex) for f in fragments):
         # a phrase can be cut in two by where the slots split ("every" | "time I run"):
         # read the slots joined, either way round, for what they state
         for joined in (list(fragments), list(reversed(fragments))):

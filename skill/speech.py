@@ -6,9 +6,12 @@ Pure functions over :class:`~skill.triage.TriageResult` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
+from skill import screen
 from skill.history import Recurrence, Summary
 from skill.knowledge import Knowledge
 from skill.limits import escape_xml as escape
@@ -18,23 +21,57 @@ from skill.triage import TriageResult
 ORDINALS = 5
 """Up to "the fifth time"; beyond, "you've mentioned it 7 times"."""
 
+MAX_WORDS = 75
+"""About 30 seconds at 150 words a minute: advice longer than that is not followed."""
+
+
+def word_count(parts: list[str] | tuple[str, ...]) -> int:
+    return sum(len(p.split()) for p in parts if p)
+
+
 PAUSE = '<break time="400ms"/>'
 
 
 @dataclass(frozen=True)
 class Spoken:
-    """Speech as plain sentences; :attr:`ssml` adds pauses between the parts."""
+    """Speech as plain sentences; :attr:`ssml` adds pauses between the parts.
+
+    An outcome also carries its card (``card_lines``: the steps as a numbered list) and
+    its screen (``screen``: an APL document's name and data source).
+    """
 
     parts: tuple[str, ...]
     card_title: str = ""
+    card_lines: tuple[str, ...] = ()
+    screen: tuple[str, dict[str, Any]] | None = field(default=None, compare=False)
 
     @property
     def text(self) -> str:
         return " ".join(p for p in self.parts if p)
 
     @property
+    def card_text(self) -> str:
+        return "\n".join(self.card_lines) if self.card_lines else self.text
+
+    @property
     def ssml(self) -> str:
-        return "<speak>" + f" {PAUSE} ".join(escape(p) for p in self.parts if p) + "</speak>"
+        return self.ssml_for({})
+
+    def ssml_for(self, aliases: dict[str, str]) -> str:
+        """SSML with each emergency number said the local way: ``<sub alias="triple
+        zero">000</sub>``. Only tags Alexa documents (speak, break, sub), text escaped."""
+        def say(part: str) -> str:
+            out = escape(part)
+            for number, alias in aliases.items():
+                out = re.sub(rf"(?<![\w<]){re.escape(number)}(?![\w])",
+                             f'<sub alias="{escape(alias)}">{number}</sub>', out)
+            return out
+
+        return "<speak>" + f" {PAUSE} ".join(say(p) for p in self.parts if p) + "</speak>"
+
+    def led_by(self, lead: list[str]) -> Spoken:
+        """The same, with sentences said before it ("Okay, no chest pain.")."""
+        return replace(self, parts=(*lead, *self.parts))
 
 
 def join_words(items: list[str], conj: str) -> str:
@@ -110,7 +147,22 @@ def danger(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -
     parts.extend(strings.danger(sign) for sign in result.danger_signs)
     if result.advice and knowledge.levels[result.level] == max(knowledge.levels.values()):
         parts.append(strings.advice(result.advice[0]))
-    return Spoken(tuple(parts), strings.prompt("card_title_danger"))
+    steps = [strings.advice(a) for a in result.advice]
+    reasons = [strings.danger(sign) for sign in result.danger_signs]
+    lines = (*(f"{i}. {step}" for i, step in enumerate(steps, 1)), *reasons,
+             strings.prompt("disclaimer"))
+    return Spoken(tuple(parts), strings.prompt("card_title_danger"), lines,
+                  screen.datasource(strings, knowledge, result, "", steps))
+
+
+def _card(strings: LocaleStrings, summary: str, first: list[str], steps: list[str],
+          level: str) -> tuple[str, ...]:
+    lines = [*first, summary]
+    if steps:
+        lines.append(strings.prompt("card_steps"))
+        lines.extend(f"{i}. {step}" for i, step in enumerate(steps, 1))
+    lines.extend([level, strings.prompt("disclaimer")])
+    return tuple(line for line in lines if line)
 
 
 def _doctor_first(strings: LocaleStrings, knowledge: Knowledge,
@@ -152,22 +204,34 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
             parts.extend(advice)
         parts.append(strings.level(result.level))
         parts.append(strings.prompt("disclaimer"))
-        return Spoken(tuple(p for p in parts if p), strings.prompt("card_title_unclear"))
+        return Spoken(tuple(p for p in parts if p), strings.prompt("card_title_unclear"),
+                      _card(strings, strings.prompt("unclear"), first, advice,
+                            strings.level(result.level)),
+                      screen.datasource(strings, knowledge, result, " ".join(first), advice))
     top = strings.cause(result.top.id)
-    parts = [
-        *first,
-        _mentioned(strings, knowledge, result),
-        strings.prompt("may_be", cause=top["name"]) + " " + top["explain"],
-    ]
-    for other in result.contenders[1:2]:
-        parts.append(strings.prompt("may_also_be", cause=strings.cause(other)["name"]))
-    if advice:
-        parts.append(strings.prompt("what_to_do"))
-        parts.extend(advice)
-    parts.append(strings.level(result.level))
-    parts.append(strings.prompt("disclaimer"))
+    may_be = strings.prompt("may_be", cause=top["name"])
+    also = [strings.prompt("may_also_be", cause=strings.cause(other)["name"])
+            for other in result.contenders[1:2]]
+    # said in about 30 seconds: what can go, goes first (the card and screen keep it all)
+    optional = {"mentioned": _mentioned(strings, knowledge, result), "explain": top["explain"],
+                "also": " ".join(also), "what_to_do": strings.prompt("what_to_do")}
+    for drop in (None, "explain", "mentioned", "also", "what_to_do"):
+        if drop is not None:
+            optional[drop] = ""
+        parts = [*first, optional["mentioned"],
+                 f"{may_be} {optional['explain']}".strip(), optional["also"]]
+        if advice:
+            parts.append(optional["what_to_do"])
+            parts.extend(advice)
+        parts.append(strings.level(result.level))
+        parts.append(strings.prompt("disclaimer"))
+        if word_count(parts) <= MAX_WORDS:
+            break
     title = strings.prompt("card_title") + ": " + top["name"]
-    return Spoken(tuple(p for p in parts if p), title)
+    return Spoken(tuple(p for p in parts if p), title,
+                  _card(strings, f"{may_be} {top['explain']}", first, advice,
+                        strings.level(result.level)),
+                  screen.datasource(strings, knowledge, result, " ".join(first), advice))
 
 
 def recurrence(strings: LocaleStrings, knowledge: Knowledge, came_back: Recurrence) -> str:

@@ -1,7 +1,13 @@
-"""Spoken strings, one JSON file per locale under ``skill/data/locales``.
+"""Spoken strings, one JSON file per language and per locale under ``skill/data/locales``.
 
-They are read and checked once, at import. Handlers never hold user-facing
-text; they ask :func:`strings_for` for the runner's locale.
+``en.json`` holds every English string; ``en-GB.json`` and the other markets'
+files extend it (``"extends": "en"``) with what differs there: the emergency
+number and how it is said, the name for the doctor, urgent-care wording. A new
+locale is a data change. They are read once, at import, and checked by
+``legcheck validate``, CI and ``legcheck package``. Handlers never hold
+user-facing text; they ask :func:`strings_for` for the runner's locale, which
+falls back from locale to language, so an English locale without its own file
+hears "your local emergency number", never another market's.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ REQUIRED_PROMPTS = (
     "history_last_unclear", "card_title_history", "when_0", "when_1", "when_days", "times_1",
     "times_2", "times_many", "recurrence", "recurrence_many", "ordinal_2", "ordinal_3",
     "ordinal_4", "ordinal_5",
+    # screens and cards
+    "screen_source", "card_steps",
 )
 
 
@@ -46,8 +54,20 @@ class LocaleStrings:
     def emergency_number(self) -> str:
         return str(self.data["emergency_number"])
 
+    @property
+    def doctor(self) -> str:
+        return str(self.data.get("doctor", ""))
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """How the emergency numbers are said ("000": "triple zero"), for SSML."""
+        return {str(k): str(v) for k, v in (self.data.get("say_as") or {}).items()}
+
+    def publishing(self) -> dict[str, Any]:
+        return dict(self.data.get("publishing") or {})
+
     def fill(self, text: str, **values: Any) -> str:
-        return text.format(number=self.emergency_number, **values)
+        return text.format(number=self.emergency_number, doctor=self.doctor, **values)
 
     def prompt(self, key: str, **values: Any) -> str:
         return self.fill(self.data["prompts"][key], **values)
@@ -65,13 +85,13 @@ class LocaleStrings:
         return self.fill(self.data["advice"][advice])
 
     def level(self, level: str) -> str:
-        return str(self.data["levels"].get(level, ""))
+        return self.fill(str(self.data["levels"].get(level, "")))
 
     def danger(self, sign: str) -> str:
-        return str(self.data["danger"][sign])
+        return self.fill(str(self.data["danger"][sign]))
 
     def raised(self, rule: str) -> str:
-        return str(self.data["raised"][rule])
+        return self.fill(str(self.data["raised"][rule]))
 
     def denied(self, feature: str) -> str:
         return str(self.data["denied"][feature])
@@ -112,6 +132,23 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
 
     if not isinstance(data.get("emergency_number"), str):
         problems.append(f"{file}:$.emergency_number: expected the local emergency number")
+    if not isinstance(data.get("doctor"), str) or not data.get("doctor"):
+        problems.append(f"{file}:$.doctor: expected the local name for the doctor to see")
+    say_as = data.get("say_as")
+    if not isinstance(say_as, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in say_as.items()):
+        problems.append(f"{file}:$.say_as: expected an object of number to how it is said")
+    pub = data.get("publishing")
+    if not isinstance(pub, dict):
+        problems.append(f"{file}:$.publishing: expected the store listing's text")
+    else:
+        for key in ("name", "summary", "description"):
+            if not isinstance(pub.get(key), str) or not pub.get(key):
+                problems.append(f"{file}:$.publishing.{key}: expected non-empty text")
+        for key in ("examplePhrases", "keywords"):
+            if not (isinstance(pub.get(key), list) and pub[key]
+                    and all(isinstance(x, str) for x in pub[key])):
+                problems.append(f"{file}:$.publishing.{key}: expected a list of text")
     need("prompts", REQUIRED_PROMPTS, "prompt")
     need("questions", [f.id for f in knowledge.features.values() if f.question], "question")
     need("features", list(knowledge.features), "feature")
@@ -129,24 +166,60 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     return problems
 
 
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base.get(key), value)
+        return out
+    return over
+
+
+def merge_locale_files(raw: dict[str, Any], folder: str = "skill/data/locales"
+                       ) -> tuple[dict[str, Any], list[str]]:
+    """Each file's data merged over the language file it extends, and the problems."""
+    merged: dict[str, Any] = {}
+    problems: list[str] = []
+    for code, data in raw.items():
+        rel = f"{folder}/{code}.json"
+        if not isinstance(data, dict):
+            problems.append(f"{rel}: expected a JSON object, got {type(data).__name__}")
+            continue
+        base = data.get("extends")
+        if base is not None:
+            if base not in raw or not isinstance(raw[base], dict) or "extends" in raw[base]:
+                problems.append(f"{rel}:$.extends: expected a language file such as 'en', "
+                                f"got {base!r}")
+                continue
+            data = _merge(raw[base], data)
+            data.pop("extends", None)
+        merged[code] = data
+    return merged, problems
+
+
 def read_locales(knowledge: Knowledge | None = None,
                  check: bool = True) -> dict[str, LocaleStrings]:
-    """Every locale's strings; checked unless ``check`` is false (the skill's start)."""
+    """Every language's and locale's strings, each locale merged over the file it
+    extends; checked unless ``check`` is false (the skill's start)."""
     kb = knowledge or load_knowledge()
-    found: dict[str, LocaleStrings] = {}
+    raw: dict[str, Any] = {}
     problems: list[str] = []
     for path in sorted(LOCALES_DIR.glob("*.json")):
-        rel = f"skill/data/locales/{path.name}"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            raw[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            problems.append(f"{rel}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
-            continue
+            problems.append(f"skill/data/locales/{path.name}:{exc.lineno}:{exc.colno}: "
+                            f"not valid JSON: {exc.msg}")
+    merged, merge_problems = merge_locale_files(raw)
+    problems.extend(merge_problems)
+    found: dict[str, LocaleStrings] = {}
+    for code, data in merged.items():
+        rel = f"skill/data/locales/{code}.json"
         if check:
             problems.extend(check_locale(data, kb, rel))
-        if isinstance(data, dict) and data.get("locale") != path.stem:
-            problems.append(f"{rel}:$.locale: expected {path.stem!r}, got {data.get('locale')!r}")
-        found[path.stem] = LocaleStrings(path.stem, data)
+        if data.get("locale") != code:
+            problems.append(f"{rel}:$.locale: expected {code!r}, got {data.get('locale')!r}")
+        found[code] = LocaleStrings(code, data)
     if DEFAULT_LOCALE not in found:
         problems.append(f"skill/data/locales: the default locale {DEFAULT_LOCALE} is missing")
     if problems:
@@ -164,7 +237,6 @@ def strings_for(locale: str | None) -> LocaleStrings:
     if locale in LOCALES:
         return LOCALES[locale]
     language = locale.split("-")[0]
-    for code, strings in sorted(LOCALES.items()):
-        if code.split("-")[0] == language:
-            return strings
+    if language in LOCALES:
+        return LOCALES[language]
     return LOCALES[DEFAULT_LOCALE]

@@ -45,7 +45,7 @@ from skill.knowledge import (
     build_knowledge,
     check_knowledge,
 )
-from skill.simulator.nlu import BUILTIN_PHRASES, SLOT_RE, words
+from skill.simulator.nlu import SLOT_RE, phrasebook, words
 
 MODELS_DIR = REPO_ROOT / "interaction_model"
 SCHEMA_PATH = MODELS_DIR / "schema" / "interaction-model.schema.json"
@@ -54,12 +54,6 @@ LOCALES_DIR = REPO_ROOT / "skill" / "data" / "locales"
 REQUIRED_BUILTINS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
                      "AMAZON.NavigateHomeIntent")
 SKILL_BUILTINS = ("AMAZON.FallbackIntent",)
-LAUNCH_WORDS = frozenset({"ask", "begin", "enable", "launch", "load", "open", "play", "resume",
-                          "run", "start", "talk", "tell", "use"})
-CONNECTING_WORDS = frozenset({"to", "from", "by", "if", "and", "whether", "whichever", "about",
-                              "using", "with", "that"})
-WAKE_WORDS = frozenset({"alexa", "amazon", "echo", "computer", "skill", "app"})
-TWO_WORD_FORBIDDEN = frozenset({"the", "a", "an", "for", "to", "of"})
 INVOCATION_CHARS = re.compile(r"^[a-z' .]+$")
 POSSESSIVE = re.compile(r"[a-z]'s\b|s'(?=\s|$)")
 IN_WORD_APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])|(?<=s)'(?=\s|$)")
@@ -94,8 +88,15 @@ def check_model_schema(data: Any, file: str, schema: Mapping[str, Any] | None = 
             for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))]
 
 
-def check_invocation_name(name: str, where: str) -> list[str]:
-    """Amazon's invocation name requirements."""
+def file_locale(file: str) -> str:
+    """The locale a model file is named for (``.../en-GB.json``), else en-US."""
+    stem = Path(file).stem
+    return stem if LOCALE_RE.match(stem) else "en-US"
+
+
+def check_invocation_name(name: str, where: str, locale: str = "en-US") -> list[str]:
+    """Amazon's invocation name requirements (the words from the language's phrasebook)."""
+    rules = phrasebook(locale).invocation
     problems: list[str] = []
     if not INVOCATION_CHARS.match(name):
         problems.append(f"{where}: {name!r} may hold only lower-case letters, spaces, "
@@ -111,14 +112,14 @@ def check_invocation_name(name: str, where: str) -> list[str]:
         problems.append(f"{where}: {name!r} must be two words or more")
     for word in said:
         bare = word.split("'")[0]
-        if bare in LAUNCH_WORDS:
+        if bare in rules["launch_words"]:
             problems.append(f"{where}: {name!r} contains the launch word {bare!r}")
-        if bare in CONNECTING_WORDS:
+        if bare in rules["connecting_words"]:
             problems.append(f"{where}: {name!r} contains the connecting word {bare!r}")
-        if bare in WAKE_WORDS:
+        if bare in rules["wake_words"]:
             problems.append(f"{where}: {name!r} contains {bare!r}, a wake word or a word "
                             "Amazon does not allow in invocation names")
-    if len(said) == 2 and any(w in TWO_WORD_FORBIDDEN for w in said):
+    if len(said) == 2 and any(w in rules["two_word_forbidden"] for w in said):
         problems.append(f"{where}: a two-word invocation name cannot include an article or "
                         f"\"for\", \"to\", \"of\"; got {name!r}")
     return problems
@@ -204,7 +205,8 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
     def where(*path: Any) -> str:
         return f"{file}:{_place(*LM, *path)}"
 
-    problems.extend(check_invocation_name(str(invocation), where("invocationName")))
+    problems.extend(check_invocation_name(str(invocation), where("invocationName"),
+                                          file_locale(file)))
 
     type_names: dict[str, int] = {}
     for t, slot_type in enumerate(types):
@@ -217,7 +219,8 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
     used_types: set[str] = set()
     samples_seen: dict[str, tuple[str, str]] = {}
     builtin_phrases = {
-        " ".join(words(p)): name for name, phrases in BUILTIN_PHRASES.items()
+        " ".join(words(p)): name
+        for name, phrases in phrasebook(file_locale(file)).builtin_phrases.items()
         for p in phrases if any(i.get("name") == name for i in intents)
     }
     for i, intent in enumerate(intents):
@@ -392,10 +395,10 @@ def read_locale_files(folder: Path = LOCALES_DIR) -> tuple[dict[str, Any], list[
 
 def check_locale_files(locales: Mapping[str, Any], knowledge: Knowledge,
                        folder: Path = LOCALES_DIR) -> list[str]:
-    from skill.strings import DEFAULT_LOCALE, check_locale
+    from skill.strings import DEFAULT_LOCALE, check_locale, merge_locale_files
 
-    problems: list[str] = []
-    for code, data in sorted(locales.items()):
+    merged, problems = merge_locale_files(dict(locales), _rel(folder))
+    for code, data in sorted(merged.items()):
         rel = _rel(folder / f"{code}.json")
         problems.extend(check_locale(data, knowledge, rel))
         if isinstance(data, dict) and data.get("locale") != code:
@@ -512,6 +515,8 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
         except (KeyError, TypeError):
             pass
 
+    if model_paths is None:
+        report.problems.extend(check_locale_models())
     locales, locale_problems = read_locale_files(locales_dir)
     report.problems.extend(locale_problems)
     report.locales = sorted(locales)
@@ -519,6 +524,12 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
         report.problems.extend(check_locale_files(locales, knowledge, locales_dir))
         report.problems.extend(check_reach(knowledge, model_feature_ids(models), locales,
                                            kb_file))
+    for code in sorted(locales):
+        if LOCALE_RE.match(code) and code not in models and model_paths is None:
+            report.problems.append(f"{_rel(locales_dir / (code + '.json'))}: strings for "
+                                   f"{code}, but no interaction_model/{code}.json; add "
+                                   f"interaction_model/overlays/{code}.json and run "
+                                   "`legcheck model sync`")
     languages = {code.split("-")[0] for code in locales}
     for code in models:
         if code.split("-")[0] not in languages:
@@ -621,3 +632,56 @@ def _lexicon_for(locale: str, knowledge: Knowledge) -> tuple[list[str], dict[str
         return list(exc.problems), None
     problems = check_lexicon(data, knowledge, file)
     return problems, None if problems else data
+
+
+# ------------------------------------------------------------------ locale models
+
+SOURCE_LOCALE = "en-US"
+OVERLAYS_DIR = MODELS_DIR / "overlays"
+
+
+def locale_model(source: Mapping[str, Any], overlay: Mapping[str, Any],
+                 lexicon_data: Mapping[str, Any]) -> dict[str, Any]:
+    """A market's model: the source model, the overlay's own samples added to its intents,
+    the slot types written from the lexicon."""
+    data = json.loads(json.dumps(source))
+    for intent in data["interactionModel"]["languageModel"]["intents"]:
+        extra = overlay.get("samples", {}).get(intent["name"], [])
+        if extra:
+            intent["samples"] = [*intent.get("samples", []),
+                                 *(x for x in extra if x not in intent.get("samples", []))]
+    return sync_model_types(data, lexicon_data)
+
+
+def read_overlays(folder: Path = OVERLAYS_DIR) -> dict[str, dict[str, Any]]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(folder.glob("*.json"))}
+
+
+def check_locale_models(models_dir: Path = MODELS_DIR,
+                        folder: Path = OVERLAYS_DIR) -> list[str]:
+    """Every market's model is what ``legcheck model sync`` writes from the source model and
+    its overlay, so the five cannot drift; every overlay names intents the source has."""
+    from skill.interpret import read_lexicon_data
+
+    problems: list[str] = []
+    source_path = models_dir / f"{SOURCE_LOCALE}.json"
+    if not source_path.exists():
+        return [f"{_rel(source_path)}: the source model is missing"]
+    source = json.loads(source_path.read_text(encoding="utf-8"))
+    names = {i["name"] for i in source["interactionModel"]["languageModel"]["intents"]}
+    for code, overlay in read_overlays(folder).items():
+        place = _rel(folder / f"{code}.json")
+        for name in overlay.get("samples", {}):
+            if name not in names:
+                problems.append(f"{place}:$.samples.{name}: the source model has no such "
+                                "intent")
+        path = models_dir / f"{code}.json"
+        want = locale_model(source, overlay, read_lexicon_data(code.split("-")[0]))
+        if not path.exists():
+            problems.append(f"{_rel(path)}: missing; run `legcheck model sync` to write it "
+                            f"from {SOURCE_LOCALE}.json and {place}")
+        elif json.loads(path.read_text(encoding="utf-8")) != want:
+            problems.append(f"{_rel(path)}: differs from {SOURCE_LOCALE}.json with {place}; "
+                            "edit those and run `legcheck model sync`")
+    return problems

@@ -22,26 +22,33 @@ from skill.simulator.nlu import InteractionModel
 from skill.validate import MODELS_DIR
 
 KB = load_knowledge()
-MODEL = InteractionModel.load(MODELS_DIR / "en-US.json")
+MARKETS = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+MODELS = {code: InteractionModel.load(MODELS_DIR / f"{code}.json") for code in MARKETS}
+MODEL = MODELS["en-US"]
 CORPUS = load_utterances("en-US")
 CASES = load_conversations("en-US")
 SKILL = build_skill(None)
 
 
-@pytest.fixture(scope="module")
-def conversation() -> Conversation:
-    return new_conversation(MODEL, SKILL)
+@pytest.fixture(scope="module", params=MARKETS)
+def market(request: pytest.FixtureRequest) -> tuple[InteractionModel, Conversation]:
+    """Each locale's model, and a conversation with the skill in that locale."""
+    model = MODELS[str(request.param)]
+    return model, new_conversation(model, SKILL)
 
 
 @pytest.mark.parametrize("u", [u for u in CORPUS if u.dangers], ids=lambda u: u.place)
 def test_every_danger_utterance_escalates_end_to_end(
-        u, conversation: Conversation) -> None:  # type: ignore[no-untyped-def]
-    assert check_utterance_end_to_end(u, MODEL, conversation, KB) == [], u.say
+        u, market: tuple[InteractionModel, Conversation]) -> None:  # type: ignore[no-untyped-def]
+    model, conversation = market
+    assert check_utterance_end_to_end(u, model, conversation, KB) == [], u.say
 
 
-def test_the_corpus_passes_end_to_end_at_95_percent(conversation: Conversation) -> None:
+def test_the_corpus_passes_end_to_end_at_95_percent(
+        market: tuple[InteractionModel, Conversation]) -> None:
+    model, conversation = market
     failures = {u.say: w for u in CORPUS
-                if (w := check_utterance_end_to_end(u, MODEL, conversation, KB))}
+                if (w := check_utterance_end_to_end(u, model, conversation, KB))}
     share = 1 - len(failures) / len(CORPUS)
     assert share >= 0.95, f"{share:.1%}: " + "\n".join(f"{k!r}: {v}" for k, v in failures.items())
 
@@ -63,9 +70,12 @@ def test_there_are_enough_conversations_for_every_cause_and_danger_sign() -> Non
         assert len(first_turn) <= len(cases) // 2, sign.id
 
 
+@pytest.mark.parametrize("locale", MARKETS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.place)
-def test_conversation(case) -> None:  # type: ignore[no-untyped-def]
+def test_conversation(case, locale: str) -> None:  # type: ignore[no-untyped-def]
     """The outcome expected; danger escalates (at once when said outright); no question
-    whose answer was given, none asked a third time; at most six turns to the advice."""
-    run = run_conversation(case, MODEL, lambda: new_conversation(MODEL, SKILL), KB)
+    whose answer was given, none asked a third time; at most six turns to the advice;
+    in every locale."""
+    model = MODELS[locale]
+    run = run_conversation(case, model, lambda: new_conversation(model, SKILL), KB)
     assert run.ok, "\n".join(run.problems) + "\n" + run.transcript()

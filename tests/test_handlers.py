@@ -31,7 +31,7 @@ def invoke(skill_obj: CustomSkill, envelope: dict[str, Any]) -> dict[str, Any]:
 
 def said(response: dict[str, Any]) -> str:
     ssml = response["response"].get("outputSpeech", {}).get("ssml", "")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ssml)).strip()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", ssml)).strip()
 
 
 def slot(name: str, words: str, value_id: str | None) -> SlotValue:

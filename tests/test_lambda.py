@@ -44,7 +44,8 @@ def test_lambda_handler_holds_a_check_in(lambda_module: ModuleType) -> None:
     session = Session()
     out = lambda_module.lambda_handler(session.intent("ReportSymptomsIntent", [
         SlotValue("DangerSign", "my chest hurts", "chest_pain", slot_type="DANGER_SIGN")]), None)
-    assert out["response"]["outputSpeech"]["ssml"].startswith("<speak>Call 911 now")
+    assert out["response"]["outputSpeech"]["ssml"].startswith(
+        '<speak>Call <sub alias="nine one one">911</sub> now')
     assert out["response"]["shouldEndSession"] is True
 
 

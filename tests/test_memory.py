@@ -43,7 +43,7 @@ def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:
 
 def said(response: dict[str, Any]) -> str:
     ssml = response["response"].get("outputSpeech", {}).get("ssml", "")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ssml)).strip()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", ssml)).strip()
 
 
 def twitching_check_in(skill_obj: CustomSkill, session: Session,

@@ -45,11 +45,13 @@ def small_model(tmp_path: Path) -> Path:
     return write(tmp_path / "en-US.json", json.dumps(small_model_dict()))
 
 
-def run_file(path: Path, tmp_path: Path, model: InteractionModel | None = None) -> list[str]:
+def run_file(path: Path, tmp_path: Path, model: InteractionModel | None = None,
+             locale: str | None = None) -> list[str]:
     """Every unmet expectation; an ASK CLI file (no expectations) must reach the skill
-    on every turn without the skill's apology for an error."""
+    on every turn without the skill's apology for an error. ``locale`` runs the file in
+    that locale's model and words instead of the file's own."""
     script = read_script(path)
-    model = model or InteractionModel.load(default_model_path(script.locale))
+    model = model or InteractionModel.load(default_model_path(locale or script.locale))
     store = sqlite_store(tmp_path / "replay.sqlite3") if script.store else None
     conversation = Conversation(model, InProcess(build_skill(store)))
     result = run_script(script, conversation)
@@ -71,9 +73,14 @@ def conversation_files() -> list[Path]:
     return discover(CONVERSATIONS)
 
 
+MARKETS = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+
+
+@pytest.mark.parametrize("locale", MARKETS)
 @pytest.mark.parametrize("path", conversation_files(), ids=lambda p: p.name)
-def test_conversation(path: Path, tmp_path: Path) -> None:
-    failures = run_file(path, tmp_path)
+def test_conversation(path: Path, locale: str, tmp_path: Path) -> None:
+    """Every conversation, once per locale, in that locale's model and words."""
+    failures = run_file(path, tmp_path, locale=locale)
     assert not failures, "\n".join(failures)
 
 

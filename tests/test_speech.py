@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import xml.etree.ElementTree as ET
 
 import pytest
 
 from skill.knowledge import load_knowledge
-from skill.speech import describe_features, join_words, outcome
+from skill.speech import MAX_WORDS, describe_features, join_words, outcome, word_count
 from skill.strings import LOCALES, strings_for
 from skill.triage import assess
 
@@ -70,3 +71,76 @@ def test_weak_evidence_is_said_honestly() -> None:
     spoken = outcome(EN, KB, result)
     assert spoken.parts[0] == EN.prompt("unclear")
     assert spoken.card_title == EN.prompt("card_title_unclear")
+
+
+# ------------------------------------------------------------------ the voice
+
+MARKETS = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+SSML_TAGS = {"speak": set(), "break": {"time"}, "sub": {"alias"}}
+"""The SSML Leg Check uses, each a tag Alexa documents, with the attributes it documents."""
+
+
+def outcomes() -> list[tuple[str, dict[str, bool]]]:
+    """Every cause's typical presentation, alone and with each red flag; an unclear one;
+    every danger sign."""
+    cases: list[tuple[str, dict[str, bool]]] = []
+    for cause in KB.causes:
+        base = {e.feature: True for e in sorted(cause.evidence, key=lambda e: -e.present)[:3]}
+        cases.append((cause.id, base))
+        for flag in ("lasts_days", "cant_walk", "pain"):
+            cases.append((f"{cause.id}+{flag}", {**base, flag: True}))
+    cases.append(("unclear", {"numbness": True, "legs": True}))
+    for sign in KB.danger_signs:
+        cases.append((sign.id, {sign.any_features[0]: True}))
+    return cases
+
+
+def check_ssml(ssml: str) -> list[str]:
+    """Problems Alexa would refuse: not well-formed, or a tag or attribute it does not know."""
+    try:
+        root = ET.fromstring(ssml)
+    except ET.ParseError as exc:
+        return [f"not well-formed: {exc}"]
+    problems = [] if root.tag == "speak" else [f"the root is <{root.tag}>"]
+    for node in root.iter():
+        if node.tag not in SSML_TAGS:
+            problems.append(f"<{node.tag}> is not SSML Alexa documents")
+        elif set(node.attrib) - SSML_TAGS[node.tag]:
+            problems.append(f"<{node.tag}> with {sorted(node.attrib)}")
+    return problems
+
+
+@pytest.mark.parametrize("locale", MARKETS)
+@pytest.mark.parametrize(("name", "answers"), outcomes(), ids=[n for n, _ in outcomes()])
+def test_advice_is_said_in_about_30_seconds_as_valid_ssml(
+        locale: str, name: str, answers: dict[str, bool]) -> None:
+    strings = strings_for(locale)
+    spoken = outcome(strings, KB, assess(answers))
+    assert word_count(spoken.parts) <= MAX_WORDS, (name, word_count(spoken.parts), spoken.text)
+    assert check_ssml(spoken.ssml_for(strings.aliases)) == []
+    assert spoken.card_lines and spoken.screen is not None
+
+
+def test_the_most_important_instruction_comes_first() -> None:
+    danger = outcome(EN, KB, assess({"chest_pain": True}))
+    assert danger.parts[0] == EN.advice("call_emergency")
+    flagged = outcome(EN, KB, assess({"numbness": True, "legs": True, "cant_walk": True}))
+    assert flagged.parts[0] == EN.prompt("see_doctor_because",
+                                         reasons=EN.red_flag("cant_walk"))
+
+
+@pytest.mark.parametrize("locale", MARKETS)
+def test_the_emergency_number_is_said_the_local_way(locale: str) -> None:
+    strings = strings_for(locale)
+    ssml = outcome(strings, KB, assess({"chest_pain": True})).ssml_for(strings.aliases)
+    number = strings.emergency_number
+    assert f'<sub alias="{strings.aliases[number]}">{number}</sub>' in ssml
+    assert check_ssml(ssml) == []
+
+
+def test_a_card_lists_the_steps_in_order() -> None:
+    spoken = outcome(EN, KB, assess({"between_toes": True, "burning": True,
+                                     "lasts_days": False}))
+    steps = [line for line in spoken.card_lines if line[:2] in ("1.", "2.", "3.", "4.")]
+    assert steps[0] == "1. " + EN.advice("ice")
+    assert spoken.card_text.splitlines()[-1] == EN.prompt("disclaimer")

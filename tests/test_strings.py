@@ -31,10 +31,10 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
 
 
-@pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
-def test_locale_has_text_for_every_rule(path: Path) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert check_locale(data, KB, path.name) == []
+@pytest.mark.parametrize("code", sorted(LOCALES))
+def test_locale_has_text_for_every_rule(code: str) -> None:
+    """Each locale, merged over the language file it extends, has every text."""
+    assert check_locale(LOCALES[code].data, KB, f"{code}.json") == []
 
 
 @pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
@@ -51,9 +51,9 @@ def test_spoken_words_paraphrase_the_article(path: Path) -> None:
     assert copied == []
 
 
-@pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
-def test_the_skill_informs_and_never_diagnoses(path: Path) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("code", sorted(LOCALES))
+def test_the_skill_informs_and_never_diagnoses(code: str) -> None:
+    data = LOCALES[code].data
     spoken = all_text({k: data[k] for k in ("causes", "advice", "levels", "danger", "raised")})
     for text in spoken:
         assert not re.search(r"\byou (have|'ve got|are suffering)\b", text, re.I), text
@@ -64,7 +64,7 @@ def test_the_skill_informs_and_never_diagnoses(path: Path) -> None:
 @pytest.mark.parametrize("path", LOCALE_FILES, ids=lambda p: p.name)
 def test_sentences_are_short_enough_to_follow_out_of_breath(path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
-    for text in all_text({k: v for k, v in data.items() if k != "danger_words"}):
+    for text in all_text({k: v for k, v in data.items() if k != "publishing"}):
         for sentence in re.split(r"(?<=[.?!])\s+", text):
             assert len(words(sentence)) <= 30, sentence
 
@@ -78,9 +78,40 @@ def test_questions_can_be_answered_yes_or_no() -> None:
 
 
 def test_unknown_locale_falls_back_by_language_then_default() -> None:
-    assert strings_for("en-GB").data["locale"].startswith("en")
+    assert strings_for("en-GB").locale == "en-GB"
+    # an English market without its own file never hears another market's number
+    assert strings_for("en-NZ").locale == "en"
+    assert strings_for("en-NZ").emergency_number == "your local emergency number"
     assert strings_for("xx-YY").locale == "en-US"
     assert strings_for(None).locale == "en-US"
+
+
+MARKETS = {"en-US": ({"911"}, "a doctor"), "en-CA": ({"911"}, "your family doctor"),
+           "en-GB": ({"999", "112"}, "your GP"), "en-AU": ({"000"}, "your GP"),
+           "en-IN": ({"112"}, "a doctor")}
+
+
+@pytest.mark.parametrize("code", sorted(MARKETS))
+def test_each_market_has_its_own_number_and_doctor(code: str) -> None:
+    numbers, doctor = MARKETS[code]
+    strings = strings_for(code)
+    assert strings.emergency_number in numbers and strings.doctor == doctor
+    assert strings.emergency_number in strings.advice("call_emergency")
+    assert doctor in strings.advice("see_doctor")
+    others = {n for c, (ns, _) in MARKETS.items() for n in ns} - numbers
+    every = " ".join([*all_text(strings.data), strings.advice("call_emergency"),
+                      strings.advice("urgent_care"), strings.prompt("help"),
+                      strings.prompt("error")])
+    assert not {n for n in others if re.search(rf"\b{n}\b", every)}, code
+
+
+def test_a_new_locale_is_data_only() -> None:
+    """A market file holds only what differs; everything else comes from the language."""
+    for path in LOCALE_FILES:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "extends" in data:
+            assert set(data) <= {"locale", "extends", "emergency_number", "say_as", "doctor",
+                                 "advice", "prompts", "levels", "publishing"}, path.name
 
 
 def test_emergency_number_fills_placeholders() -> None:

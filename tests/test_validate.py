@@ -293,7 +293,25 @@ def test_the_project_as_committed_validates(capsys: pytest.CaptureFixture[str]) 
     assert report.problems == []
     assert main(["validate"]) == 0
     out, _ = capsys.readouterr()
-    assert out.startswith("legcheck validate: OK: interaction model en-US (")
+    assert out.startswith("legcheck validate: OK: interaction model en-AU (")
+    for code in ("en-CA", "en-GB", "en-IN", "en-US"):
+        assert f"{code} (" in out
+
+
+def test_a_market_model_edited_by_hand_is_reported(tmp_path: Path) -> None:
+    from skill.validate import MODELS_DIR, OVERLAYS_DIR, check_locale_models
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for path in MODELS_DIR.glob("*.json"):
+        (models / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    data = json.loads((models / "en-GB.json").read_text(encoding="utf-8"))
+    data["interactionModel"]["languageModel"]["intents"][0]["samples"].append("my {Sensation}")
+    (models / "en-GB.json").write_text(json.dumps(data), encoding="utf-8")
+    (models / "en-AU.json").unlink()
+    problems = check_locale_models(models, OVERLAYS_DIR)
+    assert any("en-GB.json: differs from en-US.json" in p for p in problems), problems
+    assert any("en-AU.json: missing; run `legcheck model sync`" in p for p in problems)
 
 
 # ------------------------------------------------------------------ words and carriers

@@ -45,6 +45,8 @@ class Options:
     replay: Path | None = None
     record: Path | None = None
     skill_id: str = DEFAULT_SKILL_ID
+    screen: bool = False
+    """Simulate an Echo Show: the device supports APL, and the screen is printed."""
 
 
 @contextmanager
@@ -124,7 +126,8 @@ def _where(transport: Transport) -> str:
 
 def _console(options: Options, model: InteractionModel, transport: Transport,
              stdout: TextIO, stderr: TextIO, echo: bool) -> Console:
-    conversation = Conversation(model, transport, skill_id=options.skill_id)
+    conversation = Conversation(model, transport, skill_id=options.skill_id,
+                                screen=options.screen)
     speaker = Speaker(model.locale, stderr) if options.speak else None
     return Console(conversation, stdout, stderr, show_json=options.show_json,
                    speaker=speaker, echo=echo)

@@ -106,7 +106,10 @@ class Console:
         card = turn.card
         if card is not None:
             self.line(f"Card  > {card[0]}")
-            self.line(f"        {card[1]}")
+            for text in card[1].splitlines():
+                self.line(f"        {text}")
+        for n, text in enumerate(turn.screen):
+            self.line(f"{'Screen>' if n == 0 else '       '} {text}")
         if not turn.session_open:
             self.line("        (the session has ended; the next line starts a new one)")
         if self.speaker is not None:

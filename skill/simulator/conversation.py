@@ -94,7 +94,7 @@ _SPACE = re.compile(r"\s+")
 
 def ssml_to_text(ssml: str) -> str:
     """What a listener hears, as text: tags dropped, entities decoded, spaces collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", ssml))).strip()
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", ssml))).strip()
 
 
 def speech_text(output_speech: dict[str, Any] | None) -> str:
@@ -142,6 +142,16 @@ class Turn:
         return str(card.get("title", "")), str(text)
 
     @property
+    def screen(self) -> list[str]:
+        """What an APL screen would show for this turn (empty without a RenderDocument)."""
+        from skill.screen import RENDER_DIRECTIVE, screen_lines
+
+        for directive in self._response.get("directives") or []:
+            if isinstance(directive, dict) and directive.get("type") == RENDER_DIRECTIVE:
+                return screen_lines(directive.get("datasources") or {})
+        return []
+
+    @property
     def should_end_session(self) -> bool | None:
         value = self._response.get("shouldEndSession")
         return None if value is None else bool(value)
@@ -164,6 +174,8 @@ class Conversation:
     user_id: str = ""
     device_id: str = ""
     history: list[Turn] = field(default_factory=list)
+    screen: bool = False
+    """Talk as an Echo Show would: the device supports APL, so the skill may show a screen."""
 
     def __post_init__(self) -> None:
         template = Session(skill_id=self.skill_id, locale=self.model.locale)
@@ -192,7 +204,7 @@ class Conversation:
 
     def _new_session(self) -> Session:
         return Session(skill_id=self.skill_id, user_id=self.user_id, device_id=self.device_id,
-                       locale=self.model.locale)
+                       locale=self.model.locale, screen=self.screen)
 
     def say(self, utterance: str) -> Turn:
         """Resolve the words, send the request Alexa would send, and keep the session going."""

@@ -268,6 +268,8 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
             utterance = case.answers.get(pending, UNSURE_REPLY)
         turn = conversation.say(utterance)
         run.turns.append(turn)
+        if conversation.in_session and turn.routed and not turn.reprompt:
+            run.problems.append(f"no reprompt after {utterance!r}, and the session is open")
         if turn.resolution.request_type == "LaunchRequest":
             continue
         index = len(run.turns)
@@ -310,9 +312,10 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
             run.problems.append(f"expected {expect['cause']} named")
     level = expect.get("level")
     text = last.speech.lower()
-    if level == "doctor" and "see a doctor" not in text:
+    see = f"see {strings.doctor}".lower()
+    if level == "doctor" and see not in text:
         run.problems.append("expected to be sent to a doctor")
-    if level in ("self_care", "podiatrist") and "please see a doctor" in text:
+    if level in ("self_care", "podiatrist") and f"please {see}" in text:
         run.problems.append(f"expected {level}, was sent to a doctor")
     return run
 

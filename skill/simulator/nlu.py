@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,46 +40,54 @@ from skill.errors import DataError
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 SLOT_RE = re.compile(r"\{([^{}]*)\}")
 
-# Amazon's common phrasings for the standard built-in intents. Alexa trains
-# these itself, so a model need not list them as samples.
-BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
-    "AMAZON.HelpIntent": (
-        "help", "help me", "can you help me", "i need help", "what can i say",
-        "what can i do", "what do i do", "what do i say", "how does this work",
-        "what are my options",
-    ),
-    "AMAZON.StopIntent": (
-        "stop", "off", "shut up", "stop it", "that's enough", "be quiet", "i'm done",
-        "i'm finished",
-    ),
-    "AMAZON.CancelIntent": (
-        "cancel", "never mind", "nevermind", "forget it", "cancel that", "no thanks i'm done",
-    ),
-    "AMAZON.YesIntent": (
-        "yes", "yeah", "yep", "yup", "yes please", "sure", "correct", "that's right",
-        "right", "ok", "okay", "i do", "it is", "it does", "they do", "definitely",
-        "absolutely", "of course",
-    ),
-    "AMAZON.NoIntent": (
-        "no", "nope", "nah", "no thanks", "no thank you", "not really", "i don't",
-        "it isn't", "it doesn't", "they don't", "not at all", "definitely not",
-    ),
-    "AMAZON.RepeatIntent": (
-        "repeat", "repeat that", "say that again", "say it again", "repeat please",
-        "what did you say", "come again", "pardon", "pardon me", "sorry what",
-        "can you repeat that", "one more time",
-    ),
-    "AMAZON.StartOverIntent": (
-        "start over", "start again", "restart", "begin again", "start from the beginning",
-        "let's start over",
-    ),
-    "AMAZON.NavigateHomeIntent": ("go home", "home", "go to the home screen", "take me home"),
-    "AMAZON.PauseIntent": ("pause", "pause that", "hold on"),
-    "AMAZON.ResumeIntent": ("resume", "continue", "keep going"),
-    "AMAZON.NextIntent": ("next", "skip", "skip forward"),
-    "AMAZON.PreviousIntent": ("go back", "previous", "back up"),
-    "AMAZON.MoreIntent": ("more", "tell me more"),
-}
+NLU_DATA_DIR = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Phrasebook:
+    """How speakers of one language talk to Alexa itself (``skill/simulator/data/<lang>.json``):
+    Amazon's common phrasings of the built-in intents, launch and one-shot phrases, polite
+    openings, the words that end a session, the words an invocation name may not hold."""
+
+    builtin_phrases: dict[str, tuple[str, ...]]
+    launch_verbs: tuple[tuple[str, ...], ...]
+    ask_verbs: tuple[tuple[str, ...], ...]
+    ask_connectors: tuple[str, ...]
+    launch_connectors: tuple[str, ...]
+    trailing_connectors: tuple[str, ...]
+    filler_prefixes: tuple[tuple[str, ...], ...]
+    session_end_words: tuple[tuple[str, ...], ...]
+    invocation: dict[str, frozenset[str]]
+
+
+def phrasebook(locale: str = "en-US") -> Phrasebook:
+    """The phrasebook of a locale's language (English when there is none)."""
+    language = locale.split("-")[0].lower() if isinstance(locale, str) else "en"
+    return _phrasebook(language if (NLU_DATA_DIR / f"{language}.json").exists() else "en")
+
+
+@lru_cache(maxsize=8)
+def _phrasebook(language: str) -> Phrasebook:
+    data = json.loads((NLU_DATA_DIR / f"{language}.json").read_text(encoding="utf-8"))
+
+    def split(items: list[str]) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(p.split()) for p in items)
+
+    return Phrasebook(
+        builtin_phrases={k: tuple(v) for k, v in data["builtin_phrases"].items()},
+        launch_verbs=split(data["launch_verbs"]),
+        ask_verbs=split(data["ask_verbs"]),
+        ask_connectors=tuple(data["ask_connectors"]),
+        launch_connectors=tuple(data["launch_connectors"]),
+        trailing_connectors=tuple(data["trailing_connectors"]),
+        filler_prefixes=split(data["filler_prefixes"]),
+        session_end_words=split(data["session_end_words"]),
+        invocation={k: frozenset(v) for k, v in data["invocation"].items()},
+    )
+
+
+BUILTIN_PHRASES: dict[str, tuple[str, ...]] = phrasebook("en-US").builtin_phrases
+"""English's built-in phrasings (the validator's default)."""
 
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 COMMON_WORDS = frozenset({
@@ -88,22 +96,6 @@ COMMON_WORDS = frozenset({
     "can't", "cannot", "don't", "won't", "some", "time", "every", "again", "back", "going",
     "goes", "gone", "went", "keep", "keeps", "still", "long", "lot", "much", "your", "mine",
 })
-
-# How users start a custom skill ("Understand How Users Invoke Custom Skills").
-LAUNCH_VERBS: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
-    "open", "start", "launch", "begin", "load", "run", "play", "resume", "use", "do",
-    "talk to", "speak to", "start playing", "ask", "tell",
-))
-# After "ask/tell <name>", one of these may join the request; after "open/start/..."
-# only "and" or "to" does; "<request> from <name>" works with these.
-ASK_CONNECTORS = ("to", "about", "for", "if", "whether", "that", "and")
-LAUNCH_CONNECTORS = ("and", "to")
-TRAILING_CONNECTORS = ("from", "using", "with", "by", "in")
-FILLER_PREFIXES: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
-    "alexa", "please", "can you", "could you", "let's", "i want to", "i wanna", "i'd like to",
-))
-SESSION_END_WORDS: tuple[tuple[str, ...], ...] = (("exit",), ("quit",), ("alexa", "exit"),
-                                                   ("alexa", "quit"))
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -293,9 +285,10 @@ class InteractionModel:
     def _compile(self) -> list[Sample]:
         samples: list[Sample] = []
         for intent in self.intents.values():
-            if intent.name in BUILTIN_PHRASES:
+            book = phrasebook(self.locale).builtin_phrases
+            if intent.name in book:
                 samples.extend(parse_sample(intent.name, p, builtin=True)
-                               for p in BUILTIN_PHRASES[intent.name])
+                               for p in book[intent.name])
             samples.extend(parse_sample(intent.name, s) for s in intent.samples)
         return samples
 
@@ -319,7 +312,7 @@ class InteractionModel:
         if not said:
             return Resolution(None, note="nothing was said")
         first = self._resolve_words(said, in_session)
-        trimmed = _strip_fillers(said)
+        trimmed = _strip_fillers(said, phrasebook(self.locale).filler_prefixes)
         if trimmed == said or (first.request_type is not None and first.intent != FALLBACK_INTENT):
             return first
         second = self._resolve_words(trimmed, in_session)
@@ -328,7 +321,7 @@ class InteractionModel:
         return second
 
     def _resolve_words(self, said: tuple[str, ...], in_session: bool) -> Resolution:
-        if in_session and said in SESSION_END_WORDS:
+        if in_session and said in phrasebook(self.locale).session_end_words:
             return Resolution("SessionEndedRequest", note="the user ended the session")
         invoked = self._invocation(said)
         if invoked is not None:
@@ -364,14 +357,16 @@ class InteractionModel:
             if before[-1:] == ("the",):
                 before = before[:-1]
             after = said[start + len(name):]
-            verb = before if before in LAUNCH_VERBS else None
+            book = phrasebook(self.locale)
+            verb = before if before in book.launch_verbs else None
             if verb is not None and not after:
                 return Resolution("LaunchRequest", new_session=True,
                                   note=f"launch phrase {' '.join(said)!r}")
             if verb is not None:
-                connectors = ASK_CONNECTORS if verb in (("ask",), ("tell",)) else LAUNCH_CONNECTORS
+                connectors = (book.ask_connectors if verb in book.ask_verbs
+                              else book.launch_connectors)
                 return self._one_shot(after, connectors)
-            if not after and len(before) > 1 and before[-1] in TRAILING_CONNECTORS:
+            if not after and len(before) > 1 and before[-1] in book.trailing_connectors:
                 return self.match_intent(before[:-1], new_session=True)
         return None
 
@@ -453,11 +448,12 @@ class InteractionModel:
         return SlotValue(slot_name, text, match.id, match.name, slot_type=slot_type.name)
 
 
-def _strip_fillers(said: tuple[str, ...]) -> tuple[str, ...]:
+def _strip_fillers(said: tuple[str, ...],
+                   fillers: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
     changed = True
     while changed and said:
         changed = False
-        for filler in FILLER_PREFIXES:
+        for filler in fillers:
             if said[:len(filler)] == filler and len(said) > len(filler):
                 said = said[len(filler):]
                 changed = True

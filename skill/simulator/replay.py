@@ -40,6 +40,7 @@ import yaml
 from skill.envelopes import DEFAULT_SKILL_ID
 from skill.errors import DataError
 from skill.simulator.conversation import Conversation, Turn
+from skill.strings import LocaleStrings, strings_for
 
 EXPECT_KEYS = {
     "request": "the request type sent: LaunchRequest, IntentRequest or SessionEndedRequest; "
@@ -310,6 +311,31 @@ class ScriptResult:
         return not self.failures
 
 
+PLACEHOLDER = re.compile(r"\{(number|doctor|(\w+)\.(\w+))\}")
+
+
+def localize(value: Any, strings: LocaleStrings) -> Any:
+    """Expectations in the locale's words: ``{number}`` (the emergency number),
+    ``{doctor}``, and ``{section.key}`` for any of the locale's strings
+    (``{advice.urgent_care}``), so one conversation file runs in every locale."""
+    if isinstance(value, str):
+        def repl(match: re.Match[str]) -> str:
+            if match.group(1) == "number":
+                return strings.emergency_number
+            if match.group(1) == "doctor":
+                return strings.doctor
+            section = strings.data.get(match.group(2), {})
+            text = section.get(match.group(3)) if isinstance(section, dict) else None
+            return strings.fill(text) if isinstance(text, str) else match.group(0)
+
+        return PLACEHOLDER.sub(repl, value)
+    if isinstance(value, list):
+        return [localize(v, strings) for v in value]
+    if isinstance(value, dict):
+        return {k: localize(v, strings) for k, v in value.items()}
+    return value
+
+
 def run_script(script: Script, conversation: Conversation,
                on_turn: Callable[[ScriptTurn, Turn | None, list[str]], None] | None = None
                ) -> ScriptResult:
@@ -321,7 +347,8 @@ def run_script(script: Script, conversation: Conversation,
             entry: tuple[ScriptTurn, Turn | None, list[str]] = (st, ended, [])
         else:
             turn = conversation.say(st.user)
-            entry = (st, turn, check_turn(turn, st.expect))
+            expect = localize(st.expect, strings_for(conversation.model.locale))
+            entry = (st, turn, check_turn(turn, expect))
         result.turns.append(entry)
         if on_turn is not None:
             on_turn(*entry)
