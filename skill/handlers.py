@@ -29,7 +29,6 @@ from ask_sdk_core.utils import (
     is_request_type,
 )
 from ask_sdk_model import Response
-from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
@@ -98,6 +97,10 @@ def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = 
     if card:
         builder.set_card(SimpleCard(title=spoken.card_title, content=spoken.card_text))
     if spoken.screen is not None and has_screen(handler_input):
+        # imported here: the APL package is a hundred modules (8 ms at a cold start), and only
+        # an outcome on a device with a screen needs it
+        from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
         name, data = spoken.screen
         builder.add_directive(RenderDocumentDirective(
             token=screen.TOKEN, document=screen.document(name), datasources=data))

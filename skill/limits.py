@@ -29,7 +29,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 # Deepest JSON nesting accepted in a request body. Alexa's envelopes nest about ten levels.
 MAX_JSON_DEPTH = 64
@@ -47,13 +47,27 @@ MAX_RESPONSE_BYTES = 24_000  # "24 kilobytes", read as 24,000 bytes to be safe
 APOLOGY_SSML = ("<speak>Sorry, something went wrong on my side, so I can't finish this check-in. "
                 "Please try again in a moment.</speak>")
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
 _OPEN = frozenset("[{")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)
-# What XML 1.0 forbids in a document (and so in SSML): C0 controls but tab, newline and
-# carriage return; lone surrogates; U+FFFE and U+FFFF.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class _Patterns(NamedTuple):
+    string: re.Pattern[str]
+    bracket: re.Pattern[str]
+    surrogate_escape: re.Pattern[str]
+    not_xml: re.Pattern[str]
+    """What XML 1.0 forbids in a document (and so in SSML): C0 controls but tab, newline and
+    carriage return; lone surrogates; U+FFFE and U+FFFF."""
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    """Compiled on first use (1 ms): the Lambda function never checks a body or a response."""
+    return _Patterns(
+        string=re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL),
+        bracket=re.compile(r"[\[\]{}]"),
+        surrogate_escape=re.compile(r"\\u[dD][89a-fA-F]", re.ASCII),
+        not_xml=re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"),
+    )
 
 
 class JsonLimitError(ValueError):
@@ -71,7 +85,8 @@ def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int:
     result within ``limit`` means parsing ``text`` cannot go deeper than ``limit``.
     """
     depth = deepest = 0
-    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+    patterns = _patterns()
+    for bracket in patterns.bracket.findall(patterns.string.sub("", text)):
         if bracket in _OPEN:
             depth += 1
             if depth > deepest:
@@ -138,7 +153,7 @@ def load_json(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     except (ValueError, RecursionError, OverflowError) as exc:  # belt and braces
         raise JsonLimitError(f"expected valid JSON, got {type(exc).__name__}: {one_line(str(exc))}"
                              ) from exc
-    if _SURROGATE_ESCAPE.search(text) and not _is_unicode(value):
+    if _patterns().surrogate_escape.search(text) and not _is_unicode(value):
         raise JsonLimitError("expected valid Unicode text, got a \\u escape that is half of a "
                              "surrogate pair")
     return value
@@ -248,7 +263,7 @@ def _words_problem(field: str, words: str) -> str | None:
     """What is wrong with speech ``words`` (text or SSML), after "expected FIELD ", or None."""
     if len(words) > MAX_SPEECH_CHARS:
         return f"of at most {MAX_SPEECH_CHARS} characters, got {len(words)}"
-    bad = _NOT_XML.search(words)
+    bad = _patterns().not_xml.search(words)
     if bad:
         return f"without control characters, got U+{ord(bad.group()):04X} at {bad.start()}"
     if field == "ssml":
@@ -286,7 +301,7 @@ def card_problem(card: Any, where: str = "card") -> str | None:
             continue
         if not isinstance(value, str):
             return f"expected {where}.{field} to be a string, got {_json_type(value)}"
-        bad = _NOT_XML.search(value)
+        bad = _patterns().not_xml.search(value)
         if bad:
             return (f"expected {where}.{field} without control characters, got "
                     f"U+{ord(bad.group()):04X} at {bad.start()}")

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skill import limits
 from skill.limits import JsonLimitError, json_depth, load_json, too_deep, value_depth
@@ -205,3 +207,10 @@ def test_encode_json_is_compact_utf8_and_refuses_nan() -> None:
 def test_one_line_cuts_and_flattens() -> None:
     assert limits.one_line("a\nb\r\n  c") == "a b c"
     assert limits.one_line("x" * 200, 20) == "x" * 17 + "..."
+
+
+@given(st.text())
+def test_escape_xml_is_saxutils_escape(text: str) -> None:
+    from xml.sax.saxutils import escape
+
+    assert limits.escape_xml(text) == escape(text)

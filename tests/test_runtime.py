@@ -157,3 +157,37 @@ def test_a_command_without_its_extra_says_which_to_install(
     assert main(command) == 2
     err = capsys.readouterr().err
     assert f"needs {missing}, from the '{extra}' extra: pip install 'legcheck[{extra}]'" in err
+
+
+COLD_START = """
+import json, sys
+import lambda_function
+out = lambda_function.lambda_handler(json.loads(sys.argv[1]), None)
+assert "How do your legs feel" in out["response"]["outputSpeech"]["ssml"], out
+print(json.dumps(sorted(sys.modules)))
+"""
+LATER = ("xml.sax", "urllib.request", "http.client", "email", "ssl", "sqlite3", "hashlib",
+         "snowballstemmer", "word2number", "ask_sdk_model.interfaces.alexa.presentation.apl",
+         "boto3", "jsonschema")
+"""What a cold start (the entry imported, a LaunchRequest answered, no store) leaves for
+later or never needs: each would cost milliseconds at every cold start."""
+
+
+@pytest.mark.parametrize("name", LATER)
+def test_a_cold_start_imports_only_what_a_launch_needs(cold_start_modules: list[str],
+                                                        name: str) -> None:
+    assert imported(cold_start_modules, name) == []
+
+
+@pytest.fixture(scope="module")
+def cold_start_modules() -> list[str]:
+    from skill.envelopes import Session
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
+    env["LEGCHECK_DB"] = "off"
+    done = subprocess.run([sys.executable, "-c", COLD_START, json.dumps(Session().launch())],
+                          cwd=ROOT / "lambda", env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    modules: list[str] = json.loads(done.stdout)
+    return modules
