@@ -191,3 +191,16 @@ def cold_start_modules() -> list[str]:
     assert done.returncode == 0, done.stderr
     modules: list[str] = json.loads(done.stdout)
     return modules
+
+
+def test_an_installed_package_has_every_data_file() -> None:
+    """`pip install .` (not editable) installs only what package-data names."""
+    from fnmatch import fnmatch
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["skill"]
+    data = [p.relative_to(ROOT / "skill").as_posix() for p in (ROOT / "skill").rglob("*.json")]
+    assert data
+    missing = [f for f in data if not any(fnmatch(f, pat) and f.count("/") == pat.count("/")
+                                          for pat in patterns)]
+    assert missing == []
