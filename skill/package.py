@@ -67,47 +67,6 @@ LAMBDA_ARN_RE = re.compile(
     r"(:[A-Za-z0-9_$-]{1,128})?$")
 SSL_CERTIFICATE_TYPES = ("Wildcard", "SelfSigned", "Trusted")
 
-# Publishing text per language; a model in another language needs its own.
-PUBLISHING: dict[str, dict[str, Any]] = {
-    "en": {
-        "name": "Leg Check",
-        "summary": "A quick check-in for tingling, itchy or aching legs after a run.",
-        "description": (
-            "Leg Check is for the minute after a run. Tell it how your legs feel, for "
-            "example \"my calves are twitching\" or \"my feet are burning between my toes\". "
-            "It asks a few quick yes or no questions, then tells you what it may be, why, and "
-            "what to do now: cool down, drink fluids or a sports drink, ice and padding, see a "
-            "podiatrist or a doctor, or call emergency services at once for danger signs such "
-            "as chest pain, trouble breathing or a swelling throat.\n\n"
-            "Leg Check gives information, not a diagnosis, and it is not a substitute for "
-            "professional care. If you think you may have a medical emergency, call your "
-            "local emergency number now.\n\n"
-            "To tell you when a symptom keeps coming back, Leg Check asks once whether it may "
-            "remember your check-ins, and keeps nothing unless you say yes. It then keeps, for "
-            "each check-in, only the date, the symptoms you described, what it may be and how "
-            "urgent it was, for 30 days, under a keyed hash of your Alexa account id rather than "
-            "the id itself. Say \"how have my legs been\" to hear a summary, \"what do you "
-            "remember about me\" to hear what is kept, \"stop remembering\" or \"forget my "
-            "check-ins\" to delete it; disabling the skill deletes it too."),
-        "examplePhrases": [
-            "Alexa, open leg check",
-            "Alexa, ask leg check my legs are itchy after my run",
-            "Alexa, ask leg check my calves are twitching",
-        ],
-        "keywords": ["running", "runner", "legs", "tingling", "itching", "cramp", "health"],
-        "testingInstructions": (
-            "Say \"Alexa, open leg check\", then describe a leg symptom after a run, such as "
-            "\"my calves are twitching\" or \"my feet are burning between my toes\", and "
-            "answer the yes or no questions. A danger sign such as \"my throat is closing\" "
-            "ends at once with advice to call 911. After the first advice, Leg Check asks once "
-            "whether to remember check-ins for 30 days; nothing is kept without a yes. \"How "
-            "have my legs been\" summarises them, \"what do you remember about me\" tells what "
-            "is stored, \"stop remembering\" and \"forget my check-ins\" delete it, and "
-            "disabling the skill deletes it too."),
-    },
-}
-
-
 @dataclass(frozen=True)
 class Endpoint:
     """Where Alexa sends requests: a Lambda ARN, or an https URL with its certificate type."""
@@ -184,11 +143,20 @@ def check_example_phrases(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 
 def publishing_text(locale: str) -> dict[str, Any]:
+    """The store listing for a locale, from its strings (``publishing`` in
+    ``skill/data/locales``), in its words: its emergency number, its doctor."""
+    from skill.strings import LOCALES, strings_for
+
     language = locale.split("-")[0]
-    if language not in PUBLISHING:
-        raise PackageError(f"no publishing text for {locale}; add the {language!r} language "
-                           "to PUBLISHING in skill/package.py")
-    return PUBLISHING[language]
+    if locale not in LOCALES and language not in LOCALES:
+        raise PackageError(f"no strings for {locale}; add skill/data/locales/{locale}.json")
+    strings = strings_for(locale)
+    days = load_knowledge().policy.history_window_days
+    text = strings.publishing()
+    for key in ("summary", "description", "testingInstructions"):
+        if isinstance(text.get(key), str):
+            text[key] = strings.fill(text[key], days=days)
+    return text
 
 
 def skill_manifest(locales: Iterable[str], endpoint: Endpoint,

@@ -374,3 +374,21 @@ def test_package_cli_names_what_a_build_says(tmp_path: Path,
     assert main(["package", "--no-deps", "--no-compile", "--lambda-arn", ARN, "--out",
                  str(tmp_path)]) == 0
     assert "legcheck package: not precompiled (asked not to)" in capsys.readouterr().out
+
+
+def test_each_market_is_listed_in_its_own_words() -> None:
+    """The manifest's publishing text per locale comes from the locale's strings: its own
+    emergency number and doctor, no other market's number; its example phrases reach it."""
+    import re
+
+    from skill.package import MODELS_DIR, check_example_phrases, publishing_text, read_models
+
+    numbers = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}
+    for locale, number in numbers.items():
+        text = publishing_text(locale)
+        assert f"call {number}" in text["description"], locale
+        others = set(numbers.values()) - {number} - ({"112"} if locale == "en-GB" else set())
+        every = json.dumps(text)
+        assert not [n for n in others if re.search(rf"(?<!\d){n}(?!\d)", every)], locale
+        assert not re.search(r"\{(number|doctor|days)\}", every)
+    assert check_example_phrases(read_models(MODELS_DIR)) == []
