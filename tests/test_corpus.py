@@ -20,9 +20,10 @@ from skill.simulator.corpus import (
 )
 from skill.simulator.nlu import InteractionModel
 from skill.validate import MODELS_DIR
+from tests.markets import locale_models
 
 KB = load_knowledge()
-MARKETS = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
 MODELS = {code: InteractionModel.load(MODELS_DIR / f"{code}.json") for code in MARKETS}
 MODEL = MODELS["en-US"]
 CORPUS = load_utterances("en-US")

@@ -29,6 +29,7 @@ from skill.simulator.replay import (
 )
 from skill.strings import strings_for
 from tests.conftest import sqlite_store
+from tests.markets import locale_models
 from tests.test_nlu import small_model_dict
 
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"
@@ -73,7 +74,7 @@ def conversation_files() -> list[Path]:
     return discover(CONVERSATIONS)
 
 
-MARKETS = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
 
 
 @pytest.mark.parametrize("locale", MARKETS)

@@ -17,12 +17,13 @@ from skill.knowledge import load_knowledge
 from skill.screen import APL_DIR, RENDER_DIRECTIVE, screen_lines
 from skill.strings import strings_for
 from tests.alexa_response import assert_valid_response
+from tests.markets import locale_models
 from tests.test_handlers import invoke
 
 HERE = Path(__file__).resolve().parent / "apl"
 INSTALL = "npm ci --prefix tests/apl"
 KB = load_knowledge()
-MARKETS = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
 DOCUMENTS = sorted(APL_DIR.glob("*.json"))
 
 

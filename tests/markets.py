@@ -1,0 +1,11 @@
+"""The locales the suite runs in: every interaction model there is."""
+
+from __future__ import annotations
+
+from skill.knowledge import REPO_ROOT
+
+
+def locale_models() -> tuple[str, ...]:
+    """en-US first (the source model), then the markets written from it."""
+    found = sorted(p.stem for p in (REPO_ROOT / "interaction_model").glob("*.json"))
+    return tuple(sorted(found, key=lambda code: (code != "en-US", code)))
