@@ -305,13 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     model = sub.add_parser("model", help="work on the interaction models")
     model_sub = model.add_subparsers(dest="model_command", required=True)
     sync = model_sub.add_parser(
-        "sync", help="write each model's custom slot types from skill/data/lexicon",
-        description="Rewrite the custom slot types (values and synonyms) of each interaction "
-                    "model from its language's lexicon, the same words the phrase "
-                    "interpreter reads, so the two cannot drift.")
+        "sync", help="write the models' slot types from skill/data/lexicon, and each "
+                     "market's model from en-US and its overlay",
+        description="Rewrite the custom slot types (values and synonyms) of the source model "
+                    "(en-US) from its language's lexicon, the same words the phrase "
+                    "interpreter reads, then write each market's model from the source and "
+                    "interaction_model/overlays/<locale>.json, so none can drift.")
     sync.add_argument("--model", type=Path, action="append", default=[],
-                      help="a model to sync (repeatable; default: every "
-                           "interaction_model/*.json)")
+                      help="only rewrite the slot types of this model (repeatable; default: "
+                           "en-US, then every market's model from it)")
     sync.set_defaults(func=_cmd_model_sync)
 
     corpus = sub.add_parser(

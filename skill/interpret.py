@@ -171,7 +171,8 @@ def tokens(text: str) -> list[str]:
     return merged
 
 
-def _check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
+def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
+    """Every problem in a lexicon file, each with its place."""
     problems: list[str] = []
     if not isinstance(data, dict):
         return [f"{file}: expected a JSON object"]
@@ -306,11 +307,6 @@ def read_lexicon_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
     return data
-
-
-def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
-    """Every problem in a lexicon file, each with its place."""
-    return _check_lexicon(data, knowledge, file)
 
 
 @lru_cache(maxsize=8)

@@ -4,9 +4,7 @@ symptom that comes back, through the skill object with a real SQLite store."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
@@ -15,7 +13,6 @@ from skill.app import build_skill
 from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, Record, SqliteStore
 from skill.strings import strings_for
-from tests.conftest import sqlite_store
 from tests.test_handlers import Runner, said, slot
 from tests.test_memory import FailingStore
 
@@ -23,13 +20,6 @@ EN = strings_for("en-US")
 DAYS = 30
 ASK = EN.prompt("consent_ask", days=DAYS)
 NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    opened = sqlite_store(tmp_path / "consent.sqlite3")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def check_ids(utterances: Iterable[Utterance], knowledge: Knowledge) -> list[str
 
 
 def _judge(u: Utterance, present: set[str], absent: set[str], answer: bool | None,
-           unsure: bool, knowledge: Knowledge) -> list[str]:
+           knowledge: Knowledge) -> list[str]:
     """What a runner would notice went wrong, or nothing."""
     from skill.triage import present_features
 
@@ -125,7 +125,7 @@ def _judge(u: Utterance, present: set[str], absent: set[str], answer: bool | Non
 def check_utterance_interpreted(u: Utterance, knowledge: Knowledge | None = None) -> list[str]:
     kb = knowledge or load_knowledge()
     heard = interpret([u.say], u.pending, kb, load_lexicon("en"))
-    return _judge(u, set(heard.present), set(heard.absent), heard.answer, heard.unsure, kb)
+    return _judge(u, set(heard.present), set(heard.absent), heard.answer, kb)
 
 
 def new_conversation(model: InteractionModel, skill: Any = None) -> Conversation:
@@ -180,7 +180,7 @@ def judge_reply(u: Utterance, speech: str, card_title: str, attributes: dict[str
     answer = answers.get(u.pending) if u.pending else None
     if u.pending and u.pending in u.present:
         present.add(u.pending)
-    return _judge(u, present, absent, answer, answer is None, kb)
+    return _judge(u, present, absent, answer, kb)
 
 
 def _screened(sign: Any, u: Utterance) -> bool:
