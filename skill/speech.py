@@ -104,7 +104,9 @@ def describe_features(strings: LocaleStrings, knowledge: Knowledge,
 
 def _mentioned(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> str:
     """The runner's own symptoms that speak for the leading cause."""
-    reasons = [f for f in result.top.reasons_for if f in result.present]
+    said_first = {f for e in knowledge.escalations if e.id in result.raised_by
+                  for f in e.any_features}  # already said: "Because it has lasted ..."
+    reasons = [f for f in result.top.reasons_for if f in result.present and f not in said_first]
     # drop places implied by a more specific one (between the toes implies the feet)
     implied = {i for f in reasons for i in knowledge.features[f].implies}
     reasons = [f for f in reasons if f not in implied][:4]
@@ -214,15 +216,22 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
             for other in result.contenders[1:2]]
     # said in about 30 seconds: what can go, goes first (the card and screen keep it all)
     optional = {"mentioned": _mentioned(strings, knowledge, result), "explain": top["explain"],
-                "also": " ".join(also), "what_to_do": strings.prompt("what_to_do")}
-    for drop in (None, "explain", "mentioned", "also", "what_to_do"):
-        if drop is not None:
+                "what_to_do": strings.prompt("what_to_do")}
+    # the leader's own steps are always said; a second cause's only when there is time
+    # (the card and the screen list them all)
+    own = [a for a in advice if a in {strings.advice(x) for x in
+                                      knowledge.cause(result.top.id).advice}]
+    steps = advice
+    for drop in (None, "explain", "mentioned", "what_to_do", "steps"):
+        if drop == "steps":
+            steps = [*own, strings.prompt("card_more")] if own != advice else advice
+        elif drop is not None:
             optional[drop] = ""
         parts = [*first, optional["mentioned"],
-                 f"{may_be} {optional['explain']}".strip(), optional["also"]]
-        if advice:
+                 f"{may_be} {optional['explain']}".strip(), *also]
+        if steps:
             parts.append(optional["what_to_do"])
-            parts.extend(advice)
+            parts.extend(steps)
         parts.append(strings.level(result.level))
         parts.append(strings.prompt("disclaimer"))
         if word_count(parts) <= MAX_WORDS:

@@ -41,7 +41,7 @@ REQUIRED_PROMPTS = (
     "times_2", "times_many", "recurrence", "recurrence_many", "ordinal_2", "ordinal_3",
     "ordinal_4", "ordinal_5",
     # screens and cards
-    "screen_source", "card_steps",
+    "screen_source", "card_steps", "card_more",
 )
 
 

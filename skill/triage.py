@@ -194,6 +194,25 @@ def assess(
     contenders = [rc.id for rc in eligible
                   if rc.score > 0 and lead is not None
                   and lead.score - rc.score < kb.policy.min_margin][:3]
+    if supported and lead is not None and len(contenders) < 3:
+        # two complaints in one breath ("twitching calves and burning feet"): a cause with
+        # a core symptom the leader does not explain is named too, on its own evidence
+        explained = {e.feature for c in contenders for e in kb.cause(c).evidence
+                     if e.present > 0}
+        unexplained = present.intersection(kb.features_in("sensation")) - explained
+        second: tuple[float, str] | None = None
+        for rc in eligible:
+            cause = kb.cause(rc.id)
+            own = cause.prior + sum(e.present for e in cause.evidence
+                                    if e.feature in present and e.present > 0)
+            covers = sum(e.present for e in cause.evidence
+                         if e.feature in unexplained and e.present > 0)
+            if (rc.id not in contenders and own >= kb.policy.min_top_score
+                    and covers > 0 and present.intersection(cause.core)
+                    and (second is None or covers > second[0])):
+                second = (covers, rc.id)
+        if second is not None:
+            contenders.append(second[1])
     advice = []
     if supported:
         level = max((kb.cause(cid).level for cid in contenders), key=lambda lv: rank[lv])

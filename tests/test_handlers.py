@@ -449,3 +449,46 @@ def test_repeat_never_replays_more_sentences_than_the_skill_says(
     session = Session(attributes={"last": {"speech": ["a"] * 2000}}, new=False)
     response = invoke(skill_obj, session.intent("AMAZON.RepeatIntent"))
     assert said(response) == EN.prompt("repeat_nothing")
+
+
+# ------------------------------------------------------------ said by a tired runner
+# (each of these once came out wrong, or might have: first heard in a fresh clone)
+
+def test_two_complaints_in_one_breath_are_both_answered(runner: Runner) -> None:
+    described(runner, "calves are twitching and my feet feel kind of burny")
+    runner.answer_all(False)
+    speech, card = said(runner.last), runner.last["response"]["card"]["content"]
+    for cause in ("low_electrolytes", "neuroma"):
+        assert EN.cause(cause)["name"] in speech, speech
+    assert EN.advice("sports_drink") in card and EN.advice("podiatrist") in card
+
+
+def test_yeah_kind_of_is_a_yes(runner: Runner) -> None:
+    described(runner, "calves are twitching and my feet feel kind of burny")
+    described(runner, "not for a day no", intent="DescribeIntent")
+    pending = runner.session.attributes["pending"]
+    described(runner, "kind of, mostly at the start", intent="YesDescribeIntent")
+    assert runner.session.attributes["answers"][pending] is True
+
+
+def test_since_tuesday_is_said_once_as_a_red_flag(runner: Runner) -> None:
+    described(runner, "shins have ached since Tuesday and they're still stiff")
+    runner.answer_all(False)
+    speech = said(runner.last)
+    assert speech.startswith(EN.prompt("see_doctor_because",
+                                       reasons=EN.red_flag("lasts_days")))
+    assert speech.count(EN.red_flag("lasts_days")) == 1
+
+
+def test_a_danger_sign_halfway_through_an_answer_wins(runner: Runner) -> None:
+    described(runner, "quads are cramping")
+    assert runner.session.attributes["pending"]
+    speech = described(runner, "and uh I'm getting this crushing feeling in my chest and my "
+                               "left arm", intent="NoDescribeIntent")
+    assert speech.startswith("Call 911 now") and not runner.open
+
+
+def test_heavy_legs_and_fat_ankles_get_the_clot_question_first(runner: Runner) -> None:
+    speech = described(runner, "honestly they just feel dead heavy and my ankles look "
+                               "fatter than usual", intent="DescribeIntent")
+    assert speech == EN.question("calf_hot_swollen")
