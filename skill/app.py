@@ -38,6 +38,7 @@ from skill.handlers import (
 )
 from skill.limits import one_line
 from skill.memory import MemoryInterceptor
+from skill.serializer import LegCheckSerializer
 from skill.store import CheckInStore, Deployment, store_from_env
 
 log = logging.getLogger("legcheck")
@@ -70,6 +71,7 @@ def build_builder(store: CheckInStore | None) -> CustomSkillBuilder:
 def build_skill(store: CheckInStore | None = None) -> CustomSkill:
     """The skill, keeping check-ins in ``store`` (None: keeping nothing)."""
     skill: CustomSkill = build_builder(store).create()
+    skill.serializer = LegCheckSerializer()  # CustomSkill has no parameter for it
     return skill
 
 

@@ -101,7 +101,7 @@ def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = 
         # an outcome on a device with a screen needs it
         from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
-        name, data = spoken.screen
+        name, data = spoken.screen.content()
         builder.add_directive(RenderDocumentDirective(
             token=screen.TOKEN, document=screen.document(name), datasources=data))
     builder.set_should_end_session(end)
@@ -410,11 +410,14 @@ class IntentHandler(AbstractRequestHandler):  # type: ignore[misc]
 
     intent: ClassVar[str] = ""
 
+    def __init__(self) -> None:
+        self.is_mine = is_intent_name(self.intent)  # made once: every request asks each handler
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         request = handler_input.request_envelope.request
         if getattr(request, "intent", None) is None:
             return False  # an IntentRequest without its intent goes to the catch-all
-        return bool(is_intent_name(self.intent)(handler_input))
+        return bool(self.is_mine(handler_input))
 
 
 class LaunchRequestHandler(AbstractRequestHandler):  # type: ignore[misc]

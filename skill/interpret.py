@@ -504,8 +504,9 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
     heard = present | absent
     cleared = present - fine_places
     for combo in knowledge.combinations:
-        if combo.scope != "clause":
-            continue
+        if combo.scope != "clause" or (heard.isdisjoint(combo.members) and (
+                not fine_places or fine_places.isdisjoint(combo.groups[0].any))):
+            continue  # (every group needs one of its features: none heard, none holds)
         if combo.holds(cleared):
             present.add(combo.feature)
         elif combo.holds(heard) or fine_places.intersection(combo.groups[0].any):
@@ -628,11 +629,13 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
     absent: set[str] = set()
     reply: str | None = None
     count = 0
+    denied = False
     for n, fragment in enumerate(fragments):
         raw = tokens(fragment)
         count += sum(1 for t in raw if t not in PUNCTUATION)
         if n == 0:
             kind, used, denies = _reply(raw, lex)
+            denied = denies
             if kind is not None:
                 reply = kind
                 if not denies and pending is not None:
@@ -653,7 +656,6 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
         if wide and combo.holds(present):
             present.add(combo.feature)
     absent -= present
-    denied = bool(fragments) and _reply(tokens(fragments[0]), lex)[2]
     if denied:
         reply = None  # "no pain at all" denies pain; it is no answer by itself
     answer = _answer(pending, reply, present, absent, kb)

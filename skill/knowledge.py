@@ -101,6 +101,8 @@ class Combination(NamedTuple):
     feature: str
     groups: tuple[Group, ...]
     scope: str
+    members: frozenset[str] = frozenset()
+    """Every feature of its groups: words naming none of them can make or deny it."""
 
     def holds(self, present: frozenset[str] | set[str]) -> bool:
         for group in self.groups:  # noqa: SIM110 (a loop: no generator per call, it is hot)
@@ -131,18 +133,25 @@ class Knowledge(NamedTuple):
     levels: dict[str, int]
     policy: Policy
     article: dict[str, Any]
+    # indexes over the fields above, built once by build_knowledge: the engine runs on
+    # every turn, and these spare it a scan of every cause's evidence each time
+    by_cause: dict[str, Cause] = {}
+    weights: dict[str, dict[str, tuple[int, float, float]]] = {}
+    """Cause id to feature to (place in the cause's evidence, weight present, absent)."""
+    by_category: dict[str, frozenset[str]] = {}
+    questions: tuple[Feature, ...] = ()
+    """The features with a question of their own that is not a danger screen."""
+    answerable: tuple[Feature, ...] = ()
+    """The features with a question that other features can answer."""
 
     def cause(self, cause_id: str) -> Cause:
-        for cause in self.causes:
-            if cause.id == cause_id:
-                return cause
-        raise KeyError(cause_id)
+        return self.by_cause[cause_id]
 
     def level_rank(self, level: str) -> int:
         return self.levels[level]
 
-    def features_in(self, category: str) -> list[str]:
-        return [f.id for f in self.features.values() if f.category == category]
+    def features_in(self, category: str) -> frozenset[str]:
+        return self.by_category.get(category, frozenset())
 
 
 def _place(path: Iterable[Any]) -> str:
@@ -219,10 +228,15 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
                             "question: true is answered")
     for i, cause in enumerate(data["causes"]):
         check_source(cause["source"], "causes", i, "source")
+        weighed: set[str] = set()
         for j, ev in enumerate(cause["evidence"]):
             if ev["feature"] not in features:
                 problems.append(f"{where('causes', i, 'evidence', j, 'feature')}: "
                                 f"unknown feature {ev['feature']!r}")
+            if ev["feature"] in weighed:
+                problems.append(f"{where('causes', i, 'evidence', j, 'feature')}: "
+                                f"{ev['feature']!r} is weighed twice; give it one entry")
+            weighed.add(ev["feature"])
         check_advice(cause["advice"], "causes", i, "advice")
         check_features(cause["core"], "causes", i, "core")
         for j, fid in enumerate(cause["core"]):
@@ -345,7 +359,7 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
         problems = check_knowledge(data)
         if problems:
             raise DataError(problems)
-    return Knowledge(
+    kb = Knowledge(
         features={
             f["id"]: Feature(f["id"], f["category"], f["title"], f["question"],
                              tuple(f.get("implies", ())), tuple(f.get("excludes", ())),
@@ -381,10 +395,11 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
             for d in data["danger_signs"]
         ),
         combinations=tuple(
-            Combination(c["id"], c["feature"],
-                        tuple(Group(tuple(g["any"]), int(g.get("min", 1))) for g in c["groups"]),
-                        c["scope"])
+            Combination(c["id"], c["feature"], groups, c["scope"],
+                        frozenset(f for g in groups for f in g.any))
             for c in data["combinations"]
+            for groups in [tuple(Group(tuple(g["any"]), int(g.get("min", 1)))
+                                 for g in c["groups"])]
         ),
         advice={a["id"]: a for a in data["advice"]},
         levels={lv["id"]: lv["rank"] for lv in data["triage_levels"]},
@@ -399,6 +414,18 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
             general_advice=tuple(data["policy"]["general_advice"]),
         ),
         article=data["article"],
+    )
+    categories: dict[str, set[str]] = {}
+    for feat in kb.features.values():
+        categories.setdefault(feat.category, set()).add(feat.id)
+    return kb._replace(
+        by_cause={c.id: c for c in kb.causes},
+        weights={c.id: {e.feature: (i, e.present, e.absent) for i, e in enumerate(c.evidence)}
+                 for c in kb.causes},
+        by_category={k: frozenset(v) for k, v in categories.items()},
+        questions=tuple(f for f in kb.features.values()
+                        if f.question and f.category != "danger"),
+        answerable=tuple(f for f in kb.features.values() if f.answered_by and f.question),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.knowledge import Knowledge
 from skill.strings import LocaleStrings
@@ -65,6 +65,22 @@ def datasource(strings: LocaleStrings, knowledge: Knowledge, result: TriageResul
         "doctor": doctor,
         "source": strings.prompt("screen_source", title=knowledge.article["title"]),
     })
+
+
+class Screen(NamedTuple):
+    """An outcome's screen, kept as what it is made of: its data source is built only for
+    a device that has a screen (:meth:`content`)."""
+
+    strings: LocaleStrings
+    knowledge: Knowledge
+    result: TriageResult
+    doctor_first: str
+    steps: tuple[str, ...]
+
+    def content(self) -> tuple[str, dict[str, Any]]:
+        """The document name and its data source (see :func:`datasource`)."""
+        return datasource(self.strings, self.knowledge, self.result, self.doctor_first,
+                          list(self.steps))
 
 
 def directive(name: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from functools import lru_cache
 
-from skill import screen
 from skill.history import Recurrence, Summary
 from skill.knowledge import Knowledge
 from skill.limits import escape_xml as escape
+from skill.screen import Screen
 from skill.strings import LocaleStrings
 from skill.triage import TriageResult
 
@@ -37,13 +37,14 @@ class Spoken:
     """Speech as plain sentences; :attr:`ssml` adds pauses between the parts.
 
     An outcome also carries its card (``card_lines``: the steps as a numbered list) and
-    its screen (``screen``: an APL document's name and data source).
+    its screen (``screen``: what its APL data source is built from, built only for a
+    device with a screen).
     """
 
     parts: tuple[str, ...]
     card_title: str = ""
     card_lines: tuple[str, ...] = ()
-    screen: tuple[str, dict[str, Any]] | None = field(default=None, compare=False)
+    screen: Screen | None = field(default=None, compare=False)
 
     @property
     def text(self) -> str:
@@ -60,11 +61,13 @@ class Spoken:
     def ssml_for(self, aliases: dict[str, str]) -> str:
         """SSML with each emergency number said the local way: ``<sub alias="triple
         zero">000</sub>``. Only tags Alexa documents (speak, break, sub), text escaped."""
+        subs = _substitutions(tuple(aliases.items()))
+
         def say(part: str) -> str:
             out = escape(part)
-            for number, alias in aliases.items():
-                out = re.sub(rf"(?<![\w<]){re.escape(number)}(?![\w])",
-                             f'<sub alias="{escape(alias)}">{number}</sub>', out)
+            for number, pattern, sub in subs:
+                if number in out:
+                    out = pattern.sub(sub, out)
             return out
 
         return "<speak>" + f" {PAUSE} ".join(say(p) for p in self.parts if p) + "</speak>"
@@ -72,6 +75,14 @@ class Spoken:
     def led_by(self, lead: list[str]) -> Spoken:
         """The same, with sentences said before it ("Okay, no chest pain.")."""
         return replace(self, parts=(*lead, *self.parts))
+
+
+@lru_cache(maxsize=16)
+def _substitutions(aliases: tuple[tuple[str, str], ...]
+                   ) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """Each number, the pattern that finds it as a word of its own, and its ``<sub>``."""
+    return tuple((number, re.compile(rf"(?<![\w<]){re.escape(number)}(?![\w])"),
+                  f'<sub alias="{escape(alias)}">{number}</sub>') for number, alias in aliases)
 
 
 def join_words(items: list[str], conj: str) -> str:
@@ -154,7 +165,7 @@ def danger(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -
     lines = (*(f"{i}. {step}" for i, step in enumerate(steps, 1)), *reasons,
              strings.prompt("disclaimer"))
     return Spoken(tuple(parts), strings.prompt("card_title_danger"), lines,
-                  screen.datasource(strings, knowledge, result, "", steps))
+                  Screen(strings, knowledge, result, "", tuple(steps)))
 
 
 def _card(strings: LocaleStrings, summary: str, first: list[str], steps: list[str],
@@ -209,7 +220,7 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
         return Spoken(tuple(p for p in parts if p), strings.prompt("card_title_unclear"),
                       _card(strings, strings.prompt("unclear"), first, advice,
                             strings.level(result.level)),
-                      screen.datasource(strings, knowledge, result, " ".join(first), advice))
+                      Screen(strings, knowledge, result, " ".join(first), tuple(advice)))
     top = strings.cause(result.top.id)
     may_be = strings.prompt("may_be", cause=top["name"])
     also = [strings.prompt("may_also_be", cause=strings.cause(other)["name"])
@@ -240,7 +251,7 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
     return Spoken(tuple(p for p in parts if p), title,
                   _card(strings, f"{may_be} {top['explain']}", first, advice,
                         strings.level(result.level)),
-                  screen.datasource(strings, knowledge, result, " ".join(first), advice))
+                  Screen(strings, knowledge, result, " ".join(first), tuple(advice)))
 
 
 def recurrence(strings: LocaleStrings, knowledge: Knowledge, came_back: Recurrence) -> str:

@@ -84,29 +84,30 @@ def answered_features(knowledge: Knowledge, answers: Mapping[str, bool], asked: 
     ruled out, or already answered by what was heard (a spasm answers 'twitching?')."""
     ruled_out = {x for f in present for x in knowledge.features[f].excludes}
     done = set(answers) | set(asked) | set(present) | ruled_out
-    for feat in knowledge.features.values():
-        if feat.answered_by and feat.question and feat.id not in done and any(
+    for feat in knowledge.answerable:
+        if feat.id not in done and any(
                 present.issuperset(group) for group in feat.answered_by):
             done.add(feat.id)
     return done
 
 
-def _score(cause: Cause, present: frozenset[str], absent: frozenset[str]) -> RankedCause:
+def _score(cause: Cause, present: frozenset[str], absent: frozenset[str],
+           weights: Mapping[str, tuple[int, float, float]]) -> RankedCause:
+    # the features heard, in the order of the cause's evidence (so the sum and the order of
+    # equal reasons do not depend on how a set happens to iterate)
+    hits = [(weights[fid][0], weights[fid][1], fid) for fid in present.intersection(weights)]
+    if absent:
+        hits += [(weights[fid][0], weights[fid][2], fid) for fid in absent.intersection(weights)]
+    hits.sort()
     score = cause.prior
     pro: list[tuple[float, str]] = []
     con: list[tuple[float, str]] = []
-    for ev in cause.evidence:
-        if ev.feature in present:
-            weight = ev.present
-        elif ev.feature in absent:
-            weight = ev.absent
-        else:
-            continue
+    for _, weight, fid in hits:
         score += weight
         if weight > 0:
-            pro.append((weight, ev.feature))
+            pro.append((weight, fid))
         elif weight < 0:
-            con.append((weight, ev.feature))
+            con.append((weight, fid))
     if len(pro) > 1:
         pro.sort(key=lambda p: -p[0])
     if len(con) > 1:
@@ -127,10 +128,7 @@ def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -
     """How strongly a yes/no answer about ``feature`` would move the contenders apart."""
     weights: list[tuple[float, float]] = []
     for cid in contenders:
-        present = absent = 0.0
-        for ev in knowledge.cause(cid).evidence:
-            if ev.feature == feature:
-                present, absent = ev.present, ev.absent
+        _, present, absent = knowledge.weights[cid].get(feature, (0, 0.0, 0.0))
         weights.append((present, absent))
     total = 0.0
     for (i, (ya, na)), (_, (yb, nb)) in combinations(enumerate(weights), 2):
@@ -172,7 +170,7 @@ def assess(
     budget = kb.policy.max_questions - len(asked) if questions_left is None else questions_left
 
     ranked = sorted(
-        (_score(c, present, absent) for c in kb.causes),
+        (_score(c, present, absent, kb.weights[c.id]) for c in kb.causes),
         key=lambda rc: -rc.score,  # stable: knowledge order breaks ties
     )
     answered = answered_features(kb, answers, asked, present)
@@ -296,8 +294,8 @@ def assess(
             pool = ([rc.id for rc in eligible[:3]] if len(eligible) >= 2
                     else [rc.id for rc in ranked[:3]])
             best = 0.0
-            for feat in kb.features.values():
-                if not feat.question or feat.category == "danger" or feat.id in answered:
+            for feat in kb.questions:
+                if feat.id in answered:
                     continue
                 sep = _separation(kb, feat.id, pool)
                 if sep > best:
