@@ -73,6 +73,7 @@ RUNTIME_MODULES: tuple[str, ...] = (
     "skill.limits",
     "skill.memory",
     "skill.screen",
+    "skill.serializer",
     "skill.speech",
     "skill.state",
     "skill.store",

@@ -10,24 +10,53 @@ time goes to two things it repeats on every request:
 * parsing the request's ISO 8601 timestamp with ``dateutil``'s general parser: Alexa sends
   ``2026-11-25T14:29:37Z``, which the standard library's :meth:`datetime.fromisoformat`
   reads about twenty times faster. Anything it cannot read goes to the SDK's own parser, so
-  what the SDK accepts (and rejects) is unchanged.
+  what the SDK accepts (and rejects) is unchanged;
+* working out, for every model object, which JSON key fills which attribute (the SDK
+  rebuilds that map and scans it for unknown keys each time): it is worked out once per
+  class. A payload that is not a JSON object goes to the SDK's own code.
 
-Everything else (the models, discriminators, enums, unknown fields, the errors) is the
-SDK's own code: the two hooks are the private methods the SDK calls for those two steps.
+Everything else (discriminators, enums, lists, dicts, the errors) is the SDK's own code:
+the three hooks are the private methods the SDK calls for those steps.
 ``tests/test_serializer.py`` checks that the objects are equal to the SDK's for every
-envelope the tests use, and that the hooks are still called, so an SDK release that renames
-them fails a test instead of quietly costing the time again.
+envelope the tests use and for generated ones, and that the hooks are still called, so an
+SDK release that renames them fails a test instead of quietly costing the time again.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, NamedTuple
 
+from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 
 _load_class = DefaultSerializer._DefaultSerializer__load_class_from_name
 _parse_datetime = DefaultSerializer._DefaultSerializer__deserialize_datetime
+_deserialize_model = DefaultSerializer._DefaultSerializer__deserialize_model
+
+
+class _Plan(NamedTuple):
+    """How a model class is filled from a JSON object (see DefaultSerializer)."""
+
+    fields: tuple[tuple[str, str, str], ...]
+    """(attribute, JSON key, type) for each attribute, in the SDK's order."""
+    keys: frozenset[str]
+    """The JSON keys the fields take: any other key is set as an attribute as it is."""
+    discriminated: bool
+    """The class stands for subclasses chosen by the payload (``get_real_child_model``)."""
+
+
+def _plan(cls: Any) -> _Plan | None:
+    """The class's plan; None when it is not a model (its payload is kept as it is)."""
+    types: dict[str, str] | None = getattr(cls, "deserialized_types", None)
+    if types is None:
+        return None
+    names = dict(getattr(cls, "attribute_map", {}))
+    for name in types:
+        names.setdefault(name, name)
+    return _Plan(tuple((name, key, types[name]) for name, key in names.items()),
+                 frozenset(names.values()), hasattr(cls, "get_real_child_model"))
 
 
 class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
@@ -36,6 +65,8 @@ class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
 
     _classes: dict[str, Any] = {}
     """Class name to class: the same for every instance, as the installed SDK is."""
+    _plans: dict[Any, _Plan | None] = {}
+    """Model class to its plan, likewise."""
 
     def _DefaultSerializer__load_class_from_name(self, class_name: str) -> Any:
         try:
@@ -54,3 +85,35 @@ class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
             else:
                 return parsed.date() if obj_type is date else parsed
         return _parse_datetime(self, payload, obj_type)
+
+    def _DefaultSerializer__deserialize_model(self, payload: Any, obj_type: Any) -> Any:
+        if not isinstance(payload, dict) or not isinstance(obj_type, type):
+            return _deserialize_model(self, payload, obj_type)
+        try:
+            if issubclass(obj_type, Enum):
+                return obj_type(payload)
+            plan = self._plan_of(obj_type)
+            if plan is None:
+                return payload
+            if plan.discriminated:
+                obj_type = self._DefaultSerializer__get_obj_by_discriminator(payload, obj_type)
+                plan = self._plan_of(obj_type)
+                if plan is None:
+                    return payload
+            model = obj_type()
+            deserialize = self._DefaultSerializer__deserialize
+            for name, key, type_name in plan.fields:
+                if key in payload:
+                    setattr(model, name, deserialize(payload[key], type_name))
+            for extra in payload.keys() - plan.keys:
+                setattr(model, extra, payload[extra])
+            return model
+        except Exception as exc:  # the SDK's own behaviour: one exception type, its message
+            raise SerializationException(str(exc)) from exc
+
+    def _plan_of(self, cls: Any) -> _Plan | None:
+        try:
+            return self._plans[cls]
+        except KeyError:
+            plan = self._plans[cls] = _plan(cls)
+            return plan
