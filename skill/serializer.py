@@ -13,10 +13,12 @@ time goes to two things it repeats on every request:
   what the SDK accepts (and rejects) is unchanged;
 * working out, for every model object, which JSON key fills which attribute (the SDK
   rebuilds that map and scans it for unknown keys each time): it is worked out once per
-  class. A payload that is not a JSON object goes to the SDK's own code.
+  class. A payload that is not a JSON object goes to the SDK's own code;
+* the same map again when the response is turned back into JSON (:meth:`serialize`).
 
 Everything else (discriminators, enums, lists, dicts, the errors) is the SDK's own code:
-the three hooks are the private methods the SDK calls for those steps.
+the hooks are the private methods the SDK calls for those steps, and ``serialize``
+keeps the SDK's rules, in its order.
 ``tests/test_serializer.py`` checks that the objects are equal to the SDK's for every
 envelope the tests use and for generated ones, and that the hooks are still called, so an
 SDK release that renames them fails a test instead of quietly costing the time again.
@@ -24,6 +26,7 @@ SDK release that renames them fails a test instead of quietly costing the time a
 
 from __future__ import annotations
 
+import decimal
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, NamedTuple
@@ -67,6 +70,44 @@ class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
     """Class name to class: the same for every instance, as the installed SDK is."""
     _plans: dict[Any, _Plan | None] = {}
     """Model class to its plan, likewise."""
+    _outputs: dict[Any, tuple[tuple[str, str], ...]] = {}
+    """Model class to its (attribute, JSON key) pairs, for serializing."""
+
+    def serialize(self, obj: Any) -> Any:
+        """The SDK's :meth:`DefaultSerializer.serialize`, with each model class's keys
+        worked out once."""
+        if obj is None:
+            return None
+        if isinstance(obj, self.PRIMITIVE_TYPES):
+            return obj
+        if isinstance(obj, list):
+            return [self.serialize(item) for item in obj]
+        if isinstance(obj, tuple):
+            return tuple(self.serialize(item) for item in obj)
+        if isinstance(obj, (datetime, date)):
+            return obj.isoformat()
+        if isinstance(obj, Enum):
+            return obj.value
+        if isinstance(obj, decimal.Decimal):
+            return int(obj) if obj % 1 == 0 else float(obj)
+        if isinstance(obj, dict):
+            return {key: self.serialize(value) for key, value in obj.items()}
+        out = {}
+        for attr, key in self._output_of(obj):
+            value = getattr(obj, attr)
+            if value is not None:
+                out[key] = self.serialize(value)
+        return out
+
+    def _output_of(self, obj: Any) -> tuple[tuple[str, str], ...]:
+        cls = type(obj)
+        try:
+            return self._outputs[cls]
+        except KeyError:
+            names = getattr(obj, "attribute_map", {})
+            pairs = tuple((attr, names.get(attr, attr)) for attr in obj.deserialized_types)
+            self._outputs[cls] = pairs
+            return pairs
 
     def _DefaultSerializer__load_class_from_name(self, class_name: str) -> Any:
         try:

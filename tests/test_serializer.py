@@ -157,6 +157,64 @@ def test_the_hooks_are_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(LegCheckSerializer().deserialize('"2026-11-25"', "date"), date)
 
 
+def responses_to(payloads: list[str]) -> list[Any]:
+    """The skill's response envelopes (SDK objects) to ``payloads``."""
+    skill = build_skill(None)
+    return [skill.invoke(request_envelope=DefaultSerializer().deserialize(p, RequestEnvelope),
+                         context=None) for p in payloads]
+
+
+def screen_check_in() -> list[str]:
+    """A check-in on an Echo Show that ends in advice: card, APL directive and all."""
+    session = Session(screen=True)
+    skill = build_skill(None)
+    payloads = []
+    for envelope in (session.launch(), session.intent("ReportSymptomsIntent", [
+            SlotValue("Sensation", "twitching", "twitching", "twitching", "SENSATION"),
+            SlotValue("BodyPart", "calves", "lower_legs", "lower legs", "BODY_PART")])):
+        payloads.append(json.dumps(envelope))
+        session.absorb(handle_event(envelope, None, skill))
+    for _ in range(6):
+        envelope = session.intent("AMAZON.NoIntent")
+        payloads.append(json.dumps(envelope))
+        if not session.absorb(handle_event(envelope, None, skill)):
+            break
+    return payloads
+
+
+def test_responses_are_written_as_the_sdk_writes_them() -> None:
+    payloads = [*recorded_once(), *screen_check_in(),
+                *(f.read_text(encoding="utf-8") for f in sorted(FIXTURES.glob("*.json")))]
+    responses = responses_to(payloads)
+    assert any(r.response.directives for r in responses), "no screen was drawn"
+    assert any(r.response.card is not None for r in responses), "no card was shown"
+    for response in responses:
+        assert LegCheckSerializer().serialize(response) == DefaultSerializer().serialize(response)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(envelopes())
+def test_responses_to_generated_envelopes_are_written_as_the_sdk_writes_them(
+        envelope: dict[str, Any]) -> None:
+    try:
+        request = DefaultSerializer().deserialize(json.dumps(envelope), RequestEnvelope)
+    except SerializationException:
+        return  # (the web boundary answers 400: nothing to write)
+    response = build_skill(None).invoke(request_envelope=request, context=None)
+    assert LegCheckSerializer().serialize(response) == DefaultSerializer().serialize(response)
+
+
+@pytest.mark.parametrize("value", [None, 3, 2.5, True, "x", b"x", [1, (2, "y")],
+                                   date(2026, 11, 25), datetime(2026, 11, 25, 14, 29, tzinfo=UTC),
+                                   IntentConfirmationStatus.DENIED,
+                                   {"a": [IntentConfirmationStatus.NONE, {"b": None}]}])
+def test_plain_values_are_written_as_the_sdk_writes_them(value: Any) -> None:
+    import decimal
+
+    for item in (value, decimal.Decimal("4"), decimal.Decimal("4.5")):
+        assert LegCheckSerializer().serialize(item) == DefaultSerializer().serialize(item)
+
+
 def test_the_skill_answers_with_its_own_serializer() -> None:
     skill = build_skill(None)
     assert isinstance(skill.serializer, LegCheckSerializer)
