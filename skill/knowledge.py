@@ -138,6 +138,8 @@ class Knowledge(NamedTuple):
     by_cause: dict[str, Cause] = {}
     weights: dict[str, dict[str, tuple[int, float, float]]] = {}
     """Cause id to feature to (place in the cause's evidence, weight present, absent)."""
+    speaks_for: dict[str, frozenset[str]] = {}
+    """Cause id to the features whose presence speaks for it (a positive weight)."""
     by_category: dict[str, frozenset[str]] = {}
     questions: tuple[Feature, ...] = ()
     """The features with a question of their own that is not a danger screen."""
@@ -422,6 +424,8 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
         by_cause={c.id: c for c in kb.causes},
         weights={c.id: {e.feature: (i, e.present, e.absent) for i, e in enumerate(c.evidence)}
                  for c in kb.causes},
+        speaks_for={c.id: frozenset(e.feature for e in c.evidence if e.present > 0)
+                    for c in kb.causes},
         by_category={k: frozenset(v) for k, v in categories.items()},
         questions=tuple(f for f in kb.features.values()
                         if f.question and f.category != "danger"),

@@ -230,8 +230,8 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
                 "what_to_do": strings.prompt("what_to_do")}
     # the leader's own steps are always said; a second cause's only when there is time
     # (the card and the screen list them all)
-    own = [a for a in advice if a in {strings.advice(x) for x in
-                                      knowledge.cause(result.top.id).advice}]
+    leaders = {strings.advice(x) for x in knowledge.cause(result.top.id).advice}
+    own = [a for a in advice if a in leaders]
     steps = advice
     for drop in (None, "explain", "mentioned", "what_to_do", "steps"):
         if drop == "steps":

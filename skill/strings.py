@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +51,15 @@ class LocaleStrings:
     locale: str
     data: dict[str, Any]
 
-    @property
+    @cached_property
     def emergency_number(self) -> str:
         return str(self.data["emergency_number"])
 
-    @property
+    @cached_property
     def doctor(self) -> str:
         return str(self.data.get("doctor", ""))
 
-    @property
+    @cached_property
     def aliases(self) -> dict[str, str]:
         """How the emergency numbers are said ("000": "triple zero"), for SSML."""
         return {str(k): str(v) for k, v in (self.data.get("say_as") or {}).items()}
@@ -67,6 +68,8 @@ class LocaleStrings:
         return dict(self.data.get("publishing") or {})
 
     def fill(self, text: str, **values: Any) -> str:
+        if "{" not in text and "}" not in text:
+            return text  # (most texts have nothing to fill)
         return text.format(number=self.emergency_number, doctor=self.doctor, **values)
 
     def prompt(self, key: str, **values: Any) -> str:

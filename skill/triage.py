@@ -113,7 +113,7 @@ def _score(cause: Cause, present: frozenset[str], absent: frozenset[str],
     if len(con) > 1:
         con.sort(key=lambda p: p[0])
     return RankedCause(cause.id, round(score, 3), cause.level,
-                       tuple(f for _, f in pro), tuple(f for _, f in con))
+                       tuple([f for _, f in pro]), tuple([f for _, f in con]))
 
 
 def _merge(advice: list[str], more: Iterable[str], present: frozenset[str],
@@ -186,7 +186,7 @@ def assess(
                             tuple(advice), True, None, present)
 
     # 2. A cause is named only on its own evidence: one of its core symptoms heard.
-    eligible = [rc for rc in ranked if present.intersection(kb.cause(rc.id).core)]
+    eligible = [rc for rc in ranked if not present.isdisjoint(kb.by_cause[rc.id].core)]
     lead = eligible[0] if eligible else None
     supported = lead is not None and lead.score >= kb.policy.min_top_score
     contenders = [rc.id for rc in eligible
@@ -195,19 +195,21 @@ def assess(
     if supported and lead is not None and len(contenders) < 3:
         # two complaints in one breath ("twitching calves and burning feet"): a cause with
         # a core symptom the leader does not explain is named too, on its own evidence
-        explained = {e.feature for c in contenders for e in kb.cause(c).evidence
-                     if e.present > 0}
-        unexplained = present.intersection(kb.features_in("sensation")) - explained
+        unexplained = present.intersection(kb.features_in("sensation")).difference(
+            *(kb.speaks_for[c] for c in contenders))
         second: tuple[float, str] | None = None
-        for rc in eligible:
-            cause = kb.cause(rc.id)
-            own = cause.prior + sum(e.present for e in cause.evidence
-                                    if e.feature in present and e.present > 0)
-            covers = sum(e.present for e in cause.evidence
-                         if e.feature in unexplained and e.present > 0)
-            if (rc.id not in contenders and own >= kb.policy.min_top_score
-                    and covers > 0 and present.intersection(cause.core)
-                    and (second is None or covers > second[0])):
+        for rc in eligible if unexplained else ():
+            if rc.id in contenders:
+                continue
+            weights = kb.weights[rc.id]
+            # summed in the evidence's order, so the total never depends on a set's order
+            covers = sum(w[1] for w in sorted(
+                weights[f] for f in unexplained.intersection(kb.speaks_for[rc.id])))
+            if covers <= 0 or (second is not None and covers <= second[0]):
+                continue
+            own = kb.by_cause[rc.id].prior + sum(w[1] for w in sorted(
+                weights[f] for f in present.intersection(kb.speaks_for[rc.id])))
+            if own >= kb.policy.min_top_score:  # (every eligible cause has a core symptom)
                 second = (covers, rc.id)
         if second is not None:
             contenders.append(second[1])
