@@ -709,7 +709,14 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
 
 
 REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
-    LaunchRequestHandler,
+    # the answers of a check-in first, as the SDK asks each handler in turn; a handler gated
+    # on the question it answers comes before the plain one for the same intent
+    ForgetYesIntentHandler,
+    ForgetNoIntentHandler,
+    ConsentYesIntentHandler,
+    ConsentNoIntentHandler,
+    YesIntentHandler,
+    NoIntentHandler,
     ReportSymptomsIntentHandler,
     AnswerIntentHandler,
     DescribeIntentHandler,
@@ -717,12 +724,7 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     NoDescribeIntentHandler,
     NotDescribeIntentHandler,
     UnsureDescribeIntentHandler,
-    ForgetYesIntentHandler,
-    ForgetNoIntentHandler,
-    ConsentYesIntentHandler,
-    ConsentNoIntentHandler,
-    YesIntentHandler,
-    NoIntentHandler,
+    LaunchRequestHandler,
     ConsentHelpIntentHandler,
     HelpIntentHandler,
     FallbackIntentHandler,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
@@ -62,13 +63,24 @@ class Memory:
 
     def __init__(self, store: CheckInStore | None, envelope: RequestEnvelope) -> None:
         self.store = store
-        self.request_id = str(getattr(envelope.request, "request_id", "") or "unknown")
-        self.today = today_of(envelope)
-        self._user_id = user_id_of(envelope)
+        self._envelope = envelope
         self._key: str | None = None
         self._record: Record | None = None
         self.problem: StoreError | None = None
         """Why the last read failed, if it did."""
+
+    @cached_property
+    def request_id(self) -> str:
+        return str(getattr(self._envelope.request, "request_id", "") or "unknown")
+
+    @cached_property
+    def today(self) -> date:
+        """The request's day (see :func:`today_of`)."""
+        return today_of(self._envelope)
+
+    @cached_property
+    def _user_id(self) -> str | None:
+        return user_id_of(self._envelope)
 
     @property
     def available(self) -> bool:
