@@ -106,6 +106,11 @@ class Lexicon:
     all_replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     replies_by_word: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
     stems: dict[str, str] = field(default_factory=dict)
+    knowledge: Knowledge | None = None
+    """The knowledge the lexicon was built for (its feature ids)."""
+    short_clauses: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict)
+    """Short clauses already read, with what they state and deny (see ``_read_clause``)."""
     """Phrases that are a yes, no or "not sure" only when nothing else is said ("it does")."""
     cues_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     neutral_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
@@ -210,6 +215,7 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
         language=str(data["language"]),
         stemmer=EnglishStemmer(),
         fillers=frozenset(data["fillers"]),
+        knowledge=knowledge,
     )
     for fid, entry in data["features"].items():
         for words_ in (entry["name"], *entry["synonyms"], *entry["phrases"]):
@@ -227,7 +233,9 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
                 lex.raw_phrases.setdefault(full[0], []).append(
                     Phrase(full, phrase.feature, phrase.present))
     for bucket in lex.phrases.values():
-        bucket[:] = [Phrase(p.tokens, p.feature, p.present) for p in bucket]
+        # "legs", "my legs" and "the legs" are one phrase once the small words are dropped:
+        # kept once, or each would be matched (and weighed against the others) again
+        bucket[:] = dict.fromkeys(Phrase(p.tokens, p.feature, p.present) for p in bucket)
     for kind in REPLIES:
         entry = data["replies"][kind]
         whole = {tuple(tokens(w)) for w in entry.get("whole_only", ())}
@@ -449,8 +457,33 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str]]:
     return found
 
 
+SHORT_CLAUSE = 3
+"""Clauses of at most this many words are remembered once read (see :func:`_read_clause`)."""
+MAX_REMEMBERED = 20_000
+
+
 def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
-                 ) -> tuple[set[str], set[str]]:
+                 ) -> tuple[frozenset[str], frozenset[str]]:
+    """The features a clause states and denies.
+
+    A short clause ("legs", "itchy", "my left calf") is read once per process and
+    remembered: slot values come from a vocabulary of a few thousand phrases, so a warm
+    process reads each of them once, as the stem cache stems each word once. A longer
+    one is read every time.
+    """
+    if len(clause) > SHORT_CLAUSE or knowledge is not lex.knowledge:
+        return _read_words(clause, lex, knowledge)
+    key = tuple(clause)
+    known = lex.short_clauses.get(key)
+    if known is None:
+        known = _read_words(clause, lex, knowledge)
+        if len(lex.short_clauses) < MAX_REMEMBERED:
+            lex.short_clauses[key] = known
+    return known
+
+
+def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
+                ) -> tuple[frozenset[str], frozenset[str]]:
     kept = [(i, t) for i, t in enumerate(clause) if t not in lex.fillers]
     stems = [lex.stem(t) for _, t in kept]
     raw_at = [i for i, _ in kept]
@@ -512,7 +545,7 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
         elif combo.holds(heard) or fine_places.intersection(combo.groups[0].any):
             # "no swelling in my face", "my throat's fine": the sign denied
             absent.add(combo.feature)
-    return present, absent - present
+    return frozenset(present), frozenset(absent - present)
 
 
 def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequence[str],

@@ -14,6 +14,10 @@ import pytest
 
 from skill.interpret import (
     LEXICON_DIR,
+    SHORT_CLAUSE,
+    _clauses,
+    _read_clause,
+    _read_words,
     check_lexicon,
     interpret,
     load_lexicon,
@@ -204,3 +208,51 @@ def test_the_corpus_passes_through_the_interpreter_at_98_percent() -> None:
     failures = {u.say: w for u in CORPUS if (w := check_utterance_interpreted(u, KB))}
     share = 1 - len(failures) / len(CORPUS)
     assert share >= 0.98, f"{share:.1%}: " + "\n".join(f"{k!r}: {v}" for k, v in failures.items())
+
+
+# -- short clauses are read once ------------------------------------------------------------
+
+def _short_clauses() -> list[list[str]]:
+    """Every short clause of the lexicon's own words and of the corpus utterances."""
+    lex = load_lexicon("en")
+    texts = [w for entry in read_lexicon_data("en")["features"].values()
+             for w in (entry["name"], *entry["synonyms"], *entry["phrases"],
+                       *entry["absent_phrases"])]
+    texts += [u.say for u in CORPUS]
+    seen: dict[tuple[str, ...], list[str]] = {}
+    for text in texts:
+        for clause in _clauses(tokens(text), lex):
+            if len(clause) <= SHORT_CLAUSE:
+                seen.setdefault(tuple(clause), clause)
+    return list(seen.values())
+
+
+def test_a_remembered_short_clause_reads_as_it_would_be_read_afresh() -> None:
+    lex = load_lexicon("en")
+    clauses = _short_clauses()
+    assert len(clauses) > 300
+    for clause in clauses:
+        fresh = _read_words(clause, lex, KB)
+        assert _read_clause(clause, lex, KB) == fresh, clause  # read (or remembered) ...
+        assert _read_clause(clause, lex, KB) == fresh, clause  # ... and remembered
+        assert tuple(clause) in lex.short_clauses
+
+
+def test_other_knowledge_is_never_answered_from_memory() -> None:
+    lex = load_lexicon("en")
+    _read_clause(["legs"], lex, KB)
+    other = KB._replace(combinations=())  # a different knowledge object
+    lex.short_clauses[("legs",)] = (frozenset({"chest_pain"}), frozenset())  # poisoned
+    try:
+        assert _read_clause(["legs"], lex, other) == _read_words(["legs"], lex, other)
+        assert "chest_pain" not in _read_clause(["legs"], lex, other)[0]
+    finally:
+        del lex.short_clauses[("legs",)]
+    assert _read_clause(["legs"], lex, KB) == (frozenset({"legs"}), frozenset())
+
+
+def test_long_clauses_are_not_remembered() -> None:
+    lex = load_lexicon("en")
+    clause = tokens("my calves keep twitching on long runs")
+    _read_clause(clause, lex, KB)
+    assert tuple(clause) not in lex.short_clauses
