@@ -276,6 +276,10 @@ def with_consent(record: Record, consent: Consent, today: date, retention: Reten
 
 # ---------------------------------------------------------------- user keys
 
+RECENT_USERS = 4096
+"""Runners whose keys :class:`UserKeys` keeps at hand (the whole set is dropped when full)."""
+
+
 class UserKeys:
     """Keyed hashes of Alexa user ids: HMAC-SHA-256 with a secret, as hex."""
 
@@ -288,13 +292,22 @@ class UserKeys:
             raise ConfigError(f"expected a user key secret of at least {MIN_SECRET_LENGTH} "
                               f"characters, got {len(raw)}")
         self._keyed = hmac.new(raw, digestmod=hashlib.sha256)  # keyed once, copied per id
+        self._recent: dict[str, str] = {}
+        """Keys of the runners heard lately: a check-in asks for the same one every turn."""
 
     def __call__(self, alexa_user_id: str) -> str:
+        known = self._recent.get(alexa_user_id)
+        if known is not None:
+            return known
         if not alexa_user_id:
             raise ValueError("expected an Alexa user id, got an empty one")
         mac = self._keyed.copy()
         mac.update(alexa_user_id.encode())
-        return mac.hexdigest()
+        key = mac.hexdigest()
+        if len(self._recent) >= RECENT_USERS:
+            self._recent.clear()
+        self._recent[alexa_user_id] = key
+        return key
 
     def __repr__(self) -> str:  # never the secret
         return "UserKeys(<secret>)"

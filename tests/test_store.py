@@ -33,6 +33,7 @@ from skill.errors import (
 )
 from skill.store import (
     KEY_ATTRIBUTE,
+    RECENT_USERS,
     TTL_ATTRIBUTE,
     CheckIn,
     CheckInStore,
@@ -190,6 +191,19 @@ def test_user_keys_are_keyed_hashes_never_the_id() -> None:
         UserKeys("short")
     with pytest.raises(ValueError):
         KEYS("")
+
+
+def test_user_keys_kept_at_hand_are_the_same_keys_and_bounded() -> None:
+    import hashlib
+    import hmac
+
+    keys = UserKeys(SECRET)
+    expected = hmac.new(SECRET.encode(), ALICE.encode(), hashlib.sha256).hexdigest()
+    assert keys(ALICE) == expected and keys(ALICE) == expected  # computed, then kept
+    for n in range(RECENT_USERS + 5):
+        keys(f"amzn1.ask.account.R{n}")
+    assert len(keys._recent) <= RECENT_USERS
+    assert keys(ALICE) == expected
 
 
 def test_a_local_secret_is_made_once_beside_the_database_mode_0600(tmp_path: Path) -> None:
