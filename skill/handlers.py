@@ -299,7 +299,8 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
                                    policy.history_window_days)
     recurred = speech.recurrence(strings, knowledge, came_back) if came_back else ""
     spoken = speech.outcome(strings, knowledge, result, recurred)
-    spoken = spoken.led_by(lead)
+    if lead:
+        spoken = spoken.led_by(lead)
     if _should_ask_consent(handler_input):
         return _advise_and_ask_consent(handler_input, spoken, result)
     _save_checkin(handler_input, stored, now, result)

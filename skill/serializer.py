@@ -39,6 +39,10 @@ _parse_datetime = DefaultSerializer._DefaultSerializer__deserialize_datetime
 _deserialize_model = DefaultSerializer._DefaultSerializer__deserialize_model
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Exact types :meth:`DefaultSerializer.serialize` returns as they are."""
+
+
 class _Plan(NamedTuple):
     """How a model class is filled from a JSON object (see DefaultSerializer)."""
 
@@ -81,7 +85,7 @@ class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
         if isinstance(obj, self.PRIMITIVE_TYPES):
             return obj
         if isinstance(obj, list):
-            return [self.serialize(item) for item in obj]
+            return [item if type(item) in _PLAIN else self.serialize(item) for item in obj]
         if isinstance(obj, tuple):
             return tuple(self.serialize(item) for item in obj)
         if isinstance(obj, (datetime, date)):
@@ -91,12 +95,14 @@ class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
         if isinstance(obj, decimal.Decimal):
             return int(obj) if obj % 1 == 0 else float(obj)
         if isinstance(obj, dict):
-            return {key: self.serialize(value) for key, value in obj.items()}
+            # plain values (most of the session attributes) are what serialize returns them as
+            return {key: value if type(value) in _PLAIN else self.serialize(value)
+                    for key, value in obj.items()}
         out = {}
         for attr, key in self._output_of(obj):
             value = getattr(obj, attr)
             if value is not None:
-                out[key] = self.serialize(value)
+                out[key] = value if type(value) in _PLAIN else self.serialize(value)
         return out
 
     def _output_of(self, obj: Any) -> tuple[tuple[str, str], ...]:
