@@ -77,6 +77,16 @@ def test_every_problem_is_listed_with_its_place() -> None:
     assert "$.advice[0].source.article_section" in joined
 
 
+def test_a_feature_weighed_twice_for_one_cause_is_refused() -> None:
+    broken = copy.deepcopy(DATA)
+    evidence = broken["causes"][1]["evidence"]
+    evidence.append(dict(evidence[0]))
+    problems = check_knowledge(broken)
+    place = f"$.causes[1].evidence[{len(evidence) - 1}].feature"
+    assert any(p.startswith(f"skill/data/knowledge.json:{place}") and "weighed twice" in p
+               for p in problems), problems
+
+
 def test_schema_errors_are_listed_with_their_place() -> None:
     broken = copy.deepcopy(DATA)
     del broken["causes"][2]["level"]
