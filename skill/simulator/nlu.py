@@ -374,6 +374,11 @@ class InteractionModel:
         tries = [after]
         if after[0] in connectors and len(after) > 1:
             tries.insert(0, after[1:])
+        # a polite opening after the name is dropped too ("ask leg check please save ..."),
+        # when the words do not resolve with it
+        fillers = phrasebook(self.locale).filler_prefixes
+        tries += [t for t in (_strip_fillers(t, fillers) for t in list(tries))
+                  if t and t not in tries]
         results = [self.match_intent(t, new_session=True) for t in tries]
         for result in results:
             if result.intent != FALLBACK_INTENT:
