@@ -649,6 +649,34 @@ class StopRememberingIntentHandler(IntentHandler):
                        else "stop_remembering_none", end=True)
 
 
+class StartRememberingIntentHandler(IntentHandler):
+    """"Start remembering": the runner opts in, at any time (after a no, or before being
+    asked). While "may I remember?" waits it is that question's yes; in the middle of a
+    check-in the question that was waiting is asked again."""
+
+    intent = "StartRememberingIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        state = state_of(handler_input)
+        if state.consent is not None:
+            return _consent_answer(handler_input, True)
+        if not _has_store(handler_input):
+            return _prompt(handler_input, "privacy_unavailable", end=True)
+        memory = memory_of(handler_input)
+        if memory.known and memory.consent() is Consent.YES:
+            key = "start_remembering_already"
+        elif memory.set_consent(Consent.YES):  # a failure is logged
+            key = "start_remembering_done"
+        else:
+            return _prompt(handler_input, "consent_not_saved", end=True)
+        days = _window_days()
+        if state.pending is None:
+            return _prompt(handler_input, key, end=True, days=days)
+        strings = _strings(handler_input)
+        ask, reprompt = speech.question(strings, state.pending)
+        return _say(handler_input, ask.led_by([strings.prompt(key, days=days)]), reprompt)
+
+
 class HistorySummaryIntentHandler(IntentHandler):
     """"How have my legs been": a short summary of the recent check-ins."""
 
@@ -737,6 +765,7 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     PrivacyIntentHandler,
     ForgetMeIntentHandler,
     StopRememberingIntentHandler,
+    StartRememberingIntentHandler,
     HistorySummaryIntentHandler,
     SessionEndedRequestHandler,
     UnhandledRequestHandler,  # the catch-all, last

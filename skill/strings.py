@@ -34,9 +34,10 @@ REQUIRED_PROMPTS = (
     "may_also_be", "what_to_do", "and", "or", "unclear", "card_title_unclear", "mentioned_where",
     "mentioned_that", "mentioned_and_that", "guided_intro", "noted_no_danger", "moving_on",
     "see_doctor_because", "not_caught", "see_doctor_plainly",
-    # memory: consent, stop remembering, the summary, a symptom that comes back
+    # memory: consent, stop and start remembering, the summary, a symptom that comes back
     "privacy_refused", "consent_ask", "consent_reprompt", "consent_help", "consent_yes",
     "consent_no", "consent_not_saved", "stop_remembering_done", "stop_remembering_none",
+    "start_remembering_done", "start_remembering_already",
     "history_none", "history_refused", "history_summary", "history_count", "history_last",
     "history_last_unclear", "card_title_history", "when_0", "when_1", "when_days", "times_1",
     "times_2", "times_many", "recurrence", "recurrence_many", "ordinal_2", "ordinal_3",

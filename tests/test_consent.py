@@ -141,7 +141,8 @@ def test_a_new_symptom_instead_of_an_answer_starts_a_new_check_in(
 
 def test_a_check_in_whose_record_cannot_be_read_asks_nothing_and_writes_nothing(
         caplog: pytest.LogCaptureFixture) -> None:
-    failing = FailingStore(fail_read=StoreUnavailableError("disk gone"))
+    failing = FailingStore(fail_read=StoreUnavailableError("disk gone"),
+                           fail_write=StoreUnavailableError("disk gone"))
     runner = Runner(build_skill(failing), now=NOW)
     with caplog.at_level(logging.ERROR):
         advice = twitching(runner)
@@ -221,6 +222,63 @@ def test_forget_deletes_a_refusal_too_so_the_runner_is_asked_again(
     assert record_of(store, runner) == Record()
     runner.new_session()
     assert twitching(runner).endswith(ASK)
+
+
+# ------------------------------------------------------------------ start remembering
+
+def test_start_remembering_after_a_no_keeps_the_next_check_ins(
+        runner: Runner, store: SqliteStore) -> None:
+    twitching(runner)
+    runner.say("AMAZON.NoIntent")
+    assert record_of(store, runner).consent is Consent.NO
+    runner.new_session()
+    assert runner.say("PrivacyIntent").endswith("If you change your mind, say, start "
+                                                "remembering.")
+    runner.new_session()
+    assert runner.say("StartRememberingIntent") == EN.prompt("start_remembering_done",
+                                                             days=DAYS)
+    assert not runner.open
+    assert record_of(store, runner) == Record(Consent.YES, (), NOW.date())
+    runner.new_session()
+    assert ASK not in twitching(runner)
+    assert [c.cause for c in record_of(store, runner).checkins] == ["low_electrolytes"]
+
+
+def test_start_remembering_when_already_remembered_changes_nothing(
+        runner: Runner, store: SqliteStore) -> None:
+    agree_and_check_in(runner)
+    before = record_of(store, runner)
+    assert runner.say("StartRememberingIntent") == EN.prompt("start_remembering_already",
+                                                             days=DAYS)
+    assert record_of(store, runner) == before and len(before.checkins) == 1
+
+
+def test_start_remembering_while_asked_is_a_yes(runner: Runner, store: SqliteStore) -> None:
+    assert twitching(runner).endswith(ASK)
+    assert runner.say("StartRememberingIntent") == EN.prompt("consent_yes", days=DAYS)
+    assert len(record_of(store, runner).checkins) == 1
+
+
+def test_start_remembering_mid_check_in_asks_the_waiting_question_again(
+        runner: Runner, store: SqliteStore) -> None:
+    runner.report(slot("Sensation", "twitching", "twitching"),
+                  slot("BodyPart", "calves", "lower_legs"))
+    question = said(runner.last)
+    answer = runner.say("StartRememberingIntent")
+    assert answer.startswith(EN.prompt("start_remembering_done", days=DAYS))
+    assert answer.endswith(question) and runner.open
+    runner.answer_all(False)
+    assert ASK not in said(runner.last)
+    assert len(record_of(store, runner).checkins) == 1
+
+
+def test_start_remembering_that_cannot_be_kept_says_so() -> None:
+    failing = FailingStore(fail_read=StoreUnavailableError("disk gone"),
+                           fail_write=StoreUnavailableError("disk gone"))
+    runner = Runner(build_skill(failing), now=NOW)
+    assert runner.say("StartRememberingIntent") == EN.prompt("consent_not_saved")
+    runner = Runner(build_skill(None), now=NOW)
+    assert runner.say("StartRememberingIntent") == EN.prompt("privacy_unavailable")
 
 
 def test_memory_requests_with_no_store_say_nothing_is_kept() -> None:

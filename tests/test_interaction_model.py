@@ -54,7 +54,8 @@ REQUIRED_BUILTINS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopInt
 CUSTOM_INTENTS = frozenset({"ReportSymptomsIntent", "AnswerIntent", "ForgetMeIntent",
                             "PrivacyIntent", "DescribeIntent", "YesDescribeIntent",
                             "NoDescribeIntent", "NotDescribeIntent", "UnsureDescribeIntent",
-                            "StopRememberingIntent", "HistorySummaryIntent"})
+                            "StopRememberingIntent", "StartRememberingIntent",
+                            "HistorySummaryIntent"})
 SYMPTOM_SLOTS = {"Sensation": "SENSATION", "SecondSensation": "SENSATION",
                  "BodyPart": "BODY_PART", "Timing": "TIMING", "Modifier": "MODIFIER",
                  "DangerSign": "DANGER_SIGN"}
@@ -242,7 +243,7 @@ def test_model_has_leg_checks_intents_and_the_required_built_ins(file: str) -> N
     for name in ("ReportSymptomsIntent", "AnswerIntent"):
         assert slot_types(intent_named(file, name)) == SYMPTOM_SLOTS, name
     for name in ("ForgetMeIntent", "PrivacyIntent", "StopRememberingIntent",
-                 "HistorySummaryIntent"):
+                 "StartRememberingIntent", "HistorySummaryIntent"):
         assert intent_named(file, name).get("slots", []) == [], name
 
 
@@ -400,3 +401,30 @@ def test_each_danger_phrase_said_alone_raises_its_danger_sign(file: str, sign: A
                 if strings.danger(sign.id) not in turn.speech:
                     missed.append(f"{words!r} -> {turn.resolution.describe()}: {turn.speech}")
     assert missed == [], f"{sign.id}:\n" + "\n".join(missed)
+
+
+# ------------------------------------------------------------------ opting in and out
+
+MEMORY_PHRASES = [
+    # asking not to be remembered must never be heard as asking to be remembered
+    ("don't remember my check-ins", "StopRememberingIntent"),
+    ("please don't save my check-ins", "StopRememberingIntent"),
+    ("do not keep my check-ins", "StopRememberingIntent"),
+    ("I don't want you to remember my check-ins", "StopRememberingIntent"),
+    ("stop keeping track of my check-ins", "StopRememberingIntent"),
+    ("never remember my check-ins", "StopRememberingIntent"),
+    ("start remembering my check-ins", "StartRememberingIntent"),
+    ("you can remember my check-ins", "StartRememberingIntent"),
+    ("keep track of my check-ins", "StartRememberingIntent"),
+    ("please save my check-ins", "StartRememberingIntent"),
+]
+
+
+@pytest.mark.parametrize("file", MODELS)
+@pytest.mark.parametrize(("words", "intent"), MEMORY_PHRASES)
+def test_opting_in_and_out_are_never_confused(file: str, words: str, intent: str) -> None:
+    from skill.simulator.nlu import InteractionModel  # written by another engineer
+
+    model = InteractionModel.from_dict(MODELS[file], Path(file).stem)
+    for said, in_session in ((f"ask {model.invocation_name} {words}", False), (words, True)):
+        assert model.resolve(said, in_session=in_session).intent == intent, said

@@ -92,7 +92,7 @@ def test_the_library_covers_every_cause_danger_sign_and_built_in() -> None:
     names = {p.stem for p in conversation_files()}
     wanted = {c.id for c in kb.causes} | {d.id for d in kb.danger_signs} | {
         "help", "stop", "cancel", "fallback", "repeat", "start_over", "navigate_home",
-        "memory", "privacy", "forget", "stop_remembering", "history"}
+        "memory", "privacy", "forget", "stop_remembering", "start_remembering", "history"}
     assert wanted <= {n.split("__")[0] for n in names}, sorted(
         wanted - {n.split("__")[0] for n in names})
 
