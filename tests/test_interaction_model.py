@@ -428,3 +428,17 @@ def test_opting_in_and_out_are_never_confused(file: str, words: str, intent: str
     model = InteractionModel.from_dict(MODELS[file], Path(file).stem)
     for said, in_session in ((f"ask {model.invocation_name} {words}", False), (words, True)):
         assert model.resolve(said, in_session=in_session).intent == intent, said
+
+
+@pytest.mark.parametrize("file", MODELS)
+@pytest.mark.parametrize("words", ["walking's okay", "walking's fine", "my walking's fine"])
+def test_a_word_with_s_on_it_is_still_that_word(file: str, words: str) -> None:
+    """"walking's okay" mid-question reaches the skill with its words, as "walking is okay"
+    does, instead of the fallback."""
+    from skill.simulator.nlu import InteractionModel  # written by another engineer
+
+    model = InteractionModel.from_dict(MODELS[file], Path(file).stem)
+    resolution = model.resolve(words, in_session=True)
+    assert resolution.intent != "AMAZON.FallbackIntent", resolution.describe()
+    heard = " ".join(s.value for s in resolution.slots if s.value)
+    assert "walking" in heard, resolution.describe()

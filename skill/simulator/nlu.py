@@ -410,7 +410,9 @@ class InteractionModel:
         for part in sample.parts:
             if part.slot:
                 known |= self.slot_type(sample.intent, part.slot).vocabulary
-        return bool(known.intersection(said))
+        # "walking's okay": a word with "'s" on it is still that word
+        return bool(known.intersection(said)) or any(
+            w.endswith("'s") and w[:-2] in known for w in said)
 
     def _alignments(self, sample: Sample, said: tuple[str, ...]
                     ) -> Iterator[tuple[tuple[SlotValue, ...], int, int]]:
