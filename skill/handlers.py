@@ -236,6 +236,17 @@ def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = N
                 state.repeats += 1
                 return _reask(handler_input, pending)
             prefix.append(strings.prompt("moving_on"))
+        elif not heard.unsure and state.repeats < 1 and _is_safety_check(pending):
+            # words about something else while a safety check waits: it is not dropped but
+            # asked once more, after the engine has seen the words (a danger in them wins)
+            state.repeats += 1
+            state.pending = None
+            if pending in state.asked:  # (a session's state may hold it without)
+                state.asked.remove(pending)
+            state.questions = max(0, state.questions - 1)  # the same question, not another
+            if state.described:
+                state.turns += 1
+            return advance(handler_input, [*prefix, strings.prompt("safety_check_again")])
         state.pending = None
         state.repeats = 0
     elif not understood or (not state.described and heard.reply is not None):
@@ -246,6 +257,11 @@ def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = N
     if state.described:
         state.turns += 1
     return advance(handler_input, prefix)
+
+
+def _is_safety_check(feature: str) -> bool:
+    """Whether the question about ``feature`` is a danger sign's safety check."""
+    return any(d.screen_question == feature for d in load_knowledge().danger_signs)
 
 
 def _reask(handler_input: HandlerInput, pending: str) -> Response:

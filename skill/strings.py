@@ -33,7 +33,7 @@ REQUIRED_PROMPTS = (
     "checkins_many", "disclaimer", "card_title", "card_title_danger", "you_mentioned", "may_be",
     "may_also_be", "what_to_do", "and", "or", "unclear", "card_title_unclear", "mentioned_where",
     "mentioned_that", "mentioned_and_that", "guided_intro", "noted_no_danger", "moving_on",
-    "see_doctor_because", "not_caught", "see_doctor_plainly",
+    "see_doctor_because", "not_caught", "see_doctor_plainly", "safety_check_again",
     # memory: consent, stop and start remembering, the summary, a symptom that comes back
     "privacy_refused", "consent_ask", "consent_reprompt", "consent_help", "consent_yes",
     "consent_no", "consent_not_saved", "stop_remembering_done", "stop_remembering_none",

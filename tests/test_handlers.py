@@ -11,7 +11,7 @@ import pytest
 from ask_sdk_core.skill import CustomSkill
 
 from skill import handlers
-from skill.app import handle_event
+from skill.app import build_skill, handle_event
 from skill.envelopes import Session, SlotValue
 from skill.knowledge import load_knowledge
 from skill.store import Consent, SqliteStore
@@ -358,8 +358,6 @@ def test_saying_no_to_forget_keeps_the_check_ins(runner: Runner) -> None:
 
 
 def test_without_a_store_the_skill_still_works_and_says_so() -> None:
-    from skill.app import build_skill
-
     runner = Runner(build_skill(None))
     assert runner.say("PrivacyIntent") == EN.prompt("privacy_unavailable")
     assert EN.cause("post_run_itch")["name"] in _itchy_checkin(runner)
@@ -492,3 +490,48 @@ def test_heavy_legs_and_fat_ankles_get_the_clot_question_first(runner: Runner) -
     speech = described(runner, "honestly they just feel dead heavy and my ankles look "
                                "fatter than usual", intent="DescribeIntent")
     assert speech == EN.question("calf_hot_swollen")
+
+
+# -- a safety check is not dropped for words about something else ----------------------------
+
+def _clot_check(runner: Runner) -> str:
+    runner.report(slot("BodyPart", "calves", "lower_legs"), slot("Sensation", "tight", "tightness"),
+                  slot("SecondSensation", "swollen", "swelling"))
+    assert runner.session.attributes["pending"] == "calf_hot_swollen"
+    return said(runner.last)
+
+
+def test_a_safety_check_answered_with_other_words_is_asked_once_more() -> None:
+    runner = Runner(build_skill(None))
+    check = _clot_check(runner)
+    again = runner.report(slot("Modifier", "walking's okay", None), intent="AnswerIntent")
+    assert again == f"{EN.prompt('safety_check_again')} {check}"
+    assert runner.session.attributes["answers"]["cant_walk"] is False  # the words still count
+    moved_on = runner.report(slot("Modifier", "walking's okay", None), intent="AnswerIntent")
+    assert check not in moved_on and runner.open  # asked twice at most, then on
+
+
+def test_a_danger_in_the_other_words_wins_over_asking_again() -> None:
+    runner = Runner(build_skill(None))
+    _clot_check(runner)
+    answer = runner.report(slot("DangerSign", "my chest hurts", "chest_pain"),
+                           intent="AnswerIntent")
+    assert answer.startswith(EN.advice("call_emergency")) and not runner.open
+
+
+def test_not_sure_about_a_safety_check_is_not_asked_again() -> None:
+    runner = Runner(build_skill(None))
+    check = _clot_check(runner)
+    assert check not in runner.report(slot("Modifier", "not sure", None), intent="AnswerIntent")
+
+
+def test_a_safety_check_pending_without_being_listed_as_asked_is_asked_again() -> None:
+    """Session state is repaired, not trusted: a pending check missing from ``asked``."""
+    session = Session()
+    session.new = False
+    session.attributes = {"answers": {"tightness": True, "lower_legs": True, "swelling": True},
+                          "pending": "calf_hot_swollen"}
+    runner = Runner(build_skill(None), session)
+    again = runner.report(slot("Modifier", "walking's okay", None), intent="AnswerIntent")
+    assert again.startswith(EN.prompt("safety_check_again"))
+    assert runner.session.attributes["pending"] == "calf_hot_swollen"
