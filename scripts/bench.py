@@ -19,7 +19,10 @@ run, printed as ratios (so they hold across machines; the absolute times are pri
    the same envelopes. Leg Check reads and writes envelopes with its own serializer
    (:mod:`skill.serializer`: the SDK's, with what it repeats on every request worked out
    once); the same check-in with the SDK's ``DefaultSerializer`` is printed too, so what
-   the serializer saves and what the skill's own work costs can be told apart.
+   the serializer saves and what the skill's own work costs can be told apart. The
+   skill is warm, as a Lambda instance serving many runners is: each word's stem and each
+   short clause (a slot value) is read once per process and remembered; a longer sentence
+   is read every time.
 3. **Single turns**, as before: a launch, a one-shot report, the final answer without a store,
    and the final answer that reads the runner's history and appends a check-in to SQLite (the
    same runner turn after turn, and a new runner each turn with 10 or 49 check-ins kept), the
