@@ -152,6 +152,8 @@ def test_no_before_a_symptom_denies_it_and_answers_nothing_else() -> None:
     ("I can't feel my bum or my groin", "bladder_bowel"),
     ("I'm not able to control my bladder", "bladder_bowel"),
     ("there's a pressure on my chest", "chest_pain"),
+    ("I can hardly breathe", "breathing_trouble"),
+    ("honestly I can barely breathe right now", "breathing_trouble"),
 ])
 def test_danger_phrases_in_the_runners_own_order(text: str, sign: str) -> None:
     assert sign in heard(text)[0]
@@ -164,6 +166,7 @@ def test_danger_phrases_in_the_runners_own_order(text: str, sign: str) -> None:
     "my shins are sore my chest is fine",
     "my socks are wet",
     "I'm out of breath from the hill",
+    "I'm gasping after that last hill",
     "my calf is hot",
 ])
 def test_a_word_alone_is_not_a_danger_sign(text: str) -> None:
