@@ -154,6 +154,11 @@ def test_no_before_a_symptom_denies_it_and_answers_nothing_else() -> None:
     ("there's a pressure on my chest", "chest_pain"),
     ("I can hardly breathe", "breathing_trouble"),
     ("honestly I can barely breathe right now", "breathing_trouble"),
+    ("I can't stop wheezing", "breathing_trouble"),
+    ("I can't get air in", "breathing_trouble"),
+    ("my breathing is really laboured", "breathing_trouble"),
+    ("it feels like an elephant is sitting on my chest", "chest_pain"),
+    ("I can't tell if I need to pee", "bladder_bowel"),
 ])
 def test_danger_phrases_in_the_runners_own_order(text: str, sign: str) -> None:
     assert sign in heard(text)[0]
@@ -172,6 +177,18 @@ def test_danger_phrases_in_the_runners_own_order(text: str, sign: str) -> None:
 def test_a_word_alone_is_not_a_danger_sign(text: str) -> None:
     present = heard(text)[0]
     assert not {f for f in present if KB.features[f].category == "danger"}, present
+
+
+@pytest.mark.parametrize(("text", "feature"), [
+    ("my calves won't stop twitching", "twitching"),
+    ("I can't stop itching", "itching"),
+    ("it just doesn't stop burning", "burning"),
+    ("the tingling hasn't stopped since the run", "tingling"),
+    ("my calf never stops cramping", "cramp"),
+])
+def test_something_that_will_not_stop_is_there_not_denied(text: str, feature: str) -> None:
+    present, absent, _ = heard(text)
+    assert feature in present and feature not in absent
 
 
 def test_a_negated_danger_sign_is_heard_as_denied() -> None:
