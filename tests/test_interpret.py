@@ -185,6 +185,7 @@ def test_a_word_alone_is_not_a_danger_sign(text: str) -> None:
     ("it just doesn't stop burning", "burning"),
     ("the tingling hasn't stopped since the run", "tingling"),
     ("my calf never stops cramping", "cramp"),
+    ("I can't help scratching my legs", "itching"),
 ])
 def test_something_that_will_not_stop_is_there_not_denied(text: str, feature: str) -> None:
     present, absent, _ = heard(text)
