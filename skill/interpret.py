@@ -414,15 +414,17 @@ def _number(words_: Sequence[str], quantities: dict[str, float]) -> float | None
         return None
 
 
-def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str]]:
-    """(raw position, feature) for each duration or run distance in a clause."""
+def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str, bool]]:
+    """(raw position, feature, present) for each duration or run distance in a clause: a few
+    hours or minutes (not "into" the run) is a time shorter than a day, so "lasts_days" is
+    absent."""
     spec = lex.durations
     units: dict[str, str] = spec["units"]
     quantities: dict[str, float] = spec["quantities"]
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, bool]] = []
     for i, tok in enumerate(clause):
         if tok in spec["weekdays"] and i > 0 and clause[i - 1] in spec["since_words"]:
-            found.append((i, "lasts_days"))
+            found.append((i, "lasts_days", True))
             continue
         unit = units.get(tok)
         if unit is None:
@@ -430,7 +432,7 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str]]:
         after_num = clause[i + 1] if i + 1 < len(clause) else ""
         if (tok in lex.run_context["units"] and after_num
                 and _number([after_num], quantities) is not None):
-            found.append((i, "during_run"))  # "at mile eleven"
+            found.append((i, "during_run", True))  # "at mile eleven"
             continue
         if i == 0:
             continue
@@ -440,20 +442,24 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str]]:
             continue
         after = clause[i + 1] if i + 1 < len(clause) else ""
         lead = clause[max(0, i - 5):i]
-        into = after in spec["into_words"] or any(w in spec["after_words"] for w in lead)
+        into = after in spec["into_words"] or (
+            any(w in spec["after_words"] for w in lead)  # "at about twenty minutes"
+            and not any(w in spec.get("span_words", ()) for w in lead))  # "for about ..."
         if after in spec["break_words"]:
             continue  # "after a few weeks off": a break from running, not a symptom
         if unit in ("day", "week", "month", "year"):
             if amount >= 1:
-                found.append((i, "lasts_days"))
+                found.append((i, "lasts_days", True))
         elif unit == "hour" and amount >= spec["day_hours"]:
-            found.append((i, "lasts_days"))
-        elif unit == "minute" and into:
+            found.append((i, "lasts_days", True))
+        elif unit in ("hour", "minute") and not into:
+            found.append((i, "lasts_days", False))  # "for a couple of hours": under a day
+        elif unit == "minute":
             soon = amount <= spec["soon_minutes"]
-            found.append((i, "soon_after_start" if soon else "during_run"))
+            found.append((i, "soon_after_start" if soon else "during_run", True))
         elif unit in ("mile", "km") and into:
             limit = spec["soon_miles"] if unit == "mile" else spec["soon_km"]
-            found.append((i, "soon_after_start" if amount <= limit else "during_run"))
+            found.append((i, "soon_after_start" if amount <= limit else "during_run", True))
     return found
 
 
@@ -498,9 +504,9 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
                     matches.append(Match(inside[0], inside[-1] + 1, phrase.feature,
                                          phrase.present))
     # durations: placed at the unit word, so that negation reaches them too
-    for raw_pos, feature in _durations(clause, lex):
+    for raw_pos, feature, said in _durations(clause, lex):
         pos = next((k for k, i in enumerate(raw_at) if i >= raw_pos), len(raw_at) - 1)
-        matches.append(Match(pos, pos + 1, feature, True))
+        matches.append(Match(pos, pos + 1, feature, said))
     # one side: "left calf", "my right foot", "only one leg"
     for m in list(matches):
         if m.feature in lex.places and m.present and any(
@@ -715,6 +721,16 @@ def related(feature: str, knowledge: Knowledge) -> set[str]:
     return {feature, *(f for group in knowledge.features[feature].answered_by for f in group)}
 
 
+def _ruled_out(feature: str, absent: set[str], kb: Knowledge) -> bool:
+    """Whether the parts denied leave none of the feature's combinations able to hold: "my
+    calf isn't hot or swollen" answers "is one calf hot, red or swollen?" (two of the three
+    are needed, one is left); "my calf isn't hot" does not."""
+    combos = [c for c in kb.combinations if c.feature == feature]
+    return bool(combos) and all(
+        any(sum(1 for f in group.any if f not in absent) < group.min for group in combo.groups)
+        for combo in combos)
+
+
 def _answer(pending: str | None, reply: str | None, present: set[str], absent: set[str],
             kb: Knowledge) -> bool | None:
     if pending is None or pending not in kb.features:
@@ -730,6 +746,8 @@ def _answer(pending: str | None, reply: str | None, present: set[str], absent: s
     if pending in absent or (absent and absent <= related(pending, kb) and not present):
         return False
     if any(pending in kb.features[f].excludes for f in present):
+        return False
+    if absent and _ruled_out(pending, absent, kb):
         return False
     feat = kb.features[pending]
     if feat.category == "place":

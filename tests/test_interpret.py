@@ -277,3 +277,36 @@ def test_long_clauses_are_not_remembered() -> None:
     clause = tokens("my calves keep twitching on long runs")
     _read_clause(clause, lex, KB)
     assert tuple(clause) not in lex.short_clauses
+
+
+# -- answers in the runner's own words --------------------------------------------------------
+
+@pytest.mark.parametrize(("pending", "text", "answer"), [
+    ("lasts_days", "only since this morning", False),
+    ("lasts_days", "just today", False),
+    ("lasts_days", "a couple of hours", False),
+    ("lasts_days", "for about twenty minutes", False),
+    ("lasts_days", "it started two hours after the run", False),
+    ("lasts_days", "since yesterday morning", True),
+    ("worse_as_run_goes_on", "the further I ran the worse it got", True),
+    ("worse_as_run_goes_on", "it was the same the whole way", False),
+    ("cant_walk", "I can hardly walk", True),
+    ("cant_walk", "I can walk but barely", None),  # never heard as "walking is fine"
+    ("calf_hot_swollen", "neither calf is hot or swollen", False),
+    ("calf_hot_swollen", "my calf isn't hot or swollen", False),
+    ("calf_hot_swollen", "my calf isn't hot", None),  # red and swollen would still be two
+    ("calf_hot_swollen", "my calf isn't hot but it is red and swollen", True),
+    ("soon_after_start", "about ten minutes in", True),
+])
+def test_answers_in_the_runners_own_words(pending: str, text: str, answer: bool | None) -> None:
+    assert interpret([text], pending).answer is answer
+
+
+@pytest.mark.parametrize(("text", "feature"), [
+    ("at about twenty minutes", "during_run"),
+    ("it lasted about ten minutes", None),
+])
+def test_a_time_into_the_run_is_not_a_time_it_lasted(text: str, feature: str | None) -> None:
+    present, absent, _ = heard(text)
+    assert present == ({feature} if feature else set())
+    assert ("lasts_days" in absent) is (feature is None)
