@@ -297,6 +297,11 @@ def test_long_clauses_are_not_remembered() -> None:
     ("calf_hot_swollen", "my calf isn't hot", None),  # red and swollen would still be two
     ("calf_hot_swollen", "my calf isn't hot but it is red and swollen", True),
     ("soon_after_start", "about ten minutes in", True),
+    ("soon_after_start", "only near the end", False),
+    ("soon_after_start", "not until the last few miles", False),
+    ("fades_after_cooldown", "it's just as bad", False),
+    ("fades_after_cooldown", "if anything it's worse", False),
+    ("shoots_up_leg", "it stays in one spot", False),
 ])
 def test_answers_in_the_runners_own_words(pending: str, text: str, answer: bool | None) -> None:
     assert interpret([text], pending).answer is answer
@@ -310,3 +315,14 @@ def test_a_time_into_the_run_is_not_a_time_it_lasted(text: str, feature: str | N
     present, absent, _ = heard(text)
     assert present == ({feature} if feature else set())
     assert ("lasts_days" in absent) is (feature is None)
+
+
+@pytest.mark.parametrize(("text", "hives"), [
+    ("there's a sore spot on my shin", False),  # a place, not a rash: no allergy check
+    ("a tender spot on my calf", False),
+    ("I've got red spots on my legs", True),
+    ("my legs are covered in spots", True),
+    ("I've come out in itchy spots", True),
+])
+def test_a_spot_is_a_place_and_spots_on_the_skin_are_a_rash(text: str, hives: bool) -> None:
+    assert ("hives" in heard(text)[0]) is hives
