@@ -159,6 +159,10 @@ def test_no_before_a_symptom_denies_it_and_answers_nothing_else() -> None:
     ("my breathing is really laboured", "breathing_trouble"),
     ("it feels like an elephant is sitting on my chest", "chest_pain"),
     ("I can't tell if I need to pee", "bladder_bowel"),
+    ("struggling for air", "breathing_trouble"),
+    ("I can't move my arm properly", "one_side_weakness"),
+    ("my left side has gone weak", "one_side_weakness"),
+    ("I can't control my wee", "bladder_bowel"),
 ])
 def test_danger_phrases_in_the_runners_own_order(text: str, sign: str) -> None:
     assert sign in heard(text)[0]
