@@ -52,12 +52,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import SkillBuilder
-from ask_sdk_model import Response
+from hello_world import hello_skill
 
 from skill.app import build_skill, handle_event
 from skill.envelopes import Session, SlotValue
@@ -118,23 +115,6 @@ took = time.perf_counter() - start
 assert out["response"]["outputSpeech"], out
 print(took)
 """
-
-
-class HelloHandler(AbstractRequestHandler):  # type: ignore[misc]
-    """The baseline: the SDK's hello-world, answering any request with one sentence."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return True
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return handler_input.response_builder.speak("Hello world").ask("Hello?").response
-
-
-def hello_skill() -> CustomSkill:
-    builder = SkillBuilder()
-    builder.add_request_handler(HelloHandler())
-    skill: CustomSkill = builder.create()
-    return skill
 
 
 # ---------------------------------------------------------------- 1. cold start

@@ -20,13 +20,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import SkillBuilder
 from ask_sdk_model import RequestEnvelope, Response
 from cryptography import x509
 from flask import Flask, jsonify, request
+from hello_world import hello_skill
 
 from skill.web import create_app
 
@@ -39,21 +36,9 @@ def legcheck_app() -> Flask:
                        "LEGCHECK_TRUST_ROOTS": roots})
 
 
-class HelloHandler(AbstractRequestHandler):  # type: ignore[misc]
-    """The SDK's hello-world: any request gets one sentence."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return True
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return handler_input.response_builder.speak("Hello world").ask("Hello?").response
-
-
 def hello_app() -> Flask:
     """A hello-world ASK SDK skill behind a plain Flask route: the baseline."""
-    builder = SkillBuilder()
-    builder.add_request_handler(HelloHandler())
-    skill: CustomSkill = builder.create()
+    skill = hello_skill()
     app = Flask("hello")
 
     @app.post("/")
