@@ -9,6 +9,7 @@ really in use (an SDK release that renamed them would make these fail, not the s
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -52,9 +53,10 @@ def assert_same(payload: str) -> None:
         assert type(ours.request) is type(sdk.request)
 
 
-def recorded() -> list[str]:
-    """The envelopes of a whole check-in, as the simulator records them."""
-    return [json.dumps(e) for e in checkin.record(build_skill(None))]
+@functools.cache
+def recorded() -> tuple[str, ...]:
+    """The envelopes of a whole check-in, as the simulator records them (once per run)."""
+    return tuple(json.dumps(e) for e in checkin.record(build_skill(None)))
 
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.stem)
@@ -95,18 +97,9 @@ def test_generated_envelopes_read_as_the_sdk_reads_them(envelope: dict[str, Any]
 @settings(max_examples=150, deadline=None, database=None)
 @given(st.sampled_from(["request", "session", "context", "version"]), json_values)
 def test_wrong_shapes_fail_or_pass_as_with_the_sdk(key: str, value: Any) -> None:
-    envelope = json.loads(recorded_once()[1])
+    envelope = json.loads(recorded()[1])
     envelope[key] = value
     assert_same(json.dumps(envelope))
-
-
-_RECORDED: list[str] = []
-
-
-def recorded_once() -> list[str]:
-    if not _RECORDED:
-        _RECORDED.extend(recorded())
-    return _RECORDED
 
 
 stamps = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
@@ -150,7 +143,7 @@ def test_the_hooks_are_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dateutil.parser, "parse", refuse)
     monkeypatch.setattr(LegCheckSerializer, "_classes", {})
     monkeypatch.setattr(LegCheckSerializer, "_plans", {})
-    envelope = LegCheckSerializer().deserialize(recorded_once()[1], RequestEnvelope)
+    envelope = LegCheckSerializer().deserialize(recorded()[1], RequestEnvelope)
     assert isinstance(envelope.request.timestamp, datetime)
     assert "ask_sdk_model.intent_request.IntentRequest" in LegCheckSerializer._classes
     assert RequestEnvelope in LegCheckSerializer._plans
@@ -183,7 +176,7 @@ def screen_check_in() -> list[str]:
 
 
 def test_responses_are_written_as_the_sdk_writes_them() -> None:
-    payloads = [*recorded_once(), *screen_check_in(),
+    payloads = [*recorded(), *screen_check_in(),
                 *(f.read_text(encoding="utf-8") for f in sorted(FIXTURES.glob("*.json")))]
     responses = responses_to(payloads)
     assert any(r.response.directives for r in responses), "no screen was drawn"
@@ -218,5 +211,5 @@ def test_plain_values_are_written_as_the_sdk_writes_them(value: Any) -> None:
 def test_the_skill_answers_with_its_own_serializer() -> None:
     skill = build_skill(None)
     assert isinstance(skill.serializer, LegCheckSerializer)
-    answer = handle_event(recorded_once()[0], None, skill)
+    answer = handle_event(recorded()[0], None, skill)
     assert answer["response"]["outputSpeech"]["ssml"].startswith("<speak>")
