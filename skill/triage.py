@@ -186,7 +186,7 @@ def assess(
                             tuple(advice), True, None, present)
 
     # 2. A cause is named only on its own evidence: one of its core symptoms heard.
-    eligible = [rc for rc in ranked if not present.isdisjoint(kb.by_cause[rc.id].core)]
+    eligible = [rc for rc in ranked if not present.isdisjoint(kb.cause(rc.id).core)]
     lead = eligible[0] if eligible else None
     supported = lead is not None and lead.score >= kb.policy.min_top_score
     contenders = [rc.id for rc in eligible
@@ -207,7 +207,7 @@ def assess(
                 weights[f] for f in unexplained.intersection(kb.speaks_for[rc.id])))
             if covers <= 0 or (second is not None and covers <= second[0]):
                 continue
-            own = kb.by_cause[rc.id].prior + sum(w[1] for w in sorted(
+            own = kb.cause(rc.id).prior + sum(w[1] for w in sorted(
                 weights[f] for f in present.intersection(kb.speaks_for[rc.id])))
             if own >= kb.policy.min_top_score:  # (every eligible cause has a core symptom)
                 second = (covers, rc.id)
