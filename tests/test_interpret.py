@@ -162,6 +162,7 @@ def test_no_before_a_symptom_denies_it_and_answers_nothing_else() -> None:
     ("struggling for air", "breathing_trouble"),
     ("I can't move my arm properly", "one_side_weakness"),
     ("my left side has gone weak", "one_side_weakness"),
+    ("hang on my lips feel really fat now", "face_swelling"),
     ("I can't control my wee", "bladder_bowel"),
 ])
 def test_danger_phrases_in_the_runners_own_order(text: str, sign: str) -> None:
