@@ -217,9 +217,13 @@ def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = N
             state.start_over()
         elif reply in ("yes", "no"):
             return _consent_answer(handler_input, reply == "yes")
+        elif heard.request == "stop":
+            return _consent_answer(handler_input, False)  # "never mind": not remembered
         else:
             return _prompt(handler_input, "consent_reprompt", "consent_reprompt",
                            days=_window_days())
+    if heard.request is not None and answer is None:
+        return _requested(handler_input, heard.request)
     pending = state.pending
     if answer is None:
         answer = heard.answer
@@ -257,6 +261,34 @@ def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = N
     if state.described:
         state.turns += 1
     return advance(handler_input, prefix)
+
+
+def _requested(handler_input: HandlerInput, request: str) -> Response:
+    """A request instead of an answer: stop the check-in ("never mind"), say the question
+    again ("pardon?"), or say what Leg Check does when asked for something it cannot serve
+    ("how far did I run?"), without starting the questionnaire."""
+    state = state_of(handler_input)
+    if request == "stop":
+        return _stop(handler_input)
+    if request == "repeat":
+        if state.pending is not None:
+            ask, reprompt = speech.question(_strings(handler_input), state.pending)
+            return _say(handler_input, ask, reprompt)
+        if state.last_speech:
+            return _say(handler_input, Spoken(state.last_speech),
+                        Spoken(state.last_reprompt or state.last_speech))
+        return _prompt(handler_input, "repeat_nothing", "launch_reprompt")
+    return _unless_pending(handler_input, "out_of_scope_during_question", "out_of_scope",
+                           "launch_reprompt")
+
+
+def _stop(handler_input: HandlerInput) -> Response:
+    """End politely: a check-in under way is dropped (nothing kept) and the runner hears how
+    to get help; with none under way, the plain goodbye."""
+    state = state_of(handler_input)
+    under_way = state.consent is None and (state.pending is not None or state.described)
+    state.start_over()
+    return _prompt(handler_input, "check_in_stopped" if under_way else "goodbye", end=True)
 
 
 def _is_safety_check(feature: str) -> bool:
@@ -326,7 +358,8 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
 def _outcome_of(result: triage.TriageResult) -> Outcome:
     """What is kept of a check-in: its features, the cause the advice named (or the danger
     sign), and the triage level; nothing else."""
-    cause = history.cause_to_keep(load_knowledge(), result.contenders, result.danger_signs)
+    cause = history.cause_to_keep(load_knowledge(), result.contenders, result.danger_signs,
+                                  result.complaints)
     return Outcome(tuple(sorted(result.present)), cause, result.level)
 
 
@@ -602,7 +635,7 @@ class StartOverIntentHandler(IntentHandler):
 
 class _GoodbyeHandler(IntentHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
-        return _prompt(handler_input, "goodbye", end=True)
+        return _stop(handler_input)
 
 
 class StopIntentHandler(_GoodbyeHandler):
@@ -615,6 +648,16 @@ class CancelIntentHandler(_GoodbyeHandler):
 
 class NavigateHomeIntentHandler(_GoodbyeHandler):
     intent = "AMAZON.NavigateHomeIntent"
+
+
+class OutOfScopeIntentHandler(IntentHandler):
+    """A request Leg Check cannot serve ("how far did I run?", "play some music"): what it
+    does, and the question that was waiting, if any; the questionnaire is not started."""
+
+    intent = "OutOfScopeIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return _requested(handler_input, "out_of_scope")
 
 
 class PrivacyIntentHandler(IntentHandler):
@@ -778,6 +821,7 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     StopIntentHandler,
     CancelIntentHandler,
     NavigateHomeIntentHandler,
+    OutOfScopeIntentHandler,
     PrivacyIntentHandler,
     ForgetMeIntentHandler,
     StopRememberingIntentHandler,

@@ -101,11 +101,14 @@ def summarize(checkins: Sequence[CheckIn], knowledge: Knowledge, today: date,
 
 
 def cause_to_keep(knowledge: Knowledge, contenders: Sequence[str],
-                  danger_signs: Sequence[str]) -> str:
-    """The cause id kept with a check-in: the danger sign, the cause the advice named,
-    or :data:`NOT_A_CAUSE` when it named none (never a cause it did not say)."""
+                  danger_signs: Sequence[str], complaints: Sequence[str] = ()) -> str:
+    """The cause id kept with a check-in: the danger sign, the adjacent complaint or the
+    cause the advice named, or :data:`NOT_A_CAUSE` when it named none (never a cause it did
+    not say)."""
     if danger_signs:
         return danger_signs[0]
+    if complaints:
+        return complaints[0]
     if contenders:
         return contenders[0]
     return NOT_A_CAUSE

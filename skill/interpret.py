@@ -74,6 +74,20 @@ class Match(NamedTuple):
         return self.end - self.start
 
 
+class Sense(NamedTuple):
+    """A word read in its other sense, decided by its neighbours (``senses`` in the lexicon):
+    a phrase matched for ``feature`` means ``becomes`` instead (``None``: nothing)."""
+
+    id: str
+    feature: str
+    words: frozenset[str]
+    near: frozenset[str]
+    window: int
+    unless_near: frozenset[str]
+    unless_features: frozenset[str]
+    becomes: str | None
+
+
 class Heard(NamedTuple):
     """What one turn's words said."""
 
@@ -85,6 +99,9 @@ class Heard(NamedTuple):
     """The answer to the pending question, when the words give one."""
     unsure: bool = False
     words: int = 0
+    request: str | None = None
+    """What the runner asked of the skill instead of telling it: ``stop`` ("never mind"),
+    ``repeat`` ("pardon?") or ``out_of_scope`` ("how far did I run?")."""
 
     @property
     def empty(self) -> bool:
@@ -139,6 +156,16 @@ class Lexicon:
     fine_distance: int = 2
     comparatives: frozenset[str] = frozenset()
     comparative_feature: str = ""
+    swallowing: frozenset[str] = frozenset()
+    """Features whose phrases take in the words inside them ("stitch under my ribs" is a
+    stitch, not the chest; "hot day" is the weather, not a hot calf)."""
+    senses: dict[str, list[Sense]] = field(default_factory=dict)
+    """Sense rules by the feature they re-read."""
+    request_lead: frozenset[str] = frozenset()
+    requests: dict[tuple[str, ...], str] = field(default_factory=dict)
+    """Whole utterances that are a request to stop or to repeat."""
+    out_of_scope: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    """Phrases of requests the skill cannot serve, by their first word."""
     """Intent name to the carrier word its samples open with and the words still mean
     ("no" for NoDescribeIntent: "no {Description}")."""
 
@@ -183,7 +210,7 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
         return [f"{file}: expected a JSON object"]
     for key in ("features", "replies", "negation", "clauses", "fillers", "sides", "durations",
                 "slot_types", "fine_words", "run_context", "restored_carriers",
-                "neutral_phrases", "fine_distance", "comparatives"):
+                "neutral_phrases", "fine_distance", "comparatives", "senses", "requests"):
         if key not in data:
             problems.append(f"{file}:$.{key}: missing")
     if problems:
@@ -200,6 +227,24 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     for kind in REPLIES:
         if kind not in data["replies"]:
             problems.append(f"{file}:$.replies.{kind}: missing")
+    for i, rule in enumerate(data["senses"]):
+        for part in ("id", "feature", "words", "near", "window", "unless_near",
+                     "unless_features", "becomes"):
+            if part not in rule:
+                problems.append(f"{file}:$.senses[{i}].{part}: missing")
+        for part in ("feature", "becomes"):
+            fid = rule.get(part)
+            if fid is not None and fid not in knowledge.features:
+                problems.append(f"{file}:$.senses[{i}].{part}: unknown feature {fid!r}")
+        for j, fid in enumerate(rule.get("unless_features") or ()):
+            if fid not in knowledge.features:
+                problems.append(f"{file}:$.senses[{i}].unless_features[{j}]: unknown feature "
+                                f"{fid!r}")
+        if rule.get("becomes") is not None and rule.get("becomes") == rule.get("feature"):
+            problems.append(f"{file}:$.senses[{i}].becomes: the same feature as it re-reads")
+    for kind in ("lead", "stop", "repeat", "out_of_scope"):
+        if not isinstance(data["requests"].get(kind), list):
+            problems.append(f"{file}:$.requests.{kind}: expected a list of phrases")
     for type_name, ids in data["slot_types"].items():
         for i, fid in enumerate(ids):
             if fid not in data["features"] and fid not in REPLIES:
@@ -292,6 +337,28 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
     lex.places = frozenset(f for f in ("legs", "lower_legs", "feet", "thighs", "toes",
                                        "ball_of_foot") if f in knowledge.features)
     lex.durations = data["durations"]
+    lex.swallowing = frozenset(fid for fid, entry in data["features"].items()
+                               if entry.get("swallows_parts"))
+
+    def stems(words_: Iterable[str]) -> frozenset[str]:
+        return frozenset(lex.stem(t) for w in words_ for t in tokens(w))
+
+    for rule in data["senses"]:
+        lex.senses.setdefault(str(rule["feature"]), []).append(Sense(
+            str(rule["id"]), str(rule["feature"]), stems(rule["words"]), stems(rule["near"]),
+            int(rule["window"]), stems(rule["unless_near"]),
+            frozenset(rule["unless_features"]), rule["becomes"]))
+    req = data["requests"]
+    lex.request_lead = frozenset(req["lead"]) | LEAD_FILLERS
+    for kind in ("stop", "repeat"):
+        for phrase in req[kind]:
+            said = tuple(t for t in tokens(phrase) if t not in PUNCTUATION)
+            if said:
+                lex.requests.setdefault(said, kind)
+    for phrase in req["out_of_scope"]:
+        said = tuple(t for t in tokens(phrase) if t not in PUNCTUATION)
+        if said:
+            lex.out_of_scope.setdefault(said[0], []).append(said)
     return lex
 
 
@@ -370,6 +437,7 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
         return found
     cat = lex.categories
     keeps = lex.keeps_parts
+    swallowing = lex.swallowing
     kept = []
     for m in found:
         start, end, size = m.start, m.end, m.end - m.start
@@ -378,7 +446,7 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
             if (o.start <= start and end <= o.end and o.end - o.start > size
                     and o.feature not in keeps
                     and (m.feature == o.feature or kind == cat[o.feature]
-                         or kind in ("timing", "modifier"))):
+                         or kind in ("timing", "modifier") or o.feature in swallowing)):
                 break
         else:
             kept.append(m)
@@ -519,6 +587,8 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
             inside = [j for j, r in enumerate(raw_at) if k <= r <= k + 2]
             if inside:
                 matches.append(Match(inside[0], inside[-1] + 1, lex.comparative_feature, True))
+    if lex.senses:
+        matches = _senses(matches, clause, raw_at, stems, lex)
     covered = {k for m in matches for k in range(m.start, m.end)}
     for k in range(len(stems)):  # "I don't know", "without fail": no negation
         for neutral in lex.neutral_at.get(stems[k], ()):
@@ -552,6 +622,63 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
             # "no swelling in my face", "my throat's fine": the sign denied
             absent.add(combo.feature)
     return frozenset(present), frozenset(absent - present)
+
+
+def _senses(matches: list[Match], clause: Sequence[str], raw_at: Sequence[int],
+            stems: Sequence[str], lex: Lexicon) -> list[Match]:
+    """Each match read in its sense: a sense rule of the lexicon whose neighbours are there
+    re-reads it ("hot" near "day" is the weather; "burned" near "calories" is nothing)."""
+    if not any(m.feature in lex.senses for m in matches):
+        return matches
+    raw_stems = [lex.stem(t) for t in clause]
+    heard = {m.feature for m in matches if m.present}
+    out: list[Match] = []
+    for m in matches:
+        rules = lex.senses.get(m.feature) if m.present else None
+        if not rules:
+            out.append(m)
+            continue
+        own = set(stems[m.start:m.end])
+        lo, hi = raw_at[m.start], raw_at[m.end - 1]
+        for rule in rules:
+            if rule.words and own.isdisjoint(rule.words):
+                continue
+            if not heard.isdisjoint(rule.unless_features):
+                continue
+            around = set(raw_stems[max(0, lo - rule.window):lo]) | set(
+                raw_stems[hi + 1:hi + 1 + rule.window])
+            if rule.near and around.isdisjoint(rule.near):
+                continue
+            if not around.isdisjoint(rule.unless_near):
+                continue
+            if rule.becomes is not None:
+                out.append(Match(m.start, m.end, rule.becomes, True))
+            break
+        else:
+            out.append(m)
+    return out
+
+
+def _request(raw: Sequence[str], lex: Lexicon) -> str | None:
+    """A request to stop or to repeat, when that is all that was said ("no, never mind",
+    "sorry, say that again")."""
+    said = [t for t in raw if t not in PUNCTUATION]
+    start, end = 0, len(said)
+    while start < end and said[start] in lex.request_lead and tuple(said[start:end]) \
+            not in lex.requests:
+        start += 1
+    while end > start and said[end - 1] in ("please", "thanks", "alexa"):
+        end -= 1
+    return lex.requests.get(tuple(said[start:end]))
+
+
+def _out_of_scope(raw: Sequence[str], lex: Lexicon) -> bool:
+    """The words ask for something the skill cannot serve ("how far did I run?")."""
+    for i, tok in enumerate(raw):
+        for phrase in lex.out_of_scope.get(tok, ()):
+            if tuple(raw[i:i + len(phrase)]) == phrase:
+                return True
+    return False
 
 
 def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequence[str],
@@ -664,6 +791,12 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
     """
     kb = knowledge or load_knowledge()
     lex = lexicon or load_lexicon()
+    if lex.requests:
+        everything = [t for f in fragments for t in tokens(f)]
+        asked = _request(everything, lex)
+        if asked is not None:
+            return Heard(words=sum(1 for t in everything if t not in PUNCTUATION),
+                         request=asked)
     present: set[str] = set()
     absent: set[str] = set()
     reply: str | None = None
@@ -703,8 +836,12 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
     elif answer is False and pending is not None:
         absent.add(pending)
         present.discard(pending)
+    request = None
+    if not present and not absent and answer is None and lex.out_of_scope and _out_of_scope(
+            [t for f in fragments for t in tokens(f)], lex):
+        request = "out_of_scope"
     return Heard(frozenset(present), frozenset(absent), reply, answer,
-                 reply == "unsure" and answer is None, count)
+                 reply == "unsure" and answer is None, count, request)
 
 
 def answered_yes(feature: str, present: Iterable[str], knowledge: Knowledge) -> bool:

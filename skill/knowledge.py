@@ -85,6 +85,21 @@ class DangerSign(NamedTuple):
     level: str
     advice: tuple[str, ...]
     source: dict[str, Any]
+    yields_to: tuple[str, ...] = ()
+    """Danger signs that say the same more precisely: when one of them is present too, this
+    one is not spoken."""
+
+
+class Complaint(NamedTuple):
+    """A common post-run complaint the article does not cover (a blister, a stitch)."""
+
+    id: str
+    title: str
+    any_features: tuple[str, ...]
+    unless_features: tuple[str, ...]
+    advice: tuple[str, ...]
+    level: str
+    source: dict[str, Any]
 
 
 class Group(NamedTuple):
@@ -128,6 +143,7 @@ class Knowledge(NamedTuple):
     escalations: tuple[Escalation, ...]
     history_rules: tuple[HistoryRule, ...]
     danger_signs: tuple[DangerSign, ...]
+    complaints: tuple[Complaint, ...]
     combinations: tuple[Combination, ...]
     advice: dict[str, dict[str, Any]]
     levels: dict[str, int]
@@ -188,9 +204,10 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
     levels = {lv["id"] for lv in data["triage_levels"]}
     features = {f["id"]: f for f in data["features"]}
     advice = {a["id"] for a in data["advice"]}
+    dangers = {d["id"] for d in data["danger_signs"]}
 
     for key in ("triage_levels", "features", "causes", "escalations", "history_rules",
-                "danger_signs", "advice"):
+                "danger_signs", "complaints", "advice"):
         seen: set[str] = set()
         for i, item in enumerate(data[key]):
             if item["id"] in seen:
@@ -285,6 +302,28 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
             if fid in features and features[fid]["category"] not in ("danger", "place"):
                 problems.append(f"{where('danger_signs', i, 'any_features')}: feature {fid!r} "
                                 "is not in the danger or place category")
+        for j, other in enumerate(sign.get("yields_to", [])):
+            if other not in dangers:
+                problems.append(f"{where('danger_signs', i, 'yields_to', j)}: expected the id of "
+                                f"another danger sign, got {other!r}")
+            elif other == sign["id"]:
+                problems.append(f"{where('danger_signs', i, 'yields_to', j)}: a danger sign "
+                                "cannot yield to itself")
+    for i, complaint in enumerate(data["complaints"]):
+        check_features(complaint["any_features"], "complaints", i, "any_features")
+        check_features(complaint["unless_features"], "complaints", i, "unless_features")
+        check_advice(complaint["advice"], "complaints", i, "advice")
+        check_level(complaint["level"], "complaints", i, "level")
+        if "public_source" not in complaint["source"]:
+            problems.append(f"{where('complaints', i, 'source')}: adjacent complaints are not in "
+                            "the article, so each must cite a public_source")
+        for fid in complaint["any_features"]:
+            if fid in features and features[fid]["category"] not in ("complaint", "sensation"):
+                problems.append(f"{where('complaints', i, 'any_features')}: feature {fid!r} is "
+                                "not in the complaint or sensation category")
+            if fid in complaint["unless_features"]:
+                problems.append(f"{where('complaints', i, 'unless_features')}: {fid!r} both "
+                                "makes and unmakes the complaint")
     for i, combo in enumerate(data["combinations"]):
         check_source(combo["source"], "combinations", i, "source")
         check_features([combo["feature"]], "combinations", i, "feature")
@@ -298,6 +337,7 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
                                 "feature cannot be one of its conditions")
     for i, adv in enumerate(data["advice"]):
         check_features(adv.get("skip_when", []), "advice", i, "skip_when")
+        check_features(adv.get("contraindicated_by", []), "advice", i, "contraindicated_by")
     for j, fid in enumerate(data["policy"]["guided_questions"]):
         if fid not in features:
             problems.append(f"{where('policy', 'guided_questions', j)}: unknown feature {fid!r}")
@@ -393,8 +433,14 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
         danger_signs=tuple(
             DangerSign(d["id"], d["title"], tuple(d["any_features"]),
                        tuple(tuple(g) for g in d["screen_when"]),
-                       d.get("screen_question"), d["level"], tuple(d["advice"]), d["source"])
+                       d.get("screen_question"), d["level"], tuple(d["advice"]), d["source"],
+                       tuple(d.get("yields_to", ())))
             for d in data["danger_signs"]
+        ),
+        complaints=tuple(
+            Complaint(c["id"], c["title"], tuple(c["any_features"]),
+                      tuple(c["unless_features"]), tuple(c["advice"]), c["level"], c["source"])
+            for c in data["complaints"]
         ),
         combinations=tuple(
             Combination(c["id"], c["feature"], groups, c["scope"],

@@ -49,6 +49,19 @@ def datasource(strings: LocaleStrings, knowledge: Knowledge, result: TriageResul
             "action": steps[0] if steps else "",
             "reason": reason,
         })
+    if result.complaints:
+        complaint = strings.complaint(result.complaints[0])
+        rule = next(c for c in knowledge.complaints if c.id == result.complaints[0])
+        source = rule.source.get("public_source", {}).get("title", "")
+        return "advice", _object({
+            "title": strings.prompt("card_title") + ": " + complaint["name"],
+            "summary": strings.prompt("complaint_may_be", complaint=complaint["name"]) + " "
+            + complaint["explain"],
+            "stepsHeading": strings.prompt("what_to_do"),
+            "steps": steps,
+            "doctor": strings.prompt("complaint_scope"),
+            "source": strings.prompt("screen_source", title=source),
+        })
     if result.contenders:
         cause = strings.cause(result.top.id)
         title = strings.prompt("card_title") + ": " + cause["name"]

@@ -96,7 +96,8 @@ def describe_features(strings: LocaleStrings, knowledge: Knowledge,
     """Phrase the runner's own symptoms: "tingling in your shins or calves, and that it
     got worse as you ran"; "that it eased once you cooled down" when no symptom is named."""
     cat = {f: knowledge.features[f].category for f in features}
-    sensations = [strings.feature(f) for f in features if cat[f] in ("sensation", "danger")]
+    sensations = [strings.feature(f) for f in features
+                  if cat[f] in ("sensation", "danger", "body", "complaint")]
     places = [strings.feature(f) for f in features if cat[f] == "place"][:2]
     clauses = [strings.feature(f) for f in features
                if cat[f] not in ("sensation", "danger", "place")][:2]
@@ -168,6 +169,22 @@ def danger(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -
                   Screen(strings, knowledge, result, "", tuple(steps)))
 
 
+def complaint(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> Spoken:
+    """A common complaint the article does not cover (a blister, a stitch): what it may be,
+    one or two steps and when to get help, and that Leg Check mainly checks tingling,
+    itching and numbness. Never one of the article's causes."""
+    first = strings.complaint(result.complaints[0])
+    may_be = strings.prompt("complaint_may_be", complaint=first["name"])
+    steps = [strings.advice(a) for a in result.advice]
+    parts = [f"{may_be} {first['explain']}", *steps, strings.prompt("complaint_scope"),
+             strings.prompt("disclaimer")]
+    title = strings.prompt("card_title") + ": " + first["name"]
+    return Spoken(tuple(parts), title,
+                  _card(strings, f"{may_be} {first['explain']}", [], steps,
+                        strings.prompt("complaint_scope")),
+                  Screen(strings, knowledge, result, "", tuple(steps)))
+
+
 def _card(strings: LocaleStrings, summary: str, first: list[str], steps: list[str],
           level: str) -> tuple[str, ...]:
     lines = [*first, summary]
@@ -208,6 +225,8 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
     before all of it."""
     if result.is_danger:
         return danger(strings, knowledge, result)
+    if result.complaints:
+        return complaint(strings, knowledge, result)
     first, covered = _doctor_first(strings, knowledge, result, recurred)
     advice = [strings.advice(a) for a in result.advice if a not in covered]
     if not result.contenders:

@@ -39,7 +39,8 @@ def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
         return None
     found = value.get("features")
     cause, level = value.get("cause"), value.get("level")
-    causes = {c.id for c in knowledge.causes} | {d.id for d in knowledge.danger_signs}
+    causes = ({c.id for c in knowledge.causes} | {d.id for d in knowledge.danger_signs}
+              | {c.id for c in knowledge.complaints})
     if not (isinstance(found, list) and isinstance(cause, str) and isinstance(level, str)
             and (cause in causes or cause == NO_CAUSE) and level in knowledge.levels):
         return None

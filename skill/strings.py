@@ -44,6 +44,9 @@ REQUIRED_PROMPTS = (
     "ordinal_4", "ordinal_5",
     # screens and cards
     "screen_source", "card_steps", "card_more",
+    # adjacent complaints, requests the skill cannot serve, a check-in stopped
+    "complaint_may_be", "complaint_scope", "out_of_scope", "out_of_scope_during_question",
+    "check_in_stopped",
 )
 
 
@@ -85,6 +88,9 @@ class LocaleStrings:
     def cause(self, cause: str) -> dict[str, str]:
         return dict(self.data["causes"][cause])
 
+    def complaint(self, complaint: str) -> dict[str, str]:
+        return dict(self.data["complaints"][complaint])
+
     def advice(self, advice: str) -> str:
         return self.fill(self.data["advice"][advice])
 
@@ -124,7 +130,7 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
             value = block.get(key)
             if key not in block:
                 problems.append(f"{file}:$.{section}.{key}: missing text for {what} {key!r}")
-            elif section == "causes":
+            elif section in ("causes", "complaints"):
                 if not (isinstance(value, dict) and value.get("name") and value.get("explain")):
                     problems.append(f"{file}:$.{section}.{key}: expected name and explain")
             elif not isinstance(value, str) or not value.strip():
@@ -157,6 +163,7 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     need("questions", [f.id for f in knowledge.features.values() if f.question], "question")
     need("features", list(knowledge.features), "feature")
     need("causes", [c.id for c in knowledge.causes], "cause")
+    need("complaints", [c.id for c in knowledge.complaints], "adjacent complaint")
     need("advice", list(knowledge.advice), "advice")
     need("danger", [d.id for d in knowledge.danger_signs], "danger sign")
     need("raised", [h.id for h in knowledge.history_rules], "history rule")

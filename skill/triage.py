@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import NamedTuple
 
-from skill.knowledge import Cause, Knowledge, load_knowledge
+from skill.knowledge import Cause, DangerSign, Knowledge, load_knowledge
 
 
 class PriorCheckIn(NamedTuple):
@@ -50,6 +50,9 @@ class TriageResult(NamedTuple):
     """Nothing has been heard yet, and the open question has not failed: ask it."""
     guided: bool = False
     """The next question is one of the guided path's."""
+    complaints: tuple[str, ...] = ()
+    """Common post-run complaints outside the article (a blister, a stitch) that the advice
+    answers instead of naming a cause."""
 
     @property
     def top(self) -> RankedCause:
@@ -119,9 +122,34 @@ def _score(cause: Cause, present: frozenset[str], absent: frozenset[str],
 def _merge(advice: list[str], more: Iterable[str], present: frozenset[str],
            knowledge: Knowledge) -> None:
     for item in more:
-        skip = knowledge.advice[item].get("skip_when", ())
-        if item not in advice and not present.intersection(skip):
+        if item not in advice and not blocked(knowledge, item, present):
             advice.append(item)
+
+
+def blocked(knowledge: Knowledge, advice: str, present: frozenset[str]) -> bool:
+    """Whether the advice is left out for this runner: it does not apply (``skip_when``), or
+    it could harm (``contraindicated_by``: no advice to drink with signs of water overload)."""
+    entry = knowledge.advice[advice]
+    return not present.isdisjoint(entry.get("skip_when", ())) or not present.isdisjoint(
+        entry.get("contraindicated_by", ()))
+
+
+def danger_signs_of(knowledge: Knowledge, present: frozenset[str]) -> list[DangerSign]:
+    """The danger signs present, less those that yield to a more precise one also present
+    (confusion on its own yields to heat stroke when the runner is overheated too)."""
+    found = [d for d in knowledge.danger_signs if not present.isdisjoint(d.any_features)]
+    if len(found) < 2:
+        return found
+    ids = {d.id for d in found}
+    return [d for d in found if ids.isdisjoint(d.yields_to)]
+
+
+def complaints_of(knowledge: Knowledge, present: frozenset[str]) -> list[str]:
+    """The adjacent complaints present, unless an article symptom is heard too (then the
+    check-in goes on as usual, so a complaint never hides an article cause)."""
+    return [c.id for c in knowledge.complaints
+            if not present.isdisjoint(c.any_features)
+            and present.isdisjoint(c.unless_features)]
 
 
 def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -> float:
@@ -176,7 +204,7 @@ def assess(
     answered = answered_features(kb, answers, asked, present)
 
     # 1. Danger signs win over everything else.
-    dangers = [d for d in kb.danger_signs if present.intersection(d.any_features)]
+    dangers = danger_signs_of(kb, present)
     if dangers:
         level = max((d.level for d in dangers), key=lambda lv: rank[lv])
         advice: list[str] = []
@@ -185,7 +213,20 @@ def assess(
         return TriageResult(tuple(ranked), (), level, tuple(d.id for d in dangers), (),
                             tuple(advice), True, None, present)
 
-    # 2. A cause is named only on its own evidence: one of its core symptoms heard.
+    # 2. A common complaint outside the article (a blister, a stitch) gets its own answer,
+    #    never an article cause and never the questionnaire; a safety screen still comes first.
+    complaints = complaints_of(kb, present)
+    if complaints:
+        by_id = {c.id: c for c in kb.complaints}
+        advice_c: list[str] = []
+        for cid in complaints:
+            _merge(advice_c, by_id[cid].advice, present, kb)
+        level = max((by_id[c].level for c in complaints), key=lambda lv: rank[lv])
+        screen = _screen(kb, present, answered)
+        return TriageResult(tuple(ranked), (), level, (), (), tuple(advice_c), screen is None,
+                            screen, present, complaints=tuple(complaints))
+
+    # 3. A cause is named only on its own evidence: one of its core symptoms heard.
     eligible = [rc for rc in ranked if not present.isdisjoint(kb.cause(rc.id).core)]
     lead = eligible[0] if eligible else None
     supported = lead is not None and lead.score >= kb.policy.min_top_score
@@ -222,7 +263,7 @@ def assess(
         level = min(rank, key=lambda lv: rank[lv])
         _merge(advice, kb.policy.general_advice, present, kb)
 
-    # 3. The article's red flags and the runner's history raise it.
+    # 4. The article's red flags and the runner's history raise it.
     raised: list[str] = []
     base_level = level
     for esc in kb.escalations:
@@ -254,7 +295,7 @@ def assess(
             _merge(first, rule_advice, present, kb)
         advice = first + [a for a in advice if a not in first]
 
-    # 4. The next question: a safety screen first, then the red flags, then what
+    # 5. The next question: a safety screen first, then the red flags, then what
     #    tells the causes apart, then the leading cause's hallmark.
     next_question = _screen(kb, present, answered)
     needs_description = False

@@ -366,6 +366,8 @@ def check_reach(knowledge: Knowledge, sayable: set[str],
         given.update(rule.advice)
     for sign in knowledge.danger_signs:
         given.update(sign.advice)
+    for complaint in knowledge.complaints:
+        given.update(complaint.advice)
     for advice_id in knowledge.advice:
         if advice_id not in given:
             problems.append(f"{file}:$.advice[{list(knowledge.advice).index(advice_id)}]: "
