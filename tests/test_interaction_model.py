@@ -55,7 +55,7 @@ CUSTOM_INTENTS = frozenset({"ReportSymptomsIntent", "AnswerIntent", "ForgetMeInt
                             "PrivacyIntent", "DescribeIntent", "YesDescribeIntent",
                             "NoDescribeIntent", "NotDescribeIntent", "UnsureDescribeIntent",
                             "StopRememberingIntent", "StartRememberingIntent",
-                            "HistorySummaryIntent"})
+                            "HistorySummaryIntent", "OutOfScopeIntent"})
 SYMPTOM_SLOTS = {"Sensation": "SENSATION", "SecondSensation": "SENSATION",
                  "BodyPart": "BODY_PART", "Timing": "TIMING", "Modifier": "MODIFIER",
                  "DangerSign": "DANGER_SIGN"}
@@ -68,13 +68,16 @@ TYPE_VALUES = {
                   "ache", "pain", "tightness", "swelling", "hives", "warmth", "redness",
                   "weakness"},
     "BODY_PART": {"legs", "thighs", "lower_legs", "feet", "toes", "between_toes", "ball_of_foot",
-                  "one_leg", "both_legs", "chest", "face", "throat", "arm", "one_side", "groin"},
+                  "one_leg", "both_legs", "chest", "face", "throat", "arm", "one_side", "groin",
+                  "joint"},
     "TIMING": {"during_run", "after_run", "soon_after_start", "lasts_days", "comes_and_goes",
-               "fades_after_cooldown"},
+               "fades_after_cooldown", "next_day", "only_after_run"},
     "MODIFIER": {"worse_as_run_goes_on", "cant_walk", "pain", "shoots_up_leg",
                  "keeps_coming_back", "flexible_feet"},
     "DANGER_SIGN": {"throat_tight", "breathing_trouble", "face_swelling", "chest_pain",
-                    "one_side_weakness", "bladder_bowel", "calf_hot_swollen"},
+                    "one_side_weakness", "bladder_bowel", "calf_hot_swollen", "confusion",
+                    "collapsed", "dark_urine", "heat_stroke_signs", "heat_exhaustion_signs",
+                    "water_overload_signs", "palpitations_dizzy"},
 }
 MIN_SYNONYMS = 5
 # Which knowledge category each custom slot type's values come from.
