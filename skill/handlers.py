@@ -604,25 +604,29 @@ class HelpIntentHandler(IntentHandler):
 
 
 class FallbackIntentHandler(IntentHandler):
-    """Words the model could not place: the question once more, or the guided path."""
+    """Words the model could not place: the question once more; at the open question, what
+    Leg Check does, then the guided path."""
 
     intent = "AMAZON.FallbackIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        state = state_of(handler_input)
+        if (state.pending is None and state.consent is None and not state.forget
+                and not state.described and state.tries == 0):
+            # the open question met words the model could not place (often a request Leg
+            # Check cannot serve): say what it does; a second time, the guided path starts
+            state.tries += 1
+            return _prompt(handler_input, "out_of_scope", "launch_reprompt")
         return take_turn(handler_input, Heard())
 
 
 class RepeatIntentHandler(IntentHandler):
-    """Say again only what the skill itself last built."""
+    """The waiting question again; with none waiting, what the skill itself last said."""
 
     intent = "AMAZON.RepeatIntent"
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        state = state_of(handler_input)
-        if not state.last_speech:
-            return _prompt(handler_input, "repeat_nothing", "launch_reprompt")
-        speech_ = Spoken(state.last_speech)
-        return _say(handler_input, speech_, Spoken(state.last_reprompt or state.last_speech))
+        return _requested(handler_input, "repeat")
 
 
 class StartOverIntentHandler(IntentHandler):

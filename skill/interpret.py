@@ -161,7 +161,11 @@ class Lexicon:
     stitch, not the chest; "hot day" is the weather, not a hot calf)."""
     senses: dict[str, list[Sense]] = field(default_factory=dict)
     """Sense rules by the feature they re-read."""
+    temperature: dict[str, Any] = field(default_factory=dict)
     request_lead: frozenset[str] = frozenset()
+    request_trail: frozenset[str] = frozenset()
+    openings: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    """Openings of requests the skill cannot serve ("how far", "play"), by their first word."""
     requests: dict[tuple[str, ...], str] = field(default_factory=dict)
     """Whole utterances that are a request to stop or to repeat."""
     out_of_scope: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
@@ -210,7 +214,8 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
         return [f"{file}: expected a JSON object"]
     for key in ("features", "replies", "negation", "clauses", "fillers", "sides", "durations",
                 "slot_types", "fine_words", "run_context", "restored_carriers",
-                "neutral_phrases", "fine_distance", "comparatives", "senses", "requests"):
+                "neutral_phrases", "fine_distance", "comparatives", "senses", "requests",
+                "temperature"):
         if key not in data:
             problems.append(f"{file}:$.{key}: missing")
     if problems:
@@ -242,7 +247,7 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
                                 f"{fid!r}")
         if rule.get("becomes") is not None and rule.get("becomes") == rule.get("feature"):
             problems.append(f"{file}:$.senses[{i}].becomes: the same feature as it re-reads")
-    for kind in ("lead", "stop", "repeat", "out_of_scope"):
+    for kind in ("lead", "trail", "stop", "repeat", "out_of_scope", "openings"):
         if not isinstance(data["requests"].get(kind), list):
             problems.append(f"{file}:$.requests.{kind}: expected a list of phrases")
     for type_name, ids in data["slot_types"].items():
@@ -348,8 +353,14 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
             str(rule["id"]), str(rule["feature"]), stems(rule["words"]), stems(rule["near"]),
             int(rule["window"]), stems(rule["unless_near"]),
             frozenset(rule["unless_features"]), rule["becomes"]))
+    lex.temperature = dict(data["temperature"])
     req = data["requests"]
     lex.request_lead = frozenset(req["lead"]) | LEAD_FILLERS
+    lex.request_trail = frozenset(req["trail"])
+    for phrase in req["openings"]:
+        said = tuple(t for t in tokens(phrase) if t not in PUNCTUATION)
+        if said:
+            lex.openings.setdefault(said[0], []).append(said)
     for kind in ("stop", "repeat"):
         for phrase in req[kind]:
             said = tuple(t for t in tokens(phrase) if t not in PUNCTUATION)
@@ -522,12 +533,33 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str, bool
             found.append((i, "lasts_days", True))
         elif unit in ("hour", "minute") and not into:
             found.append((i, "lasts_days", False))  # "for a couple of hours": under a day
+        elif unit == "hour" and after in spec["into_words"]:
+            found.append((i, "during_run", True))  # "an hour into the run"
         elif unit == "minute":
             soon = amount <= spec["soon_minutes"]
             found.append((i, "soon_after_start" if soon else "during_run", True))
         elif unit in ("mile", "km") and into:
             limit = spec["soon_miles"] if unit == "mile" else spec["soon_km"]
             found.append((i, "soon_after_start" if amount <= limit else "during_run", True))
+    return found
+
+
+def _hot_temperatures(clause: Sequence[str], lex: Lexicon) -> list[int]:
+    """Raw positions of temperatures said to be hot ("thirty five degrees", "ninety five
+    degrees out"): hot in Celsius or in Fahrenheit; a cool day ("ten degrees") is nothing."""
+    spec = lex.temperature
+    if not spec:
+        return []
+    found = []
+    for i, tok in enumerate(clause):
+        if tok not in spec["units"] or i == 0:
+            continue
+        amount = _number(list(clause[max(0, i - 3):i]), {})
+        if amount is None:
+            continue
+        if (spec["celsius_hot"] <= amount <= spec["celsius_max"]
+                or amount >= spec["fahrenheit_hot"]):
+            found.append(i)
     return found
 
 
@@ -575,6 +607,9 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
     for raw_pos, feature, said in _durations(clause, lex):
         pos = next((k for k, i in enumerate(raw_at) if i >= raw_pos), len(raw_at) - 1)
         matches.append(Match(pos, pos + 1, feature, said))
+    for raw_pos in _hot_temperatures(clause, lex):
+        pos = next((k for k, i in enumerate(raw_at) if i >= raw_pos), len(raw_at) - 1)
+        matches.append(Match(pos, pos + 1, str(lex.temperature["feature"]), True))
     # one side: "left calf", "my right foot", "only one leg"
     for m in list(matches):
         if m.feature in lex.places and m.present and any(
@@ -631,7 +666,6 @@ def _senses(matches: list[Match], clause: Sequence[str], raw_at: Sequence[int],
     if not any(m.feature in lex.senses for m in matches):
         return matches
     raw_stems = [lex.stem(t) for t in clause]
-    heard = {m.feature for m in matches if m.present}
     out: list[Match] = []
     for m in matches:
         rules = lex.senses.get(m.feature) if m.present else None
@@ -643,8 +677,12 @@ def _senses(matches: list[Match], clause: Sequence[str], raw_at: Sequence[int],
         for rule in rules:
             if rule.words and own.isdisjoint(rule.words):
                 continue
-            if not heard.isdisjoint(rule.unless_features):
-                continue
+            if rule.unless_features and any(
+                    o.present and o.feature in rule.unless_features
+                    and raw_at[o.end - 1] >= lo - rule.window
+                    and raw_at[o.start] <= hi + rule.window
+                    for o in matches):
+                continue  # a body part named near it: "my calf is hot", "my feet are on fire"
             around = set(raw_stems[max(0, lo - rule.window):lo]) | set(
                 raw_stems[hi + 1:hi + 1 + rule.window])
             if rule.near and around.isdisjoint(rule.near):
@@ -660,25 +698,52 @@ def _senses(matches: list[Match], clause: Sequence[str], raw_at: Sequence[int],
 
 
 def _request(raw: Sequence[str], lex: Lexicon) -> str | None:
-    """A request to stop or to repeat, when that is all that was said ("no, never mind",
-    "sorry, say that again")."""
-    said = [t for t in raw if t not in PUNCTUATION]
-    start, end = 0, len(said)
-    while start < end and said[start] in lex.request_lead and tuple(said[start:end]) \
-            not in lex.requests:
-        start += 1
-    while end > start and said[end - 1] in ("please", "thanks", "alexa"):
-        end -= 1
-    return lex.requests.get(tuple(said[start:end]))
+    """A request to stop or to repeat, when that is all that was said: one or more of its
+    phrases ("okay that's enough, leave it"), after lead words ("no, never mind", "sorry,
+    say that again") and before trailing ones ("stop, I'm fine", "forget it mate")."""
+    said = tuple(t for t in raw if t not in PUNCTUATION)
+    kinds: list[str] = []
+    i = 0
+    longest = max((len(p) for p in lex.requests), default=0)
+    while i < len(said):
+        for n in range(min(longest, len(said) - i), 0, -1):
+            kind = lex.requests.get(said[i:i + n])
+            if kind is not None:
+                kinds.append(kind)
+                i += n
+                break
+        else:
+            word = said[i]
+            if word in lex.request_lead or (kinds and word in lex.request_trail):
+                i += 1
+                continue
+            return None
+    return kinds[0] if kinds and len(set(kinds)) == 1 else None
 
 
-def _out_of_scope(raw: Sequence[str], lex: Lexicon) -> bool:
-    """The words ask for something the skill cannot serve ("how far did I run?")."""
-    for i, tok in enumerate(raw):
-        for phrase in lex.out_of_scope.get(tok, ()):
+def _phrase_in(raw: Sequence[str], table: dict[str, list[tuple[str, ...]]],
+               at_start: bool = False) -> bool:
+    for i, tok in enumerate(raw[:1] if at_start else raw):
+        for phrase in table.get(tok, ()):
             if tuple(raw[i:i + len(phrase)]) == phrase:
                 return True
     return False
+
+
+def _out_of_scope(fragments: Sequence[str], lex: Lexicon, heard_anything: bool) -> bool:
+    """The words ask for something the skill cannot serve: they open like such a request
+    ("how far did I run?", "play some music"; in whichever slot the opening landed, or
+    either way round when the slots cut it), or, when no symptom was heard, name one
+    anywhere ("what was me pace for parkrun")."""
+    parts = [[t for t in tokens(f) if t not in PUNCTUATION] for f in fragments]
+    starts = [*parts, [t for p in parts for t in p], [t for p in reversed(parts) for t in p]]
+    for said in starts:
+        start = 0
+        while start < len(said) and said[start] in lex.request_lead:
+            start += 1
+        if _phrase_in(said[start:], lex.openings, at_start=True):
+            return True
+    return not heard_anything and _phrase_in(starts[-2], lex.out_of_scope)
 
 
 def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequence[str],
@@ -837,8 +902,9 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
         absent.add(pending)
         present.discard(pending)
     request = None
-    if not present and not absent and answer is None and lex.out_of_scope and _out_of_scope(
-            [t for f in fragments for t in tokens(f)], lex):
+    danger = any(kb.features[f].category == "danger" for f in present)
+    if not danger and answer is None and (lex.out_of_scope or lex.openings) and _out_of_scope(
+            fragments, lex, bool(present or absent)):
         request = "out_of_scope"
     return Heard(frozenset(present), frozenset(absent), reply, answer,
                  reply == "unsure" and answer is None, count, request)

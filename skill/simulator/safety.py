@@ -130,7 +130,7 @@ def check_safety_ids(utterances: Iterable[SafetyUtterance],
 def check_interpreted(u: SafetyUtterance, knowledge: Knowledge | None = None) -> list[str]:
     """Read the words (with the question pending), then ask the engine; judge both."""
     kb = knowledge or load_knowledge()
-    heard = interpret([u.say], u.pending, kb, load_lexicon(u.locale))
+    heard = interpret([_without_invocation(u.say)], u.pending, kb, load_lexicon(u.locale))
     answers = {f: False for f in heard.absent} | {f: True for f in heard.present}
     result = triage.assess(answers, [u.pending] if u.pending else [], (), kb)
     present = set(result.present)
@@ -145,8 +145,7 @@ def check_interpreted(u: SafetyUtterance, knowledge: Knowledge | None = None) ->
     if "complaint" in expect and expect["complaint"] not in result.complaints:
         wrong.append(f"complaint {expect['complaint']} not recognised "
                      f"(heard {sorted(heard.present)})")
-    if expect.get("out_of_scope") and not (heard.request == "out_of_scope"
-                                           and not heard.present):
+    if expect.get("out_of_scope") and heard.request != "out_of_scope":
         wrong.append(f"not heard as a request it cannot serve (heard {sorted(heard.present)})")
     if expect.get("ends") and heard.request != "stop":
         wrong.append("not heard as a request to stop")
@@ -160,6 +159,18 @@ def check_interpreted(u: SafetyUtterance, knowledge: Knowledge | None = None) ->
     if said := set(result.advice) & u.never_advise:
         wrong.append(f"advised {sorted(said)}")
     return wrong
+
+
+INVOCATIONS = ("ask leg check", "tell leg check", "open leg check")
+
+
+def _without_invocation(say: str) -> str:
+    """The words the skill receives: a one-shot's "ask leg check" is Alexa's, not the
+    runner's description."""
+    for opening in INVOCATIONS:
+        if say.startswith(opening + " "):
+            return say[len(opening) + 1:]
+    return say
 
 
 def _features(u: SafetyUtterance, present: set[str], absent: set[str]) -> list[str]:
@@ -228,7 +239,7 @@ def check_end_to_end(u: SafetyUtterance, model: InteractionModel, conversation: 
     kb = knowledge or load_knowledge()
     strings = strings_for(model.locale)
     conversation.end_session()
-    one_shot = u.say.startswith(("ask ", "tell ", "open ")) and u.pending is None
+    one_shot = u.say.startswith(INVOCATIONS) and u.pending is None
     if not one_shot:
         conversation.say(f"open {model.invocation_name}")
         if conversation.session is None:
@@ -274,12 +285,10 @@ def judge_turn(u: SafetyUtterance, turn: Turn, strings: LocaleStrings, kb: Knowl
             wrong.append(f"not told what Leg Check does ({how}): {turn.speech[:120]!r}")
         if attrs.get("pending") not in (None, u.pending):
             wrong.append(f"started the questionnaire: asked {attrs.get('pending')!r}")
-    if expect.get("ends"):
-        if in_session:
-            wrong.append(f"the check-in did not end ({how}): {turn.speech[:120]!r}")
-    if expect.get("repeats"):
-        if not (u.pending and strings.question(u.pending) in turn.speech):
-            wrong.append(f"the question was not asked again ({how}): {turn.speech[:120]!r}")
+    if expect.get("ends") and in_session:
+        wrong.append(f"the check-in did not end ({how}): {turn.speech[:120]!r}")
+    if expect.get("repeats") and not (u.pending and strings.question(u.pending) in turn.speech):
+        wrong.append(f"the question was not asked again ({how}): {turn.speech[:120]!r}")
     if "answer" in expect:
         want = ANSWERS[str(expect["answer"]).lower()]
         got = (attrs.get("answers") or {}).get(u.pending)
@@ -401,7 +410,7 @@ def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
     talks = {code: new_conversation(model, skill) for code, model in models.items()}
     end_to_end = sum(1 for u in utterances if u.locale in models
                      and not check_end_to_end(u, models[u.locale], talks[u.locale], kb))
-    runs = [run_safety_conversation(c, lambda c=c: new_conversation(models[c.locale], skill), kb)
+    runs = [run_safety_conversation(c, _maker(models[c.locale], skill), kb)
             for c in cases if c.locale in models]
     dangers = [u for u in utterances if "danger" in u.expect]
     danger_ok = sum(1 for u in dangers if u.locale in models
@@ -412,6 +421,12 @@ def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
         "danger utterances end to end": (danger_ok, len(dangers)),
         "conversations": (sum(r.ok for r in runs), len(runs)),
     }
+
+
+def _maker(model: InteractionModel, skill: Any) -> Callable[[], Conversation]:
+    from skill.simulator.corpus import new_conversation
+
+    return lambda: new_conversation(model, skill)
 
 
 def first_run(folder: Path = SAFETY_DIR) -> dict[str, Any]:
