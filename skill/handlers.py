@@ -278,6 +278,10 @@ def _requested(handler_input: HandlerInput, request: str) -> Response:
             return _say(handler_input, Spoken(state.last_speech),
                         Spoken(state.last_reprompt or state.last_speech))
         return _prompt(handler_input, "repeat_nothing", "launch_reprompt")
+    if state.pending is not None:
+        if state.repeats >= 1:
+            return take_turn(handler_input, Heard())  # asked once more already: move on
+        state.repeats += 1
     return _unless_pending(handler_input, "out_of_scope_during_question", "out_of_scope",
                            "launch_reprompt")
 

@@ -687,8 +687,8 @@ def _senses(matches: list[Match], clause: Sequence[str], raw_at: Sequence[int],
                 raw_stems[hi + 1:hi + 1 + rule.window])
             if rule.near and around.isdisjoint(rule.near):
                 continue
-            if not around.isdisjoint(rule.unless_near):
-                continue
+            if not around.isdisjoint(rule.unless_near) or not own.isdisjoint(rule.unless_near):
+                continue  # ("goes dead" is numbness whatever is near)
             if rule.becomes is not None:
                 out.append(Match(m.start, m.end, rule.becomes, True))
             break

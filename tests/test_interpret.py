@@ -69,7 +69,7 @@ def test_the_interpreter_does_not_import_the_sdk() -> None:
     ("sore and tingly", {"ache", "tingling"}),
     ("it burns", {"burning"}),
     ("my calf keeps spasming", {"spasm", "lower_legs"}),
-    ("my hamstrings locked up", {"spasm", "thighs"}),
+    ("my hamstrings locked up", {"cramp", "thighs"}),
     ("my foot goes dead", {"numbness", "feet"}),
     ("for a couple of days", {"lasts_days"}),
     ("since Tuesday", {"lasts_days"}),

@@ -55,6 +55,7 @@ def small_model_dict() -> dict[str, Any]:
                                                        "remember my check ins"]},
         {"name": "HistorySummaryIntent", "samples": ["how have my legs been",
                                                      "summarize my check ins"]},
+        {"name": "OutOfScopeIntent", "samples": ["how far did i run", "set a timer"]},
         *({"name": name, "samples": []} for name in BUILTINS),
     ]
     intents[-3]["samples"] = ["go back to the start"]  # NavigateHome gets one of its own

@@ -85,14 +85,16 @@ def test_conversation(path: Path, locale: str, tmp_path: Path) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_the_library_covers_every_cause_danger_sign_and_built_in() -> None:
+def test_the_library_covers_every_cause_danger_sign_complaint_and_built_in() -> None:
     from skill.knowledge import load_knowledge
 
     kb = load_knowledge()
     names = {p.stem for p in conversation_files()}
     wanted = {c.id for c in kb.causes} | {d.id for d in kb.danger_signs} | {
+        f"complaint_{c.id}" for c in kb.complaints} | {
         "help", "stop", "cancel", "fallback", "repeat", "start_over", "navigate_home",
-        "memory", "privacy", "forget", "stop_remembering", "start_remembering", "history"}
+        "memory", "privacy", "forget", "stop_remembering", "start_remembering", "history",
+        "out_of_scope"}
     assert wanted <= {n.split("__")[0] for n in names}, sorted(
         wanted - {n.split("__")[0] for n in names})
 

@@ -172,11 +172,35 @@ def test_a_cause_is_never_named_without_its_core_symptom() -> None:
     assert "compartment_syndrome" not in result.contenders
 
 
-@pytest.mark.parametrize("flag", ["lasts_days", "cant_walk", "keeps_coming_back", "pain"])
+@pytest.mark.parametrize("flag", ["lasts_days", "cant_walk", "pain"])
 def test_a_red_flag_puts_see_a_doctor_first(flag: str) -> None:
     result = assess({"numbness": True, "legs": True, flag: True})
     assert RANK[result.level] >= RANK["doctor"]
     assert result.advice[0] == "see_doctor"
+
+
+@pytest.mark.parametrize("answers", [
+    {"twitching": True, "lower_legs": True, "keeps_coming_back": True},
+    {"itching": True, "legs": True, "keeps_coming_back": True, "fades_after_cooldown": True},
+    {"between_toes": True, "burning": True, "keeps_coming_back": True},
+])
+def test_a_single_again_with_no_history_does_not_send_to_a_doctor(
+        answers: dict[str, bool]) -> None:
+    """The article's rule is about symptoms that persist or linger; the post-run itch and a
+    neuroma come and go by nature. Said once, with nothing stored, recurrence alone keeps the
+    cause's own level (see the hazard log, HAZ-FALSE-ALARM-RECURRENCE)."""
+    result = assess(answers)
+    assert RANK[result.level] < RANK["doctor"], result
+    assert "see_doctor" not in result.advice
+
+
+def test_recurrence_with_pain_or_stored_check_ins_still_sends_to_a_doctor() -> None:
+    with_pain = assess({"twitching": True, "keeps_coming_back": True, "pain": True})
+    assert with_pain.level == "doctor" and with_pain.advice[0] == "see_doctor"
+    history = [PriorCheckIn(3.0, ("twitching",)), PriorCheckIn(10.0, ("twitching",))]
+    stored = assess({"twitching": True, "lower_legs": True, "keeps_coming_back": True}, (),
+                    history)
+    assert stored.level == "doctor" and "keeps_coming_back" in stored.raised_by
 
 
 def test_a_limping_runner_is_never_told_to_keep_moving() -> None:
