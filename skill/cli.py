@@ -176,7 +176,30 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
         share = passed / total if total else 0.0
         print(f"{measure}: {passed}/{total} ({share:.1%})")
         failed = failed or not total
-    return 1 if failed else 0
+    return 1 if failed or _safety_corpus() else 0
+
+
+def _safety_corpus() -> bool:
+    """The held-out safety corpus, in every market that has a model: now, and as it was on
+    its first run (before anything was changed for it). True when it could not run."""
+    from skill.simulator.nlu import InteractionModel
+    from skill.simulator.safety import SAFETY_DIR, first_run, safety_shares
+    from skill.validate import MODELS_DIR
+
+    if not (SAFETY_DIR / "utterances.yaml").is_file():
+        print(f"held-out safety corpus: not found at {SAFETY_DIR}")
+        return False
+    models = {p.stem: InteractionModel.load(p) for p in sorted(MODELS_DIR.glob("*-*.json"))}
+    before = first_run()
+    print("\nheld-out safety corpus (tests/corpus/safety, written blind; every market):")
+    runs = [(name, before[name]) for name in ("landed", "first_pass") if name in before]
+    for measure, (passed, total) in safety_shares(models).items():
+        then = "".join(f"; {name.replace('_', ' ')} ({run['commit']}): {run[measure][0]}/"
+                       f"{run[measure][1]} ({run[measure][0] / run[measure][1]:.1%})"
+                       for name, run in runs if measure in run)
+        share = passed / total if total else 0.0
+        print(f"  {measure}: now {passed}/{total} ({share:.1%}){then}")
+    return False
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
