@@ -331,3 +331,25 @@ def test_a_time_into_the_run_is_not_a_time_it_lasted(text: str, feature: str | N
 ])
 def test_a_spot_is_a_place_and_spots_on_the_skin_are_a_rash(text: str, hives: bool) -> None:
     assert ("hives" in heard(text)[0]) is hives
+
+
+# ------------------------------------------------------------------ words read in their sense
+
+SENSE_EXAMPLES = [(rule["id"], ex["say"], ex["feature"], ex["heard"])
+                  for rule in read_lexicon_data("en")["senses"] for ex in rule["examples"]]
+
+
+@pytest.mark.parametrize(("rule", "said", "feature", "heard"), SENSE_EXAMPLES,
+                         ids=[f"{r}:{s}" for r, s, _, _ in SENSE_EXAMPLES])
+def test_words_are_read_in_their_sense(rule: str, said: str, feature: str, heard: bool) -> None:
+    """Every sense rule of the lexicon, by its own examples: the weather is not a hot calf,
+    calories are not a burning feeling, 'that hill killed me' is not pain, 'say that again'
+    is not a symptom coming back; and the words it must leave alone still count."""
+    got = interpret([said])
+    assert (feature in got.present) is heard, (rule, got)
+
+
+def test_every_sense_rule_has_an_example_each_way() -> None:
+    for rule in read_lexicon_data("en")["senses"]:
+        kinds = {ex["heard"] for ex in rule["examples"]}
+        assert kinds == {True, False} or rule["becomes"] is not None, rule["id"]
