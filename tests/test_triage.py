@@ -9,8 +9,11 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skill.interpret import answered_yes
 from skill.knowledge import Cause, DangerSign, load_knowledge
@@ -346,3 +349,36 @@ def test_weak_evidence_that_hurts_still_goes_to_a_doctor() -> None:
 def test_a_feature_that_rules_another_out_stops_that_question(feature) -> None:  # type: ignore[no-untyped-def]
     asked, _ = run_checkin({"itching": True, "tingling": True, feature.id: True})
     assert not set(asked) & set(feature.excludes)
+
+
+COMPLAINT_FEATURES = sorted({f for c in KB.complaints for f in c.any_features})
+ARTICLE_SYMPTOMS = {f for c in KB.complaints for f in c.unless_features}
+
+
+@given(st.sampled_from(COMPLAINT_FEATURES),
+       st.sets(st.sampled_from(sorted(f for f in KB.features if f not in ARTICLE_SYMPTOMS
+                                      and KB.features[f].category != "danger")), max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_an_adjacent_complaint_never_gets_an_article_cause(complaint: str,
+                                                           more: set[str]) -> None:
+    """A blister, a stitch, next-day soreness: with no article symptom and no danger sign,
+    its own answer, never one of the article's causes, and no questionnaire (a safety
+    screen at most)."""
+    result = assess({complaint: True, **{f: True for f in more}})
+    if result.is_danger:
+        return  # (a combination of the words made a danger sign: that wins, as it must)
+    owned = [c.id for c in KB.complaints if set(c.any_features) & result.present
+             and not set(c.unless_features) & result.present]
+    if not owned:
+        return
+    assert result.complaints and result.contenders == ()
+    screens = {d.screen_question for d in KB.danger_signs if d.screen_question}
+    assert result.next_question is None or result.next_question in screens
+
+
+@pytest.mark.parametrize("complaint", KB.complaints, ids=lambda c: c.id)
+def test_an_article_symptom_sends_the_complaint_through_the_check_in(complaint: Any) -> None:
+    """With tingling too ("a blister and my toes tingle"), the article's check-in goes on,
+    so a complaint never hides an article cause."""
+    result = assess({complaint.any_features[0]: True, "tingling": True})
+    assert not result.complaints
