@@ -6,15 +6,17 @@ number and how it is said, the name for the doctor, urgent-care wording. A new
 locale is a data change. They are read once, at import, and checked by
 ``legcheck validate``, CI and ``legcheck package``. Handlers never hold
 user-facing text; they ask :func:`strings_for` for the runner's locale, which
-falls back from locale to language, so an English locale without its own file
-hears "your local emergency number", never another market's.
+falls back from locale to language (English where the language has none), with
+the emergency number of the locale's country from ``emergency_numbers.json`` (112
+across the EU, 111 in New Zealand) or else "your local emergency number", never
+another market's.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -241,13 +243,76 @@ def read_locales(knowledge: Knowledge | None = None,
 LOCALES: dict[str, LocaleStrings] = read_locales(check=False)
 
 
+NUMBERS_PATH = LOCALES_DIR.parent / "emergency_numbers.json"
+FALLBACK_LANGUAGE = "en"
+
+
+@lru_cache(maxsize=1)
+def read_numbers() -> dict[str, dict[str, str]]:
+    """Country code to its emergency number and how it is said, for countries without a
+    locale file of their own (``skill/data/emergency_numbers.json``)."""
+    data = json.loads(NUMBERS_PATH.read_text(encoding="utf-8"))
+    return {str(code): dict(entry) for code, entry in data["countries"].items()}
+
+
+def check_numbers(data: Any, file: str = "skill/data/emergency_numbers.json") -> list[str]:
+    """Every problem in the emergency numbers file, each with its place."""
+    if not isinstance(data, dict) or not isinstance(data.get("countries"), dict):
+        return [f"{file}: expected an object with 'countries'"]
+    problems = []
+    for code, entry in data["countries"].items():
+        if not (isinstance(code, str) and len(code) == 2 and code.isalpha() and code.isupper()):
+            problems.append(f"{file}:$.countries.{code}: expected a two-letter country code "
+                            "in capitals")
+        if not isinstance(entry, dict):
+            problems.append(f"{file}:$.countries.{code}: expected an object")
+            continue
+        number, said = entry.get("number"), entry.get("say_as")
+        if not (isinstance(number, str) and number.isdigit()):
+            problems.append(f"{file}:$.countries.{code}.number: expected digits, got {number!r}")
+        if not (isinstance(said, str) and said.strip()):
+            problems.append(f"{file}:$.countries.{code}.say_as: expected how the number is "
+                            f"said, got {said!r}")
+    ids = set()
+    for i, source in enumerate(data.get("sources") or [None]):
+        if not (isinstance(source, dict) and str(source.get("url", "")).startswith("https://")):
+            problems.append(f"{file}:$.sources[{i}]: expected a named source with its https url")
+        else:
+            ids.add(source.get("id"))
+    for code, entry in data["countries"].items():
+        if isinstance(entry, dict) and "source" in entry and entry["source"] not in ids:
+            problems.append(f"{file}:$.countries.{code}.source: expected one of the sources' "
+                            f"ids {sorted(i for i in ids if i)}, got {entry['source']!r}")
+        if f"{FALLBACK_LANGUAGE}-{code}" in LOCALES:
+            problems.append(f"{file}:$.countries.{code}: {FALLBACK_LANGUAGE}-{code} has its "
+                            "own locale file, which holds its number")
+    return problems
+
+
+_BY_LOCALE: dict[str, LocaleStrings] = {}
+
+
 def strings_for(locale: str | None) -> LocaleStrings:
-    """The strings for a locale, else the same language's, else the default."""
+    """The strings for a locale; else the same language's (English where the language has
+    none), with the emergency number of the locale's country when its file lists it, or
+    "your local emergency number": never another market's number."""
     if not isinstance(locale, str):
         return LOCALES[DEFAULT_LOCALE]
-    if locale in LOCALES:
-        return LOCALES[locale]
-    language = locale.split("-")[0]
-    if language in LOCALES:
-        return LOCALES[language]
-    return LOCALES[DEFAULT_LOCALE]
+    found = LOCALES.get(locale) or _BY_LOCALE.get(locale)
+    if found is not None:
+        return found
+    language, _, country = locale.partition("-")
+    market = LOCALES.get(f"{FALLBACK_LANGUAGE}-{country.upper()}")
+    if language not in LOCALES and market is not None:
+        # another language in one of the five markets (es-US, fr-CA, hi-IN): that market's
+        # English words and its own number
+        _BY_LOCALE[locale] = market
+        return market
+    base = LOCALES.get(language) or LOCALES[FALLBACK_LANGUAGE]
+    entry = read_numbers().get(country.upper()) if country.isalpha() else None
+    found = base if entry is None else LocaleStrings(base.locale, {
+        **base.data, "emergency_number": entry["number"],
+        "say_as": {**(base.data.get("say_as") or {}), entry["number"]: entry["say_as"]}})
+    if len(_BY_LOCALE) < 64:  # (a locale is a short code from a request: few are ever seen)
+        _BY_LOCALE[locale] = found
+    return found

@@ -521,6 +521,7 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
         report.problems.extend(check_locale_models())
     locales, locale_problems = read_locale_files(locales_dir)
     report.problems.extend(locale_problems)
+    report.problems.extend(_numbers_problems())
     report.locales = sorted(locales)
     if knowledge is not None:
         report.problems.extend(check_locale_files(locales, knowledge, locales_dir))
@@ -658,6 +659,17 @@ def locale_model(source: Mapping[str, Any], overlay: Mapping[str, Any],
 def read_overlays(folder: Path = OVERLAYS_DIR) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8"))
             for p in sorted(folder.glob("*.json"))}
+
+
+def _numbers_problems() -> list[str]:
+    """The emergency numbers of countries without a locale file (see skill.strings)."""
+    from skill.strings import NUMBERS_PATH, check_numbers
+
+    try:
+        data = json.loads(NUMBERS_PATH.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        return [f"{_rel(NUMBERS_PATH)}: cannot be read: {exc}"]
+    return check_numbers(data, _rel(NUMBERS_PATH))
 
 
 def check_locale_models(models_dir: Path = MODELS_DIR,

@@ -98,7 +98,8 @@ def test_the_zip_holds_the_entry_point_the_runtime_and_its_data(runtime_zip: Lam
         rel = "/".join(parts) + ("/__init__.py" if len(parts) == 1 else ".py")
         assert rel in shipped, rel
     for data in ("skill/data/knowledge.json", "skill/data/lexicon/en.json",
-                 "skill/data/locales/en-US.json", "skill/data/apl/advice.json"):
+                 "skill/data/locales/en-US.json", "skill/data/emergency_numbers.json",
+                 "skill/data/apl/advice.json"):
         assert data in names
     assert names == zipfile.ZipFile(runtime_zip.path).namelist()
 

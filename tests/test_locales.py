@@ -3,6 +3,7 @@ and urgent care, and never another market's number: in speech, card and screen."
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 
 from skill.app import build_skill
 from skill.envelopes import Session, SlotValue
-from skill.strings import strings_for
+from skill.knowledge import REPO_ROOT
+from skill.strings import read_numbers, strings_for
 from tests.test_handlers import invoke
 
 NUMBERS = {"en-US": {"911"}, "en-CA": {"911"}, "en-GB": {"999", "112"}, "en-AU": {"000"},
@@ -73,10 +75,84 @@ def test_urgent_care_is_said_in_the_markets_words(locale: str, words: list[str])
         assert word in ssml, (locale, word, ssml)
 
 
+COUNTRY_NUMBERS = read_numbers()
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "fr-FR", "es-ES", "it-IT", "nl-NL", "en-IE",
+                                    "en-NZ", "pt-PT"])
+def test_a_market_without_strings_hears_its_own_countrys_number(locale: str) -> None:
+    """A request in a market the skill has no strings for is answered in English with that
+    country's number (112 across the EU, 111 in New Zealand), said the local way, in speech,
+    card and screen; never 911, 999 or 000."""
+    own = COUNTRY_NUMBERS[locale.split("-")[1]]
+    for response in replies(locale):
+        text = everything_shown(response)
+        assert re.search(rf"(?<!\d){own['number']}(?!\d)", text), text[:300]
+        others = {"911", "999", "000", "112", "111"} - {own["number"]}
+        assert not re.search(rf"(?<!\d)({'|'.join(others)})(?!\d)", text), (locale, text)
+    danger = everything_shown(replies(locale)[0])
+    assert f'alias="{own["say_as"]}"' in danger
+
+
+@pytest.mark.parametrize("code", sorted(COUNTRY_NUMBERS))
+def test_every_listed_country_hears_its_number_in_an_emergency(code: str) -> None:
+    response = invoke(build_skill(None), Session(locale=f"xx-{code}").intent(
+        "ReportSymptomsIntent", [SlotValue("DangerSign", "my chest hurts", "chest_pain",
+                                           slot_type="DANGER_SIGN")]))
+    assert f"Call {COUNTRY_NUMBERS[code]['number']} now" in everything_shown(response)
+
+
 def test_an_english_market_without_its_own_strings_hears_no_market_number() -> None:
     skill = build_skill(None)
-    response = invoke(skill, Session(locale="en-NZ").intent("ReportSymptomsIntent", [
+    response = invoke(skill, Session(locale="en-ZA").intent("ReportSymptomsIntent", [
         SlotValue("DangerSign", "my chest hurts", "chest_pain", slot_type="DANGER_SIGN")]))
     text = everything_shown(response)
     assert "your local emergency number" in text
     assert not re.search(r"(?<!\d)(911|999|112|000)(?!\d)", text)
+
+
+EMERGENCY_NUMBERS = json.loads((REPO_ROOT / "skill" / "data" / "emergency_numbers.json")
+                               .read_text(encoding="utf-8"))["countries"]
+EVERY_NUMBER = {"911", "999", "000", "112", "111"} | {
+    e["number"] for e in EMERGENCY_NUMBERS.values()}
+LOCAL = "your local emergency number"
+HEARD = [("de-DE", "112", "one one two"), ("fr-FR", "112", "one one two"),
+         ("es-ES", "112", "one one two"), ("it-IT", "112", "one one two"),
+         ("en-IE", "112", "one one two"), ("en-NZ", "111", "one one one"),
+         ("xx-ZZ", LOCAL, None),
+         *((f"xx-{code}", e["number"], e["say_as"]) for code, e in
+           sorted(EMERGENCY_NUMBERS.items()))]
+
+
+def danger_in_own_words(locale: str) -> tuple[str, str, dict[str, Any]]:
+    """What a runner hears (the SSML, with how numbers are said), the card's text and the
+    screen's data when they say "my chest is really tight" at once on an Echo Show: words
+    the model does not resolve, so the skill itself hears the danger."""
+    response = invoke(build_skill(None), Session(locale=locale, screen=True).intent(
+        "ReportSymptomsIntent", [SlotValue("DangerSign", "my chest is really tight", None,
+                                           slot_type="DANGER_SIGN")]))
+    body = response["response"]
+    screens = [d["datasources"]["checkin"]["properties"] for d in body.get("directives", [])
+               if d.get("datasources")]
+    assert len(screens) == 1, body
+    return body["outputSpeech"]["ssml"], str(body["card"]["content"]), screens[0]
+
+
+@pytest.mark.parametrize(("locale", "number", "said_as"), HEARD,
+                         ids=[locale for locale, _, _ in HEARD])
+def test_speech_card_and_screen_give_the_countrys_number_and_no_other(
+        locale: str, number: str, said_as: str | None) -> None:
+    """de-DE, fr-FR, es-ES, it-IT and every country of skill/data/emergency_numbers.json
+    hear their own number first, said the local way (112 across Europe, 111 in New
+    Zealand), the card and the screen give the same number, and none of them holds 911, 999,
+    000 or another country's number; a country the file does not list (xx-ZZ) hears "your
+    local emergency number"."""
+    ssml, card, screen = danger_in_own_words(locale)
+    heard = f'<sub alias="{said_as}">{number}</sub>' if said_as else number
+    assert ssml.startswith(f"<speak>Call {heard} now"), ssml[:200]
+    assert card.startswith(f"1. Call {number} now"), card[:200]
+    assert screen["number"] == number, screen
+    assert screen["action"].startswith(f"Call {number} now"), screen
+    for text in (ssml, card, json.dumps(screen)):
+        for other in EVERY_NUMBER - {number}:
+            assert not re.search(rf"(?<!\d){other}(?!\d)", text), (locale, other, text)

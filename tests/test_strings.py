@@ -81,9 +81,30 @@ def test_unknown_locale_falls_back_by_language_then_default() -> None:
     assert strings_for("en-GB").locale == "en-GB"
     # an English market without its own file never hears another market's number
     assert strings_for("en-NZ").locale == "en"
-    assert strings_for("en-NZ").emergency_number == "your local emergency number"
-    assert strings_for("xx-YY").locale == "en-US"
+    assert strings_for("en-NZ").emergency_number == "111"  # its own country's number
+    assert strings_for("en-ZA").emergency_number == "your local emergency number"
+    # a language without strings is answered in English, with its country's number
+    assert strings_for("de-DE").locale == "en"
+    assert strings_for("de-DE").emergency_number == "112"
+    assert strings_for("xx-YY").emergency_number == "your local emergency number"
+    # another language in one of the five markets hears that market's number
+    assert (strings_for("es-US").emergency_number, strings_for("fr-CA").emergency_number,
+            strings_for("hi-IN").emergency_number) == ("911", "911", "112")
     assert strings_for(None).locale == "en-US"
+
+
+def test_the_emergency_numbers_file_is_checked() -> None:
+    from skill.strings import check_numbers
+
+    assert check_numbers({"countries": {"de": {"number": "11 2", "say_as": ""}},
+                          "sources": [{"url": "http://x"}]}) == [
+        "skill/data/emergency_numbers.json:$.countries.de: expected a two-letter country "
+        "code in capitals",
+        "skill/data/emergency_numbers.json:$.countries.de.number: expected digits, got '11 2'",
+        "skill/data/emergency_numbers.json:$.countries.de.say_as: expected how the number "
+        "is said, got ''",
+        "skill/data/emergency_numbers.json:$.sources[0]: expected a named source with its "
+        "https url"]
 
 
 MARKETS = {"en-US": ({"911"}, "a doctor"), "en-CA": ({"911"}, "your family doctor"),
