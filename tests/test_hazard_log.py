@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+
+from tests.schema_fields import schema_properties
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFETY_DIR = ROOT / "docs" / "safety"
@@ -93,20 +95,9 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(schema)
 
 
-def _properties(node: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict):
-        for name, sub in node.get("properties", {}).items():
-            yield f"{path}.properties.{name}", sub
-        for key, sub in node.items():
-            yield from _properties(sub, f"{path}.{key}")
-    elif isinstance(node, list):
-        for i, sub in enumerate(node):
-            yield from _properties(sub, f"{path}[{i}]")
-
-
 def test_every_field_of_the_schema_has_a_plain_english_description() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    bare = [path for path, sub in _properties(schema)
+    bare = [path for path, sub in schema_properties(schema)
             if not (isinstance(sub, dict) and str(sub.get("description", "")).strip())]
     bare += [f"$.$defs.{name}" for name, sub in schema.get("$defs", {}).items()
              if not str(sub.get("description", "")).strip()]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from jsonschema import Draft202012Validator
 from skill.knowledge import load_knowledge
 from skill.triage import assess
 from skill.validate import check_sample, sample_key
+from tests.schema_fields import schema_properties
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "interaction_model"
@@ -147,19 +147,8 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(SCHEMA)
 
 
-def _properties(node: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict):
-        for name, sub in node.get("properties", {}).items():
-            yield f"{path}.properties.{name}", sub
-        for key, sub in node.items():
-            yield from _properties(sub, f"{path}.{key}")
-    elif isinstance(node, list):
-        for i, sub in enumerate(node):
-            yield from _properties(sub, f"{path}[{i}]")
-
-
 def test_every_property_in_the_schema_has_a_plain_english_description() -> None:
-    bare = [path for path, sub in _properties(SCHEMA)
+    bare = [path for path, sub in schema_properties(SCHEMA)
             if not (isinstance(sub, dict) and str(sub.get("description", "")).strip())]
     bare += [f"$.$defs.{name}" for name, sub in SCHEMA["$defs"].items()
              if not str(sub.get("description", "")).strip()]

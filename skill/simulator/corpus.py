@@ -141,19 +141,31 @@ def check_utterance_end_to_end(u: Utterance, model: InteractionModel,
     it, and judge what the skill kept of it, or the danger advice it gave."""
     kb = knowledge or load_knowledge()
     strings = strings_for(model.locale)
-    conversation.end_session()
-    conversation.say(f"open {model.invocation_name}")
-    if conversation.session is None:
-        return ["the launch phrase did not open a session"]
-    if u.pending:
-        conversation.session.attributes = {"answers": {}, "asked": [u.pending],
-                                           "pending": u.pending}
-    turn = conversation.say(u.say)
-    if not turn.routed:
-        return [f"not sent to the skill: {turn.resolution.note}"]
+    turn = say_pending(conversation, model, u.say, u.pending)
+    if isinstance(turn, str):
+        return [turn]
     card = turn.card
     return judge_reply(u, turn.speech, card[0] if card else "", turn.session_attributes,
                        strings, kb, turn.resolution.describe())
+
+
+def say_pending(conversation: Conversation, model: InteractionModel, said: str,
+                pending: str | None, one_shot: bool = False) -> Turn | str:
+    """Say the words in a new session, as Alexa would route them: after the launch phrase
+    with ``pending`` the question just asked, or as a one-shot ("ask leg check ..."). The
+    turn, or what kept the words from the skill."""
+    conversation.end_session()
+    if not one_shot:
+        conversation.say(f"open {model.invocation_name}")
+        if conversation.session is None:
+            return "the launch phrase did not open a session"
+        if pending:
+            conversation.session.attributes = {"answers": {}, "asked": [pending],
+                                               "pending": pending}
+    turn = conversation.say(said)
+    if not turn.routed:
+        return f"not sent to the skill: {turn.resolution.note}"
+    return turn
 
 
 def judge_reply(u: Utterance, speech: str, card_title: str, attributes: dict[str, Any],
@@ -194,7 +206,7 @@ def _danger_said(speech: str, card_title: str, strings: LocaleStrings,
     return {d.id for d in kb.danger_signs if strings.danger(d.id) in speech}
 
 
-def _danger_signs_said(turn: Turn, strings: LocaleStrings, kb: Knowledge) -> set[str]:
+def danger_signs_said(turn: Turn, strings: LocaleStrings, kb: Knowledge) -> set[str]:
     card = turn.card
     return _danger_said(turn.speech, card[0] if card else "", strings, kb)
 
@@ -277,7 +289,7 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
         if first_described is None and (any((attrs.get("answers") or {}).values())
                                         or not conversation.in_session):
             first_described = index
-        if _danger_signs_said(turn, strings, kb) and danger_turn is None:
+        if danger_signs_said(turn, strings, kb) and danger_turn is None:
             danger_turn = index
         pending = attrs.get("pending") if conversation.in_session else None
         if pending:
@@ -298,7 +310,7 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
         run.problems.append(f"{run.turns_to_advice} turns from the first description to the "
                             f"advice (at most {max_turns})")
     expect = case.expect
-    said = _danger_signs_said(last, strings, kb)
+    said = danger_signs_said(last, strings, kb)
     if "danger" in expect:
         if expect["danger"] not in said:
             run.problems.append(f"expected the {expect['danger']} danger advice")

@@ -31,6 +31,7 @@ from skill import triage
 from skill.interpret import interpret, load_lexicon
 from skill.knowledge import Knowledge, load_knowledge
 from skill.simulator.conversation import Conversation, Turn
+from skill.simulator.corpus import danger_signs_said, new_conversation, say_pending
 from skill.simulator.nlu import InteractionModel
 from skill.strings import LocaleStrings, strings_for
 
@@ -193,13 +194,6 @@ def _texts(turn: Turn) -> str:
     return " ".join([turn.speech, *(card or ()), *turn.screen])
 
 
-def _danger_said(turn: Turn, strings: LocaleStrings, kb: Knowledge) -> set[str]:
-    card = turn.card
-    if not card or card[0] != strings.prompt("card_title_danger"):
-        return set()
-    return {d.id for d in kb.danger_signs if strings.danger(d.id) in turn.speech}
-
-
 def _complaint_said(turn: Turn, strings: LocaleStrings, kb: Knowledge) -> set[str]:
     card = turn.card
     found = set()
@@ -238,18 +232,10 @@ def check_end_to_end(u: SafetyUtterance, model: InteractionModel, conversation: 
     a session with its question pending) and judge the reply as the runner hears it."""
     kb = knowledge or load_knowledge()
     strings = strings_for(model.locale)
-    conversation.end_session()
     one_shot = u.say.startswith(INVOCATIONS) and u.pending is None
-    if not one_shot:
-        conversation.say(f"open {model.invocation_name}")
-        if conversation.session is None:
-            return ["the launch phrase did not open a session"]
-        if u.pending:
-            conversation.session.attributes = {"answers": {}, "asked": [u.pending],
-                                               "pending": u.pending}
-    turn = conversation.say(u.say)
-    if not turn.routed:
-        return [f"not sent to the skill: {turn.resolution.note}"]
+    turn = say_pending(conversation, model, u.say, u.pending, one_shot)
+    if isinstance(turn, str):
+        return [turn]
     return judge_turn(u, turn, strings, kb, conversation.in_session)
 
 
@@ -257,7 +243,7 @@ def judge_turn(u: SafetyUtterance, turn: Turn, strings: LocaleStrings, kb: Knowl
                in_session: bool) -> list[str]:
     expect = u.expect
     wrong: list[str] = []
-    dangers = _danger_said(turn, strings, kb)
+    dangers = danger_signs_said(turn, strings, kb)
     attrs = turn.session_attributes
     how = turn.resolution.describe()
     if "danger" in expect:
@@ -347,7 +333,7 @@ def run_safety_conversation(case: SafetyConversation, make: Callable[[], Convers
             utterance = case.answers.get(pending, case.otherwise)
         turn = conversation.say(utterance)
         run.turns.append(turn)
-        if _danger_said(turn, strings, kb) and danger_turn is None:
+        if danger_signs_said(turn, strings, kb) and danger_turn is None:
             danger_turn = len(run.turns)
         if said := _advised(_texts(turn), case.never_advise, strings):
             run.problems.append(f"advised {sorted(said)} after {utterance!r}")
@@ -358,7 +344,7 @@ def run_safety_conversation(case: SafetyConversation, make: Callable[[], Convers
     if last is None:
         run.problems.append("nothing was said")
         return run
-    said = _danger_said(last, strings, kb)
+    said = danger_signs_said(last, strings, kb)
     if "danger" in expect:
         if expect["danger"] not in said:
             run.problems.append(f"expected the {expect['danger']} advice, got "
@@ -400,8 +386,6 @@ def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
                   folder: Path = SAFETY_DIR) -> dict[str, tuple[int, int]]:
     """(passed, total) for each measure of the held-out safety corpus."""
     from skill.app import build_skill
-    from skill.simulator.corpus import new_conversation
-
     kb = load_knowledge()
     skill = skill or build_skill(None)
     utterances = load_safety_utterances(folder)
@@ -424,8 +408,6 @@ def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
 
 
 def _maker(model: InteractionModel, skill: Any) -> Callable[[], Conversation]:
-    from skill.simulator.corpus import new_conversation
-
     return lambda: new_conversation(model, skill)
 
 
