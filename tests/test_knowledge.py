@@ -102,6 +102,23 @@ def test_a_danger_sign_without_a_public_source_is_refused() -> None:
     assert any("must cite a public_source" in p for p in check_knowledge(broken))
 
 
+def test_broken_yields_complaints_and_contraindications_are_each_listed() -> None:
+    broken = copy.deepcopy(DATA)
+    sign = next(i for i, d in enumerate(broken["danger_signs"]) if d["id"] == "collapse")
+    broken["danger_signs"][sign]["yields_to"] = ["heat_stroke", "no_such_sign", "collapse"]
+    broken["complaints"][0]["source"] = {"article_section": "introduction"}
+    broken["complaints"][1]["unless_features"].append(broken["complaints"][1]["any_features"][0])
+    advice = next(i for i, a in enumerate(broken["advice"]) if a["id"] == "hydrate")
+    broken["advice"][advice]["contraindicated_by"].append("no_such_sign")
+    problems = check_knowledge(broken)
+    for place, words in ((f"$.danger_signs[{sign}].yields_to[1]", "another danger sign"),
+                         (f"$.danger_signs[{sign}].yields_to[2]", "cannot yield to itself"),
+                         ("$.complaints[0].source", "must cite a public_source"),
+                         ("$.complaints[1].unless_features", "both makes and unmakes"),
+                         (f"$.advice[{advice}].contraindicated_by", "unknown feature")):
+        assert any(place in p and words in p for p in problems), (place, problems)
+
+
 def test_loading_broken_knowledge_raises_with_every_problem() -> None:
     broken = copy.deepcopy(DATA)
     broken["causes"][0]["level"] = "whenever"
