@@ -150,3 +150,44 @@ def test_every_conversation(case) -> None:  # type: ignore[no-untyped-def]
     run = run_safety_conversation(case, lambda: new_conversation(MODELS[case.locale], SKILL),
                                   KB)
     assert run.ok, f"{run.problems}\n{run.transcript()}"
+
+
+QUESTIONS = [f.id for f in KB.features.values() if f.question]
+
+
+@pytest.mark.parametrize("words", ["stop", "never mind", "cancel", "forget it",
+                                   "no never mind", "that's enough leave it",
+                                   "actually stop i'm fine"])
+@pytest.mark.parametrize("locale", MARKETS)
+def test_stop_and_never_mind_end_the_check_in_from_every_question(
+        words: str, locale: str, talks: dict[str, Conversation]) -> None:
+    model, talk = MODELS[locale], talks[locale]
+    stopped = strings_for(locale).prompt("check_in_stopped")
+    wrong = []
+    for question in QUESTIONS:
+        talk.end_session()
+        talk.say(f"open {model.invocation_name}")
+        assert talk.session is not None
+        talk.session.attributes = {"answers": {"tingling": True}, "asked": [question],
+                                   "pending": question}
+        turn = talk.say(words)
+        if talk.in_session or turn.speech != stopped:
+            wrong.append((question, turn.resolution.describe(), turn.speech))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("words", ["pardon", "say that again", "what", "come again",
+                                   "sorry what was that"])
+def test_a_repeat_request_asks_the_waiting_question_again(
+        words: str, talks: dict[str, Conversation]) -> None:
+    model, talk = MODELS["en-US"], talks["en-US"]
+    strings = strings_for("en-US")
+    for question in QUESTIONS:
+        talk.end_session()
+        talk.say(f"open {model.invocation_name}")
+        assert talk.session is not None
+        talk.session.attributes = {"answers": {"tingling": True}, "asked": [question],
+                                   "pending": question}
+        turn = talk.say(words)
+        assert strings.question(question) in turn.speech and talk.in_session, (question, words)
+        assert turn.session_attributes.get("pending") == question
