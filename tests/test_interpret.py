@@ -353,3 +353,25 @@ def test_every_sense_rule_has_an_example_each_way() -> None:
     for rule in read_lexicon_data("en")["senses"]:
         kinds = {ex["heard"] for ex in rule["examples"]}
         assert kinds == {True, False} or rule["becomes"] is not None, rule["id"]
+
+
+@pytest.mark.parametrize(("said", "outcome"), [
+    # a probe in words nobody tuned for, after the held-out corpus was fixed
+    ("i ran twenty k in thirty degree heat and now i feel weird and spaced out", "heat_stroke"),
+    ("my wee is like coffee after the ultra and my quads are rock hard", "rhabdomyolysis"),
+    ("i think i overdid the gels and water, i've puked twice and my head is splitting",
+     "hyponatremia"),
+    ("i got lightheaded and had to sit down at the end, my heart was fluttering",
+     "palpitations"),
+    ("my mate collapsed at the finish and he's not responding", "collapse"),
+    ("i've got terrible stomach cramps after my run", "side_stitch"),
+    ("the swelling went down after i iced it", None),
+    ("it's not with my left leg it's the right", None),
+])
+def test_runners_words_reach_their_danger_or_complaint(said: str, outcome: str | None) -> None:
+    from skill.triage import assess
+
+    heard = interpret([said])
+    result = assess({**{f: False for f in heard.absent}, **{f: True for f in heard.present}})
+    found = (result.danger_signs or result.complaints or (None,))[0]
+    assert found == outcome, (heard, result.danger_signs, result.complaints)
