@@ -90,14 +90,36 @@ def moto_mock(aws_env: None) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
-    """moto's DynamoDB server on a free loopback port; its endpoint URL."""
+    """moto's DynamoDB server on a free loopback port; its endpoint URL.
+
+    DynamoDB checks a conditional write and makes it as one atomic step; moto's server
+    answers each request on its own thread and does not (its condition check and its write
+    can interleave with another request's, so a write that should have been refused lands:
+    seen here once in a loaded full run). Its writes are made atomic here, as the real
+    service's are, so the concurrency tests test the store, not moto."""
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.server import ThreadedMotoServer
 
+    lock = threading.Lock()
+    originals = {name: getattr(DynamoDBBackend, name) for name in ("put_item", "delete_item")}
+
+    def atomic(method: Any) -> Any:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(self, *args, **kwargs)
+        return call
+
+    for name, method in originals.items():
+        setattr(DynamoDBBackend, name, atomic(method))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        for name, method in originals.items():
+            setattr(DynamoDBBackend, name, method)
 
 
 def server_client(endpoint: str) -> Any:
