@@ -199,6 +199,15 @@ def _safety_corpus() -> bool:
                        for name, run in runs if measure in run)
         share = passed / total if total else 0.0
         print(f"  {measure}: now {passed}/{total} ({share:.1%}){then}")
+    for probe in sorted(SAFETY_DIR.glob("probe-*.yaml")):
+        first_run_of = next((r for r in before.values()
+                             if isinstance(r, dict) and r.get("file") == probe.name), {})
+        print(f"{probe.name} (a later probe, written blind after the fixes):")
+        for measure, (passed, total) in safety_shares(models, name=probe.name).items():
+            first = first_run_of.get(measure)
+            then = (f"; first run {first[0]}/{first[1]} ({first[0] / first[1]:.1%})"
+                    if first else "")
+            print(f"  {measure}: now {passed}/{total} ({passed / total:.1%}){then}")
     return False
 
 

@@ -875,7 +875,8 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
             denied = denies
             if kind is not None:
                 reply = kind
-                if not denies and pending is not None:
+                if not denies and (pending is not None or kind == "no"):
+                    # (a "no" opening with no question asked is no negation either)
                     raw = raw[used:]
         for clause in _clauses(raw, lex):
             p, a = _read_clause(clause, lex, kb)

@@ -39,7 +39,8 @@ MODELS = {code: InteractionModel.load(MODELS_DIR / f"{code}.json") for code in M
 UTTERANCES = load_safety_utterances()
 CONVERSATIONS = load_safety_conversations()
 SKILL = build_skill(None)
-DANGERS = [u for u in UTTERANCES if "danger" in u.expect]
+PROBE = load_safety_utterances(name="probe-2.yaml")  # a later blind probe, after the fixes
+DANGERS = [u for u in (*UTTERANCES, *PROBE) if "danger" in u.expect]
 NEW_DANGERS = {"heat_stroke", "heat_exhaustion", "hyponatremia", "rhabdomyolysis", "collapse",
                "palpitations"}
 UNRELATED = "worse_as_run_goes_on"  # a question about something else entirely
@@ -70,7 +71,7 @@ def test_the_first_run_was_kept() -> None:
     assert before["landed"]["conversations"][1] == len(CONVERSATIONS)
 
 
-@pytest.mark.parametrize("u", DANGERS, ids=lambda u: u.place)
+@pytest.mark.parametrize("u", DANGERS, ids=lambda u: f"{u.place}:{u.say[:40]}")
 def test_every_danger_utterance_escalates_in_its_market(
         u: SafetyUtterance, talks: dict[str, Conversation]) -> None:
     assert check_end_to_end(u, MODELS[u.locale], talks[u.locale], KB) == [], u.say
@@ -135,7 +136,7 @@ def test_no_utterance_is_ever_given_advice_that_could_harm_it(
     """Whatever else a reply gets wrong, it never speaks, shows or cards an advice step the
     corpus says must not be given to that runner (drinking with water overload)."""
     harmed = []
-    for u in UTTERANCES:
+    for u in (*UTTERANCES, *PROBE):
         if not u.never_advise:
             continue
         for problem in (*check_interpreted(u, KB),

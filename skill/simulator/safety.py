@@ -73,8 +73,11 @@ def _words(item: dict[str, Any], key: str) -> frozenset[str]:
     return frozenset(str(x) for x in item.get(key) or ())
 
 
-def load_safety_utterances(folder: Path = SAFETY_DIR) -> list[SafetyUtterance]:
-    path = folder / "utterances.yaml"
+def load_safety_utterances(folder: Path = SAFETY_DIR,
+                           name: str = "utterances.yaml") -> list[SafetyUtterance]:
+    """The held-out utterances (``name``: ``utterances.yaml``, or a later probe such as
+    ``probe-2.yaml``, written blind the same way after the fixes)."""
+    path = folder / name
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return [SafetyUtterance(
         say=str(item["say"]), locale=str(item["locale"]), category=str(item["category"]),
@@ -383,13 +386,16 @@ def run_safety_conversation(case: SafetyConversation, make: Callable[[], Convers
 
 
 def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
-                  folder: Path = SAFETY_DIR) -> dict[str, tuple[int, int]]:
-    """(passed, total) for each measure of the held-out safety corpus."""
+                  folder: Path = SAFETY_DIR, name: str = "utterances.yaml"
+                  ) -> dict[str, tuple[int, int]]:
+    """(passed, total) for each measure of the held-out safety corpus (``name``: its
+    utterances, or a later probe's; the conversations go with ``utterances.yaml``)."""
     from skill.app import build_skill
+
     kb = load_knowledge()
     skill = skill or build_skill(None)
-    utterances = load_safety_utterances(folder)
-    cases = load_safety_conversations(folder)
+    utterances = load_safety_utterances(folder, name)
+    cases = load_safety_conversations(folder) if name == "utterances.yaml" else []
     interpreted = sum(1 for u in utterances if not check_interpreted(u, kb))
     talks = {code: new_conversation(model, skill) for code, model in models.items()}
     end_to_end = sum(1 for u in utterances if u.locale in models
@@ -403,7 +409,7 @@ def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
         "utterances through the interpreter": (interpreted, len(utterances)),
         "utterances end to end through the simulator": (end_to_end, len(utterances)),
         "danger utterances end to end": (danger_ok, len(dangers)),
-        "conversations": (sum(r.ok for r in runs), len(runs)),
+        **({"conversations": (sum(r.ok for r in runs), len(runs))} if cases else {}),
     }
 
 
