@@ -10,7 +10,7 @@ import pytest
 
 from skill.app import build_skill
 from skill.knowledge import load_knowledge
-from skill.simulator.conversation import Conversation
+from skill.simulator.conversation import Conversation, Turn
 from skill.simulator.corpus import (
     check_utterance_interpreted,
     load_utterances,
@@ -156,6 +156,16 @@ def test_every_conversation(case) -> None:  # type: ignore[no-untyped-def]
 QUESTIONS = [f.id for f in KB.features.values() if f.question]
 
 
+def _asked(talk: Conversation, model: InteractionModel, question: str, words: str) -> Turn:
+    """Say the words in a check-in under way, with ``question`` just asked."""
+    talk.end_session()
+    talk.say(f"open {model.invocation_name}")
+    assert talk.session is not None
+    talk.session.attributes = {"answers": {"tingling": True}, "asked": [question],
+                               "pending": question}
+    return talk.say(words)
+
+
 @pytest.mark.parametrize("words", ["stop", "never mind", "cancel", "forget it",
                                    "no never mind", "that's enough leave it",
                                    "actually stop i'm fine"])
@@ -166,12 +176,7 @@ def test_stop_and_never_mind_end_the_check_in_from_every_question(
     stopped = strings_for(locale).prompt("check_in_stopped")
     wrong = []
     for question in QUESTIONS:
-        talk.end_session()
-        talk.say(f"open {model.invocation_name}")
-        assert talk.session is not None
-        talk.session.attributes = {"answers": {"tingling": True}, "asked": [question],
-                                   "pending": question}
-        turn = talk.say(words)
+        turn = _asked(talk, model, question, words)
         if talk.in_session or turn.speech != stopped:
             wrong.append((question, turn.resolution.describe(), turn.speech))
     assert wrong == []
@@ -184,11 +189,6 @@ def test_a_repeat_request_asks_the_waiting_question_again(
     model, talk = MODELS["en-US"], talks["en-US"]
     strings = strings_for("en-US")
     for question in QUESTIONS:
-        talk.end_session()
-        talk.say(f"open {model.invocation_name}")
-        assert talk.session is not None
-        talk.session.attributes = {"answers": {"tingling": True}, "asked": [question],
-                                   "pending": question}
-        turn = talk.say(words)
+        turn = _asked(talk, model, question, words)
         assert strings.question(question) in turn.speech and talk.in_session, (question, words)
         assert turn.session_attributes.get("pending") == question
