@@ -259,6 +259,19 @@ def load_conversations(locale: str = "en-US", folder: Path = CORPUS_DIR
     return cases
 
 
+def next_utterance(script: list[str], turns: list[Turn], conversation: Conversation,
+                   answers: dict[str, str], otherwise: str) -> str | None:
+    """What the runner says next: the next scripted turn, else the truthful answer to the
+    question just asked (``otherwise`` for one the script did not foresee); None when the
+    session has ended or nothing is asked."""
+    if script:
+        return script.pop(0)
+    pending = turns[-1].session_attributes.get("pending") if turns else None
+    if not conversation.in_session or not pending:
+        return None
+    return answers.get(pending, otherwise)
+
+
 def run_conversation(case: ConversationCase, model: InteractionModel,
                      make: Callable[[], Conversation],
                      knowledge: Knowledge | None = None, max_turns: int = 6) -> ConversationRun:
@@ -271,13 +284,9 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
     first_described: int | None = None
     danger_turn: int | None = None
     for _ in range(16):
-        if script:
-            utterance = script.pop(0)
-        else:
-            pending = run.turns[-1].session_attributes.get("pending") if run.turns else None
-            if not conversation.in_session or not pending:
-                break
-            utterance = case.answers.get(pending, UNSURE_REPLY)
+        utterance = next_utterance(script, run.turns, conversation, case.answers, UNSURE_REPLY)
+        if utterance is None:
+            break
         turn = conversation.say(utterance)
         run.turns.append(turn)
         if conversation.in_session and turn.routed and not turn.reprompt:

@@ -31,7 +31,12 @@ from skill import triage
 from skill.interpret import interpret, load_lexicon
 from skill.knowledge import Knowledge, load_knowledge
 from skill.simulator.conversation import Conversation, Turn
-from skill.simulator.corpus import danger_signs_said, new_conversation, say_pending
+from skill.simulator.corpus import (
+    danger_signs_said,
+    new_conversation,
+    next_utterance,
+    say_pending,
+)
 from skill.simulator.nlu import InteractionModel
 from skill.strings import LocaleStrings, strings_for
 
@@ -327,13 +332,10 @@ def run_safety_conversation(case: SafetyConversation, make: Callable[[], Convers
     script = list(case.turns)
     danger_turn: int | None = None
     for _ in range(14):
-        if script:
-            utterance = script.pop(0)
-        else:
-            pending = run.turns[-1].session_attributes.get("pending") if run.turns else None
-            if not conversation.in_session or not pending:
-                break
-            utterance = case.answers.get(pending, case.otherwise)
+        utterance = next_utterance(script, run.turns, conversation, case.answers,
+                                   case.otherwise)
+        if utterance is None:
+            break
         turn = conversation.say(utterance)
         run.turns.append(turn)
         if danger_signs_said(turn, strings, kb) and danger_turn is None:
