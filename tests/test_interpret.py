@@ -365,6 +365,10 @@ def test_every_sense_rule_has_an_example_each_way() -> None:
      "palpitations"),
     ("my mate collapsed at the finish and he's not responding", "collapse"),
     ("i've got terrible stomach cramps after my run", "side_stitch"),
+    ("i nearly passed out at the end of the 10k in the sun and now i have a banging headache",
+     "heat_exhaustion"),
+    ("my knees ache and it was a hot one today", "overuse_pain"),
+    ("i got a blister and my toes are numb", None),  # numb toes: the article's check-in
     ("the swelling went down after i iced it", None),
     ("it's not with my left leg it's the right", None),
 ])
