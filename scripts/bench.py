@@ -13,7 +13,7 @@ run, printed as ratios (so they hold across machines; the absolute times are pri
    deployment builds at start comes from boto3, in Lambda's runtime.
 2. **A whole check-in, per turn** (target: at most 1.3x): the envelopes of a realistic
    check-in (launch, a description, the questions, the advice and, with a store, the consent
-   answer: ``skill.simulator.checkin``), recorded once, then answered over and over (a new
+   answer: ``skill.tools.simulator.checkin``), recorded once, then answered over and over (a new
    runner each time, so a store's record is always a first one) through
    :func:`skill.app.handle_event`; the average turn against the hello-world skill answering
    the same envelopes. Leg Check reads and writes envelopes with its own serializer
@@ -57,10 +57,10 @@ from ask_sdk_core.skill import CustomSkill
 from hello_world import hello_skill
 
 from skill.app import build_skill, handle_event
-from skill.envelopes import Session, SlotValue
-from skill.lambda_zip import ENTRY_NAME, build_lambda_zip, can_precompile, precompile
-from skill.simulator import checkin
 from skill.store import MAX_CHECKINS, CheckIn, Consent, Retention, SqliteStore, UserKeys
+from skill.tools.envelopes import Session, SlotValue
+from skill.tools.lambda_zip import ENTRY_NAME, build_lambda_zip, can_precompile, precompile
+from skill.tools.simulator import checkin
 
 ROOT = Path(__file__).resolve().parent.parent
 COLD_TARGET = 1.3

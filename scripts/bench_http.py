@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from skill.envelopes import Session, SlotValue  # noqa: E402
+from skill.tools.envelopes import Session, SlotValue  # noqa: E402
 from tests.certs import CERT_URL, SKILL_ID, TestPKI, headers_for, shared_pki  # noqa: E402
 from tests.gunicorn_server import GunicornServer, Sent, send_all  # noqa: E402
 

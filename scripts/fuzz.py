@@ -47,9 +47,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from skill.app import build_skill  # noqa: E402
-from skill.envelopes import Session, SlotValue  # noqa: E402
 from skill.handlers import HANDLED_INTENTS  # noqa: E402
 from skill.store import SqliteStore, UserKeys  # noqa: E402
+from skill.tools.envelopes import Session, SlotValue  # noqa: E402
 from skill.web import create_app  # noqa: E402
 from tests.alexa_response import reply_problems  # noqa: E402
 

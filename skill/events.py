@@ -1,6 +1,6 @@
 """Skill events: requests Alexa sends outside any conversation.
 
-The manifest (:func:`skill.package.skill_manifest`) subscribes to
+The manifest (:func:`skill.tools.package.skill_manifest`) subscribes to
 ``SKILL_DISABLED``: when a runner disables Leg Check, Alexa sends an
 ``AlexaSkillEvent.SkillDisabled`` request and everything kept for them is
 deleted. Events carry no ``session``, so these handlers answer with an empty

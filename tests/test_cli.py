@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.cli import build_parser, is_loopback, main
+from skill.tools.cli import build_parser, is_loopback, main
 
 
 @pytest.mark.parametrize("host,expected", [
@@ -42,11 +42,11 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  #
     import time
     import urllib.request
 
-    from skill.envelopes import Session, SlotValue
+    from skill.tools.envelopes import Session, SlotValue
 
     port = _free_port()
     env = {**os.environ, "LEGCHECK_DB": str(tmp_path / "serve.sqlite3")}
-    proc = subprocess.Popen([sys.executable, "-m", "skill.cli", "serve", "--no-verify",
+    proc = subprocess.Popen([sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify",
                              "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

@@ -10,16 +10,16 @@ import pytest
 
 from skill.app import build_skill
 from skill.knowledge import load_knowledge
-from skill.simulator.conversation import Conversation
-from skill.simulator.corpus import (
+from skill.tools.simulator.conversation import Conversation
+from skill.tools.simulator.corpus import (
     check_utterance_end_to_end,
     load_conversations,
     load_utterances,
     new_conversation,
     run_conversation,
 )
-from skill.simulator.nlu import InteractionModel
-from skill.validate import MODELS_DIR
+from skill.tools.simulator.nlu import InteractionModel
+from skill.tools.validate import MODELS_DIR
 from tests.markets import locale_models
 
 KB = load_knowledge()

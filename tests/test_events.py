@@ -11,9 +11,9 @@ from ask_sdk_core.skill import CustomSkill
 from flask.testing import FlaskClient
 
 from skill.app import build_skill, handle_event
-from skill.envelopes import Session
 from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, SqliteStore
+from skill.tools.envelopes import Session
 from skill.web import create_app
 from tests.test_memory import FailingStore
 

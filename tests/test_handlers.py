@@ -12,10 +12,10 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill import handlers
 from skill.app import build_skill, handle_event
-from skill.envelopes import Session, SlotValue
 from skill.knowledge import load_knowledge
 from skill.store import Consent, SqliteStore
 from skill.strings import strings_for
+from skill.tools.envelopes import Session, SlotValue
 from tests.conftest import load_fixture
 
 KB = load_knowledge()

@@ -23,8 +23,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from skill.knowledge import load_knowledge
+from skill.tools.validate import check_sample, sample_key
 from skill.triage import assess
-from skill.validate import check_sample, sample_key
 from tests.schema_fields import schema_properties
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,9 +373,9 @@ def test_every_danger_sign_can_be_heard(file: str, sign: Any) -> None:
 def test_each_danger_phrase_said_alone_raises_its_danger_sign(file: str, sign: Any) -> None:
     """Through the skill's NLU simulator and the skill: every word for a danger value, said
     on its own mid-dialog, gets that danger sign's advice at once."""
-    from skill.simulator.corpus import new_conversation
-    from skill.simulator.nlu import InteractionModel  # written by another engineer
     from skill.strings import strings_for
+    from skill.tools.simulator.corpus import new_conversation
+    from skill.tools.simulator.nlu import InteractionModel  # written by another engineer
 
     model = InteractionModel.from_dict(MODELS[file], Path(file).stem)
     strings = strings_for(model.locale)
@@ -415,7 +415,7 @@ MEMORY_PHRASES = [
 @pytest.mark.parametrize("file", MODELS)
 @pytest.mark.parametrize(("words", "intent"), MEMORY_PHRASES)
 def test_opting_in_and_out_are_never_confused(file: str, words: str, intent: str) -> None:
-    from skill.simulator.nlu import InteractionModel  # written by another engineer
+    from skill.tools.simulator.nlu import InteractionModel  # written by another engineer
 
     model = InteractionModel.from_dict(MODELS[file], Path(file).stem)
     for said, in_session in ((f"ask {model.invocation_name} {words}", False), (words, True)):
@@ -427,7 +427,7 @@ def test_opting_in_and_out_are_never_confused(file: str, words: str, intent: str
 def test_a_word_with_s_on_it_is_still_that_word(file: str, words: str) -> None:
     """"walking's okay" mid-question reaches the skill with its words, as "walking is okay"
     does, instead of the fallback."""
-    from skill.simulator.nlu import InteractionModel  # written by another engineer
+    from skill.tools.simulator.nlu import InteractionModel  # written by another engineer
 
     model = InteractionModel.from_dict(MODELS[file], Path(file).stem)
     resolution = model.resolve(words, in_session=True)

@@ -25,7 +25,7 @@ from skill.interpret import (
     tokens,
 )
 from skill.knowledge import load_knowledge
-from skill.simulator.corpus import check_ids, check_utterance_interpreted, load_utterances
+from skill.tools.simulator.corpus import check_ids, check_utterance_interpreted, load_utterances
 from skill.triage import assess, present_features
 
 KB = load_knowledge()

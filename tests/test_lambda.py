@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from skill.envelopes import Session, SlotValue
+from skill.tools.envelopes import Session, SlotValue
 from tests.conftest import load_fixture
 
 LAMBDA_FILE = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"

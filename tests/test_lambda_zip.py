@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from skill.envelopes import Session
-from skill.lambda_zip import (
+from skill.tools.envelopes import Session
+from skill.tools.lambda_zip import (
     ENTRY_NAME,
     LAMBDA_EXCLUDED,
     NEVER_IMPORTED,
@@ -43,8 +43,7 @@ from skill.lambda_zip import (
 PY311 = can_precompile("3.11")
 needs_311 = pytest.mark.skipif(not PY311, reason="bytecode for Lambda's Python 3.11 is "
                                                 "written only by Python 3.11")
-TOOLING = ("skill/simulator/", "skill/validate.py", "skill/package.py", "skill/lambda_zip.py",
-           "skill/cli.py", "skill/web.py", "skill/verifier.py", "skill/envelopes.py")
+TOOLING = ("skill/tools/", "skill/web/")
 
 
 def stem(name: str) -> str:
@@ -148,7 +147,7 @@ def test_bytecode_is_used_from_a_read_only_extraction(runtime_zip: LambdaZip,
 import importlib.util, json, sys
 from importlib.machinery import SourcelessFileLoader
 import lambda_function
-from skill.envelopes import Session
+from skill.tools.envelopes import Session
 out = lambda_function.lambda_handler(Session().launch(), None)
 root = sys.path[0]
 mine = {n: m for n, m in sys.modules.items() if (getattr(m, "__file__", "") or "").startswith(root)}
@@ -383,5 +382,5 @@ print(json.dumps({"out": out, "loaded": loaded, "never": never}))
 
 
 def test_never_imported_names_the_tooling() -> None:
-    for name in ("flask", "jsonschema", "yaml", "skill.simulator", "skill.web", "requests"):
+    for name in ("flask", "jsonschema", "yaml", "skill.tools", "skill.web", "requests"):
         assert name in NEVER_IMPORTED

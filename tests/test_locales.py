@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from skill.app import build_skill
-from skill.envelopes import Session, SlotValue
 from skill.knowledge import REPO_ROOT
 from skill.strings import read_numbers, strings_for
+from skill.tools.envelopes import Session, SlotValue
 from tests.test_handlers import invoke
 
 NUMBERS = {"en-US": {"911"}, "en-CA": {"911"}, "en-GB": {"999", "112"}, "en-AU": {"000"},

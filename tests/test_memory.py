@@ -21,11 +21,11 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
 from skill.app import build_skill, handle_event, read_event
-from skill.envelopes import Session, SlotValue
 from skill.errors import CorruptRecordError, StoreUnavailableError
 from skill.memory import Memory, today_of, user_id_of
 from skill.store import BUSY_TIMEOUT_S, CheckIn, CheckInStore, Consent, Record, UserKeys
 from skill.strings import strings_for
+from skill.tools.envelopes import Session, SlotValue
 from tests.conftest import TEST_SECRET, sqlite_store
 
 EN = strings_for("en-US")

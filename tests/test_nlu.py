@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from skill.errors import DataError
-from skill.simulator.nlu import InteractionModel, Resolution, words
+from skill.tools.simulator.nlu import InteractionModel, Resolution, words
 
 BUILTINS = ["AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
             "AMAZON.CancelIntent", "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent",

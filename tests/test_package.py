@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from skill.envelopes import Session
-from skill.lambda_zip import PackageError
-from skill.package import Endpoint, build, skill_stack
+from skill.tools.envelopes import Session
+from skill.tools.lambda_zip import PackageError
+from skill.tools.package import Endpoint, build, skill_stack
 from tests.test_nlu import small_model_dict
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:legcheck"
@@ -264,10 +264,10 @@ def test_the_zip_holds_the_entry_point_and_the_runtime_with_its_data(built: Path
     for needed in ("skill/__init__.py", "skill/app.py", "skill/handlers.py",
                    "skill/data/knowledge.json", "skill/data/locales/en-US.json"):
         assert needed in shipped
-    for tooling in ("skill/package.py", "skill/cli.py", "skill/web.py",
+    for tooling in ("skill/tools/package.py", "skill/tools/cli.py", "skill/web/__init__.py",
                     "skill/data/knowledge.schema.json"):
         assert tooling not in shipped
-    assert not [n for n in names if n.startswith("skill/simulator/")]
+    assert not [n for n in names if n.startswith(("skill/tools/", "skill/web/"))]
 
 
 def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path) -> None:
@@ -297,7 +297,7 @@ def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path
 # ------------------------------------------------------------------ the command
 
 def test_package_cli_needs_an_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     assert main(["package", "--no-deps"]) == 2
     assert "--lambda-arn ARN, or --endpoint-uri https://" in capsys.readouterr().err
@@ -305,7 +305,7 @@ def test_package_cli_needs_an_endpoint(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_package_cli_builds_the_real_project(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -320,7 +320,7 @@ def test_package_cli_builds_the_real_project(tmp_path: Path,
 
 def test_package_cli_says_the_article_check_was_skipped_where_the_article_is_missing(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     missing = tmp_path / "not-here" / "article.txt"
     assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path / "b"),
@@ -334,7 +334,7 @@ def test_package_cli_says_the_article_check_was_skipped_where_the_article_is_mis
 def test_the_article_path_comes_from_the_environment(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     missing = tmp_path / "elsewhere.txt"
     monkeypatch.setenv("LEGCHECK_ARTICLE", str(missing))
@@ -344,7 +344,7 @@ def test_the_article_path_comes_from_the_environment(
 
 def test_an_article_that_lacks_a_cited_section_stops_the_package(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     article = tmp_path / "article.txt"
     article.write_text("A different article altogether.\n", encoding="utf-8")
@@ -357,7 +357,7 @@ def test_an_article_that_lacks_a_cited_section_stops_the_package(
 
 def test_validate_cli_says_the_article_check_was_skipped(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     missing = tmp_path / "article.txt"
     assert main(["validate", "--article", str(missing)]) == 0
@@ -369,7 +369,7 @@ def test_validate_cli_says_the_article_check_was_skipped(
 
 def test_package_cli_names_what_a_build_says(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     assert main(["package", "--no-deps", "--no-compile", "--lambda-arn", ARN, "--out",
                  str(tmp_path)]) == 0
@@ -381,7 +381,7 @@ def test_each_market_is_listed_in_its_own_words() -> None:
     emergency number and doctor, no other market's number; its example phrases reach it."""
     import re
 
-    from skill.package import MODELS_DIR, check_example_phrases, publishing_text, read_models
+    from skill.tools.package import MODELS_DIR, check_example_phrases, publishing_text, read_models
 
     numbers = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}
     for locale, number in numbers.items():

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from skill.app import build_skill
-from skill.cli import main
 from skill.errors import DataError
-from skill.simulator.command import default_model_path
-from skill.simulator.conversation import Conversation, InProcess
-from skill.simulator.nlu import InteractionModel
-from skill.simulator.replay import (
+from skill.strings import strings_for
+from skill.tools.cli import main
+from skill.tools.simulator.command import default_model_path
+from skill.tools.simulator.conversation import Conversation, InProcess
+from skill.tools.simulator.nlu import InteractionModel
+from skill.tools.simulator.replay import (
     ask_replay_of,
     check_turn,
     discover,
@@ -27,7 +28,6 @@ from skill.simulator.replay import (
     read_script,
     run_script,
 )
-from skill.strings import strings_for
 from tests.conftest import sqlite_store
 from tests.markets import locale_models
 from tests.test_nlu import small_model_dict

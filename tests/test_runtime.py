@@ -20,13 +20,19 @@ from typing import Any
 import pytest
 
 from skill.app import build_skill
-from skill.lambda_zip import NEVER_IMPORTED, RUNTIME_IMPORTS, RUNTIME_MODULES, requirement_name
-from skill.simulator import checkin
+from skill.tools.lambda_zip import (
+    NEVER_IMPORTED,
+    RUNTIME_IMPORTS,
+    RUNTIME_MODULES,
+    requirement_name,
+)
+from skill.tools.simulator import checkin
 from tests.conftest import sqlite_store
 
 ROOT = Path(__file__).resolve().parent.parent
-BRIEF = ("flask", "werkzeug", "jsonschema", "yaml", "cryptography", "skill.simulator",
-         "skill.validate", "skill.package", "skill.cli", "skill.web", "skill.verifier")
+BRIEF = ("flask", "werkzeug", "jsonschema", "yaml", "cryptography", "skill.tools.simulator",
+         "skill.tools.validate", "skill.tools.package", "skill.tools.cli", "skill.web",
+         "skill.web.verifier")
 """What a check-in must never import, as the issue names it (NEVER_IMPORTED has more)."""
 LAZY_TOOLING = {("skill.knowledge", "jsonschema")}
 """A runtime module's function that only the tooling calls may import this, when called
@@ -148,9 +154,9 @@ def test_pyproject_splits_the_runtime_from_the_web_extra_and_the_tooling() -> No
 def test_a_command_without_its_extra_says_which_to_install(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         command: list[str], missing: str, extra: str) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
-    for name in [m for m in sys.modules if m in ("skill.web", "skill.validate")
+    for name in [m for m in sys.modules if m in ("skill.web", "skill.tools.validate")
                  or m == missing or m.startswith(missing + ".")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, missing, None)  # importing it now fails
@@ -181,7 +187,7 @@ def test_a_cold_start_imports_only_what_a_launch_needs(cold_start_modules: list[
 
 @pytest.fixture(scope="module")
 def cold_start_modules() -> list[str]:
-    from skill.envelopes import Session
+    from skill.tools.envelopes import Session
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
     env["LEGCHECK_DB"] = "off"

@@ -10,14 +10,15 @@ import pytest
 
 from skill.app import build_skill
 from skill.knowledge import load_knowledge
-from skill.simulator.conversation import Conversation, Turn
-from skill.simulator.corpus import (
+from skill.strings import strings_for
+from skill.tools.simulator.conversation import Conversation, Turn
+from skill.tools.simulator.corpus import (
     check_utterance_interpreted,
     load_utterances,
     new_conversation,
 )
-from skill.simulator.nlu import InteractionModel
-from skill.simulator.safety import (
+from skill.tools.simulator.nlu import InteractionModel
+from skill.tools.simulator.safety import (
     INVOCATIONS,
     SafetyUtterance,
     check_end_to_end,
@@ -29,8 +30,7 @@ from skill.simulator.safety import (
     load_safety_utterances,
     run_safety_conversation,
 )
-from skill.strings import strings_for
-from skill.validate import MODELS_DIR
+from skill.tools.validate import MODELS_DIR
 from tests.markets import locale_models
 
 KB = load_knowledge()

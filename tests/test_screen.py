@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from skill.app import build_skill
-from skill.envelopes import Session, SlotValue
 from skill.knowledge import load_knowledge
 from skill.screen import APL_DIR, RENDER_DIRECTIVE, screen_lines
 from skill.strings import strings_for
+from skill.tools.envelopes import Session, SlotValue
 from tests.alexa_response import assert_valid_response
 from tests.markets import locale_models
 from tests.test_handlers import invoke

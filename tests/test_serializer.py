@@ -24,9 +24,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill.app import build_skill, handle_event
-from skill.envelopes import Session, SlotValue
 from skill.serializer import LegCheckSerializer
-from skill.simulator import checkin
+from skill.tools.envelopes import Session, SlotValue
+from skill.tools.simulator import checkin
 from tests.test_web_properties import envelopes, json_values
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,16 +16,16 @@ import pytest
 from werkzeug.serving import make_server
 
 from skill.app import build_skill
-from skill.cli import main
-from skill.simulator.conversation import (
+from skill.strings import strings_for
+from skill.tools.cli import main
+from skill.tools.simulator.conversation import (
     Conversation,
     HttpEndpoint,
     InProcess,
     SimulatorError,
     ssml_to_text,
 )
-from skill.simulator.nlu import InteractionModel
-from skill.strings import strings_for
+from skill.tools.simulator.nlu import InteractionModel
 from skill.web import create_app
 from tests.conftest import sqlite_store
 from tests.test_nlu import small_model_dict
@@ -358,7 +358,7 @@ def test_console_without_a_model_says_which_file_is_missing(
 def test_legcheck_simulate_reads_a_real_pipe(model_file: Path, tmp_path: Path) -> None:
     env = {**os.environ, "LEGCHECK_DB": "off"}
     done = subprocess.run(
-        [sys.executable, "-m", "skill.cli", "simulate", "--model", str(model_file)],
+        [sys.executable, "-m", "skill.tools.cli", "simulate", "--model", str(model_file)],
         input="open leg check\nmy calves are twitching\nstop\n", capture_output=True,
         text=True, env=env, timeout=60, check=False)
     assert done.returncode == 0, done.stderr

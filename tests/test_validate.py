@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from skill.cli import main
 from skill.knowledge import KNOWLEDGE_PATH, build_knowledge, load_knowledge, read_knowledge_data
-from skill.validate import (
+from skill.tools.cli import main
+from skill.tools.validate import (
     MODELS_DIR,
     check_interaction_model,
     check_invocation_name,
@@ -301,7 +301,7 @@ def test_the_project_as_committed_validates(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_a_market_model_edited_by_hand_is_reported(tmp_path: Path) -> None:
-    from skill.validate import MODELS_DIR, OVERLAYS_DIR, check_locale_models
+    from skill.tools.validate import MODELS_DIR, OVERLAYS_DIR, check_locale_models
 
     models = tmp_path / "models"
     models.mkdir()
@@ -320,7 +320,7 @@ def test_a_market_model_edited_by_hand_is_reported(tmp_path: Path) -> None:
 
 def _words_problems(data: dict[str, Any]) -> tuple[list[str], list[str]]:
     from skill.interpret import read_lexicon_data
-    from skill.validate import check_words, sync_model_types
+    from skill.tools.validate import check_words, sync_model_types
 
     return check_words(sync_model_types(data, read_lexicon_data()), "m.json",
                        read_lexicon_data(), load_knowledge())
@@ -353,7 +353,7 @@ def test_slots_side_by_side_are_a_warning_not_an_error() -> None:
 
 def test_slot_types_that_drift_from_the_lexicon_are_an_error() -> None:
     from skill.interpret import read_lexicon_data
-    from skill.validate import check_words
+    from skill.tools.validate import check_words
 
     data = small_model_dict()
     problems, _ = check_words(data, "m.json", read_lexicon_data(), load_knowledge())

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from skill.errors import VerificationError
-from skill.verifier import (
+from skill.web.verifier import (
     FAILURE_CACHE_TTL,
     CertificateChainError,
     CertificateUrlError,
@@ -505,7 +505,7 @@ def test_failures_are_remembered_per_url(pki: TestPKI, clock: Clock) -> None:
 
 def test_the_remembered_failures_are_bounded(pki: TestPKI, clock: Clock,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import skill.verifier as verifier_module
+    import skill.web.verifier as verifier_module
 
     monkeypatch.setattr(verifier_module, "MAX_CACHED_FAILURES", 2)
     fetcher = CountingFetcher(lambda url: b"garbage")
@@ -702,7 +702,7 @@ def test_threads_needing_one_url_share_its_failure(pki: TestPKI, clock: Clock) -
 
 def test_a_waiting_thread_gives_up_on_a_download_that_hangs(
         pki: TestPKI, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
-    import skill.verifier as verifier_module
+    import skill.web.verifier as verifier_module
 
     monkeypatch.setattr(verifier_module, "SHARED_DOWNLOAD_WAIT_SECONDS", 0.05)
     hung_url = "https://s3.amazonaws.com/echo.api/hung.pem"

@@ -29,10 +29,10 @@ from typing import Any
 
 import pytest
 
-from skill.envelopes import Session
 from skill.knowledge import load_knowledge
-from skill.simulator.conversation import ssml_to_text
 from skill.strings import strings_for
+from skill.tools.envelopes import Session
+from skill.tools.simulator.conversation import ssml_to_text
 
 HERE = Path(__file__).resolve().parent / "virtual_alexa"
 MODEL = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
@@ -52,7 +52,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     db = tmp_path_factory.mktemp("va") / "checkins.sqlite3"
     env = {**os.environ, "LEGCHECK_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "skill.cli", "serve", "--no-verify",
+    proc = subprocess.Popen([sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify",
                              "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
@@ -154,7 +154,7 @@ def test_a_sample_of_the_runner_corpus_through_virtual_alexa(endpoint: str) -> N
     through an Alexa client nobody here wrote. It matches words to samples exactly, so
     it is stricter than Alexa; the share is reported in the README, and no answer may be
     a false emergency or miss a danger sign it routed."""
-    from skill.simulator.corpus import judge_reply, load_utterances
+    from skill.tools.simulator.corpus import judge_reply, load_utterances
 
     sample = [u for u in load_utterances("en-US") if not u.pending][::7]
     steps: list[dict[str, Any]] = []

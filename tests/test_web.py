@@ -16,7 +16,7 @@ from ask_sdk_model import Response
 from flask.testing import FlaskClient
 
 from skill import limits
-from skill.envelopes import Session, SlotValue
+from skill.tools.envelopes import Session, SlotValue
 from skill.web import create_app
 from tests.conftest import load_fixture
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.envelopes import Session, SlotValue
+from skill.tools.envelopes import Session, SlotValue
 from tests.alexa_response import reply_problems
 from tests.certs import CERT_URL, SKILL_ID, TestPKI, headers_for
 from tests.gunicorn_server import GunicornServer, Sent, send_all

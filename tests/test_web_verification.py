@@ -22,8 +22,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from skill.errors import ConfigError
-from skill.verifier import RequestVerifier
 from skill.web import create_app
+from skill.web.verifier import RequestVerifier
 from tests.certs import (
     CERT_URL,
     SKILL_ID,

@@ -12,7 +12,7 @@ words state and must not state; and advice that must never be spoken
 
 Two measures for utterances (through the interpreter and the engine; end to end
 through the simulator's language understanding and the skill) and one for whole
-conversations, as :mod:`skill.simulator.corpus` has for the article's corpus.
+conversations, as :mod:`skill.tools.simulator.corpus` has for the article's corpus.
 The first-run figures, taken before the corpus was used to change anything, are
 kept in ``first-run.json`` beside it and printed by ``legcheck corpus``.
 """
@@ -30,17 +30,17 @@ import yaml
 from skill import triage
 from skill.interpret import interpret, load_lexicon
 from skill.knowledge import Knowledge, load_knowledge
-from skill.simulator.conversation import Conversation, Turn
-from skill.simulator.corpus import (
+from skill.strings import LocaleStrings, strings_for
+from skill.tools.simulator.conversation import Conversation, Turn
+from skill.tools.simulator.corpus import (
     danger_signs_said,
     new_conversation,
     next_utterance,
     say_pending,
 )
-from skill.simulator.nlu import InteractionModel
-from skill.strings import LocaleStrings, strings_for
+from skill.tools.simulator.nlu import InteractionModel
 
-SAFETY_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "safety"
+SAFETY_DIR = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "safety"
 FIRST_RUN = "first-run.json"
 ANSWERS = {"yes": True, "no": False, "unsure": None}
 KINDS = ("danger", "complaint", "out_of_scope", "ends", "repeats", "answer", "features",

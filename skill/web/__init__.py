@@ -10,7 +10,7 @@ bounded, and no client input gets a 5xx:
   deeper or larger than :mod:`skill.limits` allows, gets 400. Each refusal has
   a one-line reason in the answer and in the log.
 - **Verification**: unless ``LEGCHECK_VERIFY`` is false, every POST is first
-  proven to come from Alexa by :class:`skill.verifier.RequestVerifier`
+  proven to come from Alexa by :class:`skill.web.verifier.RequestVerifier`
   (certificate URL and chain, ``Signature-256`` over the raw body, timestamp,
   skill id); a request that fails any check gets 400 and never reaches the
   skill. With verification off, only requests from a loopback address
@@ -49,7 +49,7 @@ from skill.errors import (
     PayloadTooLargeError,
     VerificationError,
 )
-from skill.verifier import RequestVerifier, request_id_of
+from skill.web.verifier import RequestVerifier, request_id_of
 
 log = logging.getLogger("legcheck.web")
 
@@ -132,7 +132,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ``LEGCHECK_VERIFY`` (default true), ``LEGCHECK_SKILL_ID`` (default: the
     ``LEGCHECK_SKILL_ID`` environment variable), ``LEGCHECK_ALLOW_ANY_SKILL_ID``,
     and for tests ``LEGCHECK_CERT_FETCHER``, ``LEGCHECK_TRUST_ROOTS`` and
-    ``LEGCHECK_CLOCK`` (see :class:`skill.verifier.RequestVerifier`).
+    ``LEGCHECK_CLOCK`` (see :class:`skill.web.verifier.RequestVerifier`).
 
     With verification on and no skill id configured, it raises ``ConfigError``
     unless ``LEGCHECK_ALLOW_ANY_SKILL_ID`` is true: a verified endpoint that

@@ -34,8 +34,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from skill.envelopes import SlotValue
 from skill.errors import DataError
+from skill.tools.envelopes import SlotValue
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 SLOT_RE = re.compile(r"\{([^{}]*)\}")
@@ -45,9 +45,10 @@ NLU_DATA_DIR = Path(__file__).parent / "data"
 
 @dataclass(frozen=True)
 class Phrasebook:
-    """How speakers of one language talk to Alexa itself (``skill/simulator/data/<lang>.json``):
-    Amazon's common phrasings of the built-in intents, launch and one-shot phrases, polite
-    openings, the words that end a session, the words an invocation name may not hold."""
+    """How speakers of one language talk to Alexa itself
+    (``skill/tools/simulator/data/<lang>.json``): Amazon's common phrasings of the built-in
+    intents, launch and one-shot phrases, polite openings, the words that end a session,
+    the words an invocation name may not hold."""
 
     builtin_phrases: dict[str, tuple[str, ...]]
     launch_verbs: tuple[tuple[str, ...], ...]

@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from skill.envelopes import DEFAULT_SKILL_ID
 from skill.errors import DataError
 from skill.knowledge import REPO_ROOT
-from skill.simulator.console import COMMANDS_HELP, Console, Speaker
-from skill.simulator.conversation import (
+from skill.tools.envelopes import DEFAULT_SKILL_ID
+from skill.tools.simulator.console import COMMANDS_HELP, Console, Speaker
+from skill.tools.simulator.conversation import (
     Conversation,
     HttpEndpoint,
     InProcess,
     SimulatorError,
     Transport,
 )
-from skill.simulator.nlu import InteractionModel
-from skill.simulator.replay import ask_replay_of, read_ask_replay, read_script, run_script
+from skill.tools.simulator.nlu import InteractionModel
+from skill.tools.simulator.replay import ask_replay_of, read_ask_replay, read_script, run_script
 
 MODELS_DIR = REPO_ROOT / "interaction_model"
 

@@ -20,11 +20,11 @@ from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 
-from skill.envelopes import Session
-from skill.simulator.conversation import Conversation, InProcess
-from skill.simulator.nlu import InteractionModel
+from skill.tools.envelopes import Session
+from skill.tools.simulator.conversation import Conversation, InProcess
+from skill.tools.simulator.nlu import InteractionModel
 
-MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "interaction_model"
+MODELS_DIR = Path(__file__).resolve().parents[3] / "interaction_model"
 
 CHECK_IN: tuple[str, ...] = (
     "open leg check",

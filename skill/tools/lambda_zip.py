@@ -61,27 +61,28 @@ TASK_ROOT = "/var/task"
 LAMBDA_PYTHON = "3.11"
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
-RUNTIME_MODULES: tuple[str, ...] = (
-    "skill",
-    "skill.app",
-    "skill.errors",
-    "skill.events",
-    "skill.handlers",
-    "skill.history",
-    "skill.interpret",
-    "skill.knowledge",
-    "skill.limits",
-    "skill.memory",
-    "skill.screen",
-    "skill.serializer",
-    "skill.speech",
-    "skill.state",
-    "skill.store",
-    "skill.strings",
-    "skill.triage",
-)
-"""What runs on Alexa's behalf: every module of the ``skill`` package the runtime imports.
-The rest of the package is the web endpoint and the tooling, and never ships to Lambda."""
+NOT_RUNTIME = ("web", "tools")
+"""The subpackages of ``skill`` that never ship to Lambda: the web extra and the tooling.
+Everything else in the package is the runtime; the folders are the list."""
+
+
+def runtime_modules(package: Path = PACKAGE_DIR) -> tuple[str, ...]:
+    """What runs on Alexa's behalf: every module of the ``skill`` package outside
+    :data:`NOT_RUNTIME`, found in the folders rather than listed by hand."""
+    names = []
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package)
+        if rel.parts[0] in NOT_RUNTIME or rel.parts[0] == "data":
+            continue
+        parts = [package.name, *rel.with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        names.append(".".join(parts))
+    return tuple(sorted(names))
+
+
+RUNTIME_MODULES: tuple[str, ...] = runtime_modules()
+"""The runtime's modules, as :func:`runtime_modules` finds them."""
 
 RUNTIME_IMPORTS: tuple[str, ...] = (
     "ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime", "snowballstemmer", "word2number",
@@ -96,8 +97,7 @@ TOOLING_DATA = ("*.schema.json",)
 NEVER_IMPORTED: tuple[str, ...] = (
     "flask", "werkzeug", "jsonschema", "yaml", "cryptography", "certifi", "requests",
     "ask_sdk_core.api_client",
-    "skill.simulator", "skill.validate", "skill.package", "skill.lambda_zip", "skill.cli",
-    "skill.web", "skill.verifier", "skill.envelopes",
+    "skill.tools", "skill.web",
 )
 """What answering a check-in never imports: the web endpoint's and the tooling's modules and
 packages, and ``requests`` (see :data:`LAMBDA_EXCLUDED`)."""
@@ -132,9 +132,10 @@ def runtime_files(package: Path = PACKAGE_DIR) -> dict[str, Path]:
     """The runtime's files by their name in the zip: its modules, then ``skill/data``."""
     files: dict[str, Path] = {}
     for module in RUNTIME_MODULES:
-        parts = module.split(".")
-        rel = Path(*parts[1:], "__init__.py") if len(parts) == 1 else Path(*parts[1:-1],
-                                                                             parts[-1] + ".py")
+        parts = module.split(".")[1:]
+        rel = Path(*parts, "__init__.py")
+        if not (package / rel).is_file():
+            rel = Path(*parts[:-1], parts[-1] + ".py")
         path = package / rel
         if not path.is_file():
             raise PackageError(f"{path}: the runtime module {module} is missing")
@@ -300,8 +301,8 @@ def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[st
     (its data deleted).
     """
     from skill.app import build_skill, handle_event
-    from skill.simulator import checkin
     from skill.store import SqliteStore, UserKeys
+    from skill.tools.simulator import checkin
 
     quiet = logging.getLogger("legcheck")  # the skill's own log is noise while packaging
     level = quiet.level

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from skill.envelopes import DEFAULT_SKILL_ID
+from skill.tools.envelopes import DEFAULT_SKILL_ID
 
 log = logging.getLogger("legcheck.cli")
 
@@ -71,7 +71,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from skill.errors import ConfigError
-    from skill.simulator.command import Options, simulate
+    from skill.tools.simulator.command import Options, simulate
 
     options = Options(model=args.model, locale=args.locale, url=args.url, db=args.db,
                       show_json=args.json, speak=args.speak, replay=args.replay,
@@ -122,7 +122,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from skill.knowledge import KNOWLEDGE_PATH
-    from skill.validate import validate
+    from skill.tools.validate import validate
 
     report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH,
                       article=args.article)
@@ -137,7 +137,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_model_sync(args: argparse.Namespace) -> int:
     """Write each interaction model's custom slot types from its language's lexicon."""
     from skill.interpret import read_lexicon_data
-    from skill.validate import (
+    from skill.tools.validate import (
         MODELS_DIR,
         SOURCE_LOCALE,
         locale_model,
@@ -168,7 +168,7 @@ def _cmd_model_sync(args: argparse.Namespace) -> int:
 
 def _cmd_corpus(args: argparse.Namespace) -> int:
     """Run the corpus of how runners talk and print each share."""
-    from skill.simulator.corpus import shares
+    from skill.tools.simulator.corpus import shares
 
     logging.getLogger("legcheck").setLevel(logging.WARNING)  # the skill's own log is noise here
     failed = False
@@ -182,9 +182,9 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
 def _safety_corpus() -> bool:
     """The held-out safety corpus, in every market that has a model: now, and as it was on
     its first run (before anything was changed for it). True when it could not run."""
-    from skill.simulator.nlu import InteractionModel
-    from skill.simulator.safety import SAFETY_DIR, first_run, safety_shares
-    from skill.validate import MODELS_DIR
+    from skill.tools.simulator.nlu import InteractionModel
+    from skill.tools.simulator.safety import SAFETY_DIR, first_run, safety_shares
+    from skill.tools.validate import MODELS_DIR
 
     if not (SAFETY_DIR / "utterances.yaml").is_file():
         print(f"held-out safety corpus: not found at {SAFETY_DIR}")
@@ -213,9 +213,9 @@ def _safety_corpus() -> bool:
 
 def _cmd_package(args: argparse.Namespace) -> int:
     from skill.knowledge import KNOWLEDGE_PATH, article_check
-    from skill.lambda_zip import PackageError
-    from skill.package import CODE_DIR, LAMBDA_RUNTIME, STACK_PATH, Endpoint, build
-    from skill.validate import validate
+    from skill.tools.lambda_zip import PackageError
+    from skill.tools.package import CODE_DIR, LAMBDA_RUNTIME, STACK_PATH, Endpoint, build
+    from skill.tools.validate import validate
 
     try:
         if bool(args.lambda_arn) == bool(args.endpoint_uri):

@@ -1,7 +1,7 @@
 """A simulated Alexa conversation: words in, request envelopes out, the skill's answers back.
 
 :class:`Conversation` keeps what Alexa keeps between turns: the open session
-and its attributes (through :class:`skill.envelopes.Session`), the user and
+and its attributes (through :class:`skill.tools.envelopes.Session`), the user and
 device (the same for every session of one run, so the skill's memory of
 earlier check-ins works) and a clock that a script can move forward. A
 transport delivers each envelope: :class:`InProcess` to a skill object in
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from skill.envelopes import DEFAULT_SKILL_ID, Session
 from skill.errors import LegCheckError
-from skill.simulator.nlu import InteractionModel, Resolution
+from skill.tools.envelopes import DEFAULT_SKILL_ID, Session
+from skill.tools.simulator.nlu import InteractionModel, Resolution
 
 
 class SimulatorError(LegCheckError):

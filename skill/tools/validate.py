@@ -45,7 +45,7 @@ from skill.knowledge import (
     build_knowledge,
     check_knowledge,
 )
-from skill.simulator.nlu import SLOT_RE, phrasebook, words
+from skill.tools.simulator.nlu import SLOT_RE, phrasebook, words
 
 MODELS_DIR = REPO_ROOT / "interaction_model"
 SCHEMA_PATH = MODELS_DIR / "schema" / "interaction-model.schema.json"

@@ -24,7 +24,7 @@ it kept.
 
 The zip holds the runtime alone (``lambda_function.py``, the runtime modules and
 their data) with the runtime's own dependencies, precompiled for Lambda's Python:
-:mod:`skill.lambda_zip` builds it and says how.
+:mod:`skill.tools.lambda_zip` builds it and says how.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from typing import Any
 import yaml
 
 from skill.knowledge import REPO_ROOT, load_knowledge
-from skill.lambda_zip import (
+from skill.store import DB_ENV, DYNAMODB_ACTIONS, KEY_ATTRIBUTE, SECRET_ENV, TTL_ATTRIBUTE
+from skill.tools.lambda_zip import (
     LAMBDA_PYTHON,
     PLATFORMS,
     PackageError,
@@ -50,7 +51,6 @@ from skill.lambda_zip import (
     build_lambda_zip,
     run_pip,
 )
-from skill.store import DB_ENV, DYNAMODB_ACTIONS, KEY_ATTRIBUTE, SECRET_ENV, TTL_ATTRIBUTE
 
 MODELS_DIR = REPO_ROOT / "interaction_model"
 ZIP_NAME = "legcheck-lambda.zip"
@@ -126,7 +126,7 @@ def read_models(folder: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
 
 def check_example_phrases(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Each example phrase must reach the skill, every slot resolved, with its model."""
-    from skill.simulator.nlu import FALLBACK_INTENT, InteractionModel
+    from skill.tools.simulator.nlu import FALLBACK_INTENT, InteractionModel
 
     problems = []
     for locale, data in sorted(models.items()):
@@ -358,7 +358,7 @@ def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
 def stack_yaml(stack: dict[str, Any]) -> str:
     header = ("# The ASK CLI's CloudFormation deployer stack for Leg Check, written by "
               "`legcheck package`.\n# `ask deploy` creates or updates it; edit the generator "
-              "(skill/package.py), not this file.\n")
+              "(skill/tools/package.py), not this file.\n")
     return header + yaml.safe_dump(stack, sort_keys=False, width=100)
 
 

@@ -30,11 +30,11 @@ import yaml
 
 from skill.interpret import interpret, load_lexicon
 from skill.knowledge import Knowledge, load_knowledge
-from skill.simulator.conversation import Conversation, InProcess, Turn
-from skill.simulator.nlu import InteractionModel
 from skill.strings import LocaleStrings, strings_for
+from skill.tools.simulator.conversation import Conversation, InProcess, Turn
+from skill.tools.simulator.nlu import InteractionModel
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[3] / "tests" / "corpus"
 ANSWER = {"yes": True, "no": False, "unsure": None}
 UNSURE_REPLY = "I'm not sure"
 
@@ -343,7 +343,7 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
 
 def shares(locale: str = "en-US", model_path: Path | None = None) -> dict[str, tuple[int, int]]:
     """(passed, total) for each measure."""
-    from skill.validate import MODELS_DIR
+    from skill.tools.validate import MODELS_DIR
 
     kb = load_knowledge()
     model = InteractionModel.load(model_path or MODELS_DIR / f"{locale}.json")

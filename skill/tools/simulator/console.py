@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from skill.simulator.conversation import Conversation, SimulatorError, Turn
-from skill.simulator.replay import AskReplay, ScriptTurn
+from skill.tools.simulator.conversation import Conversation, SimulatorError, Turn
+from skill.tools.simulator.replay import AskReplay, ScriptTurn
 
 COMMANDS_HELP = """\
 Console commands:

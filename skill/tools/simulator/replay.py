@@ -37,10 +37,10 @@ from typing import Any
 
 import yaml
 
-from skill.envelopes import DEFAULT_SKILL_ID
 from skill.errors import DataError
-from skill.simulator.conversation import Conversation, Turn
 from skill.strings import LocaleStrings, strings_for
+from skill.tools.envelopes import DEFAULT_SKILL_ID
+from skill.tools.simulator.conversation import Conversation, Turn
 
 EXPECT_KEYS = {
     "request": "the request type sent: LaunchRequest, IntentRequest or SessionEndedRequest; "

@@ -1,0 +1,4 @@
+"""The tooling: the ``legcheck`` CLI, the simulator, the validator and the packager.
+
+Nothing here runs on Alexa's behalf; the Lambda zip never ships this package.
+"""
