@@ -119,6 +119,7 @@ print(took)
 
 # ---------------------------------------------------------------- 1. cold start
 
+
 def _read_only(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
@@ -147,8 +148,14 @@ def cold_start(code: Path, event: str) -> tuple[float, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "LEGCHECK_"))}
     env.update({"PYTHONDONTWRITEBYTECODE": "1", "LEGCHECK_DB": "off"})
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", COLD, str(code), event],
-                          cwd=code, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", COLD, str(code), event],
+        cwd=code,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     whole = time.perf_counter() - began
     if done.returncode:
         raise SystemExit(f"the cold start in {code} failed:\n{done.stderr}")
@@ -158,8 +165,10 @@ def cold_start(code: Path, event: str) -> tuple[float, float]:
 def bench_cold_start(zip_path: Path | None, runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="legcheck-bench-") as tmp:
         if zip_path is None:
-            print("building the Lambda zip (legcheck package's; pip for Lambda's platform)...",
-                  flush=True)
+            print(
+                "building the Lambda zip (legcheck package's; pip for Lambda's platform)...",
+                flush=True,
+            )
             built = build_lambda_zip(Path(tmp) / "legcheck-lambda.zip")
             zip_path = built.path
             notes = "; ".join(built.notes)
@@ -180,21 +189,29 @@ def bench_cold_start(zip_path: Path | None, runs: int) -> None:
             for folder in folders.values():
                 _writable(folder)
     base, base_whole = best["hello-world ask-sdk-core skill"]
-    print(f"\n1. Cold start from the Lambda zip ({size:.2f} MB; {notes}), read-only, no "
-          f"bytecode written, best of {runs}")
-    print(f"{'':34} {'import + launch':>15} {'vs hello-world':>15} {'whole process':>14} "
-          f"{'vs hello-world':>15}")
+    print(
+        f"\n1. Cold start from the Lambda zip ({size:.2f} MB; {notes}), read-only, no "
+        f"bytecode written, best of {runs}"
+    )
+    print(
+        f"{'':34} {'import + launch':>15} {'vs hello-world':>15} {'whole process':>14} "
+        f"{'vs hello-world':>15}"
+    )
     for name, (took, whole) in best.items():
-        print(f"{name:34} {took * 1e3:13.1f}ms {took / base:14.2f}x {whole * 1e3:12.1f}ms "
-              f"{whole / base_whole:14.2f}x")
+        print(
+            f"{name:34} {took * 1e3:13.1f}ms {took / base:14.2f}x {whole * 1e3:12.1f}ms "
+            f"{whole / base_whole:14.2f}x"
+        )
     ratio = best["Leg Check"][0] / base
     print(f"  target: at most {COLD_TARGET}x: {'within' if ratio <= COLD_TARGET else 'over'}")
 
 
 # ---------------------------------------------------------------- timing
 
-def best_of(cases: dict[str, tuple[Callable[[], object], int]],
-            rounds: int = ROUNDS) -> dict[str, float]:
+
+def best_of(
+    cases: dict[str, tuple[Callable[[], object], int]], rounds: int = ROUNDS
+) -> dict[str, float]:
     """Seconds per call of each case: the best of several rounds, to shed noise. The
     cases take turns within each round, so a burst of load elsewhere hits them alike."""
     best = dict.fromkeys(cases, float("inf"))
@@ -226,8 +243,7 @@ def turns_of(skill: CustomSkill, envelopes: list[dict[str, Any]]) -> Callable[[]
     return run
 
 
-def conversations_of(skill: CustomSkill,
-                     conversations: list[list[str]]) -> Callable[[], object]:
+def conversations_of(skill: CustomSkill, conversations: list[list[str]]) -> Callable[[], object]:
     """One whole conversation per call, each the next one (each a different runner)."""
     cycle = itertools.cycle(conversations)
 
@@ -239,10 +255,13 @@ def conversations_of(skill: CustomSkill,
 
 # ---------------------------------------------------------------- 2. a whole check-in
 
+
 def runners(envelopes: list[dict[str, Any]], count: int) -> list[list[str]]:
     """The same check-in from ``count`` different runners, as JSON texts."""
-    return [[json.dumps(e) for e in checkin.for_user(envelopes, f"amzn1.ask.account.BENCH{n}")]
-            for n in range(count)]
+    return [
+        [json.dumps(e) for e in checkin.for_user(envelopes, f"amzn1.ask.account.BENCH{n}")]
+        for n in range(count)
+    ]
 
 
 def bench_check_in(tmp: Path) -> None:
@@ -268,29 +287,42 @@ def bench_check_in(tmp: Path) -> None:
     finally:
         recorded.close()
         stored.close()
-    print("\n2. A whole check-in, per turn (launch, description, questions, advice, and with "
-          "a store the consent answer), a new runner each time")
+    print(
+        "\n2. A whole check-in, per turn (launch, description, questions, advice, and with "
+        "a store the consent answer), a new runner each time"
+    )
     print(f"{'':44} {'turns':>5} {'per turn':>9} {'hello-world':>12} {'vs hello-world':>15}")
-    for name, base, turns in (("no store", "hello", len(without)),
-                              ("SQLite store", "hello, the store's envelopes", len(with_store)),
-                              ("no store, the SDK's serializer", "hello", len(without))):
+    for name, base, turns in (
+        ("no store", "hello", len(without)),
+        ("SQLite store", "hello, the store's envelopes", len(with_store)),
+        ("no store, the SDK's serializer", "hello", len(without)),
+    ):
         ours, theirs = per_call[name] / turns, per_call[base] / turns
-        print(f"{'Leg Check, ' + name:44} {turns:5d} {ours * 1e6:7.0f}us {theirs * 1e6:10.0f}us "
-              f"{ours / theirs:14.2f}x")
-    worst = max(per_call["no store"] / per_call["hello"],
-                per_call["SQLite store"] / per_call["hello, the store's envelopes"])
-    print("  (the last line is for comparison only: the skill as it ships uses its own "
-          "serializer)")
-    print(f"  target (as it ships, the worse of the first two): at most {CHECK_IN_TARGET}x: "
-          f"{'within' if worst <= CHECK_IN_TARGET else 'over'}")
+        print(
+            f"{'Leg Check, ' + name:44} {turns:5d} {ours * 1e6:7.0f}us {theirs * 1e6:10.0f}us "
+            f"{ours / theirs:14.2f}x"
+        )
+    worst = max(
+        per_call["no store"] / per_call["hello"],
+        per_call["SQLite store"] / per_call["hello, the store's envelopes"],
+    )
+    print("  (the last line is for comparison only: the skill as it ships uses its own serializer)")
+    print(
+        f"  target (as it ships, the worse of the first two): at most {CHECK_IN_TARGET}x: "
+        f"{'within' if worst <= CHECK_IN_TARGET else 'over'}"
+    )
 
 
 # ---------------------------------------------------------------- 3. single turns
 
+
 def final_turn(session: Session) -> dict[str, Any]:
     """The last answer of a twitching-calves check-in: the advice turn."""
-    session.attributes = {"answers": {"twitching": True, "lower_legs": True},
-                          "asked": ["lasts_days"], "pending": "lasts_days"}
+    session.attributes = {
+        "answers": {"twitching": True, "lower_legs": True},
+        "asked": ["lasts_days"],
+        "pending": "lasts_days",
+    }
     session.new = False
     return session.intent("AMAZON.NoIntent")
 
@@ -306,24 +338,30 @@ def runners_with_history(store: SqliteStore, count: int, kept: int) -> list[dict
         store.set_consent(key, Consent.YES, today)
         for i in range(kept):
             day = today - timedelta(days=(n + i) % store.retention.days)
-            store.append(key, CheckIn.of(day, ("cramp", "lower_legs"), "low_electrolytes",
-                                         "self_care"))
+            store.append(
+                key, CheckIn.of(day, ("cramp", "lower_legs"), "low_electrolytes", "self_care")
+            )
         envelopes.append(final_turn(session))
     return envelopes
 
 
 def bench_turns(tmp: Path, turns: int) -> None:
     session = Session()
-    first_turn = session.intent("ReportSymptomsIntent", [
-        SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
-        SlotValue("SecondSensation", "tingling", "tingling", slot_type="SENSATION"),
-        SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART")])
+    first_turn = session.intent(
+        "ReportSymptomsIntent",
+        [
+            SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
+            SlotValue("SecondSensation", "tingling", "tingling", slot_type="SENSATION"),
+            SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART"),
+        ],
+    )
     last_turn = final_turn(Session())
     today = datetime.now(UTC).date()
     keys = UserKeys("bench-secret-" + "x" * 16)
     # one runner turn after turn: the list is bounded so it stays at TYPICAL_HISTORY
-    same = SqliteStore(tmp / "same.sqlite3", keys,
-                       Retention.from_knowledge().bounded(TYPICAL_HISTORY))
+    same = SqliteStore(
+        tmp / "same.sqlite3", keys, Retention.from_knowledge().bounded(TYPICAL_HISTORY)
+    )
     regular = Session()
     same.set_consent(same.user_key(regular.user_id), Consent.YES, today)
     # a different runner every turn, so no history builds up across turns
@@ -335,25 +373,36 @@ def bench_turns(tmp: Path, turns: int) -> None:
         cases: dict[str, tuple[Callable[[], object], int]] = {
             "hello-world baseline": (turn(hello_skill(), session.launch()), turns),
             "launch": (turn(build_skill(None), session.launch()), turns),
-            "one-shot report (engine + question)": (turn(build_skill(None), first_turn),
-                                                    turns),
+            "one-shot report (engine + question)": (turn(build_skill(None), first_turn), turns),
             NO_STORE: (turn(build_skill(None), last_turn), turns),
             SAME_RUNNER: (turn(build_skill(same), final_turn(regular)), turns),
-            NEW_RUNNERS: (turns_of(build_skill(typical), runners_with_history(
-                typical, store_turns * ROUNDS, TYPICAL_HISTORY)), store_turns),
-            MOST_KEPT: (turns_of(build_skill(most), runners_with_history(
-                most, most_turns * ROUNDS, MAX_CHECKINS - 1)), most_turns),
+            NEW_RUNNERS: (
+                turns_of(
+                    build_skill(typical),
+                    runners_with_history(typical, store_turns * ROUNDS, TYPICAL_HISTORY),
+                ),
+                store_turns,
+            ),
+            MOST_KEPT: (
+                turns_of(
+                    build_skill(most),
+                    runners_with_history(most, most_turns * ROUNDS, MAX_CHECKINS - 1),
+                ),
+                most_turns,
+            ),
         }
         timings = best_of(cases)
     finally:
         for store in (same, typical, most):
             store.close()
     base = timings["hello-world baseline"]
-    print(f"\n3. Single turns\n{'turn':52} {'per turn':>9} {'vs hello-world':>15} "
-          f"{'vs no store':>12}")
+    print(
+        f"\n3. Single turns\n{'turn':52} {'per turn':>9} {'vs hello-world':>15} {'vs no store':>12}"
+    )
     for name, secs in timings.items():
-        vs_no_store = (f"{secs / timings[NO_STORE]:11.2f}x"
-                       if name.startswith("final answer") else "")
+        vs_no_store = (
+            f"{secs / timings[NO_STORE]:11.2f}x" if name.startswith("final answer") else ""
+        )
         print(f"{name:52} {secs * 1e6:7.0f}us {secs / base:14.2f}x {vs_no_store:>12}")
     print(f"store turn vs no-store turn (target: at most {STORE_TARGET}x):")
     for name in (SAME_RUNNER, NEW_RUNNERS, MOST_KEPT):
@@ -364,24 +413,32 @@ def bench_turns(tmp: Path, turns: int) -> None:
 
 # ---------------------------------------------------------------- 4. HTTP
 
+
 def bench_http(extra: list[str]) -> None:
     print("\n4. HTTP requests per second under gunicorn (scripts/bench_http.py)", flush=True)
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_http.py"), *extra],
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_http.py"), *extra], check=False
+    )
     if done.returncode:
         raise SystemExit(done.returncode)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--turns", type=int, default=2000, help="calls per single-turn case")
     parser.add_argument("--runs", type=int, default=15, help="cold starts of each skill")
-    parser.add_argument("--zip", type=Path, default=None,
-                        help="time this Lambda zip instead of building one (no pip)")
+    parser.add_argument(
+        "--zip",
+        type=Path,
+        default=None,
+        help="time this Lambda zip instead of building one (no pip)",
+    )
     parser.add_argument("--no-cold", action="store_true", help="skip the cold start")
-    parser.add_argument("--http", action="store_true",
-                        help="also run scripts/bench_http.py (a few minutes)")
+    parser.add_argument(
+        "--http", action="store_true", help="also run scripts/bench_http.py (a few minutes)"
+    )
     args = parser.parse_args()
     import logging
 
@@ -394,8 +451,10 @@ def main() -> None:
     if args.http:
         bench_http([])
     else:
-        print("\n4. HTTP requests per second under gunicorn: .venv/bin/python "
-              "scripts/bench_http.py (or this script with --http)")
+        print(
+            "\n4. HTTP requests per second under gunicorn: .venv/bin/python "
+            "scripts/bench_http.py (or this script with --http)"
+        )
 
 
 if __name__ == "__main__":

@@ -46,14 +46,20 @@ def launch(session: Session, now: datetime) -> dict[str, Any]:
 
 
 def report(session: Session, now: datetime) -> dict[str, Any]:
-    return session.intent("ReportSymptomsIntent", [
-        SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
-        SlotValue("SecondSensation", "tingling", "tingling", slot_type="SENSATION"),
-        SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART")], now=now)
+    return session.intent(
+        "ReportSymptomsIntent",
+        [
+            SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
+            SlotValue("SecondSensation", "tingling", "tingling", slot_type="SENSATION"),
+            SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART"),
+        ],
+        now=now,
+    )
 
 
-def build(pki: TestPKI, count: int, make: Callable[[Session, datetime], dict[str, Any]],
-          signed: bool) -> list[Sent]:
+def build(
+    pki: TestPKI, count: int, make: Callable[[Session, datetime], dict[str, Any]], signed: bool
+) -> list[Sent]:
     """``count`` requests, signed now (timestamps must be within 150 s when they arrive)."""
     pool = []
     for index in range(min(count, POOL)):
@@ -75,8 +81,10 @@ def measure(server: GunicornServer, requests: list[Sent], threads: int) -> tuple
     cpu = server.worker_cpu_seconds() - cpu
     bad = [(status, body[:200]) for status, body in results if status != 200]
     if bad:
-        raise SystemExit(f"bench_http: {len(bad)} of {len(results)} requests failed, e.g. "
-                         f"{bad[0]}\n{server.output()[-2000:]}")
+        raise SystemExit(
+            f"bench_http: {len(bad)} of {len(results)} requests failed, e.g. "
+            f"{bad[0]}\n{server.output()[-2000:]}"
+        )
     return len(requests) / elapsed, cpu / len(requests)
 
 
@@ -86,8 +94,9 @@ def paired_median(rates: list[float], bases: list[float]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=2000, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=4, help="client threads")
@@ -98,10 +107,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "chain.pem").write_bytes(pki.chain())
         (Path(tmp) / "roots.pem").write_bytes(pki.root.pem)
-        env = {"LEGCHECK_TEST_CHAIN": str(Path(tmp) / "chain.pem"),
-               "LEGCHECK_TEST_ROOTS": str(Path(tmp) / "roots.pem"),
-               "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(Path(tmp) / "bench.sqlite3"),
-               "LEGCHECK_USER_KEY_SECRET": "bench-user-key-secret-0123456"}
+        env = {
+            "LEGCHECK_TEST_CHAIN": str(Path(tmp) / "chain.pem"),
+            "LEGCHECK_TEST_ROOTS": str(Path(tmp) / "roots.pem"),
+            "LEGCHECK_SKILL_ID": SKILL_ID,
+            "LEGCHECK_DB": str(Path(tmp) / "bench.sqlite3"),
+            "LEGCHECK_USER_KEY_SECRET": "bench-user-key-secret-0123456",
+        }
         legcheck = GunicornServer("http_apps:legcheck_app()", env=env, workers=args.workers)
         hello = GunicornServer("http_apps:hello_app()", workers=args.workers)
         cases = {
@@ -117,7 +129,7 @@ def main() -> int:
                 for server, make, signed in cases.values():  # warm up; fills the chain caches
                     measure(server, build(pki, 50 * args.workers, make, signed), args.threads)
                 for round_ in range(args.rounds):
-                    order = names[round_ % len(names):] + names[:round_ % len(names)]
+                    order = names[round_ % len(names) :] + names[: round_ % len(names)]
                     for name in order:
                         server, make, signed = cases[name]
                         requests = build(pki, args.requests, make, signed)
@@ -129,22 +141,30 @@ def main() -> int:
             legcheck.close()
 
     base_name = names[0]
-    print(f"HTTP requests per second under gunicorn on 127.0.0.1: {args.workers} sync workers, "
-          f"{args.threads} client threads, {args.requests} requests a round, {args.rounds} "
-          "rounds")
-    print(f"{'app':38} {'best req/s':>10} {'median ratio':>13} {'server CPU/req':>15} "
-          f"{'CPU ratio':>10}")
+    print(
+        f"HTTP requests per second under gunicorn on 127.0.0.1: {args.workers} sync workers, "
+        f"{args.threads} client threads, {args.requests} requests a round, {args.rounds} "
+        "rounds"
+    )
+    print(
+        f"{'app':38} {'best req/s':>10} {'median ratio':>13} {'server CPU/req':>15} "
+        f"{'CPU ratio':>10}"
+    )
     for name in names:
         ratio = paired_median(rates[name], rates[base_name])
         per_request = statistics.median(cpu[name])
         cpu_ratio = statistics.median(cpu[base_name]) / per_request if per_request else 0.0
-        print(f"{name:38} {max(rates[name]):10.0f} {ratio:12.2f}x {per_request * 1e6:12.0f} us "
-              f"{cpu_ratio:9.2f}x")
+        print(
+            f"{name:38} {max(rates[name]):10.0f} {ratio:12.2f}x {per_request * 1e6:12.0f} us "
+            f"{cpu_ratio:9.2f}x"
+        )
     headline = "Leg Check launch, verified"
-    print(f"Leg Check (verification on, chain cached) / hello world: "
-          f"{paired_median(rates[headline], rates[base_name]):.2f}x requests per second "
-          f"(target at least 0.80x); by server CPU per request "
-          f"{statistics.median(cpu[base_name]) / statistics.median(cpu[headline]):.2f}x")
+    print(
+        f"Leg Check (verification on, chain cached) / hello world: "
+        f"{paired_median(rates[headline], rates[base_name]):.2f}x requests per second "
+        f"(target at least 0.80x); by server CPU per request "
+        f"{statistics.median(cpu[base_name]) / statistics.median(cpu[headline]):.2f}x"
+    )
     return 0
 
 

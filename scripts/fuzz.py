@@ -54,31 +54,72 @@ from skill.web import create_app  # noqa: E402
 from tests.alexa_response import reply_problems  # noqa: E402
 
 SLOTS = {  # slot name -> (slot type, resolved ids)
-    "Sensation": ("SENSATION", ["tingling", "itching", "numbness", "burning", "twitching",
-                                "cramp", "ache", "pain", "swelling", "hives"]),
+    "Sensation": (
+        "SENSATION",
+        [
+            "tingling",
+            "itching",
+            "numbness",
+            "burning",
+            "twitching",
+            "cramp",
+            "ache",
+            "pain",
+            "swelling",
+            "hives",
+        ],
+    ),
     "SecondSensation": ("SENSATION", ["tingling", "itching", "numbness", "burning"]),
-    "BodyPart": ("BODY_PART", ["legs", "thighs", "lower_legs", "feet", "toes", "between_toes",
-                               "one_leg", "chest"]),
+    "BodyPart": (
+        "BODY_PART",
+        ["legs", "thighs", "lower_legs", "feet", "toes", "between_toes", "one_leg", "chest"],
+    ),
     "Timing": ("TIMING", ["during_run", "after_run", "lasts_days", "fades_after_cooldown"]),
     "Modifier": ("MODIFIER", ["worse_as_run_goes_on", "cant_walk", "pain", "keeps_coming_back"]),
-    "DangerSign": ("DANGER_SIGN", ["throat_tight", "breathing_trouble", "chest_pain",
-                                   "calf_hot_swollen"]),
+    "DangerSign": (
+        "DANGER_SIGN",
+        ["throat_tight", "breathing_trouble", "chest_pain", "calf_hot_swollen"],
+    ),
 }
-INTENTS = [*sorted(HANDLED_INTENTS), "AMAZON.RepeatIntent",  # (Repeat twice: it replays)
-           "AMAZON.PauseIntent", "SomebodyElsesIntent", ""]
+INTENTS = [
+    *sorted(HANDLED_INTENTS),
+    "AMAZON.RepeatIntent",  # (Repeat twice: it replays)
+    "AMAZON.PauseIntent",
+    "SomebodyElsesIntent",
+    "",
+]
 """Every intent a handler takes (a new one is fuzzed without editing this), and some none
 does."""
-REQUEST_TYPES = ["LaunchRequest", "IntentRequest", "SessionEndedRequest",
-                 "CanFulfillIntentRequest", "AlexaSkillEvent.SkillEnabled",
-                 "AlexaSkillEvent.SkillDisabled", "AlexaSkillEvent.SkillPermissionAccepted",
-                 "Display.ElementSelected", "AudioPlayer.PlaybackStarted",
-                 "Connections.Response", "System.ExceptionEncountered", "Nonsense", ""]
-FEATURES = ["itching", "tingling", "legs", "lasts_days", "face_throat_breathing", "twitching",
-            "fades_after_cooldown", "no_such_feature"]
+REQUEST_TYPES = [
+    "LaunchRequest",
+    "IntentRequest",
+    "SessionEndedRequest",
+    "CanFulfillIntentRequest",
+    "AlexaSkillEvent.SkillEnabled",
+    "AlexaSkillEvent.SkillDisabled",
+    "AlexaSkillEvent.SkillPermissionAccepted",
+    "Display.ElementSelected",
+    "AudioPlayer.PlaybackStarted",
+    "Connections.Response",
+    "System.ExceptionEncountered",
+    "Nonsense",
+    "",
+]
+FEATURES = [
+    "itching",
+    "tingling",
+    "legs",
+    "lasts_days",
+    "face_throat_breathing",
+    "twitching",
+    "fades_after_cooldown",
+    "no_such_feature",
+]
 ATTRIBUTE_KEYS = ["answers", "asked", "pending", "forget", "last", "tries"]
 
 
 # -- random JSON ---------------------------------------------------------------------------------
+
 
 def random_text(rng: random.Random) -> str:
     choice = rng.randrange(10)
@@ -89,14 +130,29 @@ def random_text(rng: random.Random) -> str:
     if choice == 2:
         return "".join(chr(rng.randrange(0, 0x20)) for _ in range(rng.randrange(1, 8)))
     if choice == 3:
-        return rng.choice(["<speak>", "</speak>", "a & b", "<break time='9s'/>", "]]>", "&amp;",
-                           "\u202e\u200b", "😀" * 50, "\ufffe", "\\ud800", "%s%n", "NaN"])
+        return rng.choice(
+            [
+                "<speak>",
+                "</speak>",
+                "a & b",
+                "<break time='9s'/>",
+                "]]>",
+                "&amp;",
+                "\u202e\u200b",
+                "😀" * 50,
+                "\ufffe",
+                "\\ud800",
+                "%s%n",
+                "NaN",
+            ]
+        )
     if choice == 4:
         return rng.choice(FEATURES + SLOTS["Sensation"][1] + INTENTS)
     if choice == 5:
-        return str(rng.randrange(-10**6, 10**6))
-    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz '-.") for _ in
-                   range(rng.randrange(1, 40)))
+        return str(rng.randrange(-(10**6), 10**6))
+    return "".join(
+        rng.choice("abcdefghijklmnopqrstuvwxyz '-.") for _ in range(rng.randrange(1, 40))
+    )
 
 
 def random_json(rng: random.Random, depth: int = 0) -> Any:
@@ -125,6 +181,7 @@ def nested(rng: random.Random, depth: int) -> Any:
 
 # -- the envelopes mutations start from --------------------------------------------------------
 
+
 def slot_values(rng: random.Random) -> list[SlotValue]:
     out = []
     for name in rng.sample(sorted(SLOTS), rng.randrange(0, 4)):
@@ -139,13 +196,26 @@ def dialog_states(client: Any) -> list[dict[str, Any]]:
     """Session attributes real conversations leave behind, collected through the endpoint."""
     states: list[dict[str, Any]] = [{}]
     scripts: list[list[tuple[str, list[SlotValue]]]] = [
-        [("ReportSymptomsIntent", [
-            SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
-            SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART")]),
-         ("AMAZON.NoIntent", []), ("AMAZON.YesIntent", [])],
-        [("ReportSymptomsIntent", [SlotValue("Sensation", "twitching", "twitching",
-                                             slot_type="SENSATION")]),
-         ("AMAZON.RepeatIntent", []), ("AMAZON.HelpIntent", []), ("AMAZON.NoIntent", [])],
+        [
+            (
+                "ReportSymptomsIntent",
+                [
+                    SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
+                    SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART"),
+                ],
+            ),
+            ("AMAZON.NoIntent", []),
+            ("AMAZON.YesIntent", []),
+        ],
+        [
+            (
+                "ReportSymptomsIntent",
+                [SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION")],
+            ),
+            ("AMAZON.RepeatIntent", []),
+            ("AMAZON.HelpIntent", []),
+            ("AMAZON.NoIntent", []),
+        ],
         [("AMAZON.HelpIntent", []), ("AMAZON.FallbackIntent", []), ("ForgetMeIntent", [])],
     ]
     for script in scripts:
@@ -161,14 +231,18 @@ def dialog_states(client: Any) -> list[dict[str, Any]]:
 
 
 def base_envelope(rng: random.Random, states: list[dict[str, Any]]) -> dict[str, Any]:
-    session = Session(attributes=json.loads(json.dumps(rng.choice(states))),
-                      new=rng.random() < 0.3, user_id=f"amzn1.ask.account.FUZZ{rng.randrange(8)}")
+    session = Session(
+        attributes=json.loads(json.dumps(rng.choice(states))),
+        new=rng.random() < 0.3,
+        user_id=f"amzn1.ask.account.FUZZ{rng.randrange(8)}",
+    )
     kind = rng.randrange(10)
     if kind == 0:
         return session.launch()
     if kind == 1:
-        return session.session_ended(rng.choice(["USER_INITIATED", "ERROR",
-                                                 "EXCEEDED_MAX_REPROMPTS"]))
+        return session.session_ended(
+            rng.choice(["USER_INITIATED", "ERROR", "EXCEEDED_MAX_REPROMPTS"])
+        )
     if kind == 2:
         envelope = session.launch()
         envelope["request"]["type"] = rng.choice(REQUEST_TYPES)
@@ -252,9 +326,17 @@ def mutate_request(rng: random.Random, env: dict[str, Any]) -> str:
     elif field == "locale":
         value = rng.choice(["en-US", "en-GB", "de-DE", "xx-XX", "", "en", None, 7, "EN-us"])
     elif field == "timestamp":
-        value = rng.choice(["2024-13-01T00:00:00Z", "9999-12-31T23:59:59-01:00", "yesterday",
-                            "", 1714564800000, "0001-01-01T00:00:00Z",
-                            datetime.now(UTC).isoformat()])
+        value = rng.choice(
+            [
+                "2024-13-01T00:00:00Z",
+                "9999-12-31T23:59:59-01:00",
+                "yesterday",
+                "",
+                1714564800000,
+                "0001-01-01T00:00:00Z",
+                datetime.now(UTC).isoformat(),
+            ]
+        )
     else:
         value = random_json(rng)
     request[field] = value
@@ -266,16 +348,19 @@ def mutate_slots(rng: random.Random, env: dict[str, Any]) -> str:
     if not isinstance(request, dict):
         return "no request"
     request["type"] = "IntentRequest"
-    intent = request.setdefault("intent", {"name": "ReportSymptomsIntent",
-                                           "confirmationStatus": "NONE"})
+    intent = request.setdefault(
+        "intent", {"name": "ReportSymptomsIntent", "confirmationStatus": "NONE"}
+    )
     if not isinstance(intent, dict):
         return "intent not an object"
     intent["name"] = rng.choice(["ReportSymptomsIntent", "AnswerIntent"])
     name = rng.choice(sorted(SLOTS))
     slot_type, ids = SLOTS[name]
-    authority: dict[str, Any] = {"authority": f"amzn1.er-authority.echo-sdk.x.{slot_type}",
-                 "status": {"code": "ER_SUCCESS_MATCH"},
-                 "values": [{"value": {"name": ids[0], "id": rng.choice(ids)}}]}
+    authority: dict[str, Any] = {
+        "authority": f"amzn1.er-authority.echo-sdk.x.{slot_type}",
+        "status": {"code": "ER_SUCCESS_MATCH"},
+        "values": [{"value": {"name": ids[0], "id": rng.choice(ids)}}],
+    }
     kind = rng.randrange(8)
     what: str
     if kind == 0:
@@ -285,8 +370,9 @@ def mutate_slots(rng: random.Random, env: dict[str, Any]) -> str:
         del authority["values"]
         what = "an ER_SUCCESS_MATCH without values"
     elif kind == 2:
-        code = rng.choice(["ER_SUCCESS_NO_MATCH", "ER_ERROR_TIMEOUT", "ER_ERROR_EXCEPTION",
-                           "BOGUS"])
+        code = rng.choice(
+            ["ER_SUCCESS_NO_MATCH", "ER_ERROR_TIMEOUT", "ER_ERROR_EXCEPTION", "BOGUS"]
+        )
         authority["status"] = {"code": code}
         what = f"status {code}"
     elif kind == 3:
@@ -300,8 +386,12 @@ def mutate_slots(rng: random.Random, env: dict[str, Any]) -> str:
         what = "a resolution without a status"
     else:
         what = "a well-formed resolution with odd words"
-    slot = {"name": name, "value": random_text(rng) or "x", "confirmationStatus": "NONE",
-            "resolutions": {"resolutionsPerAuthority": [authority]}}
+    slot = {
+        "name": name,
+        "value": random_text(rng) or "x",
+        "confirmationStatus": "NONE",
+        "resolutions": {"resolutionsPerAuthority": [authority]},
+    }
     if kind == 7:
         slot["value"] = random_json(rng)
         what = f"slot value {short(slot['value'])}"
@@ -326,16 +416,34 @@ def mutate_attributes(rng: random.Random, env: dict[str, Any]) -> str:
     elif key == "pending" and choice < 2:
         value = rng.choice(FEATURES + [5, 0, True, ["itching"], {"a": 1}])
     elif key == "answers" and choice < 2:
-        value = rng.choice([{"itching": "yes"}, {"5": True}, ["itching"], "itching",
-                            {"no_such_feature": True}, {"": None}])
+        value = rng.choice(
+            [
+                {"itching": "yes"},
+                {"5": True},
+                ["itching"],
+                "itching",
+                {"no_such_feature": True},
+                {"": None},
+            ]
+        )
     elif key == "asked" and choice < 2:
         value = rng.choice([["itching", 5], "itching", {"a": 1}, [None], list(FEATURES) * 3])
     elif key == "last" and choice < 2:
-        value = rng.choice([{"speech": ["\x00hello"]}, {"speech": "abc"}, {"speech": [5]},
-                            {"speech": ["hello\x07"], "reprompt": ["\x00"]},
-                            {"speech": ["a"] * 3000}, {"speech": ["<speak>"], "reprompt": []},
-                            {"speech": ["x" * 9000]}, {"speech": []}, {"reprompt": ["a"]},
-                            "hello", {"speech": [None], "reprompt": None}])
+        value = rng.choice(
+            [
+                {"speech": ["\x00hello"]},
+                {"speech": "abc"},
+                {"speech": [5]},
+                {"speech": ["hello\x07"], "reprompt": ["\x00"]},
+                {"speech": ["a"] * 3000},
+                {"speech": ["<speak>"], "reprompt": []},
+                {"speech": ["x" * 9000]},
+                {"speech": []},
+                {"reprompt": ["a"]},
+                "hello",
+                {"speech": [None], "reprompt": None},
+            ]
+        )
     elif key == "tries" and choice < 2:
         value = rng.choice(["x", 10**30, -1, None, [1], 1.5])
     else:
@@ -345,8 +453,12 @@ def mutate_attributes(rng: random.Random, env: dict[str, Any]) -> str:
 
 
 MUTATIONS: list[tuple[float, Callable[[random.Random, dict[str, Any]], str]]] = [
-    (3, mutate_replace), (2, mutate_delete), (1, mutate_nest), (2, mutate_request),
-    (3, mutate_slots), (4, mutate_attributes),
+    (3, mutate_replace),
+    (2, mutate_delete),
+    (1, mutate_nest),
+    (2, mutate_request),
+    (3, mutate_slots),
+    (4, mutate_attributes),
 ]
 
 
@@ -357,7 +469,7 @@ def mutate_bytes(rng: random.Random, body: bytes) -> tuple[bytes, str]:
         return body[:cut], f"cut the body at byte {cut}"
     if kind == 1:
         at = rng.randrange(len(body))
-        return body[:at] + bytes([rng.randrange(256)]) + body[at + 1:], f"changed byte {at}"
+        return body[:at] + bytes([rng.randrange(256)]) + body[at + 1 :], f"changed byte {at}"
     if kind == 2:
         depth = rng.choice([65, 990, 5000, 100000])
         return b"[" * depth + body + b"]" * depth, f"wrapped the body in {depth} arrays"
@@ -379,6 +491,7 @@ def short(value: Any) -> str:
 
 # -- running -----------------------------------------------------------------------------------
 
+
 class Recorder(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -397,15 +510,20 @@ def failure_class(record: logging.LogRecord) -> tuple[str, str]:
     if record.exc_info and record.exc_info[1] is not None:
         exc = record.exc_info[1]
         frames = traceback.extract_tb(exc.__traceback__)
-        ours = [f for f in frames if f"{Path('skill')}" in f.filename and "site-packages" not in
-                f.filename]
+        ours = [
+            f
+            for f in frames
+            if f"{Path('skill')}" in f.filename and "site-packages" not in f.filename
+        ]
         places = []
         for frame in ([ours[-1]] if ours else []) + ([frames[-1]] if frames else []):
             place = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
             if place not in places:
                 places.append(place)
-        return (f"{type(exc).__name__} at {' / '.join(places) or '?'} [{record.name}]",
-                f"{type(exc).__name__}: {str(exc)[:120]}")
+        return (
+            f"{type(exc).__name__} at {' / '.join(places) or '?'} [{record.name}]",
+            f"{type(exc).__name__}: {str(exc)[:120]}",
+        )
     message = record.getMessage()
     if "would be refused by Alexa: " in message:  # the web layer's guard, by its reasons
         reasons = message.split("would be refused by Alexa: ", 1)[1].split("; answered")[0]
@@ -415,14 +533,17 @@ def failure_class(record: logging.LogRecord) -> tuple[str, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", "--requests", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=9)
-    parser.add_argument("--verify", action="store_true",
-                        help="verify requests, signing each with the test PKI")
-    parser.add_argument("--examples", type=int, default=2,
-                        help="example mutations shown per failure class")
+    parser.add_argument(
+        "--verify", action="store_true", help="verify requests, signing each with the test PKI"
+    )
+    parser.add_argument(
+        "--examples", type=int, default=2, help="example mutations shown per failure class"
+    )
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -439,13 +560,17 @@ def main() -> int:
             from tests.certs import CERT_URL, SKILL_ID, headers_for, shared_pki
 
             pki = shared_pki()
-            config = {"LEGCHECK_SKILL": skill, "LEGCHECK_SKILL_ID": SKILL_ID,
-                      "LEGCHECK_CERT_FETCHER": lambda url: pki.chain(),
-                      "LEGCHECK_TRUST_ROOTS": pki.roots}
+            config = {
+                "LEGCHECK_SKILL": skill,
+                "LEGCHECK_SKILL_ID": SKILL_ID,
+                "LEGCHECK_CERT_FETCHER": lambda url: pki.chain(),
+                "LEGCHECK_TRUST_ROOTS": pki.roots,
+            }
             sign = lambda body: headers_for(body, pki.leaf.key, CERT_URL)  # noqa: E731
         client = create_app(config).test_client()
-        states = dialog_states(create_app({"LEGCHECK_SKILL": skill,
-                                           "LEGCHECK_VERIFY": False}).test_client())
+        states = dialog_states(
+            create_app({"LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False}).test_client()
+        )
         recorder.records.clear()
 
         outcomes: Counter[str] = Counter()
@@ -469,10 +594,10 @@ def main() -> int:
                 body, how = mutate_bytes(rng, body)
                 done.append(how)
             recorder.records.clear()
-            reply = client.post("/", data=body, headers=sign(body),
-                                content_type="application/json")
-            problems = reply_problems(reply.status_code, reply.get_data(), reply.content_type,
-                                      skill_route=True)
+            reply = client.post("/", data=body, headers=sign(body), content_type="application/json")
+            problems = reply_problems(
+                reply.status_code, reply.get_data(), reply.content_type, skill_route=True
+            )
             errors = [r for r in recorder.records if r.levelno >= logging.ERROR]
             tracebacks = [r for r in recorder.records if r.exc_info]
             label = f"{kind}: " + "; ".join(done)
@@ -508,7 +633,7 @@ def main() -> int:
         print("\nfailure classes (5xx, invalid, skill errors), with example mutations:")
         for name, labels in sorted(classes.items(), key=lambda item: -len(item[1])):
             print(f"  {len(labels):6}  {name}")
-            for label in labels[:args.examples]:
+            for label in labels[: args.examples]:
                 print(f"            e.g. {label[-230:] if ' <- ' in label else label[:230]}")
     return 1 if outcomes["5xx"] or outcomes["invalid"] else 0
 

@@ -32,8 +32,13 @@ def legcheck_app() -> Flask:
     """Leg Check with verification on, trusting the roots and serving the chain from files."""
     chain = Path(os.environ["LEGCHECK_TEST_CHAIN"]).read_bytes()
     roots = x509.load_pem_x509_certificates(Path(os.environ["LEGCHECK_TEST_ROOTS"]).read_bytes())
-    return create_app({"LEGCHECK_VERIFY": True, "LEGCHECK_CERT_FETCHER": lambda url: chain,
-                       "LEGCHECK_TRUST_ROOTS": roots})
+    return create_app(
+        {
+            "LEGCHECK_VERIFY": True,
+            "LEGCHECK_CERT_FETCHER": lambda url: chain,
+            "LEGCHECK_TRUST_ROOTS": roots,
+        }
+    )
 
 
 def hello_app() -> Flask:
@@ -51,4 +56,3 @@ def hello_app() -> Flask:
         return jsonify(status="ok")
 
     return app
-

@@ -104,15 +104,18 @@ def read_event(event: Mapping[str, Any] | str | bytes, skill: CustomSkill) -> Re
     payload = event if isinstance(event, str) else json.dumps(event)
     try:
         envelope: RequestEnvelope = skill.serializer.deserialize(
-            payload=payload, obj_type=RequestEnvelope)
+            payload=payload, obj_type=RequestEnvelope
+        )
     except Exception as exc:  # the SDK raises a bare SerializationException, or worse
         raise EnvelopeError(
-            f"the request envelope could not be read: {one_line(str(exc))}") from exc
+            f"the request envelope could not be read: {one_line(str(exc))}"
+        ) from exc
     return envelope
 
 
-def handle_event(event: Mapping[str, Any] | str | bytes, context: Any = None,
-                 skill: CustomSkill | None = None) -> dict[str, Any]:
+def handle_event(
+    event: Mapping[str, Any] | str | bytes, context: Any = None, skill: CustomSkill | None = None
+) -> dict[str, Any]:
     """Answer one event: deserialize it, invoke the skill, serialize its response.
 
     ``skill`` defaults to the process's Lambda skill (:func:`default_skill` with

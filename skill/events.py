@@ -39,9 +39,11 @@ class SkillDisabledEventHandler(AbstractRequestHandler):  # type: ignore[misc]
     def handle(self, handler_input: HandlerInput) -> Response:
         memory = memory_of(handler_input)
         deleted = memory.forget()  # a failure raises: SessionlessExceptionHandler logs it
-        log.info("skill disabled: %s (request id %s)",
-                 "stored check-ins deleted" if deleted else "nothing was stored",
-                 memory.request_id)
+        log.info(
+            "skill disabled: %s (request id %s)",
+            "stored check-ins deleted" if deleted else "nothing was stored",
+            memory.request_id,
+        )
         return _empty(handler_input)
 
 
@@ -54,8 +56,7 @@ class OtherSkillEventHandler(AbstractRequestHandler):  # type: ignore[misc]
 
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
-        log.info("skill event %s ignored (request id %s)", request.object_type,
-                 request.request_id)
+        log.info("skill event %s ignored (request id %s)", request.object_type, request.request_id)
         return _empty(handler_input)
 
 
@@ -67,8 +68,12 @@ class SessionlessExceptionHandler(AbstractExceptionHandler):  # type: ignore[mis
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         request = handler_input.request_envelope.request
-        log.error("error handling %s (request id %s)", request.object_type,
-                  getattr(request, "request_id", "?"), exc_info=exception)
+        log.error(
+            "error handling %s (request id %s)",
+            request.object_type,
+            getattr(request, "request_id", "?"),
+            exc_info=exception,
+        )
         return _empty(handler_input)
 
 

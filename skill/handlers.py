@@ -50,6 +50,7 @@ REPLY_SLOT = "Reply"
 
 # ---------------------------------------------------------------- helpers
 
+
 def _strings(handler_input: HandlerInput) -> LocaleStrings:
     return strings_for(get_locale(handler_input))
 
@@ -63,8 +64,11 @@ def state_of(handler_input: HandlerInput) -> DialogState:
     attrs = handler_input.attributes_manager.request_attributes
     state = attrs.get(STATE_KEY)
     if not isinstance(state, DialogState):
-        raw = (handler_input.request_envelope.session.attributes
-               if _in_session(handler_input) else None)
+        raw = (
+            handler_input.request_envelope.session.attributes
+            if _in_session(handler_input)
+            else None
+        )
         state = DialogState.read(raw, load_knowledge())
         attrs[STATE_KEY] = state
     return state
@@ -86,8 +90,13 @@ def _stored_checkins(handler_input: HandlerInput) -> list[CheckIn]:
     return list(memory_of(handler_input).history())
 
 
-def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = None,
-         end: bool = False, card: bool = False) -> Response:
+def _say(
+    handler_input: HandlerInput,
+    spoken: Spoken,
+    reprompt: Spoken | None = None,
+    end: bool = False,
+    card: bool = False,
+) -> Response:
     """Speak (emergency numbers said the local way), show the card and, on a device with
     a screen, the APL document; remember it for Repeat; keep the session open unless told."""
     aliases = _strings(handler_input).aliases
@@ -102,8 +111,11 @@ def _say(handler_input: HandlerInput, spoken: Spoken, reprompt: Spoken | None = 
         from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
         name, data = spoken.screen.content()
-        builder.add_directive(RenderDocumentDirective(
-            token=screen.TOKEN, document=screen.document(name), datasources=data))
+        builder.add_directive(
+            RenderDocumentDirective(
+                token=screen.TOKEN, document=screen.document(name), datasources=data
+            )
+        )
     builder.set_should_end_session(end)
     if not end and _in_session(handler_input):
         state = state_of(handler_input)
@@ -122,8 +134,13 @@ def has_screen(handler_input: HandlerInput) -> bool:
     return getattr(interfaces, "alexa_presentation_apl", None) is not None
 
 
-def _prompt(handler_input: HandlerInput, key: str, reprompt_key: str | None = None,
-            end: bool = False, **values: Any) -> Response:
+def _prompt(
+    handler_input: HandlerInput,
+    key: str,
+    reprompt_key: str | None = None,
+    end: bool = False,
+    **values: Any,
+) -> Response:
     strings = _strings(handler_input)
     text = Spoken((strings.prompt(key, **values),))
     reprompt = Spoken((strings.prompt(reprompt_key, **values),)) if reprompt_key else text
@@ -140,7 +157,8 @@ def heard_words(handler_input: HandlerInput) -> tuple[list[str], list[str]]:
     intent = getattr(handler_input.request_envelope.request, "intent", None)
     slots = getattr(intent, "slots", None) or {}
     carrier = load_lexicon(get_locale(handler_input) or "en").restored.get(
-        str(getattr(intent, "name", "")), "")
+        str(getattr(intent, "name", "")), ""
+    )
     fragments: list[str] = []
     resolved: list[str] = []
     for name in sorted(slots, key=lambda n: (n != REPLY_SLOT, n)):
@@ -166,16 +184,27 @@ def heard_words(handler_input: HandlerInput) -> tuple[list[str], list[str]]:
 def hear(handler_input: HandlerInput, pending: str | None) -> Heard:
     """What this turn's words said, through the phrase interpreter."""
     fragments, resolved = heard_words(handler_input)
-    heard = interpret(fragments, pending, load_knowledge(),
-                      load_lexicon(get_locale(handler_input) or "en"))
+    heard = interpret(
+        fragments, pending, load_knowledge(), load_lexicon(get_locale(handler_input) or "en")
+    )
     extra = [f for f in resolved if f not in heard.present and f not in heard.absent]
     if extra:
-        heard = Heard(heard.present | frozenset(extra), heard.absent, heard.reply,
-                      heard.answer if heard.answer is not None
-                      else (True if pending in extra else None),
-                      heard.unsure, heard.words)
-    log.debug("heard %d words in %d slots: %d present, %d absent, reply %s",
-              heard.words, len(fragments), len(heard.present), len(heard.absent), heard.reply)
+        heard = Heard(
+            heard.present | frozenset(extra),
+            heard.absent,
+            heard.reply,
+            heard.answer if heard.answer is not None else (True if pending in extra else None),
+            heard.unsure,
+            heard.words,
+        )
+    log.debug(
+        "heard %d words in %d slots: %d present, %d absent, reply %s",
+        heard.words,
+        len(fragments),
+        len(heard.present),
+        len(heard.absent),
+        heard.reply,
+    )
     return heard
 
 
@@ -197,8 +226,7 @@ def _record(state: DialogState, heard: Heard) -> list[str]:
     return denied
 
 
-def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = None
-              ) -> Response:
+def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = None) -> Response:
     """One runner turn: record what it said, then say the next thing.
 
     A yes or no (from the words, or from AMAZON.YesIntent/NoIntent) answers the
@@ -220,8 +248,9 @@ def take_turn(handler_input: HandlerInput, heard: Heard, answer: bool | None = N
         elif heard.request == "stop":
             return _consent_answer(handler_input, False)  # "never mind": not remembered
         else:
-            return _prompt(handler_input, "consent_reprompt", "consent_reprompt",
-                           days=_window_days())
+            return _prompt(
+                handler_input, "consent_reprompt", "consent_reprompt", days=_window_days()
+            )
     if heard.request is not None and answer is None:
         return _requested(handler_input, heard.request)
     pending = state.pending
@@ -275,15 +304,19 @@ def _requested(handler_input: HandlerInput, request: str) -> Response:
             ask, reprompt = speech.question(_strings(handler_input), state.pending)
             return _say(handler_input, ask, reprompt)
         if state.last_speech:
-            return _say(handler_input, Spoken(state.last_speech),
-                        Spoken(state.last_reprompt or state.last_speech))
+            return _say(
+                handler_input,
+                Spoken(state.last_speech),
+                Spoken(state.last_reprompt or state.last_speech),
+            )
         return _prompt(handler_input, "repeat_nothing", "launch_reprompt")
     if state.pending is not None:
         if state.repeats >= 1:
             return take_turn(handler_input, Heard())  # asked once more already: move on
         state.repeats += 1
-    return _unless_pending(handler_input, "out_of_scope_during_question", "out_of_scope",
-                           "launch_reprompt")
+    return _unless_pending(
+        handler_input, "out_of_scope_during_question", "out_of_scope", "launch_reprompt"
+    )
 
 
 def _stop(handler_input: HandlerInput) -> Response:
@@ -302,8 +335,9 @@ def _is_safety_check(feature: str) -> bool:
 
 def _reask(handler_input: HandlerInput, pending: str) -> Response:
     question = _strings(handler_input).question(pending)
-    return _prompt(handler_input, "fallback_during_question", "question_reprompt",
-                   question=question)
+    return _prompt(
+        handler_input, "fallback_during_question", "question_reprompt", question=question
+    )
 
 
 def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Response:
@@ -314,11 +348,19 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
     policy = knowledge.policy
     now = _now(handler_input)
     stored = _stored_checkins(handler_input)
-    left = (min(policy.max_turns - state.turns, policy.max_questions - state.questions)
-            if state.described else len(policy.guided_questions))
-    result = triage.assess(state.answers, state.asked,
-                           history.prior_checkins(stored, now.date()),
-                           knowledge, questions_left=left, guided=state.tries > 0)
+    left = (
+        min(policy.max_turns - state.turns, policy.max_questions - state.questions)
+        if state.described
+        else len(policy.guided_questions)
+    )
+    result = triage.assess(
+        state.answers,
+        state.asked,
+        history.prior_checkins(stored, now.date()),
+        knowledge,
+        questions_left=left,
+        guided=state.tries > 0,
+    )
     lead = [p for p in (prefix or []) if p]
 
     if result.is_danger:
@@ -331,8 +373,11 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
 
     if result.needs_description:
         state.pending = None
-        return _say(handler_input, Spoken((*lead, strings.prompt("describe"))),
-                    Spoken((strings.prompt("launch_reprompt"),)))
+        return _say(
+            handler_input,
+            Spoken((*lead, strings.prompt("describe"))),
+            Spoken((strings.prompt("launch_reprompt"),)),
+        )
 
     if result.next_question is not None:
         question = result.next_question
@@ -347,8 +392,9 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
         return _say(handler_input, Spoken((*lead, *ask.parts)), reprompt)
 
     state.pending = None
-    came_back = history.recurrence(stored, result.present, knowledge, now.date(),
-                                   policy.history_window_days)
+    came_back = history.recurrence(
+        stored, result.present, knowledge, now.date(), policy.history_window_days
+    )
     recurred = speech.recurrence(strings, knowledge, came_back) if came_back else ""
     spoken = speech.outcome(strings, knowledge, result, recurred)
     if lead:
@@ -362,13 +408,15 @@ def advance(handler_input: HandlerInput, prefix: list[str] | None = None) -> Res
 def _outcome_of(result: triage.TriageResult) -> Outcome:
     """What is kept of a check-in: its features, the cause the advice named (or the danger
     sign), and the triage level; nothing else."""
-    cause = history.cause_to_keep(load_knowledge(), result.contenders, result.danger_signs,
-                                  result.complaints)
+    cause = history.cause_to_keep(
+        load_knowledge(), result.contenders, result.danger_signs, result.complaints
+    )
     return Outcome(tuple(sorted(result.present)), cause, result.level)
 
 
-def _save_checkin(handler_input: HandlerInput, stored: list[CheckIn], now: datetime,
-                  result: triage.TriageResult) -> None:
+def _save_checkin(
+    handler_input: HandlerInput, stored: list[CheckIn], now: datetime, result: triage.TriageResult
+) -> None:
     """Keep this check-in, if the runner agreed to be remembered, in one atomic write; a
     failure is logged (with the request id) and the advice is still said."""
     memory = memory_of(handler_input)
@@ -385,19 +433,23 @@ def _should_ask_consent(handler_input: HandlerInput) -> bool:
     """Ask "may I remember?" only where check-ins can be kept, the runner's record was
     read, and they have not answered yet (or their answer has expired)."""
     memory = memory_of(handler_input)
-    return (_in_session(handler_input) and memory.known
-            and memory.consent() is Consent.UNKNOWN)
+    return _in_session(handler_input) and memory.known and memory.consent() is Consent.UNKNOWN
 
 
-def _advise_and_ask_consent(handler_input: HandlerInput, advice: Spoken,
-                            result: triage.TriageResult) -> Response:
+def _advise_and_ask_consent(
+    handler_input: HandlerInput, advice: Spoken, result: triage.TriageResult
+) -> Response:
     """The advice (on the card too), then once: may I remember your check-ins?"""
     strings = _strings(handler_input)
     days = _window_days()
     state = state_of(handler_input)
     state.consent = _outcome_of(result)
-    ask = Spoken((*advice.parts, strings.prompt("consent_ask", days=days)),
-                 advice.card_title, advice.card_lines, advice.screen)
+    ask = Spoken(
+        (*advice.parts, strings.prompt("consent_ask", days=days)),
+        advice.card_title,
+        advice.card_lines,
+        advice.screen,
+    )
     reprompt = Spoken((strings.prompt("consent_reprompt", days=days),))
     return _say(handler_input, ask, reprompt, card=True)
 
@@ -421,8 +473,9 @@ def _settle_memory_question(handler_input: HandlerInput) -> None:
     state_of(handler_input).consent = None
 
 
-def _unless_pending(handler_input: HandlerInput, during_key: str, key: str,
-                    reprompt_key: str) -> Response:
+def _unless_pending(
+    handler_input: HandlerInput, during_key: str, key: str, reprompt_key: str
+) -> Response:
     """Say ``during_key`` with the pending question again, or ``key`` when none is pending."""
     pending = state_of(handler_input).pending
     if pending:
@@ -441,6 +494,7 @@ def _forget(handler_input: HandlerInput, confirmed: bool) -> Response:
 
 # ---------------------------------------------------------------- interceptors
 
+
 class StateRequestInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
     """Read the session into one typed state object before any handler looks."""
 
@@ -453,11 +507,13 @@ class StateResponseInterceptor(AbstractResponseInterceptor):  # type: ignore[mis
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         if _in_session(handler_input):
-            handler_input.attributes_manager.session_attributes = (
-                state_of(handler_input).to_attributes())
+            handler_input.attributes_manager.session_attributes = state_of(
+                handler_input
+            ).to_attributes()
 
 
 # ---------------------------------------------------------------- handlers
+
 
 class IntentHandler(AbstractRequestHandler):  # type: ignore[misc]
     """Base of the handlers that take one intent, named by ``intent``."""
@@ -506,25 +562,25 @@ class DescribeIntentHandler(IntentHandler):
 
 
 class YesDescribeIntentHandler(DescribeIntentHandler):
-    """"yeah, right between the toes": a yes, and more words."""
+    """ "yeah, right between the toes": a yes, and more words."""
 
     intent = "YesDescribeIntent"
 
 
 class NoDescribeIntentHandler(DescribeIntentHandler):
-    """"nah, it comes and goes" or "no pain at all": the words decide which."""
+    """ "nah, it comes and goes" or "no pain at all": the words decide which."""
 
     intent = "NoDescribeIntent"
 
 
 class NotDescribeIntentHandler(DescribeIntentHandler):
-    """"it doesn't hurt", "there's no swelling": what follows is denied."""
+    """ "it doesn't hurt", "there's no swelling": what follows is denied."""
 
     intent = "NotDescribeIntent"
 
 
 class UnsureDescribeIntentHandler(DescribeIntentHandler):
-    """"dunno, but I've lost control of my bladder": not sure, and more words."""
+    """ "dunno, but I've lost control of my bladder": not sure, and more words."""
 
     intent = "UnsureDescribeIntent"
 
@@ -615,8 +671,13 @@ class FallbackIntentHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         state = state_of(handler_input)
-        if (state.pending is None and state.consent is None and not state.forget
-                and not state.described and state.tries == 0):
+        if (
+            state.pending is None
+            and state.consent is None
+            and not state.forget
+            and not state.described
+            and state.tries == 0
+        ):
             # the open question met words the model could not place (often a request Leg
             # Check cannot serve): say what it does; a second time, the guided path starts
             state.tries += 1
@@ -682,8 +743,13 @@ class PrivacyIntentHandler(IntentHandler):
             return _prompt(handler_input, "privacy_refused", "help_reprompt", days=days)
         if count == 0:
             return _prompt(handler_input, "privacy_nothing", "help_reprompt", days=days)
-        return _prompt(handler_input, "privacy", "help_reprompt", days=days,
-                       count=strings.count_checkins(count))
+        return _prompt(
+            handler_input,
+            "privacy",
+            "help_reprompt",
+            days=days,
+            count=strings.count_checkins(count),
+        )
 
 
 class ForgetMeIntentHandler(IntentHandler):
@@ -703,7 +769,7 @@ class ForgetMeIntentHandler(IntentHandler):
 
 
 class StopRememberingIntentHandler(IntentHandler):
-    """"Stop remembering": delete the check-ins and keep the refusal, at any time."""
+    """ "Stop remembering": delete the check-ins and keep the refusal, at any time."""
 
     intent = "StopRememberingIntent"
 
@@ -712,12 +778,13 @@ class StopRememberingIntentHandler(IntentHandler):
         if not _has_store(handler_input):
             return _prompt(handler_input, "privacy_unavailable", end=True)
         had = memory_of(handler_input).stop_remembering()  # a failure raises: never "done"
-        return _prompt(handler_input, "stop_remembering_done" if had
-                       else "stop_remembering_none", end=True)
+        return _prompt(
+            handler_input, "stop_remembering_done" if had else "stop_remembering_none", end=True
+        )
 
 
 class StartRememberingIntentHandler(IntentHandler):
-    """"Start remembering": the runner opts in, at any time (after a no, or before being
+    """ "Start remembering": the runner opts in, at any time (after a no, or before being
     asked). While "may I remember?" waits it is that question's yes; in the middle of a
     check-in the question that was waiting is asked again."""
 
@@ -745,7 +812,7 @@ class StartRememberingIntentHandler(IntentHandler):
 
 
 class HistorySummaryIntentHandler(IntentHandler):
-    """"How have my legs been": a short summary of the recent check-ins."""
+    """ "How have my legs been": a short summary of the recent check-ins."""
 
     intent = "HistorySummaryIntent"
 
@@ -758,10 +825,10 @@ class HistorySummaryIntentHandler(IntentHandler):
         if memory.known and memory.consent() is Consent.NO:
             return _prompt(handler_input, "history_refused", end=True)
         knowledge = load_knowledge()
-        summary = history.summarize(_stored_checkins(handler_input), knowledge, memory.today,
-                                    days)
-        spoken = speech.history_summary(_strings(handler_input), knowledge, summary,
-                                        memory.today, days)
+        summary = history.summarize(_stored_checkins(handler_input), knowledge, memory.today, days)
+        spoken = speech.history_summary(
+            _strings(handler_input), knowledge, summary, memory.today, days
+        )
         return _say(handler_input, spoken, end=True, card=summary.last is not None)
 
 
@@ -799,8 +866,12 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         request = handler_input.request_envelope.request
-        log.error("error handling %s (request id %s)", request.object_type,
-                  getattr(request, "request_id", "?"), exc_info=exception)
+        log.error(
+            "error handling %s (request id %s)",
+            request.object_type,
+            getattr(request, "request_id", "?"),
+            exc_info=exception,
+        )
         return _prompt(handler_input, "error", "error_reprompt")
 
 
@@ -840,9 +911,7 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
 )
 
 REQUEST_INTERCEPTORS: tuple[type[AbstractRequestInterceptor], ...] = (StateRequestInterceptor,)
-RESPONSE_INTERCEPTORS: tuple[type[AbstractResponseInterceptor], ...] = (
-    StateResponseInterceptor,
-)
+RESPONSE_INTERCEPTORS: tuple[type[AbstractResponseInterceptor], ...] = (StateResponseInterceptor,)
 
 HANDLED_INTENTS: frozenset[str] = frozenset(
     h.intent for h in REQUEST_HANDLERS if issubclass(h, IntentHandler) and h.intent

@@ -52,15 +52,23 @@ class Recurrence(NamedTuple):
     """How many check-ins in the window mention it, this one included (2 or more)."""
 
 
-def recurrence(checkins: Sequence[CheckIn], present: Iterable[str], knowledge: Knowledge,
-               today: date, window_days: int) -> Recurrence | None:
+def recurrence(
+    checkins: Sequence[CheckIn],
+    present: Iterable[str],
+    knowledge: Knowledge,
+    today: date,
+    window_days: int,
+) -> Recurrence | None:
     """The sensations of this check-in that earlier check-ins mentioned too, if any."""
     now = symptom_of(knowledge, present)
     sensations = {f for f in now if knowledge.features[f].category == "sensation"}
     if not sensations:
         return None
-    matching = [c for c in checkins
-                if 0 <= c.age_days(today) <= window_days and sensations.intersection(c.features)]
+    matching = [
+        c
+        for c in checkins
+        if 0 <= c.age_days(today) <= window_days and sensations.intersection(c.features)
+    ]
     if not matching:
         return None
     came_back = sensations.intersection(f for c in matching for f in c.features)
@@ -84,8 +92,9 @@ class Summary:
     last: CheckIn | None
 
 
-def summarize(checkins: Sequence[CheckIn], knowledge: Knowledge, today: date,
-              window_days: int) -> Summary:
+def summarize(
+    checkins: Sequence[CheckIn], knowledge: Knowledge, today: date, window_days: int
+) -> Summary:
     """Group the check-ins within the window by what they were about."""
     recent = [c for c in checkins if c.age_days(today) <= window_days]
     groups: dict[tuple[str, ...], list[CheckIn]] = {}
@@ -93,15 +102,20 @@ def summarize(checkins: Sequence[CheckIn], knowledge: Knowledge, today: date,
         key = symptom_of(knowledge, checkin.features)
         if key:
             groups.setdefault(key, []).append(checkin)
-    counts = [SymptomCount(key, len(items), max(c.day for c in items))
-              for key, items in groups.items()]
+    counts = [
+        SymptomCount(key, len(items), max(c.day for c in items)) for key, items in groups.items()
+    ]
     counts.sort(key=lambda s: (-s.times, -s.last.toordinal()))
     last = max(recent, key=lambda c: c.day) if recent else None
     return Summary(len(recent), tuple(counts), last)
 
 
-def cause_to_keep(knowledge: Knowledge, contenders: Sequence[str],
-                  danger_signs: Sequence[str], complaints: Sequence[str] = ()) -> str:
+def cause_to_keep(
+    knowledge: Knowledge,
+    contenders: Sequence[str],
+    danger_signs: Sequence[str],
+    complaints: Sequence[str] = (),
+) -> str:
     """The cause id kept with a check-in: the danger sign, the adjacent complaint or the
     cause the advice named, or :data:`NOT_A_CAUSE` when it named none (never a cause it did
     not say)."""

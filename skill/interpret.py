@@ -42,17 +42,65 @@ DEFAULT_LANGUAGE = "en"
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,.;:!?]")
 PUNCTUATION = frozenset(",.;:!?")
 CONTRACTIONS = {
-    "cant": "can't", "cannot": "can't", "dont": "don't", "doesnt": "doesn't",
-    "didnt": "didn't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
-    "werent": "weren't", "havent": "haven't", "hasnt": "hasn't", "hadnt": "hadn't",
-    "couldnt": "couldn't", "wouldnt": "wouldn't", "wont": "won't", "im": "i'm", "ive": "i've",
-    "its": "it's", "theyre": "they're", "thats": "that's", "theres": "there's",
+    "cant": "can't",
+    "cannot": "can't",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "wont": "won't",
+    "im": "i'm",
+    "ive": "i've",
+    "its": "it's",
+    "theyre": "they're",
+    "thats": "that's",
+    "theres": "there's",
 }
-KEEP_S = frozenset({"it's", "that's", "there's", "what's", "he's", "she's", "let's", "who's",
-                    "here's", "where's", "one's"})
+KEEP_S = frozenset(
+    {
+        "it's",
+        "that's",
+        "there's",
+        "what's",
+        "he's",
+        "she's",
+        "let's",
+        "who's",
+        "here's",
+        "where's",
+        "one's",
+    }
+)
 REPLIES = ("yes", "no", "unsure")
-LEAD_FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "well", "oh",
-                          "so", "actually", "honestly", "ah", "ok", "okay", "alright"})
+LEAD_FILLERS = frozenset(
+    {
+        "um",
+        "umm",
+        "uh",
+        "uhh",
+        "er",
+        "erm",
+        "hmm",
+        "hm",
+        "well",
+        "oh",
+        "so",
+        "actually",
+        "honestly",
+        "ah",
+        "ok",
+        "okay",
+        "alright",
+    }
+)
 
 
 class Phrase(NamedTuple):
@@ -126,7 +174,8 @@ class Lexicon:
     knowledge: Knowledge | None = None
     """The knowledge the lexicon was built for (its feature ids)."""
     short_clauses: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
     """Short clauses already read, with what they state and deny (see ``_read_clause``)."""
     """Phrases that are a yes, no or "not sure" only when nothing else is said ("it does")."""
     cues_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
@@ -200,7 +249,7 @@ def tokens(text: str) -> list[str]:
             continue
         if tok == "to" and merged and (merged[-1] == "unable" or merged[-2:] == ["not", "able"]):
             # "not able to control it", "unable to walk": can't
-            del merged[-2 if merged[-1] == "able" else -1:]
+            del merged[-2 if merged[-1] == "able" else -1 :]
             merged.append("can't")
             continue
         merged.append(tok)
@@ -212,10 +261,25 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     problems: list[str] = []
     if not isinstance(data, dict):
         return [f"{file}: expected a JSON object"]
-    for key in ("features", "replies", "negation", "clauses", "fillers", "sides", "durations",
-                "slot_types", "fine_words", "run_context", "restored_carriers",
-                "neutral_phrases", "fine_distance", "comparatives", "senses", "requests",
-                "temperature"):
+    for key in (
+        "features",
+        "replies",
+        "negation",
+        "clauses",
+        "fillers",
+        "sides",
+        "durations",
+        "slot_types",
+        "fine_words",
+        "run_context",
+        "restored_carriers",
+        "neutral_phrases",
+        "fine_distance",
+        "comparatives",
+        "senses",
+        "requests",
+        "temperature",
+    ):
         if key not in data:
             problems.append(f"{file}:$.{key}: missing")
     if problems:
@@ -233,8 +297,16 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
         if kind not in data["replies"]:
             problems.append(f"{file}:$.replies.{kind}: missing")
     for i, rule in enumerate(data["senses"]):
-        for part in ("id", "feature", "words", "near", "window", "unless_near",
-                     "unless_features", "becomes"):
+        for part in (
+            "id",
+            "feature",
+            "words",
+            "near",
+            "window",
+            "unless_near",
+            "unless_features",
+            "becomes",
+        ):
             if part not in rule:
                 problems.append(f"{file}:$.senses[{i}].{part}: missing")
         for part in ("feature", "becomes"):
@@ -243,8 +315,9 @@ def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
                 problems.append(f"{file}:$.senses[{i}].{part}: unknown feature {fid!r}")
         for j, fid in enumerate(rule.get("unless_features") or ()):
             if fid not in knowledge.features:
-                problems.append(f"{file}:$.senses[{i}].unless_features[{j}]: unknown feature "
-                                f"{fid!r}")
+                problems.append(
+                    f"{file}:$.senses[{i}].unless_features[{j}]: unknown feature {fid!r}"
+                )
         if rule.get("becomes") is not None and rule.get("becomes") == rule.get("feature"):
             problems.append(f"{file}:$.senses[{i}].becomes: the same feature as it re-reads")
     for kind in ("lead", "trail", "stop", "repeat", "out_of_scope", "openings"):
@@ -275,13 +348,19 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
     # a phrase that would shrink to one word nobody else uses keeps its small words
     for bucket in list(lex.phrases.values()):
         for phrase in list(bucket):
-            if len(phrase.tokens) == 1 and phrase.raw and not any(
+            if (
+                len(phrase.tokens) == 1
+                and phrase.raw
+                and not any(
                     other.tokens == phrase.tokens and not other.raw
-                    for other in lex.phrases.get(phrase.tokens[0], ())):
+                    for other in lex.phrases.get(phrase.tokens[0], ())
+                )
+            ):
                 bucket.remove(phrase)
                 full = tuple(lex.stem(t) for t in phrase.raw)
                 lex.raw_phrases.setdefault(full[0], []).append(
-                    Phrase(full, phrase.feature, phrase.present))
+                    Phrase(full, phrase.feature, phrase.present)
+                )
     for bucket in lex.phrases.values():
         # "legs", "my legs" and "the legs" are one phrase once the small words are dropped:
         # kept once, or each would be matched (and weighed against the others) again
@@ -310,23 +389,30 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
     lex.side_words = frozenset(data["sides"]["one_side_words"])
     lex.skip_words = frozenset(data["sides"]["side_words"])
     lex.categories = {fid: f.category for fid, f in knowledge.features.items()}
-    lex.keeps_parts = frozenset(fid for fid, entry in data["features"].items()
-                                if entry.get("keeps_parts"))
+    lex.keeps_parts = frozenset(
+        fid for fid, entry in data["features"].items() if entry.get("keeps_parts")
+    )
     lex.fine_words = frozenset(data["fine_words"])
     lex.restored = {str(k): str(v) for k, v in data["restored_carriers"].items()}
     lex.list_words = frozenset(neg["list_words"])
     lex.pronouns = frozenset(neg["pronouns"])
-    lex.neutral = sorted({lex.key(tokens(p)) for p in data["neutral_phrases"]} - {()},
-                         key=len, reverse=True)
+    lex.neutral = sorted(
+        {lex.key(tokens(p)) for p in data["neutral_phrases"]} - {()}, key=len, reverse=True
+    )
     for cue in lex.cues:
         lex.cues_at.setdefault(cue[0], []).append(cue)
     for neutral in lex.neutral:
         lex.neutral_at.setdefault(neutral[0], []).append(neutral)
     lex.clause_starts = frozenset(data["clauses"]["starts"])
     lex.ends = frozenset(
-        {p.tokens[0] for bucket in lex.phrases.values() for p in bucket
-         if len(p.tokens) == 1 and knowledge.features[p.feature].category == "sensation"}
-        | {lex.stem(w) for w in data["fine_words"]})
+        {
+            p.tokens[0]
+            for bucket in lex.phrases.values()
+            for p in bucket
+            if len(p.tokens) == 1 and knowledge.features[p.feature].category == "sensation"
+        }
+        | {lex.stem(w) for w in data["fine_words"]}
+    )
     lex.fine_distance = int(data["fine_distance"])
     lex.comparatives = frozenset(data["comparatives"]["words"])
     lex.comparative_feature = str(data["comparatives"]["feature"])
@@ -339,20 +425,32 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
         "window": int(rc["window"]),
         "units": frozenset(rc["during_units_before_number"]),
     }
-    lex.places = frozenset(f for f in ("legs", "lower_legs", "feet", "thighs", "toes",
-                                       "ball_of_foot") if f in knowledge.features)
+    lex.places = frozenset(
+        f
+        for f in ("legs", "lower_legs", "feet", "thighs", "toes", "ball_of_foot")
+        if f in knowledge.features
+    )
     lex.durations = data["durations"]
-    lex.swallowing = frozenset(fid for fid, entry in data["features"].items()
-                               if entry.get("swallows_parts"))
+    lex.swallowing = frozenset(
+        fid for fid, entry in data["features"].items() if entry.get("swallows_parts")
+    )
 
     def stems(words_: Iterable[str]) -> frozenset[str]:
         return frozenset(lex.stem(t) for w in words_ for t in tokens(w))
 
     for rule in data["senses"]:
-        lex.senses.setdefault(str(rule["feature"]), []).append(Sense(
-            str(rule["id"]), str(rule["feature"]), stems(rule["words"]), stems(rule["near"]),
-            int(rule["window"]), stems(rule["unless_near"]),
-            frozenset(rule["unless_features"]), rule["becomes"]))
+        lex.senses.setdefault(str(rule["feature"]), []).append(
+            Sense(
+                str(rule["id"]),
+                str(rule["feature"]),
+                stems(rule["words"]),
+                stems(rule["near"]),
+                int(rule["window"]),
+                stems(rule["unless_near"]),
+                frozenset(rule["unless_features"]),
+                rule["becomes"],
+            )
+        )
     lex.temperature = dict(data["temperature"])
     req = data["requests"]
     lex.request_lead = frozenset(req["lead"]) | LEAD_FILLERS
@@ -429,7 +527,7 @@ def _find(stems: Sequence[str], lex: Lexicon, at: Sequence[int]) -> list[Match]:
     for i, stem in enumerate(stems):
         for phrase in lex.phrases.get(stem, ()):
             n = len(phrase.tokens)
-            if tuple(stems[i:i + n]) == phrase.tokens:
+            if tuple(stems[i : i + n]) == phrase.tokens:
                 found.append(Match(at[i], at[i + n - 1] + 1, phrase.feature, phrase.present))
     return found
 
@@ -442,8 +540,9 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
     found = _find(stems, lex, range(len(stems)))
     rest = [(k, s) for k, s in enumerate(stems) if s not in lex.skip_words]
     if len(rest) < len(stems):
-        found += [m for m in _find([s for _, s in rest], lex, [k for k, _ in rest])
-                  if m not in found]
+        found += [
+            m for m in _find([s for _, s in rest], lex, [k for k, _ in rest]) if m not in found
+        ]
     if len(found) < 2:
         return found
     cat = lex.categories
@@ -454,10 +553,18 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
         start, end, size = m.start, m.end, m.end - m.start
         kind = cat[m.feature]
         for o in found:  # does m give way to o?
-            if (o.start <= start and end <= o.end and o.end - o.start > size
-                    and o.feature not in keeps
-                    and (m.feature == o.feature or kind == cat[o.feature]
-                         or kind in ("timing", "modifier") or o.feature in swallowing)):
+            if (
+                o.start <= start
+                and end <= o.end
+                and o.end - o.start > size
+                and o.feature not in keeps
+                and (
+                    m.feature == o.feature
+                    or kind == cat[o.feature]
+                    or kind in ("timing", "modifier")
+                    or o.feature in swallowing
+                )
+            ):
                 break
         else:
             kept.append(m)
@@ -509,21 +616,25 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str, bool
         if unit is None:
             continue
         after_num = clause[i + 1] if i + 1 < len(clause) else ""
-        if (tok in lex.run_context["units"] and after_num
-                and _number([after_num], quantities) is not None):
+        if (
+            tok in lex.run_context["units"]
+            and after_num
+            and _number([after_num], quantities) is not None
+        ):
             found.append((i, "during_run", True))  # "at mile eleven"
             continue
         if i == 0:
             continue
-        before = [w for w in clause[max(0, i - 4):i] if w not in ("of", "or", "so", "more")]
+        before = [w for w in clause[max(0, i - 4) : i] if w not in ("of", "or", "so", "more")]
         amount = _number(before, quantities)
         if amount is None:
             continue
         after = clause[i + 1] if i + 1 < len(clause) else ""
-        lead = clause[max(0, i - 5):i]
+        lead = clause[max(0, i - 5) : i]
         into = after in spec["into_words"] or (
             any(w in spec["after_words"] for w in lead)  # "at about twenty minutes"
-            and not any(w in spec.get("span_words", ()) for w in lead))  # "for about ..."
+            and not any(w in spec.get("span_words", ()) for w in lead)
+        )  # "for about ..."
         if after in spec["break_words"]:
             continue  # "after a few weeks off": a break from running, not a symptom
         if unit in ("day", "week", "month", "year"):
@@ -554,11 +665,10 @@ def _hot_temperatures(clause: Sequence[str], lex: Lexicon) -> list[int]:
     for i, tok in enumerate(clause):
         if tok not in spec["units"] or i == 0:
             continue
-        amount = _number(list(clause[max(0, i - 3):i]), {})
+        amount = _number(list(clause[max(0, i - 3) : i]), {})
         if amount is None:
             continue
-        if (spec["celsius_hot"] <= amount <= spec["celsius_max"]
-                or amount >= spec["fahrenheit_hot"]):
+        if spec["celsius_hot"] <= amount <= spec["celsius_max"] or amount >= spec["fahrenheit_hot"]:
             found.append(i)
     return found
 
@@ -568,8 +678,9 @@ SHORT_CLAUSE = 3
 MAX_REMEMBERED = 20_000
 
 
-def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
-                 ) -> tuple[frozenset[str], frozenset[str]]:
+def _read_clause(
+    clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
+) -> tuple[frozenset[str], frozenset[str]]:
     """The features a clause states and denies.
 
     A short clause ("legs", "itchy", "my left calf") is read once per process and
@@ -588,8 +699,9 @@ def _read_clause(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
     return known
 
 
-def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
-                ) -> tuple[frozenset[str], frozenset[str]]:
+def _read_words(
+    clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
+) -> tuple[frozenset[str], frozenset[str]]:
     kept = [(i, t) for i, t in enumerate(clause) if t not in lex.fillers]
     stems = [lex.stem(t) for _, t in kept]
     raw_at = [i for i, _ in kept]
@@ -598,11 +710,10 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
     for i, stem in enumerate(raw_stems):
         for phrase in lex.raw_phrases.get(stem, ()):
             n = len(phrase.tokens)
-            if tuple(raw_stems[i:i + n]) == phrase.tokens:
+            if tuple(raw_stems[i : i + n]) == phrase.tokens:
                 inside = [k for k, r in enumerate(raw_at) if i <= r < i + n]
                 if inside:
-                    matches.append(Match(inside[0], inside[-1] + 1, phrase.feature,
-                                         phrase.present))
+                    matches.append(Match(inside[0], inside[-1] + 1, phrase.feature, phrase.present))
     # durations: placed at the unit word, so that negation reaches them too
     for raw_pos, feature, said in _durations(clause, lex):
         pos = next((k for k, i in enumerate(raw_at) if i >= raw_pos), len(raw_at) - 1)
@@ -612,13 +723,15 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
         matches.append(Match(pos, pos + 1, str(lex.temperature["feature"]), True))
     # one side: "left calf", "my right foot", "only one leg"
     for m in list(matches):
-        if m.feature in lex.places and m.present and any(
-                kept[k][1] in lex.side_words for k in range(max(0, m.start - 1), m.end)):
+        if (
+            m.feature in lex.places
+            and m.present
+            and any(kept[k][1] in lex.side_words for k in range(max(0, m.start - 1), m.end))
+        ):
             matches.append(Match(max(0, m.start - 1), m.end, "one_leg", True))
     matches.extend(_run_context(stems, lex))
     for k in range(len(clause) - 2):  # "heavier and heavier", "tighter and tighter"
-        if (clause[k] == clause[k + 2] and clause[k + 1] == "and"
-                and clause[k] in lex.comparatives):
+        if clause[k] == clause[k + 2] and clause[k + 1] == "and" and clause[k] in lex.comparatives:
             inside = [j for j, r in enumerate(raw_at) if k <= r <= k + 2]
             if inside:
                 matches.append(Match(inside[0], inside[-1] + 1, lex.comparative_feature, True))
@@ -627,7 +740,7 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
     covered = {k for m in matches for k in range(m.start, m.end)}
     for k in range(len(stems)):  # "I don't know", "without fail": no negation
         for neutral in lex.neutral_at.get(stems[k], ()):
-            if tuple(stems[k:k + len(neutral)]) == neutral:
+            if tuple(stems[k : k + len(neutral)]) == neutral:
                 covered.update(range(k, k + len(neutral)))
     starts = {m.start for m in matches if m.present}
     negated = _negated(clause, kept, stems, covered, starts, lex)
@@ -641,15 +754,21 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
             absent.add(m.feature)
         # an absent phrase denied ("not breathing fine") says nothing for sure
     # a place said to be fine ("my chest is fine") makes none of its signs
-    fine_places = {m.feature for m in matches if m.present and m.feature in lex.categories
-                   and lex.categories[m.feature] == "place"
-                   and any(t in lex.fine_words for _, t in
-                           kept[m.end:m.end + lex.fine_distance])}
+    fine_places = {
+        m.feature
+        for m in matches
+        if m.present
+        and m.feature in lex.categories
+        and lex.categories[m.feature] == "place"
+        and any(t in lex.fine_words for _, t in kept[m.end : m.end + lex.fine_distance])
+    }
     heard = present | absent
     cleared = present - fine_places
     for combo in knowledge.combinations:
-        if combo.scope != "clause" or (heard.isdisjoint(combo.members) and (
-                not fine_places or fine_places.isdisjoint(combo.groups[0].any))):
+        if combo.scope != "clause" or (
+            heard.isdisjoint(combo.members)
+            and (not fine_places or fine_places.isdisjoint(combo.groups[0].any))
+        ):
             continue  # (every group needs one of its features: none heard, none holds)
         if combo.holds(cleared):
             present.add(combo.feature)
@@ -659,8 +778,13 @@ def _read_words(clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
     return frozenset(present), frozenset(absent - present)
 
 
-def _senses(matches: list[Match], clause: Sequence[str], raw_at: Sequence[int],
-            stems: Sequence[str], lex: Lexicon) -> list[Match]:
+def _senses(
+    matches: list[Match],
+    clause: Sequence[str],
+    raw_at: Sequence[int],
+    stems: Sequence[str],
+    lex: Lexicon,
+) -> list[Match]:
     """Each match read in its sense: a sense rule of the lexicon whose neighbours are there
     re-reads it ("hot" near "day" is the weather; "burned" near "calories" is nothing)."""
     if not any(m.feature in lex.senses for m in matches):
@@ -672,19 +796,22 @@ def _senses(matches: list[Match], clause: Sequence[str], raw_at: Sequence[int],
         if not rules:
             out.append(m)
             continue
-        own = set(stems[m.start:m.end])
+        own = set(stems[m.start : m.end])
         lo, hi = raw_at[m.start], raw_at[m.end - 1]
         for rule in rules:
             if rule.words and own.isdisjoint(rule.words):
                 continue
             if rule.unless_features and any(
-                    o.present and o.feature in rule.unless_features
-                    and raw_at[o.end - 1] >= lo - rule.window
-                    and raw_at[o.start] <= hi + rule.window
-                    for o in matches):
+                o.present
+                and o.feature in rule.unless_features
+                and raw_at[o.end - 1] >= lo - rule.window
+                and raw_at[o.start] <= hi + rule.window
+                for o in matches
+            ):
                 continue  # a body part named near it: "my calf is hot", "my feet are on fire"
-            around = set(raw_stems[max(0, lo - rule.window):lo]) | set(
-                raw_stems[hi + 1:hi + 1 + rule.window])
+            around = set(raw_stems[max(0, lo - rule.window) : lo]) | set(
+                raw_stems[hi + 1 : hi + 1 + rule.window]
+            )
             if rule.near and around.isdisjoint(rule.near):
                 continue
             if not around.isdisjoint(rule.unless_near) or not own.isdisjoint(rule.unless_near):
@@ -707,7 +834,7 @@ def _request(raw: Sequence[str], lex: Lexicon) -> str | None:
     longest = max((len(p) for p in lex.requests), default=0)
     while i < len(said):
         for n in range(min(longest, len(said) - i), 0, -1):
-            kind = lex.requests.get(said[i:i + n])
+            kind = lex.requests.get(said[i : i + n])
             if kind is not None:
                 kinds.append(kind)
                 i += n
@@ -721,11 +848,12 @@ def _request(raw: Sequence[str], lex: Lexicon) -> str | None:
     return kinds[0] if kinds and len(set(kinds)) == 1 else None
 
 
-def _phrase_in(raw: Sequence[str], table: dict[str, list[tuple[str, ...]]],
-               at_start: bool = False) -> bool:
+def _phrase_in(
+    raw: Sequence[str], table: dict[str, list[tuple[str, ...]]], at_start: bool = False
+) -> bool:
     for i, tok in enumerate(raw[:1] if at_start else raw):
         for phrase in table.get(tok, ()):
-            if tuple(raw[i:i + len(phrase)]) == phrase:
+            if tuple(raw[i : i + len(phrase)]) == phrase:
                 return True
     return False
 
@@ -746,8 +874,14 @@ def _out_of_scope(fragments: Sequence[str], lex: Lexicon, heard_anything: bool) 
     return not heard_anything and _phrase_in(starts[-2], lex.out_of_scope)
 
 
-def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequence[str],
-             covered: set[int], starts: set[int], lex: Lexicon) -> set[int]:
+def _negated(
+    clause: Sequence[str],
+    kept: Sequence[tuple[int, str]],
+    stems: Sequence[str],
+    covered: set[int],
+    starts: set[int],
+    lex: Lexicon,
+) -> set[int]:
     """Positions a negation reaches: a few words on, through a list ("no cramps or
     spasms"), not past a turn ("more", "just") or a new subject after a symptom ("not my
     feet, it's my calves")."""
@@ -755,8 +889,9 @@ def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequ
     for k in range(len(stems)):
         if k in covered:
             continue
-        cue = next((c for c in lex.cues_at.get(stems[k], ())
-                    if tuple(stems[k:k + len(c)]) == c), None)
+        cue = next(
+            (c for c in lex.cues_at.get(stems[k], ()) if tuple(stems[k : k + len(c)]) == c), None
+        )
         if cue is None:
             continue
         budget = lex.window
@@ -764,7 +899,7 @@ def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequ
         j = k + len(cue)
         while j < len(stems) and budget > 0:
             lo = kept[j - 1][0] + 1
-            between = clause[lo:kept[j][0] + 1]
+            between = clause[lo : kept[j][0] + 1]
             if any(t in lex.scope_breaks for t in between):
                 break
             if seen_feature and any(t in lex.pronouns for t in between):
@@ -778,7 +913,7 @@ def _negated(clause: Sequence[str], kept: Sequence[tuple[int, str]], stems: Sequ
 
 
 def _run_context(stems: Sequence[str], lex: Lexicon) -> list[Match]:
-    """"since my long run", "once I'd stopped", "when I got home": after the run."""
+    """ "since my long run", "once I'd stopped", "when I got home": after the run."""
     rc = lex.run_context
     found: list[Match] = []
     for i, stem in enumerate(stems):
@@ -810,11 +945,15 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
     for phrase, kind in lex.replies_by_word.get(opening, ()):
         if phrase in lex.whole_replies:
             continue
-        if tuple(raw[start:start + len(phrase)]) == phrase:
+        if tuple(raw[start : start + len(phrase)]) == phrase:
             end = start + len(phrase)
             rest = [lex.stem(t) for t in raw[end:] if t not in lex.fillers]
-            denies = kind == "no" and bool(raw[end:end + 1]) and raw[end] not in lex.fillers \
+            denies = (
+                kind == "no"
+                and bool(raw[end : end + 1])
+                and raw[end] not in lex.fillers
                 and any(m.start == 0 and m.present for m in _find(rest, lex, range(len(rest))))
+            )
             return kind, end, denies
     return None, 0, False
 
@@ -835,9 +974,9 @@ def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
             rest = rest[1:]
             continue
         for phrase, kind in lex.replies_by_word.get(rest[0], ()):
-            if rest[:len(phrase)] == phrase:
+            if rest[: len(phrase)] == phrase:
                 kinds.append(kind)
-                rest = rest[len(phrase):]
+                rest = rest[len(phrase) :]
                 break
         else:
             return None
@@ -847,8 +986,12 @@ def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
     return strong[0] if strong else kinds[0]
 
 
-def interpret(fragments: Sequence[str], pending: str | None = None,
-              knowledge: Knowledge | None = None, lexicon: Lexicon | None = None) -> Heard:
+def interpret(
+    fragments: Sequence[str],
+    pending: str | None = None,
+    knowledge: Knowledge | None = None,
+    lexicon: Lexicon | None = None,
+) -> Heard:
     """Read what was heard this turn: every fragment (slot value) of it, in order.
 
     The first fragment may open with a yes, no or "not sure"; when a question
@@ -860,8 +1003,7 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
         everything = [t for f in fragments for t in tokens(f)]
         asked = _request(everything, lex)
         if asked is not None:
-            return Heard(words=sum(1 for t in everything if t not in PUNCTUATION),
-                         request=asked)
+            return Heard(words=sum(1 for t in everything if t not in PUNCTUATION), request=asked)
     present: set[str] = set()
     absent: set[str] = set()
     reply: str | None = None
@@ -904,11 +1046,22 @@ def interpret(fragments: Sequence[str], pending: str | None = None,
         present.discard(pending)
     request = None
     danger = any(kb.features[f].category == "danger" for f in present)
-    if not danger and answer is None and (lex.out_of_scope or lex.openings) and _out_of_scope(
-            fragments, lex, bool(present or absent)):
+    if (
+        not danger
+        and answer is None
+        and (lex.out_of_scope or lex.openings)
+        and _out_of_scope(fragments, lex, bool(present or absent))
+    ):
         request = "out_of_scope"
-    return Heard(frozenset(present), frozenset(absent), reply, answer,
-                 reply == "unsure" and answer is None, count, request)
+    return Heard(
+        frozenset(present),
+        frozenset(absent),
+        reply,
+        answer,
+        reply == "unsure" and answer is None,
+        count,
+        request,
+    )
 
 
 def answered_yes(feature: str, present: Iterable[str], knowledge: Knowledge) -> bool:
@@ -932,11 +1085,13 @@ def _ruled_out(feature: str, absent: set[str], kb: Knowledge) -> bool:
     combos = [c for c in kb.combinations if c.feature == feature]
     return bool(combos) and all(
         any(sum(1 for f in group.any if f not in absent) < group.min for group in combo.groups)
-        for combo in combos)
+        for combo in combos
+    )
 
 
-def _answer(pending: str | None, reply: str | None, present: set[str], absent: set[str],
-            kb: Knowledge) -> bool | None:
+def _answer(
+    pending: str | None, reply: str | None, present: set[str], absent: set[str], kb: Knowledge
+) -> bool | None:
     if pending is None or pending not in kb.features:
         return None
     if reply == "yes":

@@ -206,8 +206,16 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
     advice = {a["id"] for a in data["advice"]}
     dangers = {d["id"] for d in data["danger_signs"]}
 
-    for key in ("triage_levels", "features", "causes", "escalations", "history_rules",
-                "danger_signs", "complaints", "advice"):
+    for key in (
+        "triage_levels",
+        "features",
+        "causes",
+        "escalations",
+        "history_rules",
+        "danger_signs",
+        "complaints",
+        "advice",
+    ):
         seen: set[str] = set()
         for i, item in enumerate(data[key]):
             if item["id"] in seen:
@@ -234,8 +242,9 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
 
     def check_level(level: str, *path: Any) -> None:
         if level not in levels:
-            problems.append(f"{where(*path)}: expected a triage level of {sorted(levels)}, "
-                            f"got {level!r}")
+            problems.append(
+                f"{where(*path)}: expected a triage level of {sorted(levels)}, got {level!r}"
+            )
 
     for i, feat in enumerate(data["features"]):
         check_features(feat.get("implies", []), "features", i, "implies")
@@ -243,33 +252,45 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
         for j, group in enumerate(feat.get("answered_by", [])):
             check_features(group, "features", i, "answered_by", j)
         if feat.get("answered_by") and not feat["question"]:
-            problems.append(f"{where('features', i, 'answered_by')}: only a feature with "
-                            "question: true is answered")
+            problems.append(
+                f"{where('features', i, 'answered_by')}: only a feature with "
+                "question: true is answered"
+            )
     for i, cause in enumerate(data["causes"]):
         check_source(cause["source"], "causes", i, "source")
         weighed: set[str] = set()
         for j, ev in enumerate(cause["evidence"]):
             if ev["feature"] not in features:
-                problems.append(f"{where('causes', i, 'evidence', j, 'feature')}: "
-                                f"unknown feature {ev['feature']!r}")
+                problems.append(
+                    f"{where('causes', i, 'evidence', j, 'feature')}: "
+                    f"unknown feature {ev['feature']!r}"
+                )
             if ev["feature"] in weighed:
-                problems.append(f"{where('causes', i, 'evidence', j, 'feature')}: "
-                                f"{ev['feature']!r} is weighed twice; give it one entry")
+                problems.append(
+                    f"{where('causes', i, 'evidence', j, 'feature')}: "
+                    f"{ev['feature']!r} is weighed twice; give it one entry"
+                )
             weighed.add(ev["feature"])
         check_advice(cause["advice"], "causes", i, "advice")
         check_features(cause["core"], "causes", i, "core")
         for j, fid in enumerate(cause["core"]):
             if not any(ev["feature"] == fid and ev["present"] > 0 for ev in cause["evidence"]):
-                problems.append(f"{where('causes', i, 'core', j)}: core feature {fid!r} has no "
-                                "positive evidence for the cause")
+                problems.append(
+                    f"{where('causes', i, 'core', j)}: core feature {fid!r} has no "
+                    "positive evidence for the cause"
+                )
         check_level(cause["level"], "causes", i, "level")
         key = cause.get("key_question")
         if key is not None and (key not in features or not features[key]["question"]):
-            problems.append(f"{where('causes', i, 'key_question')}: expected a feature with "
-                            f"question: true, got {key!r}")
+            problems.append(
+                f"{where('causes', i, 'key_question')}: expected a feature with "
+                f"question: true, got {key!r}"
+            )
         if not any(ev["present"] > 0 for ev in cause["evidence"]):
-            problems.append(f"{where('causes', i, 'evidence')}: no feature speaks for the cause, "
-                            "so it can never rank first")
+            problems.append(
+                f"{where('causes', i, 'evidence')}: no feature speaks for the cause, "
+                "so it can never rank first"
+            )
     for key in ("escalations", "history_rules"):
         for i, rule in enumerate(data[key]):
             check_source(rule["source"], key, i, "source")
@@ -285,56 +306,79 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
         check_level(sign["level"], "danger_signs", i, "level")
         check_advice(sign["advice"], "danger_signs", i, "advice")
         if "public_source" not in sign["source"]:
-            problems.append(f"{where('danger_signs', i, 'source')}: danger signs are not in the "
-                            "article, so each must cite a public_source")
+            problems.append(
+                f"{where('danger_signs', i, 'source')}: danger signs are not in the "
+                "article, so each must cite a public_source"
+            )
         sq = sign.get("screen_question")
         if sq is not None:
             if sq not in sign["any_features"]:
-                problems.append(f"{where('danger_signs', i, 'screen_question')}: expected one of "
-                                f"the sign's any_features, got {sq!r}")
+                problems.append(
+                    f"{where('danger_signs', i, 'screen_question')}: expected one of "
+                    f"the sign's any_features, got {sq!r}"
+                )
             elif not features[sq]["question"]:
-                problems.append(f"{where('danger_signs', i, 'screen_question')}: feature {sq!r} "
-                                "has question: false, so it cannot be asked")
+                problems.append(
+                    f"{where('danger_signs', i, 'screen_question')}: feature {sq!r} "
+                    "has question: false, so it cannot be asked"
+                )
         elif sign["screen_when"]:
-            problems.append(f"{where('danger_signs', i)}: screen_when is set but "
-                            "screen_question is missing")
+            problems.append(
+                f"{where('danger_signs', i)}: screen_when is set but screen_question is missing"
+            )
         for fid in sign["any_features"]:
             if fid in features and features[fid]["category"] not in ("danger", "place"):
-                problems.append(f"{where('danger_signs', i, 'any_features')}: feature {fid!r} "
-                                "is not in the danger or place category")
+                problems.append(
+                    f"{where('danger_signs', i, 'any_features')}: feature {fid!r} "
+                    "is not in the danger or place category"
+                )
         for j, other in enumerate(sign.get("yields_to", [])):
             if other not in dangers:
-                problems.append(f"{where('danger_signs', i, 'yields_to', j)}: expected the id of "
-                                f"another danger sign, got {other!r}")
+                problems.append(
+                    f"{where('danger_signs', i, 'yields_to', j)}: expected the id of "
+                    f"another danger sign, got {other!r}"
+                )
             elif other == sign["id"]:
-                problems.append(f"{where('danger_signs', i, 'yields_to', j)}: a danger sign "
-                                "cannot yield to itself")
+                problems.append(
+                    f"{where('danger_signs', i, 'yields_to', j)}: a danger sign "
+                    "cannot yield to itself"
+                )
     for i, complaint in enumerate(data["complaints"]):
         check_features(complaint["any_features"], "complaints", i, "any_features")
         check_features(complaint["unless_features"], "complaints", i, "unless_features")
         check_advice(complaint["advice"], "complaints", i, "advice")
         check_level(complaint["level"], "complaints", i, "level")
         if "public_source" not in complaint["source"]:
-            problems.append(f"{where('complaints', i, 'source')}: adjacent complaints are not in "
-                            "the article, so each must cite a public_source")
+            problems.append(
+                f"{where('complaints', i, 'source')}: adjacent complaints are not in "
+                "the article, so each must cite a public_source"
+            )
         for fid in complaint["any_features"]:
             if fid in features and features[fid]["category"] not in ("complaint", "sensation"):
-                problems.append(f"{where('complaints', i, 'any_features')}: feature {fid!r} is "
-                                "not in the complaint or sensation category")
+                problems.append(
+                    f"{where('complaints', i, 'any_features')}: feature {fid!r} is "
+                    "not in the complaint or sensation category"
+                )
             if fid in complaint["unless_features"]:
-                problems.append(f"{where('complaints', i, 'unless_features')}: {fid!r} both "
-                                "makes and unmakes the complaint")
+                problems.append(
+                    f"{where('complaints', i, 'unless_features')}: {fid!r} both "
+                    "makes and unmakes the complaint"
+                )
     for i, combo in enumerate(data["combinations"]):
         check_source(combo["source"], "combinations", i, "source")
         check_features([combo["feature"]], "combinations", i, "feature")
         for j, group in enumerate(combo["groups"]):
             check_features(group["any"], "combinations", i, "groups", j, "any")
             if group.get("min", 1) > len(group["any"]):
-                problems.append(f"{where('combinations', i, 'groups', j, 'min')}: expected at "
-                                f"most {len(group['any'])}, got {group['min']}")
+                problems.append(
+                    f"{where('combinations', i, 'groups', j, 'min')}: expected at "
+                    f"most {len(group['any'])}, got {group['min']}"
+                )
             if combo["feature"] in group["any"]:
-                problems.append(f"{where('combinations', i, 'groups', j)}: the rule's own "
-                                "feature cannot be one of its conditions")
+                problems.append(
+                    f"{where('combinations', i, 'groups', j)}: the rule's own "
+                    "feature cannot be one of its conditions"
+                )
     for i, adv in enumerate(data["advice"]):
         check_features(adv.get("skip_when", []), "advice", i, "skip_when")
         check_features(adv.get("contraindicated_by", []), "advice", i, "contraindicated_by")
@@ -342,21 +386,26 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
         if fid not in features:
             problems.append(f"{where('policy', 'guided_questions', j)}: unknown feature {fid!r}")
         elif not features[fid]["question"]:
-            problems.append(f"{where('policy', 'guided_questions', j)}: feature {fid!r} "
-                            "has question: false, so it cannot be asked")
+            problems.append(
+                f"{where('policy', 'guided_questions', j)}: feature {fid!r} "
+                "has question: false, so it cannot be asked"
+            )
     check_features(data["policy"]["confirm_before_advice"], "policy", "confirm_before_advice")
     check_advice(data["policy"]["general_advice"], "policy", "general_advice")
     for j, fid in enumerate(data["policy"]["confirm_before_advice"]):
         if fid in features and not features[fid]["question"]:
-            problems.append(f"{where('policy', 'confirm_before_advice', j)}: feature {fid!r} "
-                            "has question: false, so it cannot be asked")
+            problems.append(
+                f"{where('policy', 'confirm_before_advice', j)}: feature {fid!r} "
+                "has question: false, so it cannot be asked"
+            )
     for i, adv in enumerate(data["advice"]):
         check_source(adv["source"], "advice", i, "source")
     return problems
 
 
-def article_path(data: Mapping[str, Any], override: Path | None = None,
-                 env: Mapping[str, str] | None = None) -> Path:
+def article_path(
+    data: Mapping[str, Any], override: Path | None = None, env: Mapping[str, str] | None = None
+) -> Path:
     """Where to read the source article: ``override`` (``--article PATH``), else the
     ``LEGCHECK_ARTICLE`` environment variable, else ``article.path`` in the knowledge file
     (relative to the repository, ``../shared/seed/...``: beside the clone, not in it)."""
@@ -368,15 +417,18 @@ def article_path(data: Mapping[str, Any], override: Path | None = None,
     return (REPO_ROOT / str(data["article"]["path"])).resolve()
 
 
-def article_check(data: dict[str, Any], override: Path | None = None,
-                  env: Mapping[str, str] | None = None) -> tuple[list[str], str | None]:
+def article_check(
+    data: dict[str, Any], override: Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[list[str], str | None]:
     """The article cross-check where the article is present: ``(problems, None)``; where it
     is not, ``([], why it was skipped)``, so a clone without the article still validates and
     packages (the knowledge file's sections are then checked only against each other)."""
     path = article_path(data, override, env)
     if not path.is_file():
-        return [], (f"the article cross-check was skipped: the source article is not at {path} "
-                    f"(give its path with --article PATH or {ARTICLE_ENV} to run it)")
+        return [], (
+            f"the article cross-check was skipped: the source article is not at {path} "
+            f"(give its path with --article PATH or {ARTICLE_ENV} to run it)"
+        )
     return check_article_anchors(data, path), None
 
 
@@ -403,51 +455,93 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
             raise DataError(problems)
     kb = Knowledge(
         features={
-            f["id"]: Feature(f["id"], f["category"], f["title"], f["question"],
-                             tuple(f.get("implies", ())), tuple(f.get("excludes", ())),
-                             tuple(tuple(g) for g in f.get("answered_by", ())))
+            f["id"]: Feature(
+                f["id"],
+                f["category"],
+                f["title"],
+                f["question"],
+                tuple(f.get("implies", ())),
+                tuple(f.get("excludes", ())),
+                tuple(tuple(g) for g in f.get("answered_by", ())),
+            )
             for f in data["features"]
         },
         causes=tuple(
             Cause(
-                id=c["id"], title=c["title"], source=c["source"], prior=float(c["prior"]),
+                id=c["id"],
+                title=c["title"],
+                source=c["source"],
+                prior=float(c["prior"]),
                 core=tuple(c["core"]),
-                evidence=tuple(Evidence(e["feature"], float(e["present"]),
-                                        float(e.get("absent", 0.0))) for e in c["evidence"]),
-                advice=tuple(c["advice"]), level=c["level"],
+                evidence=tuple(
+                    Evidence(e["feature"], float(e["present"]), float(e.get("absent", 0.0)))
+                    for e in c["evidence"]
+                ),
+                advice=tuple(c["advice"]),
+                level=c["level"],
                 key_question=c.get("key_question"),
             )
             for c in data["causes"]
         ),
         escalations=tuple(
-            Escalation(e["id"], e["title"], tuple(e["any_features"]),
-                       tuple(e["raise_from"]) if "raise_from" in e else None,
-                       e["raise_to"], tuple(e["advice"]))
+            Escalation(
+                e["id"],
+                e["title"],
+                tuple(e["any_features"]),
+                tuple(e["raise_from"]) if "raise_from" in e else None,
+                e["raise_to"],
+                tuple(e["advice"]),
+            )
             for e in data["escalations"]
         ),
         history_rules=tuple(
-            HistoryRule(h["id"], h["title"], float(h["window_days"]), float(h["min_days_ago"]),
-                        int(h["min_matches"]), h["raise_to"], tuple(h["advice"]))
+            HistoryRule(
+                h["id"],
+                h["title"],
+                float(h["window_days"]),
+                float(h["min_days_ago"]),
+                int(h["min_matches"]),
+                h["raise_to"],
+                tuple(h["advice"]),
+            )
             for h in data["history_rules"]
         ),
         danger_signs=tuple(
-            DangerSign(d["id"], d["title"], tuple(d["any_features"]),
-                       tuple(tuple(g) for g in d["screen_when"]),
-                       d.get("screen_question"), d["level"], tuple(d["advice"]), d["source"],
-                       tuple(d.get("yields_to", ())))
+            DangerSign(
+                d["id"],
+                d["title"],
+                tuple(d["any_features"]),
+                tuple(tuple(g) for g in d["screen_when"]),
+                d.get("screen_question"),
+                d["level"],
+                tuple(d["advice"]),
+                d["source"],
+                tuple(d.get("yields_to", ())),
+            )
             for d in data["danger_signs"]
         ),
         complaints=tuple(
-            Complaint(c["id"], c["title"], tuple(c["any_features"]),
-                      tuple(c["unless_features"]), tuple(c["advice"]), c["level"], c["source"])
+            Complaint(
+                c["id"],
+                c["title"],
+                tuple(c["any_features"]),
+                tuple(c["unless_features"]),
+                tuple(c["advice"]),
+                c["level"],
+                c["source"],
+            )
             for c in data["complaints"]
         ),
         combinations=tuple(
-            Combination(c["id"], c["feature"], groups, c["scope"],
-                        frozenset(f for g in groups for f in g.any))
+            Combination(
+                c["id"],
+                c["feature"],
+                groups,
+                c["scope"],
+                frozenset(f for g in groups for f in g.any),
+            )
             for c in data["combinations"]
-            for groups in [tuple(Group(tuple(g["any"]), int(g.get("min", 1)))
-                                 for g in c["groups"])]
+            for groups in [tuple(Group(tuple(g["any"]), int(g.get("min", 1))) for g in c["groups"])]
         ),
         advice={a["id"]: a for a in data["advice"]},
         levels={lv["id"]: lv["rank"] for lv in data["triage_levels"]},
@@ -468,13 +562,15 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
         categories.setdefault(feat.category, set()).add(feat.id)
     return kb._replace(
         by_cause={c.id: c for c in kb.causes},
-        weights={c.id: {e.feature: (i, e.present, e.absent) for i, e in enumerate(c.evidence)}
-                 for c in kb.causes},
-        speaks_for={c.id: frozenset(e.feature for e in c.evidence if e.present > 0)
-                    for c in kb.causes},
+        weights={
+            c.id: {e.feature: (i, e.present, e.absent) for i, e in enumerate(c.evidence)}
+            for c in kb.causes
+        },
+        speaks_for={
+            c.id: frozenset(e.feature for e in c.evidence if e.present > 0) for c in kb.causes
+        },
         by_category={k: frozenset(v) for k, v in categories.items()},
-        questions=tuple(f for f in kb.features.values()
-                        if f.question and f.category != "danger"),
+        questions=tuple(f for f in kb.features.values() if f.question and f.category != "danger"),
         answerable=tuple(f for f in kb.features.values() if f.answered_by and f.question),
     )
 

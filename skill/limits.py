@@ -44,8 +44,10 @@ MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
 MAX_RESPONSE_BYTES = 24_000  # "24 kilobytes", read as 24,000 bytes to be safe
 
-APOLOGY_SSML = ("<speak>Sorry, something went wrong on my side, so I can't finish this check-in. "
-                "Please try again in a moment.</speak>")
+APOLOGY_SSML = (
+    "<speak>Sorry, something went wrong on my side, so I can't finish this check-in. "
+    "Please try again in a moment.</speak>"
+)
 
 _OPEN = frozenset("[{")
 
@@ -75,6 +77,7 @@ class JsonLimitError(ValueError):
 
 
 # -- in ------------------------------------------------------------------------------------------
+
 
 def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int:
     """How deep the brackets of ``text`` nest, outside strings; stops counting past ``limit``.
@@ -116,7 +119,8 @@ def _bounded_int(text: str) -> int:
     digits = len(text) - (text[0] == "-")
     if digits > MAX_INT_DIGITS:
         raise JsonLimitError(
-            f"expected JSON integers of at most {MAX_INT_DIGITS} digits, got one of {digits}")
+            f"expected JSON integers of at most {MAX_INT_DIGITS} digits, got one of {digits}"
+        )
     return int(text)
 
 
@@ -144,18 +148,21 @@ def load_json(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if too_deep(text, max_depth):
         raise JsonLimitError(f"expected JSON nested at most {max_depth} deep, got deeper")
     try:
-        value = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int,
-                           parse_constant=_no_constants)
+        value = json.loads(
+            text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constants
+        )
     except JsonLimitError:
         raise
     except json.JSONDecodeError as exc:
         raise JsonLimitError(f"expected valid JSON, got invalid JSON ({exc})") from exc
     except (ValueError, RecursionError, OverflowError) as exc:  # belt and braces
-        raise JsonLimitError(f"expected valid JSON, got {type(exc).__name__}: {one_line(str(exc))}"
-                             ) from exc
+        raise JsonLimitError(
+            f"expected valid JSON, got {type(exc).__name__}: {one_line(str(exc))}"
+        ) from exc
     if _patterns().surrogate_escape.search(text) and not _is_unicode(value):
-        raise JsonLimitError("expected valid Unicode text, got a \\u escape that is half of a "
-                             "surrogate pair")
+        raise JsonLimitError(
+            "expected valid Unicode text, got a \\u escape that is half of a surrogate pair"
+        )
     return value
 
 
@@ -198,13 +205,18 @@ def encoded_size(value: Any) -> int:
 
 def encode_json(value: Any) -> bytes:
     """``value`` as compact UTF-8 JSON, refusing NaN and Infinity (``ValueError``)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
-def attributes_problem(attributes: Any, where: str = "session.attributes", *,
-                       holder: str | bytes | None = None,
-                       holder_is_compact: bool = False) -> str | None:
+def attributes_problem(
+    attributes: Any,
+    where: str = "session.attributes",
+    *,
+    holder: str | bytes | None = None,
+    holder_is_compact: bool = False,
+) -> str | None:
     """Why ``attributes`` cannot be a session's attributes, or None when they can.
 
     They must be a JSON object (or absent: None), nest at most :data:`MAX_ATTRIBUTES_DEPTH`
@@ -241,6 +253,7 @@ def _opened(text: str | bytes) -> int:
 
 # -- out -----------------------------------------------------------------------------------------
 
+
 def speech_problem(speech: Any, where: str = "outputSpeech") -> str | None:
     """Why an ``outputSpeech`` object would be refused by Alexa, or None when it would not."""
     if speech is None:
@@ -268,7 +281,7 @@ def _words_problem(field: str, words: str) -> str | None:
         return f"without control characters, got U+{ord(bad.group()):04X} at {bad.start()}"
     if field == "ssml":
         problem = ssml_problem(words, "")
-        return problem[len("expected  "):] if problem else None
+        return problem[len("expected  ") :] if problem else None
     return None
 
 
@@ -303,12 +316,16 @@ def card_problem(card: Any, where: str = "card") -> str | None:
             return f"expected {where}.{field} to be a string, got {_json_type(value)}"
         bad = _patterns().not_xml.search(value)
         if bad:
-            return (f"expected {where}.{field} without control characters, got "
-                    f"U+{ord(bad.group()):04X} at {bad.start()}")
+            return (
+                f"expected {where}.{field} without control characters, got "
+                f"U+{ord(bad.group()):04X} at {bad.start()}"
+            )
         total += len(value)
     if total > MAX_CARD_CHARS:
-        return (f"expected {where} title and text of at most {MAX_CARD_CHARS} characters "
-                f"together, got {total}")
+        return (
+            f"expected {where} title and text of at most {MAX_CARD_CHARS} characters "
+            f"together, got {total}"
+        )
     return None
 
 
@@ -326,11 +343,17 @@ def response_problems(envelope: Mapping[str, Any], encoded: bytes | None = None)
         return [f"expected response to be an object, got {_json_type(response)}"]
     reprompt = response.get("reprompt")
     reprompt_speech = reprompt.get("outputSpeech") if isinstance(reprompt, Mapping) else None
-    for problem in (speech_problem(response.get("outputSpeech"), "response.outputSpeech"),
-                    speech_problem(reprompt_speech, "response.reprompt.outputSpeech"),
-                    card_problem(response.get("card"), "response.card"),
-                    attributes_problem(envelope.get("sessionAttributes"), "sessionAttributes",
-                                       holder=encoded, holder_is_compact=True)):
+    for problem in (
+        speech_problem(response.get("outputSpeech"), "response.outputSpeech"),
+        speech_problem(reprompt_speech, "response.reprompt.outputSpeech"),
+        card_problem(response.get("card"), "response.card"),
+        attributes_problem(
+            envelope.get("sessionAttributes"),
+            "sessionAttributes",
+            holder=encoded,
+            holder_is_compact=True,
+        ),
+    ):
         if problem is not None:
             problems.append(problem)
     if encoded is None:

@@ -117,8 +117,7 @@ class Memory:
             self._record = self.store.load(self.key, self.today)
         except StoreError as exc:
             self.problem = exc
-            log.error("could not read stored check-ins (request id %s): %s", self.request_id,
-                      exc)
+            log.error("could not read stored check-ins (request id %s): %s", self.request_id, exc)
             return Record()
         return self._record
 
@@ -128,8 +127,9 @@ class Memory:
     def consent(self) -> Consent:
         return self.recall().consent
 
-    def remember(self, features: Sequence[str], cause: str, level: str,
-                 consent: Consent | None = None) -> bool:
+    def remember(
+        self, features: Sequence[str], cause: str, level: str, consent: Consent | None = None
+    ) -> bool:
         """Store this check-in (and the consent, when given); whether it was stored."""
         if self.store is None or self.key is None:
             return False
@@ -196,7 +196,8 @@ class MemoryInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
 
     def process(self, handler_input: HandlerInput) -> None:
         handler_input.attributes_manager.request_attributes[ATTRIBUTE] = Memory(
-            self.store, handler_input.request_envelope)
+            self.store, handler_input.request_envelope
+        )
 
 
 def memory_of(handler_input: HandlerInput) -> Memory:

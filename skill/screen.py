@@ -35,8 +35,13 @@ def _object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"checkin": {"type": "object", "properties": properties}}
 
 
-def datasource(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
-               doctor_first: str, steps: list[str]) -> tuple[str, dict[str, Any]]:
+def datasource(
+    strings: LocaleStrings,
+    knowledge: Knowledge,
+    result: TriageResult,
+    doctor_first: str,
+    steps: list[str],
+) -> tuple[str, dict[str, Any]]:
     """The document name and its data source for an outcome.
 
     ``doctor_first`` is the red-flag sentence said first (or empty); ``steps`` the
@@ -44,24 +49,29 @@ def datasource(strings: LocaleStrings, knowledge: Knowledge, result: TriageResul
     """
     if result.is_danger:
         reason = " ".join(strings.danger(sign) for sign in result.danger_signs)
-        return "emergency", _object({
-            "number": strings.emergency_number,
-            "action": steps[0] if steps else "",
-            "reason": reason,
-        })
+        return "emergency", _object(
+            {
+                "number": strings.emergency_number,
+                "action": steps[0] if steps else "",
+                "reason": reason,
+            }
+        )
     if result.complaints:
         complaint = strings.complaint(result.complaints[0])
         rule = next(c for c in knowledge.complaints if c.id == result.complaints[0])
         source = rule.source.get("public_source", {}).get("title", "")
-        return "advice", _object({
-            "title": strings.prompt("card_title") + ": " + complaint["name"],
-            "summary": strings.prompt("complaint_may_be", complaint=complaint["name"]) + " "
-            + complaint["explain"],
-            "stepsHeading": strings.prompt("what_to_do"),
-            "steps": steps,
-            "doctor": strings.prompt("complaint_scope"),
-            "source": strings.prompt("screen_source", title=source),
-        })
+        return "advice", _object(
+            {
+                "title": strings.prompt("card_title") + ": " + complaint["name"],
+                "summary": strings.prompt("complaint_may_be", complaint=complaint["name"])
+                + " "
+                + complaint["explain"],
+                "stepsHeading": strings.prompt("what_to_do"),
+                "steps": steps,
+                "doctor": strings.prompt("complaint_scope"),
+                "source": strings.prompt("screen_source", title=source),
+            }
+        )
     if result.contenders:
         cause = strings.cause(result.top.id)
         title = strings.prompt("card_title") + ": " + cause["name"]
@@ -70,14 +80,16 @@ def datasource(strings: LocaleStrings, knowledge: Knowledge, result: TriageResul
         title = strings.prompt("card_title_unclear")
         summary = strings.prompt("unclear")
     doctor = doctor_first or strings.level(result.level)
-    return "advice", _object({
-        "title": title,
-        "summary": summary,
-        "stepsHeading": strings.prompt("what_to_do"),
-        "steps": steps,
-        "doctor": doctor,
-        "source": strings.prompt("screen_source", title=knowledge.article["title"]),
-    })
+    return "advice", _object(
+        {
+            "title": title,
+            "summary": summary,
+            "stepsHeading": strings.prompt("what_to_do"),
+            "steps": steps,
+            "doctor": doctor,
+            "source": strings.prompt("screen_source", title=knowledge.article["title"]),
+        }
+    )
 
 
 class Screen(NamedTuple):
@@ -92,14 +104,19 @@ class Screen(NamedTuple):
 
     def content(self) -> tuple[str, dict[str, Any]]:
         """The document name and its data source (see :func:`datasource`)."""
-        return datasource(self.strings, self.knowledge, self.result, self.doctor_first,
-                          list(self.steps))
+        return datasource(
+            self.strings, self.knowledge, self.result, self.doctor_first, list(self.steps)
+        )
 
 
 def directive(name: str, data: dict[str, Any]) -> dict[str, Any]:
     """The RenderDocument directive, as the JSON Alexa receives."""
-    return {"type": RENDER_DIRECTIVE, "token": TOKEN, "document": document(name),
-            "datasources": data}
+    return {
+        "type": RENDER_DIRECTIVE,
+        "token": TOKEN,
+        "document": document(name),
+        "datasources": data,
+    }
 
 
 def screen_lines(data: dict[str, Any]) -> list[str]:

@@ -63,8 +63,11 @@ def _plan(cls: Any) -> _Plan | None:
     names = dict(getattr(cls, "attribute_map", {}))
     for name in types:
         names.setdefault(name, name)
-    return _Plan(tuple((name, key, types[name]) for name, key in names.items()),
-                 frozenset(names.values()), hasattr(cls, "get_real_child_model"))
+    return _Plan(
+        tuple((name, key, types[name]) for name, key in names.items()),
+        frozenset(names.values()),
+        hasattr(cls, "get_real_child_model"),
+    )
 
 
 class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
@@ -97,8 +100,10 @@ class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
             return int(obj) if obj % 1 == 0 else float(obj)
         if isinstance(obj, dict):
             # plain values (most of the session attributes) are what serialize returns them as
-            return {key: value if type(value) in _PLAIN else self.serialize(value)
-                    for key, value in obj.items()}
+            return {
+                key: value if type(value) in _PLAIN else self.serialize(value)
+                for key, value in obj.items()
+            }
         out = {}
         for attr, key in self._output_of(obj):
             value = getattr(obj, attr)

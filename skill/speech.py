@@ -78,11 +78,18 @@ class Spoken:
 
 
 @lru_cache(maxsize=16)
-def _substitutions(aliases: tuple[tuple[str, str], ...]
-                   ) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+def _substitutions(
+    aliases: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, re.Pattern[str], str], ...]:
     """Each number, the pattern that finds it as a word of its own, and its ``<sub>``."""
-    return tuple((number, re.compile(rf"(?<![\w<]){re.escape(number)}(?![\w])"),
-                  f'<sub alias="{escape(alias)}">{number}</sub>') for number, alias in aliases)
+    return tuple(
+        (
+            number,
+            re.compile(rf"(?<![\w<]){re.escape(number)}(?![\w])"),
+            f'<sub alias="{escape(alias)}">{number}</sub>',
+        )
+        for number, alias in aliases
+    )
 
 
 def join_words(items: list[str], conj: str) -> str:
@@ -91,16 +98,19 @@ def join_words(items: list[str], conj: str) -> str:
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
 
 
-def describe_features(strings: LocaleStrings, knowledge: Knowledge,
-                      features: list[str]) -> str:
+def describe_features(strings: LocaleStrings, knowledge: Knowledge, features: list[str]) -> str:
     """Phrase the runner's own symptoms: "tingling in your shins or calves, and that it
     got worse as you ran"; "that it eased once you cooled down" when no symptom is named."""
     cat = {f: knowledge.features[f].category for f in features}
-    sensations = [strings.feature(f) for f in features
-                  if cat[f] in ("sensation", "danger", "body", "complaint")]
+    sensations = [
+        strings.feature(f)
+        for f in features
+        if cat[f] in ("sensation", "danger", "body", "complaint")
+    ]
     places = [strings.feature(f) for f in features if cat[f] == "place"][:2]
-    clauses = [strings.feature(f) for f in features
-               if cat[f] not in ("sensation", "danger", "place")][:2]
+    clauses = [
+        strings.feature(f) for f in features if cat[f] not in ("sensation", "danger", "place")
+    ][:2]
     conj = strings.prompt("and")
     head = join_words(sensations, conj)
     if places:
@@ -116,8 +126,9 @@ def describe_features(strings: LocaleStrings, knowledge: Knowledge,
 
 def _mentioned(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> str:
     """The runner's own symptoms that speak for the leading cause."""
-    said_first = {f for e in knowledge.escalations if e.id in result.raised_by
-                  for f in e.any_features}  # already said: "Because it has lasted ..."
+    said_first = {
+        f for e in knowledge.escalations if e.id in result.raised_by for f in e.any_features
+    }  # already said: "Because it has lasted ..."
     reasons = [f for f in result.top.reasons_for if f in result.present and f not in said_first]
     # drop places implied by a more specific one (between the toes implies the feet)
     implied = {i for f in reasons for i in knowledge.features[f].implies}
@@ -128,7 +139,7 @@ def _mentioned(strings: LocaleStrings, knowledge: Knowledge, result: TriageResul
 
 
 def red_flags(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> str:
-    """"Because it has lasted a day or more, please see a doctor about it." """
+    """ "Because it has lasted a day or more, please see a doctor about it." """
     flags: list[str] = []
     for esc in knowledge.escalations:
         if esc.id in result.raised_by:
@@ -163,10 +174,17 @@ def danger(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -
         parts.append(strings.advice(result.advice[0]))
     steps = [strings.advice(a) for a in result.advice]
     reasons = [strings.danger(sign) for sign in result.danger_signs]
-    lines = (*(f"{i}. {step}" for i, step in enumerate(steps, 1)), *reasons,
-             strings.prompt("disclaimer"))
-    return Spoken(tuple(parts), strings.prompt("card_title_danger"), lines,
-                  Screen(strings, knowledge, result, "", tuple(steps)))
+    lines = (
+        *(f"{i}. {step}" for i, step in enumerate(steps, 1)),
+        *reasons,
+        strings.prompt("disclaimer"),
+    )
+    return Spoken(
+        tuple(parts),
+        strings.prompt("card_title_danger"),
+        lines,
+        Screen(strings, knowledge, result, "", tuple(steps)),
+    )
 
 
 def complaint(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult) -> Spoken:
@@ -176,17 +194,26 @@ def complaint(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult
     first = strings.complaint(result.complaints[0])
     may_be = strings.prompt("complaint_may_be", complaint=first["name"])
     steps = [strings.advice(a) for a in result.advice]
-    parts = [f"{may_be} {first['explain']}", *steps, strings.prompt("complaint_scope"),
-             strings.prompt("disclaimer")]
+    parts = [
+        f"{may_be} {first['explain']}",
+        *steps,
+        strings.prompt("complaint_scope"),
+        strings.prompt("disclaimer"),
+    ]
     title = strings.prompt("card_title") + ": " + first["name"]
-    return Spoken(tuple(parts), title,
-                  _card(strings, f"{may_be} {first['explain']}", [], steps,
-                        strings.prompt("complaint_scope")),
-                  Screen(strings, knowledge, result, "", tuple(steps)))
+    return Spoken(
+        tuple(parts),
+        title,
+        _card(
+            strings, f"{may_be} {first['explain']}", [], steps, strings.prompt("complaint_scope")
+        ),
+        Screen(strings, knowledge, result, "", tuple(steps)),
+    )
 
 
-def _card(strings: LocaleStrings, summary: str, first: list[str], steps: list[str],
-          level: str) -> tuple[str, ...]:
+def _card(
+    strings: LocaleStrings, summary: str, first: list[str], steps: list[str], level: str
+) -> tuple[str, ...]:
     lines = [*first, summary]
     if steps:
         lines.append(strings.prompt("card_steps"))
@@ -195,18 +222,26 @@ def _card(strings: LocaleStrings, summary: str, first: list[str], steps: list[st
     return tuple(line for line in lines if line)
 
 
-def _doctor_first(strings: LocaleStrings, knowledge: Knowledge,
-                  result: TriageResult, recurred: str = "") -> tuple[list[str], set[str]]:
+def _doctor_first(
+    strings: LocaleStrings, knowledge: Knowledge, result: TriageResult, recurred: str = ""
+) -> tuple[list[str], set[str]]:
     """The runner's history and the article's red flags, said first with a plain "see a
     doctor"; and the advice that covers, so it is not said again. A symptom that came
     back (``recurred``) is said first and stands for the history rule's sentence."""
-    history = [strings.raised(h.id) for h in knowledge.history_rules
-               if h.id in result.raised_by][:1]
+    history = [strings.raised(h.id) for h in knowledge.history_rules if h.id in result.raised_by][
+        :1
+    ]
     if recurred:
         # the count says what a rule that only counts repeats would; a rule about how long
         # it has lasted still says why
-        history = [recurred, *(strings.raised(h.id) for h in knowledge.history_rules
-                               if h.id in result.raised_by and h.min_days_ago > 0)][:2]
+        history = [
+            recurred,
+            *(
+                strings.raised(h.id)
+                for h in knowledge.history_rules
+                if h.id in result.raised_by and h.min_days_ago > 0
+            ),
+        ][:2]
     because = red_flags(strings, knowledge, result)
     if not history and not because:
         return [], set()
@@ -218,8 +253,9 @@ def _doctor_first(strings: LocaleStrings, knowledge: Knowledge,
     return parts, covered
 
 
-def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
-            recurred: str = "") -> Spoken:
+def outcome(
+    strings: LocaleStrings, knowledge: Knowledge, result: TriageResult, recurred: str = ""
+) -> Spoken:
     """See a doctor first when a red flag says so; then what it may be and why, what to
     do now, and when to see a doctor. ``recurred`` (see :func:`recurrence`) is said
     before all of it."""
@@ -236,17 +272,24 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
             parts.extend(advice)
         parts.append(strings.level(result.level))
         parts.append(strings.prompt("disclaimer"))
-        return Spoken(tuple(p for p in parts if p), strings.prompt("card_title_unclear"),
-                      _card(strings, strings.prompt("unclear"), first, advice,
-                            strings.level(result.level)),
-                      Screen(strings, knowledge, result, " ".join(first), tuple(advice)))
+        return Spoken(
+            tuple(p for p in parts if p),
+            strings.prompt("card_title_unclear"),
+            _card(strings, strings.prompt("unclear"), first, advice, strings.level(result.level)),
+            Screen(strings, knowledge, result, " ".join(first), tuple(advice)),
+        )
     top = strings.cause(result.top.id)
     may_be = strings.prompt("may_be", cause=top["name"])
-    also = [strings.prompt("may_also_be", cause=strings.cause(other)["name"])
-            for other in result.contenders[1:2]]
+    also = [
+        strings.prompt("may_also_be", cause=strings.cause(other)["name"])
+        for other in result.contenders[1:2]
+    ]
     # said in about 30 seconds: what can go, goes first (the card and screen keep it all)
-    optional = {"mentioned": _mentioned(strings, knowledge, result), "explain": top["explain"],
-                "what_to_do": strings.prompt("what_to_do")}
+    optional = {
+        "mentioned": _mentioned(strings, knowledge, result),
+        "explain": top["explain"],
+        "what_to_do": strings.prompt("what_to_do"),
+    }
     # the leader's own steps are always said; a second cause's only when there is time
     # (the card and the screen list them all)
     leaders = {strings.advice(x) for x in knowledge.cause(result.top.id).advice}
@@ -257,8 +300,7 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
             steps = [*own, strings.prompt("card_more")] if own != advice else advice
         elif drop is not None:
             optional[drop] = ""
-        parts = [*first, optional["mentioned"],
-                 f"{may_be} {optional['explain']}".strip(), *also]
+        parts = [*first, optional["mentioned"], f"{may_be} {optional['explain']}".strip(), *also]
         if steps:
             parts.append(optional["what_to_do"])
             parts.extend(steps)
@@ -267,18 +309,21 @@ def outcome(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult,
         if word_count(parts) <= MAX_WORDS:
             break
     title = strings.prompt("card_title") + ": " + top["name"]
-    return Spoken(tuple(p for p in parts if p), title,
-                  _card(strings, f"{may_be} {top['explain']}", first, advice,
-                        strings.level(result.level)),
-                  Screen(strings, knowledge, result, " ".join(first), tuple(advice)))
+    return Spoken(
+        tuple(p for p in parts if p),
+        title,
+        _card(strings, f"{may_be} {top['explain']}", first, advice, strings.level(result.level)),
+        Screen(strings, knowledge, result, " ".join(first), tuple(advice)),
+    )
 
 
 def recurrence(strings: LocaleStrings, knowledge: Knowledge, came_back: Recurrence) -> str:
-    """"That's the third time this month you've mentioned tingling in your shins or calves." """
+    """ "That's the third time this month you've mentioned tingling in your shins or calves." """
     symptom = describe_features(strings, knowledge, list(came_back.features))
     if came_back.times <= ORDINALS:
-        return strings.prompt("recurrence", nth=strings.prompt(f"ordinal_{came_back.times}"),
-                              symptom=symptom)
+        return strings.prompt(
+            "recurrence", nth=strings.prompt(f"ordinal_{came_back.times}"), symptom=symptom
+        )
     return strings.prompt("recurrence_many", count=came_back.times, symptom=symptom)
 
 
@@ -295,26 +340,35 @@ def when(strings: LocaleStrings, day: date, today: date) -> str:
     return strings.prompt("when_days", days=days)
 
 
-def history_summary(strings: LocaleStrings, knowledge: Knowledge, summary: Summary,
-                    today: date, days: int) -> Spoken:
-    """"In the last 30 days you've told me about 3 check-ins: tingling in your shins or
+def history_summary(
+    strings: LocaleStrings, knowledge: Knowledge, summary: Summary, today: date, days: int
+) -> Spoken:
+    """ "In the last 30 days you've told me about 3 check-ins: tingling in your shins or
     calves twice, and itching in your legs once. The last one was yesterday, and it looked
     like low electrolytes." """
     title = strings.prompt("card_title_history")
     if summary.last is None:
         return Spoken((strings.prompt("history_none", days=days),), title)
-    shown = [f"{describe_features(strings, knowledge, list(s.features))} "
-             f"{times(strings, s.times)}" for s in summary.symptoms[:3]]
-    parts = [strings.prompt("history_summary", days=days,
-                            count=strings.count_checkins(summary.count),
-                            symptoms=join_words(shown, strings.prompt("and")))
-             if shown else strings.prompt("history_count", days=days,
-                                          count=strings.count_checkins(summary.count))]
+    shown = [
+        f"{describe_features(strings, knowledge, list(s.features))} {times(strings, s.times)}"
+        for s in summary.symptoms[:3]
+    ]
+    parts = [
+        strings.prompt(
+            "history_summary",
+            days=days,
+            count=strings.count_checkins(summary.count),
+            symptoms=join_words(shown, strings.prompt("and")),
+        )
+        if shown
+        else strings.prompt("history_count", days=days, count=strings.count_checkins(summary.count))
+    ]
     last = summary.last
     said_when = when(strings, last.day, today)
     if last.cause in {c.id for c in knowledge.causes}:
-        parts.append(strings.prompt("history_last", when=said_when,
-                                    cause=strings.cause(last.cause)["name"]))
+        parts.append(
+            strings.prompt("history_last", when=said_when, cause=strings.cause(last.cause)["name"])
+        )
     else:
         parts.append(strings.prompt("history_last_unclear", when=said_when))
     return Spoken(tuple(parts), title)

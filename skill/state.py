@@ -39,10 +39,18 @@ def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
         return None
     found = value.get("features")
     cause, level = value.get("cause"), value.get("level")
-    causes = ({c.id for c in knowledge.causes} | {d.id for d in knowledge.danger_signs}
-              | {c.id for c in knowledge.complaints})
-    if not (isinstance(found, list) and isinstance(cause, str) and isinstance(level, str)
-            and (cause in causes or cause == NO_CAUSE) and level in knowledge.levels):
+    causes = (
+        {c.id for c in knowledge.causes}
+        | {d.id for d in knowledge.danger_signs}
+        | {c.id for c in knowledge.complaints}
+    )
+    if not (
+        isinstance(found, list)
+        and isinstance(cause, str)
+        and isinstance(level, str)
+        and (cause in causes or cause == NO_CAUSE)
+        and level in knowledge.levels
+    ):
         return None
     kept = tuple(f for f in found if isinstance(f, str) and f in knowledge.features)[:30]
     return Outcome(kept, str(cause), str(level))
@@ -117,28 +125,48 @@ class DialogState:
             return cls()
         features = knowledge.features
         answers_in = attrs.get("answers")
-        answers = ({str(k): v for k, v in answers_in.items()
-                    if isinstance(k, str) and k in features and isinstance(v, bool)}
-                   if isinstance(answers_in, Mapping) else {})
+        answers = (
+            {
+                str(k): v
+                for k, v in answers_in.items()
+                if isinstance(k, str) and k in features and isinstance(v, bool)
+            }
+            if isinstance(answers_in, Mapping)
+            else {}
+        )
         asked_in = attrs.get("asked")
-        asked = ([a for a in asked_in if isinstance(a, str) and a in features][:20]
-                 if isinstance(asked_in, list) else [])
+        asked = (
+            [a for a in asked_in if isinstance(a, str) and a in features][:20]
+            if isinstance(asked_in, list)
+            else []
+        )
         pending = attrs.get("pending")
         if not (isinstance(pending, str) and pending in features and features[pending].question):
             pending = None
         noted_in = attrs.get("noted")
-        noted = ([n for n in noted_in if isinstance(n, str) and n in features][:20]
-                 if isinstance(noted_in, list) else [])
+        noted = (
+            [n for n in noted_in if isinstance(n, str) and n in features][:20]
+            if isinstance(noted_in, list)
+            else []
+        )
         last = attrs.get("last")
         speech = _parts(last.get("speech")) if isinstance(last, Mapping) else ()
         reprompt = _parts(last.get("reprompt")) if isinstance(last, Mapping) else ()
-        return cls(answers=answers, asked=asked, pending=pending,
-                   forget=attrs.get("forget") is True,
-                   consent=_outcome(attrs.get("consent"), knowledge),
-                   tries=_int(attrs.get("tries")),
-                   repeats=_int(attrs.get("repeats")), turns=_int(attrs.get("turns")),
-                   questions=_int(attrs.get("questions")), guided=attrs.get("guided") is True,
-                   noted=noted, last_speech=speech, last_reprompt=reprompt)
+        return cls(
+            answers=answers,
+            asked=asked,
+            pending=pending,
+            forget=attrs.get("forget") is True,
+            consent=_outcome(attrs.get("consent"), knowledge),
+            tries=_int(attrs.get("tries")),
+            repeats=_int(attrs.get("repeats")),
+            turns=_int(attrs.get("turns")),
+            questions=_int(attrs.get("questions")),
+            guided=attrs.get("guided") is True,
+            noted=noted,
+            last_speech=speech,
+            last_reprompt=reprompt,
+        )
 
     def to_attributes(self) -> dict[str, Any]:
         """What the next request should carry back: only known keys, only plain values."""
@@ -158,8 +186,7 @@ class DialogState:
         if self.noted:
             out["noted"] = list(self.noted)
         if self.last_speech:
-            out["last"] = {"speech": list(self.last_speech),
-                           "reprompt": list(self.last_reprompt)}
+            out["last"] = {"speech": list(self.last_speech), "reprompt": list(self.last_reprompt)}
         return out
 
     def start_over(self) -> None:

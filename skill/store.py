@@ -105,6 +105,7 @@ class Deployment(StrEnum):
 
 # ---------------------------------------------------------------- records
 
+
 def _shape(data: object) -> str:
     """What a stored value looks like, without what it says (errors are logged)."""
     if isinstance(data, Mapping):
@@ -138,8 +139,12 @@ class CheckIn(NamedTuple):
         return (today - self.day).days
 
     def to_dict(self) -> dict[str, Any]:
-        return {"day": self.day.isoformat(), "features": list(self.features),
-                "cause": self.cause, "level": self.level}
+        return {
+            "day": self.day.isoformat(),
+            "features": list(self.features),
+            "cause": self.cause,
+            "level": self.level,
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))
@@ -153,12 +158,21 @@ class CheckIn(NamedTuple):
             cause = data["cause"]  # type: ignore[index]
             level = data["level"]  # type: ignore[index]
         except (KeyError, TypeError, ValueError) as exc:
-            raise CorruptRecordError(f"expected a check-in with an ISO day, features, cause "
-                                     f"and level, got {_shape(data)}") from exc
-        if (type(features) is not list or type(cause) is not str or type(level) is not str
-                or not cause or not level or not all(type(f) is str and f for f in features)):
-            raise CorruptRecordError(f"expected feature ids, a cause and a level as strings, "
-                                     f"got {_shape(data)}")
+            raise CorruptRecordError(
+                f"expected a check-in with an ISO day, features, cause "
+                f"and level, got {_shape(data)}"
+            ) from exc
+        if (
+            type(features) is not list
+            or type(cause) is not str
+            or type(level) is not str
+            or not cause
+            or not level
+            or not all(type(f) is str and f for f in features)
+        ):
+            raise CorruptRecordError(
+                f"expected feature ids, a cause and a level as strings, got {_shape(data)}"
+            )
         return cls(day, tuple(features), cause, level)
 
 
@@ -178,17 +192,20 @@ class Record(NamedTuple):
         return self.updated is None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"consent": self.consent.value,
-                "checkins": [c.to_dict() for c in self.checkins],
-                "updated": self.updated.isoformat() if self.updated else None}
+        return {
+            "consent": self.consent.value,
+            "checkins": [c.to_dict() for c in self.checkins],
+            "updated": self.updated.isoformat() if self.updated else None,
+        }
 
     @classmethod
     def from_parts(cls, consent: object, checkins: object, updated: object) -> Record:
         try:
             agreed = Consent(consent if isinstance(consent, str) else repr(consent))
         except ValueError as exc:
-            raise CorruptRecordError(f"expected a consent of yes, no or unknown, "
-                                     f"got {consent!r}") from exc
+            raise CorruptRecordError(
+                f"expected a consent of yes, no or unknown, got {consent!r}"
+            ) from exc
         if not isinstance(checkins, list | tuple):
             raise CorruptRecordError(f"expected a list of check-ins, got {type(checkins).__name__}")
         kept = tuple(c if isinstance(c, CheckIn) else CheckIn.from_dict(c) for c in checkins)
@@ -256,15 +273,16 @@ class Retention(NamedTuple):
         return today - timedelta(days=self.days)
 
 
-def appended(record: Record, checkin: CheckIn, consent: Consent | None,
-             retention: Retention) -> Record:
+def appended(
+    record: Record, checkin: CheckIn, consent: Consent | None, retention: Retention
+) -> Record:
     """The record with ``checkin`` added (expired ones dropped, the list bounded)."""
     today = checkin.day
     base = retention.seen(record, today)
     kept = base.checkins + (checkin,)
     if base.checkins and checkin.day < base.checkins[-1].day:
         kept = _oldest_first(kept)  # the clock went back: keep the order
-    return Record(consent or base.consent, kept[-retention.max_checkins:], today)
+    return Record(consent or base.consent, kept[-retention.max_checkins :], today)
 
 
 def with_consent(record: Record, consent: Consent, today: date, retention: Retention) -> Record:
@@ -289,8 +307,10 @@ class UserKeys:
 
         raw = secret.encode() if isinstance(secret, str) else bytes(secret)
         if len(raw) < MIN_SECRET_LENGTH:
-            raise ConfigError(f"expected a user key secret of at least {MIN_SECRET_LENGTH} "
-                              f"characters, got {len(raw)}")
+            raise ConfigError(
+                f"expected a user key secret of at least {MIN_SECRET_LENGTH} "
+                f"characters, got {len(raw)}"
+            )
         self._keyed = hmac.new(raw, digestmod=hashlib.sha256)  # keyed once, copied per id
         self._recent: dict[str, str] = {}
         """Keys of the runners heard lately: a check-in asks for the same one every turn."""
@@ -346,6 +366,7 @@ class UserKeys:
 
 
 # ---------------------------------------------------------------- the interface
+
 
 class CheckInStore(ABC):
     """Earlier check-ins and consent per runner, under keyed user hashes.
@@ -431,8 +452,9 @@ def _sqlite_error(exc: sqlite3.Error, doing: str, where: Path) -> StoreUnavailab
 
     message = str(exc)
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
-        return StoreBusyError(f"{doing}: {where} stayed locked by another writer past the "
-                              f"busy timeout ({message})")
+        return StoreBusyError(
+            f"{doing}: {where} stayed locked by another writer past the busy timeout ({message})"
+        )
     return StoreUnavailableError(f"{doing}: {where}: {message}")
 
 
@@ -441,9 +463,13 @@ class SqliteStore(CheckInStore):
 
     kind = "sqlite"
 
-    def __init__(self, path: str | Path, keys: UserKeys | None = None,
-                 retention: Retention | None = None,
-                 busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        keys: UserKeys | None = None,
+        retention: Retention | None = None,
+        busy_timeout: float = BUSY_TIMEOUT_S,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         super().__init__(keys, retention)
@@ -475,8 +501,12 @@ class SqliteStore(CheckInStore):
         while True:
             conn = None
             try:
-                conn = sqlite3.connect(self.path, timeout=self.busy_timeout,
-                                       isolation_level=None, check_same_thread=False)
+                conn = sqlite3.connect(
+                    self.path,
+                    timeout=self.busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
                 self._set_up(conn)
                 break
             except sqlite3.Error as exc:
@@ -486,7 +516,7 @@ class SqliteStore(CheckInStore):
                 if not isinstance(busy, StoreBusyError) or time.monotonic() >= deadline:
                     raise busy from exc
                 attempt += 1
-                time.sleep(min(0.05, 0.002 * 2 ** attempt))
+                time.sleep(min(0.05, 0.002 * 2**attempt))
         self._local.conn = conn
         self._local.pid = os.getpid()
         with self._all_lock:
@@ -499,13 +529,17 @@ class SqliteStore(CheckInStore):
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute(_SCHEMA)
-        legacy = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                              "name = ?", (_LEGACY_TABLE,)).fetchone()
+        legacy = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_LEGACY_TABLE,)
+        ).fetchone()
         if legacy:
             # An older Leg Check kept check-ins under raw user ids without asking: drop them.
             conn.execute(f"DROP TABLE IF EXISTS {_LEGACY_TABLE}")
-            log.warning("dropped the check-ins an older version kept under raw user ids "
-                        "without consent in %s", self.path)
+            log.warning(
+                "dropped the check-ins an older version kept under raw user ids "
+                "without consent in %s",
+                self.path,
+            )
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
@@ -559,7 +593,8 @@ class SqliteStore(CheckInStore):
         except (TypeError, ValueError) as exc:
             raise CorruptRecordError(
                 f"expected a JSON list of check-ins, got {len(str(checkins))} characters that "
-                f"are not") from exc
+                f"are not"
+            ) from exc
         record = Record.from_parts(consent, items, updated)
         self._remember_parsed(checkins, record.checkins)
         return record
@@ -572,12 +607,13 @@ class SqliteStore(CheckInStore):
 
     def _select(self, conn: sqlite3.Connection, user_key: str) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = conn.execute(
-            "SELECT consent, checkins, updated FROM checkins WHERE user_key = ?",
-            (user_key,)).fetchone()
+            "SELECT consent, checkins, updated FROM checkins WHERE user_key = ?", (user_key,)
+        ).fetchone()
         return row
 
-    def _write(self, conn: sqlite3.Connection, user_key: str, record: Record,
-               text: str | None = None) -> None:
+    def _write(
+        self, conn: sqlite3.Connection, user_key: str, record: Record, text: str | None = None
+    ) -> None:
         """Insert or replace the row (inside a transaction that read it); ``text`` is the
         check-in list as JSON, when the caller already has it."""
         assert record.updated is not None
@@ -590,9 +626,15 @@ class SqliteStore(CheckInStore):
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_key) DO UPDATE SET "
             "consent = excluded.consent, checkins = excluded.checkins, "
             "updated = excluded.updated, oldest = excluded.oldest, expires = excluded.expires",
-            (user_key, record.consent.value, text, record.updated.isoformat(),
-             oldest.isoformat() if oldest else None,
-             self.retention.expires_at(record.updated)))
+            (
+                user_key,
+                record.consent.value,
+                text,
+                record.updated.isoformat(),
+                oldest.isoformat() if oldest else None,
+                self.retention.expires_at(record.updated),
+            ),
+        )
 
     # -- the interface
 
@@ -616,36 +658,52 @@ class SqliteStore(CheckInStore):
             self._tidy(conn, user_key, row, seen)
         return seen
 
-    def _tidy(self, conn: sqlite3.Connection, user_key: str, row: tuple[Any, ...],
-              seen: Record) -> None:
+    def _tidy(
+        self, conn: sqlite3.Connection, user_key: str, row: tuple[Any, ...], seen: Record
+    ) -> None:
         """Remove what a read found past its time, if the row is unchanged and the lock free."""
         import sqlite3
 
         try:
             with self._impatient(conn):
                 if seen.empty:
-                    conn.execute("DELETE FROM checkins WHERE user_key = ? AND checkins = ? "
-                                 "AND updated = ?", (user_key, row[1], row[2]))
+                    conn.execute(
+                        "DELETE FROM checkins WHERE user_key = ? AND checkins = ? AND updated = ?",
+                        (user_key, row[1], row[2]),
+                    )
                 else:
                     oldest = seen.oldest
-                    conn.execute("UPDATE checkins SET checkins = ?, oldest = ? "
-                                 "WHERE user_key = ? AND checkins = ? AND updated = ?",
-                                 (_checkins_json(seen.checkins),
-                                  oldest.isoformat() if oldest else None,
-                                  user_key, row[1], row[2]))
+                    conn.execute(
+                        "UPDATE checkins SET checkins = ?, oldest = ? "
+                        "WHERE user_key = ? AND checkins = ? AND updated = ?",
+                        (
+                            _checkins_json(seen.checkins),
+                            oldest.isoformat() if oldest else None,
+                            user_key,
+                            row[1],
+                            row[2],
+                        ),
+                    )
         except sqlite3.Error as exc:
             log.debug("left expired check-ins for the next purge: %s", exc)
 
-    def _appended(self, row: tuple[Any, ...] | None, checkin: CheckIn,
-                  consent: Consent | None,
-                  stored: Record | None = None) -> tuple[Record, str | None]:
+    def _appended(
+        self,
+        row: tuple[Any, ...] | None,
+        checkin: CheckIn,
+        consent: Consent | None,
+        stored: Record | None = None,
+    ) -> tuple[Record, str | None]:
         """The record ``row`` holds (parsed: ``stored``) with ``checkin`` added, and its list
         as JSON when that is the stored text with one more item (nothing dropped)."""
         if stored is None:
             stored = self._row_record(row) if row is not None else Record()
         record = appended(stored, checkin, consent, self.retention)
-        if (row is not None and record.checkins[-1] is checkin
-                and len(record.checkins) == len(stored.checkins) + 1):
+        if (
+            row is not None
+            and record.checkins[-1] is checkin
+            and len(record.checkins) == len(stored.checkins) + 1
+        ):
             old = str(row[1])
             return record, old[:-1] + ("," if stored.checkins else "") + checkin.to_json() + "]"
         return record, None
@@ -662,15 +720,24 @@ class SqliteStore(CheckInStore):
         """
         last = getattr(self._local, "last_read", None)
         self._local.last_read = None
-        if last is not None and last[0] == user_key and self._compare_and_append(
-                user_key, last[1], last[2], checkin, consent):
+        if (
+            last is not None
+            and last[0] == user_key
+            and self._compare_and_append(user_key, last[1], last[2], checkin, consent)
+        ):
             return
         with self._transaction("storing a check-in") as conn:
             record, text = self._appended(self._select(conn, user_key), checkin, consent)
             self._write(conn, user_key, record, text)
 
-    def _compare_and_append(self, user_key: str, row: tuple[Any, ...] | None, stored: Record,
-                            checkin: CheckIn, consent: Consent | None) -> bool:
+    def _compare_and_append(
+        self,
+        user_key: str,
+        row: tuple[Any, ...] | None,
+        stored: Record,
+        checkin: CheckIn,
+        consent: Consent | None,
+    ) -> bool:
         """Append in one statement if the row is unchanged since ``row`` was read."""
         import sqlite3
 
@@ -679,21 +746,28 @@ class SqliteStore(CheckInStore):
         if text is None:
             text = _checkins_json(record.checkins)
         oldest = record.oldest
-        values = (record.consent.value, text, record.updated.isoformat(),
-                  oldest.isoformat() if oldest else None,
-                  self.retention.expires_at(record.updated))
+        values = (
+            record.consent.value,
+            text,
+            record.updated.isoformat(),
+            oldest.isoformat() if oldest else None,
+            self.retention.expires_at(record.updated),
+        )
         conn = self._connect()
         try:
             if row is None:
                 cursor = conn.execute(
                     "INSERT INTO checkins (consent, checkins, updated, oldest, expires, "
                     "user_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_key) DO NOTHING",
-                    (*values, user_key))
+                    (*values, user_key),
+                )
             else:
                 cursor = conn.execute(
                     "UPDATE checkins SET consent = ?, checkins = ?, updated = ?, oldest = ?, "
                     "expires = ? WHERE user_key = ? AND consent = ? AND checkins = ? "
-                    "AND updated = ?", (*values, user_key, row[0], row[1], row[2]))
+                    "AND updated = ?",
+                    (*values, user_key, row[0], row[1], row[2]),
+                )
         except sqlite3.Error as exc:
             raise _sqlite_error(exc, "storing a check-in", self.path) from exc
         if cursor.rowcount == 1:
@@ -719,17 +793,21 @@ class SqliteStore(CheckInStore):
         with self._transaction("purging expired check-ins") as conn:
             changed += conn.execute("DELETE FROM checkins WHERE expires <= ?", (now,)).rowcount
             cutoff = self.retention.cutoff(today).isoformat()
-            rows = conn.execute("SELECT user_key, consent, checkins, updated FROM checkins "
-                                "WHERE oldest < ?", (cutoff,)).fetchall()
+            rows = conn.execute(
+                "SELECT user_key, consent, checkins, updated FROM checkins WHERE oldest < ?",
+                (cutoff,),
+            ).fetchall()
             for user_key, *rest in rows:
                 try:
                     stored = self._row_record(tuple(rest))
                 except CorruptRecordError as exc:
-                    log.warning("purge: left an unreadable record (it expires on its own): %s",
-                                exc)
+                    log.warning("purge: left an unreadable record (it expires on its own): %s", exc)
                     continue
-                self._write(conn, user_key, stored._replace(
-                    checkins=self.retention.current(stored.checkins, today)))
+                self._write(
+                    conn,
+                    user_key,
+                    stored._replace(checkins=self.retention.current(stored.checkins, today)),
+                )
                 changed += 1
         return changed
 
@@ -739,6 +817,7 @@ def _checkins_json(checkins: Sequence[CheckIn]) -> str:
 
 
 # ---------------------------------------------------------------- DynamoDB
+
 
 class DynamoDbStore(CheckInStore):
     """One DynamoDB item per runner: conditional writes on a version number, retried.
@@ -750,8 +829,15 @@ class DynamoDbStore(CheckInStore):
 
     kind = "dynamodb"
 
-    def __init__(self, table: str, keys: UserKeys | None, retention: Retention | None = None,
-                 client: Any = None, max_attempts: int = 6, deadline: float = 2.5) -> None:
+    def __init__(
+        self,
+        table: str,
+        keys: UserKeys | None,
+        retention: Retention | None = None,
+        client: Any = None,
+        max_attempts: int = 6,
+        deadline: float = 2.5,
+    ) -> None:
         super().__init__(keys, retention)
         if not table:
             raise ConfigError("expected a DynamoDB table name after dynamodb:, got none")
@@ -762,8 +848,10 @@ class DynamoDbStore(CheckInStore):
             from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
             from botocore.exceptions import BotoCoreError, ClientError
         except ImportError as exc:
-            raise ConfigError("a DynamoDB store needs boto3 (AWS Lambda's Python runtime has "
-                              "it; elsewhere: pip install boto3)") from exc
+            raise ConfigError(
+                "a DynamoDB store needs boto3 (AWS Lambda's Python runtime has "
+                "it; elsewhere: pip install boto3)"
+            ) from exc
         self._serializer = TypeSerializer()
         self._deserializer = TypeDeserializer()
         self._client_error: type[Exception] = ClientError
@@ -778,8 +866,11 @@ class DynamoDbStore(CheckInStore):
         # A turn makes at most three calls (read; then read and conditional write), each
         # given up after 1.5 s and never retried by botocore (conflicts are retried here,
         # within the deadline): the whole turn stays well inside Alexa's 8 seconds.
-        config = Config(connect_timeout=0.5, read_timeout=1.0,
-                        retries={"total_max_attempts": 1, "mode": "standard"})
+        config = Config(
+            connect_timeout=0.5,
+            read_timeout=1.0,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+        )
         return boto3.client("dynamodb", config=config)
 
     def describe(self) -> str:
@@ -789,12 +880,16 @@ class DynamoDbStore(CheckInStore):
     def create_table(client: Any, table: str) -> None:
         """Create the table as the CloudFormation stack does (for development and tests)."""
         client.create_table(
-            TableName=table, BillingMode="PAY_PER_REQUEST",
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}])
+            KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+        )
         client.get_waiter("table_exists").wait(TableName=table)
-        client.update_time_to_live(TableName=table, TimeToLiveSpecification={
-            "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+        client.update_time_to_live(
+            TableName=table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
 
     # -- items
 
@@ -807,9 +902,9 @@ class DynamoDbStore(CheckInStore):
 
     def _get(self, user_key: str, doing: str) -> tuple[dict[str, Any] | None, int]:
         try:
-            answer = self._client.get_item(TableName=self.table,
-                                           Key={KEY_ATTRIBUTE: {"S": user_key}},
-                                           ConsistentRead=True)
+            answer = self._client.get_item(
+                TableName=self.table, Key={KEY_ATTRIBUTE: {"S": user_key}}, ConsistentRead=True
+            )
         except self._boto_errors as exc:
             raise self._unavailable(exc, doing) from exc
         raw = answer.get("Item")
@@ -818,12 +913,14 @@ class DynamoDbStore(CheckInStore):
         try:
             item = {k: self._deserializer.deserialize(v) for k, v in raw.items()}
         except (TypeError, ValueError) as exc:
-            raise CorruptRecordError(f"expected a check-in record, got attributes "
-                                     f"{sorted(raw)}") from exc
+            raise CorruptRecordError(
+                f"expected a check-in record, got attributes {sorted(raw)}"
+            ) from exc
         version = item.get("version")
         if version is None:
-            raise CorruptRecordError(f"expected a version number, the record has attributes "
-                                     f"{sorted(item)}")
+            raise CorruptRecordError(
+                f"expected a version number, the record has attributes {sorted(item)}"
+            )
         try:
             return item, int(version)
         except (TypeError, ValueError) as exc:
@@ -838,20 +935,28 @@ class DynamoDbStore(CheckInStore):
     def _put(self, user_key: str, record: Record, version: int) -> None:
         """Write the record if the item is still at ``version`` (0: if there is none)."""
         assert record.updated is not None
-        item = {KEY_ATTRIBUTE: user_key, "consent": record.consent.value,
-                "checkins": [c.to_dict() for c in record.checkins],
-                "updated": record.updated.isoformat(), "version": version + 1,
-                TTL_ATTRIBUTE: self.retention.expires_at(record.updated)}
+        item = {
+            KEY_ATTRIBUTE: user_key,
+            "consent": record.consent.value,
+            "checkins": [c.to_dict() for c in record.checkins],
+            "updated": record.updated.isoformat(),
+            "version": version + 1,
+            TTL_ATTRIBUTE: self.retention.expires_at(record.updated),
+        }
         condition: dict[str, Any]
         if version == 0:
             condition = {"ConditionExpression": "attribute_not_exists(user_key)"}
         else:
-            condition = {"ConditionExpression": "#v = :v",
-                         "ExpressionAttributeNames": {"#v": "version"},
-                         "ExpressionAttributeValues": {":v": {"N": str(version)}}}
-        self._client.put_item(TableName=self.table,
-                              Item={k: self._serializer.serialize(v) for k, v in item.items()},
-                              **condition)
+            condition = {
+                "ConditionExpression": "#v = :v",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": {":v": {"N": str(version)}},
+            }
+        self._client.put_item(
+            TableName=self.table,
+            Item={k: self._serializer.serialize(v) for k, v in item.items()},
+            **condition,
+        )
 
     def _update(self, user_key: str, change: Any, doing: str) -> None:
         """Read, change and conditionally write one record, retrying when another write won."""
@@ -870,16 +975,21 @@ class DynamoDbStore(CheckInStore):
             if attempt == self.max_attempts or time.monotonic() >= deadline:
                 break
             log.debug("%s: another write came first; retrying (attempt %d)", doing, attempt)
-            time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
-        raise StoreConflictError(f"{doing}: other writes to the same record kept coming first "
-                                 f"({self.max_attempts} attempts)")
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise StoreConflictError(
+            f"{doing}: other writes to the same record kept coming first "
+            f"({self.max_attempts} attempts)"
+        )
 
     def _delete_if(self, user_key: str, version: int) -> bool:
         try:
             self._client.delete_item(
-                TableName=self.table, Key={KEY_ATTRIBUTE: {"S": user_key}},
-                ConditionExpression="#v = :v", ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":v": {"N": str(version)}})
+                TableName=self.table,
+                Key={KEY_ATTRIBUTE: {"S": user_key}},
+                ConditionExpression="#v = :v",
+                ExpressionAttributeNames={"#v": "version"},
+                ExpressionAttributeValues={":v": {"N": str(version)}},
+            )
         except self._client_error as exc:
             if self._code(exc) == "ConditionalCheckFailedException":
                 return False
@@ -903,19 +1013,24 @@ class DynamoDbStore(CheckInStore):
         return seen
 
     def append(self, user_key: str, checkin: CheckIn, consent: Consent | None = None) -> None:
-        self._update(user_key, lambda record: appended(record, checkin, consent, self.retention),
-                     "storing a check-in")
+        self._update(
+            user_key,
+            lambda record: appended(record, checkin, consent, self.retention),
+            "storing a check-in",
+        )
 
     def set_consent(self, user_key: str, consent: Consent, today: date) -> None:
-        self._update(user_key,
-                     lambda record: with_consent(record, consent, today, self.retention),
-                     "storing consent")
+        self._update(
+            user_key,
+            lambda record: with_consent(record, consent, today, self.retention),
+            "storing consent",
+        )
 
     def delete(self, user_key: str) -> bool:
         try:
-            answer = self._client.delete_item(TableName=self.table,
-                                              Key={KEY_ATTRIBUTE: {"S": user_key}},
-                                              ReturnValues="ALL_OLD")
+            answer = self._client.delete_item(
+                TableName=self.table, Key={KEY_ATTRIBUTE: {"S": user_key}}, ReturnValues="ALL_OLD"
+            )
         except self._boto_errors as exc:
             raise self._unavailable(exc, "deleting check-ins") from exc
         return bool(answer.get("Attributes"))
@@ -964,6 +1079,7 @@ class DynamoDbStore(CheckInStore):
 
 # ---------------------------------------------------------------- configuration
 
+
 class StoreConfig(NamedTuple):
     """What the configuration asks for: a kind, where, and the user key secret."""
 
@@ -982,30 +1098,37 @@ class StoreConfig(NamedTuple):
                 raise ConfigError(
                     f"expected {DB_ENV} on AWS Lambda: dynamodb:TABLE (the stack that "
                     f"legcheck package writes sets it) or off; got nothing (a /tmp file would "
-                    f"last only as long as one function instance)")
+                    f"last only as long as one function instance)"
+                )
             value = str(DEFAULT_DB)
         if value.lower() in OFF_VALUES:
             return cls("off", deployment=deployment)
         if value.startswith(DYNAMODB_PREFIX):
-            table = value[len(DYNAMODB_PREFIX):].strip()
+            table = value[len(DYNAMODB_PREFIX) :].strip()
             if not table:
-                raise ConfigError(f"expected {DB_ENV}=dynamodb:TABLE with a table name, "
-                                  f"got {value!r}")
+                raise ConfigError(
+                    f"expected {DB_ENV}=dynamodb:TABLE with a table name, got {value!r}"
+                )
             config = cls("dynamodb", table=table, secret=secret, deployment=deployment)
         else:
-            config = cls("sqlite", path=Path(value).expanduser(), secret=secret,
-                         deployment=deployment)
+            config = cls(
+                "sqlite", path=Path(value).expanduser(), secret=secret, deployment=deployment
+            )
         needs_secret = deployment is not Deployment.LOCAL or config.kind == "dynamodb"
         if secret is None and needs_secret:
-            where = ("a DynamoDB store" if config.kind == "dynamodb"
-                     else f"{deployment.value} serving")
+            where = (
+                "a DynamoDB store" if config.kind == "dynamodb" else f"{deployment.value} serving"
+            )
             raise ConfigError(
                 f"expected {SECRET_ENV} for {where}: the secret that turns Alexa user ids into "
                 f"keyed hashes (at least {MIN_SECRET_LENGTH} characters, for example from "
-                f"`python -c 'import secrets; print(secrets.token_hex(32))'`); got none")
+                f"`python -c 'import secrets; print(secrets.token_hex(32))'`); got none"
+            )
         if secret is not None and len(secret) < MIN_SECRET_LENGTH:
-            raise ConfigError(f"expected {SECRET_ENV} of at least {MIN_SECRET_LENGTH} "
-                              f"characters, got {len(secret)}")
+            raise ConfigError(
+                f"expected {SECRET_ENV} of at least {MIN_SECRET_LENGTH} "
+                f"characters, got {len(secret)}"
+            )
         return config
 
 
@@ -1021,8 +1144,9 @@ def open_store(config: StoreConfig, retention: Retention | None = None) -> Check
     return SqliteStore(config.path, UserKeys(config.secret) if config.secret else None, retention)
 
 
-def store_from_env(env: Mapping[str, str] | None = None,
-                   deployment: Deployment = Deployment.LOCAL) -> CheckInStore | None:
+def store_from_env(
+    env: Mapping[str, str] | None = None, deployment: Deployment = Deployment.LOCAL
+) -> CheckInStore | None:
     """The one place configuration picks the store (``None``: nothing is stored)."""
     config = StoreConfig.from_env(os.environ if env is None else env, deployment)
     store = open_store(config)

@@ -27,27 +27,93 @@ LOCALES_DIR = Path(__file__).parent / "data" / "locales"
 DEFAULT_LOCALE = "en-US"
 
 REQUIRED_PROMPTS = (
-    "launch", "launch_reprompt", "describe", "describe_more", "help", "help_during_question",
-    "help_reprompt", "goodbye", "fallback", "fallback_during_question", "question_reprompt",
-    "error", "error_reprompt", "repeat_nothing", "start_over", "yes_no_without_question",
-    "privacy", "privacy_nothing", "privacy_unavailable", "forget_confirm",
-    "forget_confirm_reprompt", "forget_done", "forget_nothing", "forget_kept", "checkins_one",
-    "checkins_many", "disclaimer", "card_title", "card_title_danger", "you_mentioned", "may_be",
-    "may_also_be", "what_to_do", "and", "or", "unclear", "card_title_unclear", "mentioned_where",
-    "mentioned_that", "mentioned_and_that", "guided_intro", "noted_no_danger", "moving_on",
-    "see_doctor_because", "not_caught", "see_doctor_plainly", "safety_check_again",
+    "launch",
+    "launch_reprompt",
+    "describe",
+    "describe_more",
+    "help",
+    "help_during_question",
+    "help_reprompt",
+    "goodbye",
+    "fallback",
+    "fallback_during_question",
+    "question_reprompt",
+    "error",
+    "error_reprompt",
+    "repeat_nothing",
+    "start_over",
+    "yes_no_without_question",
+    "privacy",
+    "privacy_nothing",
+    "privacy_unavailable",
+    "forget_confirm",
+    "forget_confirm_reprompt",
+    "forget_done",
+    "forget_nothing",
+    "forget_kept",
+    "checkins_one",
+    "checkins_many",
+    "disclaimer",
+    "card_title",
+    "card_title_danger",
+    "you_mentioned",
+    "may_be",
+    "may_also_be",
+    "what_to_do",
+    "and",
+    "or",
+    "unclear",
+    "card_title_unclear",
+    "mentioned_where",
+    "mentioned_that",
+    "mentioned_and_that",
+    "guided_intro",
+    "noted_no_danger",
+    "moving_on",
+    "see_doctor_because",
+    "not_caught",
+    "see_doctor_plainly",
+    "safety_check_again",
     # memory: consent, stop and start remembering, the summary, a symptom that comes back
-    "privacy_refused", "consent_ask", "consent_reprompt", "consent_help", "consent_yes",
-    "consent_no", "consent_not_saved", "stop_remembering_done", "stop_remembering_none",
-    "start_remembering_done", "start_remembering_already",
-    "history_none", "history_refused", "history_summary", "history_count", "history_last",
-    "history_last_unclear", "card_title_history", "when_0", "when_1", "when_days", "times_1",
-    "times_2", "times_many", "recurrence", "recurrence_many", "ordinal_2", "ordinal_3",
-    "ordinal_4", "ordinal_5",
+    "privacy_refused",
+    "consent_ask",
+    "consent_reprompt",
+    "consent_help",
+    "consent_yes",
+    "consent_no",
+    "consent_not_saved",
+    "stop_remembering_done",
+    "stop_remembering_none",
+    "start_remembering_done",
+    "start_remembering_already",
+    "history_none",
+    "history_refused",
+    "history_summary",
+    "history_count",
+    "history_last",
+    "history_last_unclear",
+    "card_title_history",
+    "when_0",
+    "when_1",
+    "when_days",
+    "times_1",
+    "times_2",
+    "times_many",
+    "recurrence",
+    "recurrence_many",
+    "ordinal_2",
+    "ordinal_3",
+    "ordinal_4",
+    "ordinal_5",
     # screens and cards
-    "screen_source", "card_steps", "card_more",
+    "screen_source",
+    "card_steps",
+    "card_more",
     # adjacent complaints, requests the skill cannot serve, a check-in stopped
-    "complaint_may_be", "complaint_scope", "out_of_scope", "out_of_scope_during_question",
+    "complaint_may_be",
+    "complaint_scope",
+    "out_of_scope",
+    "out_of_scope_during_question",
     "check_in_stopped",
 )
 
@@ -148,7 +214,8 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
         problems.append(f"{file}:$.doctor: expected the local name for the doctor to see")
     say_as = data.get("say_as")
     if not isinstance(say_as, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v for k, v in say_as.items()):
+        isinstance(k, str) and isinstance(v, str) and v for k, v in say_as.items()
+    ):
         problems.append(f"{file}:$.say_as: expected an object of number to how it is said")
     pub = data.get("publishing")
     if not isinstance(pub, dict):
@@ -158,8 +225,11 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
             if not isinstance(pub.get(key), str) or not pub.get(key):
                 problems.append(f"{file}:$.publishing.{key}: expected non-empty text")
         for key in ("examplePhrases", "keywords"):
-            if not (isinstance(pub.get(key), list) and pub[key]
-                    and all(isinstance(x, str) for x in pub[key])):
+            if not (
+                isinstance(pub.get(key), list)
+                and pub[key]
+                and all(isinstance(x, str) for x in pub[key])
+            ):
                 problems.append(f"{file}:$.publishing.{key}: expected a list of text")
     need("prompts", REQUIRED_PROMPTS, "prompt")
     need("questions", [f.id for f in knowledge.features.values() if f.question], "question")
@@ -169,8 +239,11 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
     need("advice", list(knowledge.advice), "advice")
     need("danger", [d.id for d in knowledge.danger_signs], "danger sign")
     need("raised", [h.id for h in knowledge.history_rules], "history rule")
-    need("denied", [f.id for f in knowledge.features.values() if f.category == "danger"],
-         "danger feature")
+    need(
+        "denied",
+        [f.id for f in knowledge.features.values() if f.category == "danger"],
+        "danger feature",
+    )
     flags = sorted({f for e in knowledge.escalations for f in e.any_features})
     need("red_flags", flags, "red flag")
     for level in data.get("levels", {}):
@@ -188,8 +261,9 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def merge_locale_files(raw: dict[str, Any], folder: str = "skill/data/locales"
-                       ) -> tuple[dict[str, Any], list[str]]:
+def merge_locale_files(
+    raw: dict[str, Any], folder: str = "skill/data/locales"
+) -> tuple[dict[str, Any], list[str]]:
     """Each file's data merged over the language file it extends, and the problems."""
     merged: dict[str, Any] = {}
     problems: list[str] = []
@@ -201,8 +275,9 @@ def merge_locale_files(raw: dict[str, Any], folder: str = "skill/data/locales"
         base = data.get("extends")
         if base is not None:
             if base not in raw or not isinstance(raw[base], dict) or "extends" in raw[base]:
-                problems.append(f"{rel}:$.extends: expected a language file such as 'en', "
-                                f"got {base!r}")
+                problems.append(
+                    f"{rel}:$.extends: expected a language file such as 'en', got {base!r}"
+                )
                 continue
             data = _merge(raw[base], data)
             data.pop("extends", None)
@@ -210,8 +285,9 @@ def merge_locale_files(raw: dict[str, Any], folder: str = "skill/data/locales"
     return merged, problems
 
 
-def read_locales(knowledge: Knowledge | None = None,
-                 check: bool = True) -> dict[str, LocaleStrings]:
+def read_locales(
+    knowledge: Knowledge | None = None, check: bool = True
+) -> dict[str, LocaleStrings]:
     """Every language's and locale's strings, each locale merged over the file it
     extends; checked unless ``check`` is false (the skill's start)."""
     kb = knowledge or load_knowledge()
@@ -221,8 +297,10 @@ def read_locales(knowledge: Knowledge | None = None,
         try:
             raw[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            problems.append(f"skill/data/locales/{path.name}:{exc.lineno}:{exc.colno}: "
-                            f"not valid JSON: {exc.msg}")
+            problems.append(
+                f"skill/data/locales/{path.name}:{exc.lineno}:{exc.colno}: "
+                f"not valid JSON: {exc.msg}"
+            )
     merged, merge_problems = merge_locale_files(raw)
     problems.extend(merge_problems)
     found: dict[str, LocaleStrings] = {}
@@ -262,8 +340,9 @@ def check_numbers(data: Any, file: str = "skill/data/emergency_numbers.json") ->
     problems = []
     for code, entry in data["countries"].items():
         if not (isinstance(code, str) and len(code) == 2 and code.isalpha() and code.isupper()):
-            problems.append(f"{file}:$.countries.{code}: expected a two-letter country code "
-                            "in capitals")
+            problems.append(
+                f"{file}:$.countries.{code}: expected a two-letter country code in capitals"
+            )
         if not isinstance(entry, dict):
             problems.append(f"{file}:$.countries.{code}: expected an object")
             continue
@@ -271,8 +350,9 @@ def check_numbers(data: Any, file: str = "skill/data/emergency_numbers.json") ->
         if not (isinstance(number, str) and number.isdigit()):
             problems.append(f"{file}:$.countries.{code}.number: expected digits, got {number!r}")
         if not (isinstance(said, str) and said.strip()):
-            problems.append(f"{file}:$.countries.{code}.say_as: expected how the number is "
-                            f"said, got {said!r}")
+            problems.append(
+                f"{file}:$.countries.{code}.say_as: expected how the number is said, got {said!r}"
+            )
     ids = set()
     for i, source in enumerate(data.get("sources") or [None]):
         if not (isinstance(source, dict) and str(source.get("url", "")).startswith("https://")):
@@ -281,11 +361,15 @@ def check_numbers(data: Any, file: str = "skill/data/emergency_numbers.json") ->
             ids.add(source.get("id"))
     for code, entry in data["countries"].items():
         if isinstance(entry, dict) and "source" in entry and entry["source"] not in ids:
-            problems.append(f"{file}:$.countries.{code}.source: expected one of the sources' "
-                            f"ids {sorted(i for i in ids if i)}, got {entry['source']!r}")
+            problems.append(
+                f"{file}:$.countries.{code}.source: expected one of the sources' "
+                f"ids {sorted(i for i in ids if i)}, got {entry['source']!r}"
+            )
         if f"{FALLBACK_LANGUAGE}-{code}" in LOCALES:
-            problems.append(f"{file}:$.countries.{code}: {FALLBACK_LANGUAGE}-{code} has its "
-                            "own locale file, which holds its number")
+            problems.append(
+                f"{file}:$.countries.{code}: {FALLBACK_LANGUAGE}-{code} has its "
+                "own locale file, which holds its number"
+            )
     return problems
 
 
@@ -310,9 +394,18 @@ def strings_for(locale: str | None) -> LocaleStrings:
         return market
     base = LOCALES.get(language) or LOCALES[FALLBACK_LANGUAGE]
     entry = read_numbers().get(country.upper()) if country.isalpha() else None
-    found = base if entry is None else LocaleStrings(base.locale, {
-        **base.data, "emergency_number": entry["number"],
-        "say_as": {**(base.data.get("say_as") or {}), entry["number"]: entry["say_as"]}})
+    found = (
+        base
+        if entry is None
+        else LocaleStrings(
+            base.locale,
+            {
+                **base.data,
+                "emergency_number": entry["number"],
+                "say_as": {**(base.data.get("say_as") or {}), entry["number"]: entry["say_as"]},
+            },
+        )
+    )
     if len(_BY_LOCALE) < 64:  # (a locale is a short code from a request: few are ever seen)
         _BY_LOCALE[locale] = found
     return found

@@ -75,27 +75,34 @@ def present_features(knowledge: Knowledge, answers: Mapping[str, bool]) -> froze
                 continue
             found.add(fid)
             todo.extend(knowledge.features[fid].implies)
-        todo = [c.feature for c in knowledge.combinations
-                if c.scope == "report" and c.feature not in found and c.holds(found)]
+        todo = [
+            c.feature
+            for c in knowledge.combinations
+            if c.scope == "report" and c.feature not in found and c.holds(found)
+        ]
         if not todo:
             return frozenset(found)
 
 
-def answered_features(knowledge: Knowledge, answers: Mapping[str, bool], asked: Iterable[str],
-                      present: frozenset[str]) -> set[str]:
+def answered_features(
+    knowledge: Knowledge, answers: Mapping[str, bool], asked: Iterable[str], present: frozenset[str]
+) -> set[str]:
     """Every feature whose question needs no asking: answered, asked, heard, implied,
     ruled out, or already answered by what was heard (a spasm answers 'twitching?')."""
     ruled_out = {x for f in present for x in knowledge.features[f].excludes}
     done = set(answers) | set(asked) | set(present) | ruled_out
     for feat in knowledge.answerable:
-        if feat.id not in done and any(
-                present.issuperset(group) for group in feat.answered_by):
+        if feat.id not in done and any(present.issuperset(group) for group in feat.answered_by):
             done.add(feat.id)
     return done
 
 
-def _score(cause: Cause, present: frozenset[str], absent: frozenset[str],
-           weights: Mapping[str, tuple[int, float, float]]) -> RankedCause:
+def _score(
+    cause: Cause,
+    present: frozenset[str],
+    absent: frozenset[str],
+    weights: Mapping[str, tuple[int, float, float]],
+) -> RankedCause:
     # the features heard, in the order of the cause's evidence (so the sum and the order of
     # equal reasons do not depend on how a set happens to iterate)
     hits = [(weights[fid][0], weights[fid][1], fid) for fid in present.intersection(weights)]
@@ -115,12 +122,18 @@ def _score(cause: Cause, present: frozenset[str], absent: frozenset[str],
         pro.sort(key=lambda p: -p[0])
     if len(con) > 1:
         con.sort(key=lambda p: p[0])
-    return RankedCause(cause.id, round(score, 3), cause.level,
-                       tuple([f for _, f in pro]), tuple([f for _, f in con]))
+    return RankedCause(
+        cause.id,
+        round(score, 3),
+        cause.level,
+        tuple([f for _, f in pro]),
+        tuple([f for _, f in con]),
+    )
 
 
-def _merge(advice: list[str], more: Iterable[str], present: frozenset[str],
-           knowledge: Knowledge) -> None:
+def _merge(
+    advice: list[str], more: Iterable[str], present: frozenset[str], knowledge: Knowledge
+) -> None:
     for item in more:
         if item not in advice and not blocked(knowledge, item, present):
             advice.append(item)
@@ -131,7 +144,8 @@ def blocked(knowledge: Knowledge, advice: str, present: frozenset[str]) -> bool:
     it could harm (``contraindicated_by``: no advice to drink with signs of water overload)."""
     entry = knowledge.advice[advice]
     return not present.isdisjoint(entry.get("skip_when", ())) or not present.isdisjoint(
-        entry.get("contraindicated_by", ()))
+        entry.get("contraindicated_by", ())
+    )
 
 
 def danger_signs_of(knowledge: Knowledge, present: frozenset[str]) -> list[DangerSign]:
@@ -147,9 +161,11 @@ def danger_signs_of(knowledge: Knowledge, present: frozenset[str]) -> list[Dange
 def complaints_of(knowledge: Knowledge, present: frozenset[str]) -> list[str]:
     """The adjacent complaints present, unless an article symptom is heard too (then the
     check-in goes on as usual, so a complaint never hides an article cause)."""
-    return [c.id for c in knowledge.complaints
-            if not present.isdisjoint(c.any_features)
-            and present.isdisjoint(c.unless_features)]
+    return [
+        c.id
+        for c in knowledge.complaints
+        if not present.isdisjoint(c.any_features) and present.isdisjoint(c.unless_features)
+    ]
 
 
 def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -> float:
@@ -168,8 +184,11 @@ def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -
 
 def _screen(kb: Knowledge, present: frozenset[str], answered: set[str]) -> str | None:
     for sign in kb.danger_signs:
-        if (sign.screen_question and sign.screen_question not in answered
-                and any(present.issuperset(group) for group in sign.screen_when)):
+        if (
+            sign.screen_question
+            and sign.screen_question not in answered
+            and any(present.issuperset(group) for group in sign.screen_when)
+        ):
             return sign.screen_question
     return None
 
@@ -210,8 +229,17 @@ def assess(
         advice: list[str] = []
         for d in sorted(dangers, key=lambda d: -rank[d.level]):
             _merge(advice, d.advice, present, kb)
-        return TriageResult(tuple(ranked), (), level, tuple(d.id for d in dangers), (),
-                            tuple(advice), True, None, present)
+        return TriageResult(
+            tuple(ranked),
+            (),
+            level,
+            tuple(d.id for d in dangers),
+            (),
+            tuple(advice),
+            True,
+            None,
+            present,
+        )
 
     # 2. A common complaint outside the article (a blister, a stitch) gets its own answer,
     #    never an article cause and never the questionnaire; a safety screen still comes first.
@@ -223,33 +251,49 @@ def assess(
             _merge(advice_c, by_id[cid].advice, present, kb)
         level = max((by_id[c].level for c in complaints), key=lambda lv: rank[lv])
         screen = _screen(kb, present, answered)
-        return TriageResult(tuple(ranked), (), level, (), (), tuple(advice_c), screen is None,
-                            screen, present, complaints=tuple(complaints))
+        return TriageResult(
+            tuple(ranked),
+            (),
+            level,
+            (),
+            (),
+            tuple(advice_c),
+            screen is None,
+            screen,
+            present,
+            complaints=tuple(complaints),
+        )
 
     # 3. A cause is named only on its own evidence: one of its core symptoms heard.
     eligible = [rc for rc in ranked if not present.isdisjoint(kb.cause(rc.id).core)]
     lead = eligible[0] if eligible else None
     supported = lead is not None and lead.score >= kb.policy.min_top_score
-    contenders = [rc.id for rc in eligible
-                  if rc.score > 0 and lead is not None
-                  and lead.score - rc.score < kb.policy.min_margin][:3]
+    contenders = [
+        rc.id
+        for rc in eligible
+        if rc.score > 0 and lead is not None and lead.score - rc.score < kb.policy.min_margin
+    ][:3]
     if supported and lead is not None and len(contenders) < 3:
         # two complaints in one breath ("twitching calves and burning feet"): a cause with
         # a core symptom the leader does not explain is named too, on its own evidence
         unexplained = present.intersection(kb.features_in("sensation")).difference(
-            *(kb.speaks_for[c] for c in contenders))
+            *(kb.speaks_for[c] for c in contenders)
+        )
         second: tuple[float, str] | None = None
         for rc in eligible if unexplained else ():
             if rc.id in contenders:
                 continue
             weights = kb.weights[rc.id]
             # summed in the evidence's order, so the total never depends on a set's order
-            covers = sum(w[1] for w in sorted(
-                weights[f] for f in unexplained.intersection(kb.speaks_for[rc.id])))
+            covers = sum(
+                w[1]
+                for w in sorted(weights[f] for f in unexplained.intersection(kb.speaks_for[rc.id]))
+            )
             if covers <= 0 or (second is not None and covers <= second[0]):
                 continue
-            own = kb.cause(rc.id).prior + sum(w[1] for w in sorted(
-                weights[f] for f in present.intersection(kb.speaks_for[rc.id])))
+            own = kb.cause(rc.id).prior + sum(
+                w[1] for w in sorted(weights[f] for f in present.intersection(kb.speaks_for[rc.id]))
+            )
             if own >= kb.policy.min_top_score:  # (every eligible cause has a core symptom)
                 second = (covers, rc.id)
         if second is not None:
@@ -274,11 +318,11 @@ def assess(
         raised.append(esc.id)
         if rank[esc.raise_to] > rank[level]:
             level = esc.raise_to
-    sensations = {f for f in present if f in kb.features
-                  and kb.features[f].category == "sensation"}
+    sensations = {f for f in present if f in kb.features and kb.features[f].category == "sensation"}
     for rule in kb.history_rules:
         matches = sum(
-            1 for prior in history
+            1
+            for prior in history
             if rule.min_days_ago <= prior.days_ago <= rule.window_days
             and sensations.intersection(prior.features)
         )
@@ -290,8 +334,10 @@ def assess(
         # see a doctor, said plainly and first
         first: list[str] = []
         for rule_id in raised:
-            rule_advice = next((e.advice for e in kb.escalations if e.id == rule_id),
-                               next((h.advice for h in kb.history_rules if h.id == rule_id), ()))
+            rule_advice = next(
+                (e.advice for e in kb.escalations if e.id == rule_id),
+                next((h.advice for h in kb.history_rules if h.id == rule_id), ()),
+            )
             _merge(first, rule_advice, present, kb)
         advice = first + [a for a in advice if a not in first]
 
@@ -303,8 +349,9 @@ def assess(
     if next_question is None and budget > 0:
         if not present:
             if guided:
-                next_question = next((f for f in kb.policy.guided_questions
-                                      if f not in answered), None)
+                next_question = next(
+                    (f for f in kb.policy.guided_questions if f not in answered), None
+                )
                 is_guided = next_question is not None
             else:
                 needs_description = True
@@ -315,27 +362,39 @@ def assess(
             if key is not None and key not in answered:
                 next_question = key
             else:
-                next_question = next((f for f in kb.policy.guided_questions
-                                      if f not in answered), None)
+                next_question = next(
+                    (f for f in kb.policy.guided_questions if f not in answered), None
+                )
                 is_guided = next_question is not None
         if next_question is None and present and not needs_description:
             # the red flags before the causes; but the leader's hallmark first when a
             # yes to it would rule the red flag out (eased after cooling down: not days)
             hallmark = kb.cause(lead.id).key_question if lead is not None else None
-            rules_out = (set(kb.features[hallmark].excludes)
-                         if hallmark is not None and hallmark not in answered else set())
+            rules_out = (
+                set(kb.features[hallmark].excludes)
+                if hallmark is not None and hallmark not in answered
+                else set()
+            )
             for fid in kb.policy.confirm_before_advice:
                 if fid in answered or fid in rules_out:
                     continue
-                if any(fid in esc.any_features and rank[esc.raise_to] > rank[level]
-                       for esc in kb.escalations):
+                if any(
+                    fid in esc.any_features and rank[esc.raise_to] > rank[level]
+                    for esc in kb.escalations
+                ):
                     next_question = fid
                     break
-        confident = supported and lead is not None and (
-            len(eligible) < 2 or lead.score - eligible[1].score >= kb.policy.min_margin)
+        confident = (
+            supported
+            and lead is not None
+            and (len(eligible) < 2 or lead.score - eligible[1].score >= kb.policy.min_margin)
+        )
         if next_question is None and present and not confident:
-            pool = ([rc.id for rc in eligible[:3]] if len(eligible) >= 2
-                    else [rc.id for rc in ranked[:3]])
+            pool = (
+                [rc.id for rc in eligible[:3]]
+                if len(eligible) >= 2
+                else [rc.id for rc in ranked[:3]]
+            )
             best = 0.0
             for feat in kb.questions:
                 if feat.id in answered:
@@ -351,5 +410,16 @@ def assess(
     enough = next_question is None and not needs_description
     named = tuple(contenders) if supported else ()
     top_first = tuple(ranked) if lead is None else (lead, *[r for r in ranked if r is not lead])
-    return TriageResult(top_first, named, level, (), tuple(raised), tuple(advice), enough,
-                        next_question, present, needs_description, is_guided)
+    return TriageResult(
+        top_first,
+        named,
+        level,
+        (),
+        tuple(raised),
+        tuple(advice),
+        enough,
+        next_question,
+        present,
+        needs_description,
+        is_guided,
+    )

@@ -34,8 +34,10 @@ def validator() -> Draft202012Validator:
 
 def response_problems(body: Any) -> list[str]:
     """Every reason Alexa would refuse ``body`` as a response envelope (empty when none)."""
-    problems = [f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
-                for error in validator().iter_errors(body)]
+    problems = [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+        for error in validator().iter_errors(body)
+    ]
     if isinstance(body, dict):
         problems += limits.response_problems(body)
     return problems
@@ -48,12 +50,12 @@ def assert_valid_response(body: Any) -> dict[str, Any]:
     return body
 
 
-def reply_problems(status: int, body: bytes, content_type: str | None,
-                   *, skill_route: bool) -> list[str]:
+def reply_problems(
+    status: int, body: bytes, content_type: str | None, *, skill_route: bool
+) -> list[str]:
     """What is wrong with an HTTP answer: a 5xx, a 4xx without a reason, an invalid response."""
     if status >= 500:
-        return [f"HTTP {status}: a server error, which no client input may cause: "
-                f"{body[:300]!r}"]
+        return [f"HTTP {status}: a server error, which no client input may cause: {body[:300]!r}"]
     if status >= 400:
         try:
             reason = json.loads(body)["error"]
@@ -80,7 +82,8 @@ class CheckingClient(FlaskClient):
         reply = super().open(*args, **kwargs)
         request = reply.request
         skill_route = request.method == "POST" and request.path == "/"
-        problems = reply_problems(reply.status_code, reply.get_data(), reply.content_type,
-                                  skill_route=skill_route)
+        problems = reply_problems(
+            reply.status_code, reply.get_data(), reply.content_type, skill_route=skill_route
+        )
         assert not problems, f"{request.method} {request.path}: {problems}"
         return reply

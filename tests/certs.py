@@ -32,11 +32,13 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Leg Check Test PKI"),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Leg Check Test PKI"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -51,64 +53,109 @@ class Issued:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
 
-def make_ca(common_name: str, key: rsa.RSAPrivateKey, *, issuer: Issued | None = None,
-            not_before: datetime, not_after: datetime) -> Issued:
+def make_ca(
+    common_name: str,
+    key: rsa.RSAPrivateKey,
+    *,
+    issuer: Issued | None = None,
+    not_before: datetime,
+    not_after: datetime,
+) -> Issued:
     """A root CA (no ``issuer``) or an intermediate CA signed by ``issuer``."""
     public = key.public_key()
-    builder = (x509.CertificateBuilder()
-               .subject_name(_name(common_name))
-               .issuer_name(issuer.cert.subject if issuer else _name(common_name))
-               .public_key(public)
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(not_before)
-               .not_valid_after(not_after)
-               .add_extension(x509.BasicConstraints(ca=True, path_length=None if issuer is None
-                                                    else 0), critical=True)
-               .add_extension(x509.KeyUsage(
-                   digital_signature=True, content_commitment=False, key_encipherment=False,
-                   data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                   crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(issuer.cert.subject if issuer else _name(common_name))
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.BasicConstraints(ca=True, path_length=None if issuer is None else 0), critical=True
+        )
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+    )
     signer = key
     if issuer is not None:
-        builder = (builder
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                       issuer.key.public_key()), critical=False)
-                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                                         ExtendedKeyUsageOID.CLIENT_AUTH]),
-                                  critical=False))
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+            critical=False,
+        ).add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
         signer = issuer.key
     return Issued(builder.sign(signer, hashes.SHA256()), key)
 
 
-def make_leaf(issuer: Issued | None, key: rsa.RSAPrivateKey, *, dns_names: Iterable[str],
-              not_before: datetime, not_after: datetime) -> Issued:
+def make_leaf(
+    issuer: Issued | None,
+    key: rsa.RSAPrivateKey,
+    *,
+    dns_names: Iterable[str],
+    not_before: datetime,
+    not_after: datetime,
+) -> Issued:
     """A TLS server certificate for ``dns_names``, signed by ``issuer`` (or by itself)."""
     names = list(dns_names)
     public = key.public_key()
     issuer_name = issuer.cert.subject if issuer else _name(names[0])
     issuer_public = issuer.key.public_key() if issuer else public
-    cert = (x509.CertificateBuilder()
-            .subject_name(_name(names[0]))
-            .issuer_name(issuer_name)
-            .public_key(public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=True,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                                  ExtendedKeyUsageOID.CLIENT_AUTH]),
-                           critical=False)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
-                           critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public),
-                           critical=False)
-            .sign(issuer.key if issuer else key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(issuer_name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), critical=False
+        )
+        .sign(issuer.key if issuer else key, hashes.SHA256())
+    )
     return Issued(cert, key)
 
 
@@ -142,35 +189,76 @@ def shared_pki() -> TestPKI:
     year = timedelta(days=365)
     day = timedelta(days=1)
     root_key, inter_key, leaf_key, other_key, other_inter_key, spare_key = (
-        _key() for _ in range(6))
-    root = make_ca("Leg Check Test Root CA", root_key, not_before=now - year,
-                   not_after=now + 10 * year)
-    inter = make_ca("Leg Check Test Issuing CA", inter_key, issuer=root,
-                    not_before=now - year, not_after=now + 5 * year)
-    other_root = make_ca("Untrusted Root CA", other_key, not_before=now - year,
-                         not_after=now + 10 * year)
-    other_inter = make_ca("Untrusted Issuing CA", other_inter_key, issuer=other_root,
-                          not_before=now - year, not_after=now + 5 * year)
-    leaf = make_leaf(inter, leaf_key, dns_names=["www.example.org", ALEXA_NAME],
-                     not_before=now - day, not_after=now + 30 * day)
+        _key() for _ in range(6)
+    )
+    root = make_ca(
+        "Leg Check Test Root CA", root_key, not_before=now - year, not_after=now + 10 * year
+    )
+    inter = make_ca(
+        "Leg Check Test Issuing CA",
+        inter_key,
+        issuer=root,
+        not_before=now - year,
+        not_after=now + 5 * year,
+    )
+    other_root = make_ca(
+        "Untrusted Root CA", other_key, not_before=now - year, not_after=now + 10 * year
+    )
+    other_inter = make_ca(
+        "Untrusted Issuing CA",
+        other_inter_key,
+        issuer=other_root,
+        not_before=now - year,
+        not_after=now + 5 * year,
+    )
+    leaf = make_leaf(
+        inter,
+        leaf_key,
+        dns_names=["www.example.org", ALEXA_NAME],
+        not_before=now - day,
+        not_after=now + 30 * day,
+    )
     leaves = {
-        "wrong_san": make_leaf(inter, leaf_key, dns_names=["echo-api.amazon.com.example.org",
-                                                          "api.amazon.com"],
-                               not_before=now - day, not_after=now + 30 * day),
-        "wildcard_san": make_leaf(inter, leaf_key, dns_names=["*.amazon.com"],
-                                  not_before=now - day, not_after=now + 30 * day),
-        "expired": make_leaf(inter, leaf_key, dns_names=[ALEXA_NAME],
-                             not_before=now - 60 * day, not_after=now - day),
-        "not_yet_valid": make_leaf(inter, leaf_key, dns_names=[ALEXA_NAME],
-                                   not_before=now + day, not_after=now + 60 * day),
-        "self_signed": make_leaf(None, leaf_key, dns_names=[ALEXA_NAME],
-                                 not_before=now - day, not_after=now + 30 * day),
-        "untrusted": make_leaf(other_inter, leaf_key, dns_names=[ALEXA_NAME],
-                               not_before=now - day, not_after=now + 30 * day),
-        "other_key": make_leaf(inter, spare_key, dns_names=[ALEXA_NAME],
-                               not_before=now - day, not_after=now + 30 * day),
-        "short_lived": make_leaf(inter, leaf_key, dns_names=[ALEXA_NAME],
-                                 not_before=now - day, not_after=now + timedelta(hours=1)),
+        "wrong_san": make_leaf(
+            inter,
+            leaf_key,
+            dns_names=["echo-api.amazon.com.example.org", "api.amazon.com"],
+            not_before=now - day,
+            not_after=now + 30 * day,
+        ),
+        "wildcard_san": make_leaf(
+            inter,
+            leaf_key,
+            dns_names=["*.amazon.com"],
+            not_before=now - day,
+            not_after=now + 30 * day,
+        ),
+        "expired": make_leaf(
+            inter, leaf_key, dns_names=[ALEXA_NAME], not_before=now - 60 * day, not_after=now - day
+        ),
+        "not_yet_valid": make_leaf(
+            inter, leaf_key, dns_names=[ALEXA_NAME], not_before=now + day, not_after=now + 60 * day
+        ),
+        "self_signed": make_leaf(
+            None, leaf_key, dns_names=[ALEXA_NAME], not_before=now - day, not_after=now + 30 * day
+        ),
+        "untrusted": make_leaf(
+            other_inter,
+            leaf_key,
+            dns_names=[ALEXA_NAME],
+            not_before=now - day,
+            not_after=now + 30 * day,
+        ),
+        "other_key": make_leaf(
+            inter, spare_key, dns_names=[ALEXA_NAME], not_before=now - day, not_after=now + 30 * day
+        ),
+        "short_lived": make_leaf(
+            inter,
+            leaf_key,
+            dns_names=[ALEXA_NAME],
+            not_before=now - day,
+            not_after=now + timedelta(hours=1),
+        ),
     }
     return TestPKI(now, root, inter, leaf, other_root, leaves)
 
@@ -185,9 +273,13 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def launch_envelope(timestamp: datetime, *, skill_id: str = SKILL_ID,
-                    request_type: str = "LaunchRequest",
-                    context_skill_id: str | None = None) -> dict[str, Any]:
+def launch_envelope(
+    timestamp: datetime,
+    *,
+    skill_id: str = SKILL_ID,
+    request_type: str = "LaunchRequest",
+    context_skill_id: str | None = None,
+) -> dict[str, Any]:
     """A minimal, valid LaunchRequest envelope (or another request type) sent at ``timestamp``."""
     user = {"userId": "amzn1.ask.account.TESTUSER"}
     return {

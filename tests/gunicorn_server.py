@@ -39,8 +39,14 @@ class Sent:
 class GunicornServer:
     """``gunicorn`` serving ``app_spec`` (e.g. ``http_apps:legcheck_app()``) on 127.0.0.1."""
 
-    def __init__(self, app_spec: str, *, env: Mapping[str, str] | None = None,
-                 workers: int = 2, start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        app_spec: str,
+        *,
+        env: Mapping[str, str] | None = None,
+        workers: int = 2,
+        start_timeout: float = 30.0,
+    ) -> None:
         self.app_spec = app_spec
         self.env = dict(env or {})
         self.workers = workers
@@ -61,10 +67,27 @@ class GunicornServer:
         env = {**os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--pythonpath", str(SCRIPTS),
-             "--bind", f"fd://{sock.fileno()}", "--workers", str(self.workers),
-             "--log-level", "warning", "--graceful-timeout", "5", self.app_spec],
-            env=env, pass_fds=(sock.fileno(),), stdout=self._log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--pythonpath",
+                str(SCRIPTS),
+                "--bind",
+                f"fd://{sock.fileno()}",
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+                "--graceful-timeout",
+                "5",
+                self.app_spec,
+            ],
+            env=env,
+            pass_fds=(sock.fileno(),),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             self._wait_until_healthy()
         except BaseException:
@@ -77,8 +100,9 @@ class GunicornServer:
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self._process.returncode}: "
-                                   f"{self.output()[-2000:]}")
+                raise RuntimeError(
+                    f"gunicorn exited with {self._process.returncode}: {self.output()[-2000:]}"
+                )
             try:
                 status, _ = request(self.port, "GET", "/health", b"", {}, timeout=2)
                 if status == 200:
@@ -116,8 +140,12 @@ class GunicornServer:
         self._log.seek(0)
         return self._log.read().decode(errors="replace")
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.send_signal(signal.SIGTERM)  # gunicorn stops its own workers
             try:
@@ -139,15 +167,22 @@ def _stat_fields(path: Path) -> list[str] | None:
         text = path.read_text()
     except OSError:
         return None
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
-def request(port: int, method: str, path: str, body: bytes, headers: Mapping[str, str],
-            timeout: float = 10.0) -> tuple[int, bytes]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    timeout: float = 10.0,
+) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path, body=body,
-                     headers={"Content-Type": "application/json", **headers})
+        conn.request(
+            method, path, body=body, headers={"Content-Type": "application/json", **headers}
+        )
         reply = conn.getresponse()
         return reply.status, reply.read()
     finally:

@@ -18,19 +18,22 @@ from skill.store import Deployment
 def test_every_handler_is_registered_events_first_and_the_catch_all_last() -> None:
     builder = build_builder(None)
     mappers = builder.skill_configuration.request_mappers
-    registered = [type(chain.request_handler)
-                  for mapper in mappers for chain in mapper.request_handler_chains]
+    registered = [
+        type(chain.request_handler) for mapper in mappers for chain in mapper.request_handler_chains
+    ]
     assert registered == [*EVENT_HANDLERS, *REQUEST_HANDLERS]
     assert registered[-1] is UnhandledRequestHandler
-    exception_handlers = [type(h) for h in
-                          builder.skill_configuration.exception_mapper.exception_handlers]
+    exception_handlers = [
+        type(h) for h in builder.skill_configuration.exception_mapper.exception_handlers
+    ]
     assert exception_handlers == [SessionlessExceptionHandler, CatchAllExceptionHandler]
     interceptors = builder.skill_configuration.request_interceptors
     assert any(isinstance(i, MemoryInterceptor) for i in interceptors)
 
 
 def test_the_default_skill_is_built_once_with_the_configured_store(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(app_module, "_default", {})
     monkeypatch.setenv("LEGCHECK_DB", str(tmp_path / "x.sqlite3"))
     monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)

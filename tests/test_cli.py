@@ -7,16 +7,25 @@ import pytest
 from skill.tools.cli import build_parser, is_loopback, main
 
 
-@pytest.mark.parametrize("host,expected", [
-    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True),
-    ("0.0.0.0", False), ("192.0.2.10", False), ("::", False),
-])
+@pytest.mark.parametrize(
+    "host,expected",
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("192.0.2.10", False),
+        ("::", False),
+    ],
+)
 def test_loopback_detection(host: str, expected: bool) -> None:
     assert is_loopback(host) is expected
 
 
 def test_serve_refuses_a_public_address_without_verification(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["serve", "--no-verify", "--host", "0.0.0.0"]) == 2
     assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
 
@@ -46,14 +55,20 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  #
 
     port = _free_port()
     env = {**os.environ, "LEGCHECK_DB": str(tmp_path / "serve.sqlite3")}
-    proc = subprocess.Popen([sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify",
-                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def post(envelope: dict[str, object]) -> dict[str, object]:
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/",
-                                     data=json.dumps(envelope).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/",
+            data=json.dumps(envelope).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=5) as reply:
             out: dict[str, object] = json.loads(reply.read())
         return out
@@ -71,9 +86,15 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  #
                 time.sleep(0.1)
         assert "How do your legs feel" in json.dumps(first)
         session.absorb(first)
-        second = post(session.intent("ReportSymptomsIntent", [
-            SlotValue("Sensation", "burning", "burning", slot_type="SENSATION"),
-            SlotValue("BodyPart", "between my toes", "between_toes", slot_type="BODY_PART")]))
+        second = post(
+            session.intent(
+                "ReportSymptomsIntent",
+                [
+                    SlotValue("Sensation", "burning", "burning", slot_type="SENSATION"),
+                    SlotValue("BodyPart", "between my toes", "between_toes", slot_type="BODY_PART"),
+                ],
+            )
+        )
         assert session.absorb(second)
         third = post(session.intent("AMAZON.NoIntent"))
         assert "podiatrist" in json.dumps(third)
@@ -83,8 +104,9 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  #
     assert "request verification is OFF" in err
 
 
-def test_serve_with_verification_needs_a_skill_id(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_with_verification_needs_a_skill_id(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
     assert main(["serve"]) == 2
     assert "LEGCHECK_SKILL_ID" in capsys.readouterr().err
@@ -92,18 +114,28 @@ def test_serve_with_verification_needs_a_skill_id(monkeypatch: pytest.MonkeyPatc
 
 # ------------------------------------------------------------------ purge
 
-def test_purge_removes_what_is_past_its_time(tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_purge_removes_what_is_past_its_time(
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from datetime import date
 
     from skill.store import CheckIn, Consent, SqliteStore, UserKeys
 
     db = tmp_path / "purge.sqlite3"
     store = SqliteStore(db, UserKeys("cli-test-secret-0123456789"))
-    store.append("old", CheckIn.of(date(2026, 10, 1), ["cramp"], "low_electrolytes",
-                                   "self_care"), Consent.YES)
-    store.append("new", CheckIn.of(date(2026, 11, 20), ["cramp"], "low_electrolytes",
-                                   "self_care"), Consent.YES)
+    store.append(
+        "old",
+        CheckIn.of(date(2026, 10, 1), ["cramp"], "low_electrolytes", "self_care"),
+        Consent.YES,
+    )
+    store.append(
+        "new",
+        CheckIn.of(date(2026, 11, 20), ["cramp"], "low_electrolytes", "self_care"),
+        Consent.YES,
+    )
     store.close()
     monkeypatch.setenv("LEGCHECK_DB", str(db))
     monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)
@@ -115,7 +147,8 @@ def test_purge_removes_what_is_past_its_time(tmp_path, monkeypatch: pytest.Monke
 
 
 def test_purge_takes_the_store_from_db_and_refuses_what_cannot_work(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["purge", "--db", "off"]) == 0
     assert "nothing to purge" in capsys.readouterr().out
     assert main(["purge", "--db", "dynamodb:legcheck"]) == 1
@@ -124,8 +157,9 @@ def test_purge_takes_the_store_from_db_and_refuses_what_cannot_work(
     assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
-def test_simulate_refuses_a_store_it_cannot_open(monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulate_refuses_a_store_it_cannot_open(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("LEGCHECK_USER_KEY_SECRET", raising=False)
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("open leg check\n"))
     assert main(["simulate", "--db", "dynamodb:legcheck"]) == 2

@@ -40,16 +40,19 @@ def market(request: pytest.FixtureRequest) -> tuple[InteractionModel, Conversati
 
 @pytest.mark.parametrize("u", [u for u in CORPUS if u.dangers], ids=lambda u: u.place)
 def test_every_danger_utterance_escalates_end_to_end(
-        u, market: tuple[InteractionModel, Conversation]) -> None:  # type: ignore[no-untyped-def]
+    u, market: tuple[InteractionModel, Conversation]
+) -> None:  # type: ignore[no-untyped-def]
     model, conversation = market
     assert check_utterance_end_to_end(u, model, conversation, KB) == [], u.say
 
 
 def test_the_corpus_passes_end_to_end_at_95_percent(
-        market: tuple[InteractionModel, Conversation]) -> None:
+    market: tuple[InteractionModel, Conversation],
+) -> None:
     model, conversation = market
-    failures = {u.say: w for u in CORPUS
-                if (w := check_utterance_end_to_end(u, model, conversation, KB))}
+    failures = {
+        u.say: w for u in CORPUS if (w := check_utterance_end_to_end(u, model, conversation, KB))
+    }
     share = 1 - len(failures) / len(CORPUS)
     assert share >= 0.95, f"{share:.1%}: " + "\n".join(f"{k!r}: {v}" for k, v in failures.items())
 
@@ -57,6 +60,7 @@ def test_the_corpus_passes_end_to_end_at_95_percent(
 def test_there_are_enough_conversations_for_every_cause_and_danger_sign() -> None:
     """Each cause and danger sign reached from ten different conversations or more; half
     of each danger sign's said after the first turn (mid-conversation)."""
+
     def outcome(case) -> str:  # type: ignore[no-untyped-def]
         return str(case.expect.get("cause") or case.expect.get("danger"))
 
@@ -65,9 +69,19 @@ def test_there_are_enough_conversations_for_every_cause_and_danger_sign() -> Non
         assert len(cases) >= 10, target
     for sign in KB.danger_signs:
         cases = [c for c in CASES if outcome(c) == sign.id]
-        first_turn = [c for c in cases if c.expect.get("immediate") and len(
-            [t for t in c.turns if not t.lower().startswith(("open", "alexa, open",
-                                                               "alexa open"))]) == 1]
+        first_turn = [
+            c
+            for c in cases
+            if c.expect.get("immediate")
+            and len(
+                [
+                    t
+                    for t in c.turns
+                    if not t.lower().startswith(("open", "alexa, open", "alexa open"))
+                ]
+            )
+            == 1
+        ]
         assert len(first_turn) <= len(cases) // 2, sign.id
 
 

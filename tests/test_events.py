@@ -26,13 +26,15 @@ def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:
 
 def remember_someone(store: SqliteStore, session: Session) -> str:
     key = store.user_key(session.user_id)
-    store.append(key, CheckIn.of(NOW.date(), ["itching", "legs"], "post_run_itch", "self_care"),
-                 Consent.YES)
+    store.append(
+        key, CheckIn.of(NOW.date(), ["itching", "legs"], "post_run_itch", "self_care"), Consent.YES
+    )
     return key
 
 
-def test_skill_disabled_deletes_the_runners_data(store: SqliteStore,
-                                                 skill_obj: CustomSkill) -> None:
+def test_skill_disabled_deletes_the_runners_data(
+    store: SqliteStore, skill_obj: CustomSkill
+) -> None:
     runner, other = Session(), Session()
     key = remember_someone(store, runner)
     other_key = remember_someone(store, other)
@@ -57,7 +59,8 @@ def test_skill_disabled_without_a_store_is_fine() -> None:
 
 
 def test_a_failing_delete_is_logged_and_answered_without_a_session(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     store = FailingStore(fail_write=StoreUnavailableError("table unreachable"))
     event = Session().skill_disabled(NOW)
     with caplog.at_level(logging.ERROR, logger="legcheck.events"):
@@ -85,9 +88,13 @@ def test_skill_disabled_over_http(store: SqliteStore, client: FlaskClient) -> No
 
 
 def test_skill_disabled_over_http_when_the_store_fails() -> None:
-    app = create_app({"TESTING": True, "LEGCHECK_VERIFY": False,
-                      "LEGCHECK_SKILL": build_skill(FailingStore(
-                          fail_write=StoreUnavailableError("gone")))})
+    app = create_app(
+        {
+            "TESTING": True,
+            "LEGCHECK_VERIFY": False,
+            "LEGCHECK_SKILL": build_skill(FailingStore(fail_write=StoreUnavailableError("gone"))),
+        }
+    )
     reply = app.test_client().post("/", json=Session().skill_disabled(NOW))
     assert reply.status_code == 200
     assert reply.get_json()["response"] == {}

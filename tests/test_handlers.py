@@ -21,8 +21,14 @@ from tests.conftest import load_fixture
 KB = load_knowledge()
 EN = strings_for("en-US")
 SLOTS = ["Sensation", "SecondSensation", "BodyPart", "Timing", "Modifier", "DangerSign"]
-TYPES = {"Sensation": "SENSATION", "SecondSensation": "SENSATION", "BodyPart": "BODY_PART",
-         "Timing": "TIMING", "Modifier": "MODIFIER", "DangerSign": "DANGER_SIGN"}
+TYPES = {
+    "Sensation": "SENSATION",
+    "SecondSensation": "SENSATION",
+    "BodyPart": "BODY_PART",
+    "Timing": "TIMING",
+    "Modifier": "MODIFIER",
+    "DangerSign": "DANGER_SIGN",
+}
 
 
 def invoke(skill_obj: CustomSkill, envelope: dict[str, Any]) -> dict[str, Any]:
@@ -41,8 +47,9 @@ def slot(name: str, words: str, value_id: str | None) -> SlotValue:
 class Runner:
     """A runner talking to the skill: each turn carries the session on."""
 
-    def __init__(self, skill_obj: CustomSkill, session: Session | None = None,
-                 now: datetime | None = None) -> None:
+    def __init__(
+        self, skill_obj: CustomSkill, session: Session | None = None, now: datetime | None = None
+    ) -> None:
         self.skill = skill_obj
         self.session = session or Session()
         self.now = now or datetime.now(UTC)
@@ -88,6 +95,7 @@ def runner(skill_obj: CustomSkill, store: SqliteStore) -> Runner:
 
 # ------------------------------------------------------------ fixtures from disk
 
+
 def test_launch_greets_and_asks_how_the_legs_feel(skill_obj: CustomSkill) -> None:
     response = invoke(skill_obj, load_fixture("launch.json"))
     assert "How do your legs feel" in said(response)
@@ -95,8 +103,7 @@ def test_launch_greets_and_asks_how_the_legs_feel(skill_obj: CustomSkill) -> Non
     assert response["response"]["reprompt"]["outputSpeech"]["ssml"]
 
 
-def test_one_shot_itchy_tingling_legs_starts_with_the_safety_check(
-        skill_obj: CustomSkill) -> None:
+def test_one_shot_itchy_tingling_legs_starts_with_the_safety_check(skill_obj: CustomSkill) -> None:
     response = invoke(skill_obj, load_fixture("one_shot_itchy_tingling_legs.json"))
     assert said(response) == EN.question("face_throat_breathing")
     attrs = response["sessionAttributes"]
@@ -128,14 +135,18 @@ def test_an_intent_nobody_handles_gets_a_helpful_reprompt(skill_obj: CustomSkill
 
 # ------------------------------------------------------------ whole check-ins
 
+
 def test_itchy_legs_check_in_ends_with_cool_down_advice_and_a_card(runner: Runner) -> None:
     runner.launch()
     runner.report(slot("Sensation", "itchy", "itching"), slot("BodyPart", "legs", "legs"))
     questions = runner.answer_all(False)
     # the safety screen, then the hallmark (a yes rules out lasting for days), then
     # the article's red flag
-    assert questions == [EN.question("face_throat_breathing"),
-                         EN.question("fades_after_cooldown"), EN.question("lasts_days")]
+    assert questions == [
+        EN.question("face_throat_breathing"),
+        EN.question("fades_after_cooldown"),
+        EN.question("lasts_days"),
+    ]
     speech = said(runner.last)
     assert "You mentioned itching in your legs." in speech
     assert EN.cause("post_run_itch")["name"] in speech
@@ -147,17 +158,27 @@ def test_itchy_legs_check_in_ends_with_cool_down_advice_and_a_card(runner: Runne
 
 
 CAUSE_OPENERS = {
-    "low_electrolytes": [slot("Sensation", "twitching", "twitching"),
-                         slot("BodyPart", "calves", "lower_legs")],
-    "neuroma": [slot("Sensation", "burning", "burning"),
-                slot("BodyPart", "between my toes", "between_toes")],
-    "compartment_syndrome": [slot("Sensation", "tight", "tightness"),
-                             slot("BodyPart", "shins", "lower_legs"),
-                             slot("Modifier", "worse the longer i ran", "worse_as_run_goes_on")],
-    "circulation": [slot("Sensation", "aching", "ache"),
-                    slot("Modifier", "spreads up my leg", "shoots_up_leg")],
-    "post_run_itch": [slot("Sensation", "itchy", "itching"),
-                      slot("Timing", "gone now", "fades_after_cooldown")],
+    "low_electrolytes": [
+        slot("Sensation", "twitching", "twitching"),
+        slot("BodyPart", "calves", "lower_legs"),
+    ],
+    "neuroma": [
+        slot("Sensation", "burning", "burning"),
+        slot("BodyPart", "between my toes", "between_toes"),
+    ],
+    "compartment_syndrome": [
+        slot("Sensation", "tight", "tightness"),
+        slot("BodyPart", "shins", "lower_legs"),
+        slot("Modifier", "worse the longer i ran", "worse_as_run_goes_on"),
+    ],
+    "circulation": [
+        slot("Sensation", "aching", "ache"),
+        slot("Modifier", "spreads up my leg", "shoots_up_leg"),
+    ],
+    "post_run_itch": [
+        slot("Sensation", "itchy", "itching"),
+        slot("Timing", "gone now", "fades_after_cooldown"),
+    ],
 }
 
 
@@ -178,8 +199,7 @@ def test_danger_sign_as_a_mid_dialog_answer_wins(runner: Runner, sign: Any) -> N
     runner.report(slot("Sensation", "tingling", "tingling"))
     assert runner.session.attributes.get("pending")
     feature = next(f for f in sign.any_features if KB.features[f].category == "danger")
-    speech = runner.report(slot("DangerSign", EN.feature(feature), feature),
-                           intent="AnswerIntent")
+    speech = runner.report(slot("DangerSign", EN.feature(feature), feature), intent="AnswerIntent")
     assert EN.danger(sign.id) in speech
     assert ("911" in speech) and not runner.open
     assert runner.last["response"]["card"]["title"] == EN.prompt("card_title_danger")
@@ -208,8 +228,9 @@ def test_pain_sends_an_ordinary_itch_to_a_doctor(runner: Runner) -> None:
     assert EN.advice("cool_down") in speech
 
 
-GUIDED_START = " ".join((EN.prompt("not_caught"), EN.prompt("guided_intro"),
-                         EN.question(KB.policy.guided_questions[0])))
+GUIDED_START = " ".join(
+    (EN.prompt("not_caught"), EN.prompt("guided_intro"), EN.question(KB.policy.guided_questions[0]))
+)
 
 
 def test_words_that_match_nothing_start_the_guided_questions(runner: Runner) -> None:
@@ -237,6 +258,7 @@ def test_a_pending_question_is_asked_at_most_twice(runner: Runner) -> None:
 
 
 # ------------------------------------------------------------ built-ins
+
 
 def test_help_at_the_start_and_during_a_question(runner: Runner) -> None:
     assert runner.say("AMAZON.HelpIntent") == EN.prompt("help")
@@ -276,8 +298,9 @@ def test_start_over_forgets_the_answers(runner: Runner) -> None:
     assert not runner.session.attributes.get("pending")
 
 
-@pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent",
-                                    "AMAZON.NavigateHomeIntent"])
+@pytest.mark.parametrize(
+    "intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"]
+)
 def test_stop_cancel_and_home_say_goodbye(runner: Runner, intent: str) -> None:
     runner.launch()
     assert runner.say(intent) == EN.prompt("goodbye")
@@ -287,13 +310,15 @@ def test_stop_cancel_and_home_say_goodbye(runner: Runner, intent: str) -> None:
 def test_yes_with_no_question_pending_starts_the_guided_questions(runner: Runner) -> None:
     runner.launch()
     speech = runner.say("AMAZON.YesIntent")
-    assert speech == " ".join((EN.prompt("guided_intro"),
-                               EN.question(KB.policy.guided_questions[0])))
+    assert speech == " ".join(
+        (EN.prompt("guided_intro"), EN.question(KB.policy.guided_questions[0]))
+    )
     assert runner.open
 
 
-def test_an_internal_error_is_an_apology_not_a_crash(runner: Runner, monkeypatch: Any,
-                                                      caplog: Any) -> None:
+def test_an_internal_error_is_an_apology_not_a_crash(
+    runner: Runner, monkeypatch: Any, caplog: Any
+) -> None:
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("engine exploded")
 
@@ -305,6 +330,7 @@ def test_an_internal_error_is_an_apology_not_a_crash(runner: Runner, monkeypatch
 
 
 # ------------------------------------------------------------ memory
+
 
 def _itchy_checkin(runner: Runner) -> str:
     runner.report(slot("Sensation", "itchy", "itching"), slot("BodyPart", "legs", "legs"))
@@ -318,8 +344,10 @@ def test_a_symptom_back_days_later_is_escalated(runner: Runner) -> None:
     runner.new_session(days_later=3)
     second = _itchy_checkin(runner)
     # the symptom that came back is said first, then why it needs a doctor
-    assert second.startswith("That's the second time this month you've mentioned itching "
-                             "in your legs. " + EN.raised("lingers_for_days"))
+    assert second.startswith(
+        "That's the second time this month you've mentioned itching "
+        "in your legs. " + EN.raised("lingers_for_days")
+    )
     assert "please see a doctor" in second.lower()
 
 
@@ -328,8 +356,10 @@ def test_a_symptom_that_keeps_coming_back_is_escalated(runner: Runner) -> None:
         runner.new_session(days_later=day)
         speech = _itchy_checkin(runner)
     # the count stands for "it keeps coming back"
-    assert speech.startswith("That's the third time this month you've mentioned itching in "
-                             "your legs. Please see a doctor about it.")
+    assert speech.startswith(
+        "That's the third time this month you've mentioned itching in "
+        "your legs. Please see a doctor about it."
+    )
     assert EN.raised("keeps_coming_back") not in speech
 
 
@@ -375,9 +405,11 @@ def test_session_state_stays_small(runner: Runner) -> None:
 
 # ------------------------------------------------------------ free words
 
+
 def described(runner: Runner, words: str, intent: str = "DescribeIntent") -> str:
-    return runner.report(SlotValue("Description", words, slot_type="AMAZON.SearchQuery",
-                                   custom=False), intent=intent)
+    return runner.report(
+        SlotValue("Description", words, slot_type="AMAZON.SearchQuery", custom=False), intent=intent
+    )
 
 
 def test_free_words_are_read_whole(runner: Runner) -> None:
@@ -417,13 +449,11 @@ def test_a_denied_danger_sign_gets_one_short_confirmation(runner: Runner) -> Non
     assert "no chest pain" not in again.lower()
 
 
-def test_a_limping_runner_hears_see_a_doctor_first_and_never_keep_moving(
-        runner: Runner) -> None:
+def test_a_limping_runner_hears_see_a_doctor_first_and_never_keep_moving(runner: Runner) -> None:
     described(runner, "legs are numb and I'm limping")
     runner.answer_all(False)
     speech = said(runner.last)
-    assert speech.startswith(EN.prompt("see_doctor_because",
-                                       reasons=EN.red_flag("cant_walk")))
+    assert speech.startswith(EN.prompt("see_doctor_because", reasons=EN.red_flag("cant_walk")))
     assert EN.advice("cool_down") not in speech
 
 
@@ -435,10 +465,18 @@ def test_what_was_said_is_never_asked(runner: Runner) -> None:
 
 
 def test_unknown_session_attributes_are_dropped_and_bad_ones_repaired(
-        skill_obj: CustomSkill) -> None:
-    session = Session(attributes={"answers": {"tingling": "yes", "itching": True},
-                                  "pending": 7, "asked": "lasts_days", "junk": "x" * 5000,
-                                  "last": {"speech": ["\x00" * 9000]}}, new=False)
+    skill_obj: CustomSkill,
+) -> None:
+    session = Session(
+        attributes={
+            "answers": {"tingling": "yes", "itching": True},
+            "pending": 7,
+            "asked": "lasts_days",
+            "junk": "x" * 5000,
+            "last": {"speech": ["\x00" * 9000]},
+        },
+        new=False,
+    )
     response = invoke(skill_obj, session.intent("AMAZON.RepeatIntent"))
     attrs = response["sessionAttributes"]
     assert "junk" not in attrs and attrs["answers"] == {"itching": True}
@@ -446,8 +484,7 @@ def test_unknown_session_attributes_are_dropped_and_bad_ones_repaired(
     assert said(response) == EN.prompt("repeat_nothing")
 
 
-def test_repeat_never_replays_more_sentences_than_the_skill_says(
-        skill_obj: CustomSkill) -> None:
+def test_repeat_never_replays_more_sentences_than_the_skill_says(skill_obj: CustomSkill) -> None:
     session = Session(attributes={"last": {"speech": ["a"] * 2000}}, new=False)
     response = invoke(skill_obj, session.intent("AMAZON.RepeatIntent"))
     assert said(response) == EN.prompt("repeat_nothing")
@@ -455,6 +492,7 @@ def test_repeat_never_replays_more_sentences_than_the_skill_says(
 
 # ------------------------------------------------------------ said by a tired runner
 # (each of these once came out wrong, or might have: first heard in a fresh clone)
+
 
 def test_two_complaints_in_one_breath_are_both_answered(runner: Runner) -> None:
     described(runner, "calves are twitching and my feet feel kind of burny")
@@ -477,30 +515,39 @@ def test_since_tuesday_is_said_once_as_a_red_flag(runner: Runner) -> None:
     described(runner, "shins have ached since Tuesday and they're still stiff")
     runner.answer_all(False)
     speech = said(runner.last)
-    assert speech.startswith(EN.prompt("see_doctor_because",
-                                       reasons=EN.red_flag("lasts_days")))
+    assert speech.startswith(EN.prompt("see_doctor_because", reasons=EN.red_flag("lasts_days")))
     assert speech.count(EN.red_flag("lasts_days")) == 1
 
 
 def test_a_danger_sign_halfway_through_an_answer_wins(runner: Runner) -> None:
     described(runner, "quads are cramping and tingling")
     assert runner.session.attributes["pending"]
-    speech = described(runner, "and uh I'm getting this crushing feeling in my chest and my "
-                               "left arm", intent="NoDescribeIntent")
+    speech = described(
+        runner,
+        "and uh I'm getting this crushing feeling in my chest and my left arm",
+        intent="NoDescribeIntent",
+    )
     assert speech.startswith("Call 911 now") and not runner.open
 
 
 def test_heavy_legs_and_fat_ankles_get_the_clot_question_first(runner: Runner) -> None:
-    speech = described(runner, "honestly they just feel dead heavy and my ankles look "
-                               "fatter than usual", intent="DescribeIntent")
+    speech = described(
+        runner,
+        "honestly they just feel dead heavy and my ankles look fatter than usual",
+        intent="DescribeIntent",
+    )
     assert speech == EN.question("calf_hot_swollen")
 
 
 # -- a safety check is not dropped for words about something else ----------------------------
 
+
 def _clot_check(runner: Runner) -> str:
-    runner.report(slot("BodyPart", "calves", "lower_legs"), slot("Sensation", "tight", "tightness"),
-                  slot("SecondSensation", "swollen", "swelling"))
+    runner.report(
+        slot("BodyPart", "calves", "lower_legs"),
+        slot("Sensation", "tight", "tightness"),
+        slot("SecondSensation", "swollen", "swelling"),
+    )
     assert runner.session.attributes["pending"] == "calf_hot_swollen"
     return said(runner.last)
 
@@ -518,8 +565,9 @@ def test_a_safety_check_answered_with_other_words_is_asked_once_more() -> None:
 def test_a_danger_in_the_other_words_wins_over_asking_again() -> None:
     runner = Runner(build_skill(None))
     _clot_check(runner)
-    answer = runner.report(slot("DangerSign", "my chest hurts", "chest_pain"),
-                           intent="AnswerIntent")
+    answer = runner.report(
+        slot("DangerSign", "my chest hurts", "chest_pain"), intent="AnswerIntent"
+    )
     assert answer.startswith(EN.advice("call_emergency")) and not runner.open
 
 
@@ -533,8 +581,10 @@ def test_a_safety_check_pending_without_being_listed_as_asked_is_asked_again() -
     """Session state is repaired, not trusted: a pending check missing from ``asked``."""
     session = Session()
     session.new = False
-    session.attributes = {"answers": {"tightness": True, "lower_legs": True, "swelling": True},
-                          "pending": "calf_hot_swollen"}
+    session.attributes = {
+        "answers": {"tightness": True, "lower_legs": True, "swelling": True},
+        "pending": "calf_hot_swollen",
+    }
     runner = Runner(build_skill(None), session)
     again = runner.report(slot("Modifier", "walking's okay", None), intent="AnswerIntent")
     assert again.startswith(EN.prompt("safety_check_again"))

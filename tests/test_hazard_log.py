@@ -69,14 +69,21 @@ def _ids(section: str) -> list[str]:
 
 
 RULE_IDS = {rid for section in RULE_SECTIONS for rid in _ids(section)}
-LEXICON_IDS = ({str(s["id"]) for s in LEXICON.get("senses", [])}
-               | set(LEXICON.get("requests", {})) | set(LEXICON.get("features", {})))
+LEXICON_IDS = (
+    {str(s["id"]) for s in LEXICON.get("senses", [])}
+    | set(LEXICON.get("requests", {}))
+    | set(LEXICON.get("features", {}))
+)
 
 
 def _controls(key: str) -> set[str]:
     """Every value of ``key`` (rule, lexicon, code) named by a control of any hazard."""
-    return {str(c[key]) for h in HAZARDS for c in h.get("controls") or []
-            if isinstance(c, dict) and key in c}
+    return {
+        str(c[key])
+        for h in HAZARDS
+        for c in h.get("controls") or []
+        if isinstance(c, dict) and key in c
+    }
 
 
 def _place(path: Iterable[Any]) -> str:
@@ -84,6 +91,7 @@ def _place(path: Iterable[Any]) -> str:
 
 
 # ------------------------------------------------------------------ the schema and the file
+
 
 def test_the_log_reads_as_yaml() -> None:
     assert LOG_ERROR is None, LOG_ERROR
@@ -97,18 +105,26 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 def test_every_field_of_the_schema_has_a_plain_english_description() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    bare = [path for path, sub in schema_properties(schema)
-            if not (isinstance(sub, dict) and str(sub.get("description", "")).strip())]
-    bare += [f"$.$defs.{name}" for name, sub in schema.get("$defs", {}).items()
-             if not str(sub.get("description", "")).strip()]
+    bare = [
+        path
+        for path, sub in schema_properties(schema)
+        if not (isinstance(sub, dict) and str(sub.get("description", "")).strip())
+    ]
+    bare += [
+        f"$.$defs.{name}"
+        for name, sub in schema.get("$defs", {}).items()
+        if not str(sub.get("description", "")).strip()
+    ]
     assert bare == [], "fields without a description:\n" + "\n".join(bare)
 
 
 def test_the_log_matches_its_schema() -> None:
     """Every problem, each with its place, not just the first."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    errors = sorted(Draft202012Validator(schema).iter_errors(LOG),
-                    key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(
+        Draft202012Validator(schema).iter_errors(LOG),
+        key=lambda e: [str(p) for p in e.absolute_path],
+    )
     problems = [f"{_place(e.absolute_path)}: {e.message}" for e in errors]
     assert problems == [], "\n".join(problems)
 
@@ -121,21 +137,32 @@ def test_hazard_ids_are_unique() -> None:
 def test_every_hazard_id_cited_in_the_repository_is_in_the_log() -> None:
     """Ids are stable: a test, module or document that cites one keeps pointing at it."""
     known = {_hazard_id(h) for h in HAZARDS}
-    files = [*ROOT.glob("tests/**/*.py"), *ROOT.glob("skill/**/*.py"), ROOT / "README.md",
-             *SAFETY_DIR.glob("*.md")]
-    cited = {f"{path.relative_to(ROOT)}: {hid}" for path in files
-             if path.is_file() and "node_modules" not in path.parts
-             for hid in HAZARD_ID.findall(path.read_text(encoding="utf-8"))
-             if hid not in known}
+    files = [
+        *ROOT.glob("tests/**/*.py"),
+        *ROOT.glob("skill/**/*.py"),
+        ROOT / "README.md",
+        *SAFETY_DIR.glob("*.md"),
+    ]
+    cited = {
+        f"{path.relative_to(ROOT)}: {hid}"
+        for path in files
+        if path.is_file() and "node_modules" not in path.parts
+        for hid in HAZARD_ID.findall(path.read_text(encoding="utf-8"))
+        if hid not in known
+    }
     assert sorted(cited) == []
 
 
 # ------------------------------------------------------------------ the risk scale
 
+
 def _matrix() -> dict[int, list[int]]:
     scale = LOG.get("risk_scale") or {}
-    return {int(row["likelihood"]): list(row["by_severity"]) for row in scale.get("matrix", [])
-            if isinstance(row, dict) and "likelihood" in row and "by_severity" in row}
+    return {
+        int(row["likelihood"]): list(row["by_severity"])
+        for row in scale.get("matrix", [])
+        if isinstance(row, dict) and "likelihood" in row and "by_severity" in row
+    }
 
 
 def test_the_risk_scale_has_five_levels_each_and_a_whole_matrix() -> None:
@@ -150,10 +177,12 @@ def test_the_risk_scale_has_five_levels_each_and_a_whole_matrix() -> None:
         if likelihood > 1:
             below = matrix[likelihood - 1]
             assert all(a >= b for a, b in zip(row, below, strict=True)), (
-                f"likelihood {likelihood}: a rating is below the row beneath it")
+                f"likelihood {likelihood}: a rating is below the row beneath it"
+            )
 
 
 # ------------------------------------------------------------------ each hazard
+
 
 @cache
 def _test_source(path: str) -> str | None:
@@ -197,11 +226,15 @@ def _missing(hazard: dict[str, Any]) -> list[str]:
         if not isinstance(control, dict):
             continue
         if "rule" in control and control["rule"] not in RULE_IDS:
-            problems.append(f"rule {control['rule']}: not an id of {', '.join(RULE_SECTIONS)} "
-                            f"in {KNOWLEDGE_PATH.relative_to(ROOT)}")
+            problems.append(
+                f"rule {control['rule']}: not an id of {', '.join(RULE_SECTIONS)} "
+                f"in {KNOWLEDGE_PATH.relative_to(ROOT)}"
+            )
         if "lexicon" in control and control["lexicon"] not in LEXICON_IDS:
-            problems.append(f"lexicon {control['lexicon']}: not a senses id, a requests list "
-                            f"or a feature of {LEXICON_PATH.relative_to(ROOT)}")
+            problems.append(
+                f"lexicon {control['lexicon']}: not a senses id, a requests list "
+                f"or a feature of {LEXICON_PATH.relative_to(ROOT)}"
+            )
         if "code" in control and (why := _code_exists(str(control["code"]))):
             problems.append(f"code {why}")
     for item in hazard.get("verification") or []:
@@ -213,8 +246,11 @@ def _missing(hazard: dict[str, Any]) -> list[str]:
             if key in item and not (ROOT / str(item[key])).is_file():
                 problems.append(f"{key} {item[key]}: no such file")
     known = {_hazard_id(h) for h in HAZARDS}
-    problems += [f"related hazard {other}: not in the log"
-                 for other in hazard.get("related_hazards") or [] if other not in known]
+    problems += [
+        f"related hazard {other}: not in the log"
+        for other in hazard.get("related_hazards") or []
+        if other not in known
+    ]
     return problems
 
 
@@ -236,7 +272,8 @@ def test_each_rating_is_the_matrix_rating(hazard: dict[str, Any]) -> None:
         expected = matrix[likelihood][severity - 1]
         assert risk.get("rating") == expected, (
             f"{key}: severity {severity} at likelihood {likelihood} is rated {expected} by "
-            f"the matrix, not {risk.get('rating')}")
+            f"the matrix, not {risk.get('rating')}"
+        )
 
 
 @pytest.mark.parametrize("hazard", HAZARDS, ids=_hazard_id)
@@ -272,8 +309,7 @@ def test_every_complaint_has_a_hazard(rule: str) -> None:
     assert rule in _controls("rule"), f"no hazard names complaint {rule} as a control"
 
 
-@pytest.mark.parametrize("rule", [r for s, r in COVERED
-                                  if s in ("escalations", "history_rules")])
+@pytest.mark.parametrize("rule", [r for s, r in COVERED if s in ("escalations", "history_rules")])
 def test_every_escalation_and_history_rule_has_a_hazard(rule: str) -> None:
     assert rule in _controls("rule"), f"no hazard names rule {rule} as a control"
 
@@ -285,6 +321,7 @@ def test_every_advice_that_could_harm_has_a_hazard(advice: str) -> None:
 
 
 # ------------------------------------------------------------------ the safety case
+
 
 def _case_rows() -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
@@ -307,8 +344,11 @@ def test_the_safety_case_table_agrees_with_the_log(hazard: dict[str, Any]) -> No
     def sl_r(risk: dict[str, Any]) -> str:
         return f"{risk.get('severity')}/{risk.get('likelihood')}/{risk.get('rating')}"
 
-    assert row[2:5] == [sl_r(hazard.get("initial_risk") or {}),
-                        sl_r(hazard.get("residual_risk") or {}), hazard.get("status")], row
+    assert row[2:5] == [
+        sl_r(hazard.get("initial_risk") or {}),
+        sl_r(hazard.get("residual_risk") or {}),
+        hazard.get("status"),
+    ], row
 
 
 def test_the_safety_case_lists_no_hazard_the_log_lacks() -> None:

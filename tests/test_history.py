@@ -11,11 +11,15 @@ TODAY = date(2026, 11, 24)
 
 
 def test_prior_check_ins_say_how_many_days_ago_and_what() -> None:
-    checkins = [CheckIn.of(TODAY - timedelta(days=3), ["twitching", "lower_legs"], "c", "l"),
-                CheckIn.of(TODAY, ["itching"], "c", "l")]
+    checkins = [
+        CheckIn.of(TODAY - timedelta(days=3), ["twitching", "lower_legs"], "c", "l"),
+        CheckIn.of(TODAY, ["itching"], "c", "l"),
+    ]
     priors = prior_checkins(checkins, TODAY)
     assert [(p.days_ago, p.features) for p in priors] == [
-        (3.0, ("lower_legs", "twitching")), (0.0, ("itching",))]
+        (3.0, ("lower_legs", "twitching")),
+        (0.0, ("itching",)),
+    ]
 
 
 def test_a_check_in_dated_after_today_counts_as_today() -> None:
@@ -32,10 +36,10 @@ KB = load_knowledge()
 
 
 def test_a_sensation_mentioned_before_comes_back_with_where_it_is_now() -> None:
-    earlier = [CheckIn.of(TODAY - timedelta(days=d), ["tingling", "feet"], "c", "l")
-               for d in (20, 9)]
-    came_back = recurrence(earlier, ["tingling", "lower_legs", "legs", "during_run"], KB,
-                           TODAY, 30)
+    earlier = [
+        CheckIn.of(TODAY - timedelta(days=d), ["tingling", "feet"], "c", "l") for d in (20, 9)
+    ]
+    came_back = recurrence(earlier, ["tingling", "lower_legs", "legs", "during_run"], KB, TODAY, 30)
     assert came_back is not None
     assert came_back.features == ("tingling", "lower_legs") and came_back.times == 3
 
@@ -49,13 +53,22 @@ def test_no_recurrence_for_other_symptoms_old_ones_or_no_sensation() -> None:
 
 
 def test_the_summary_counts_symptoms_most_often_first() -> None:
-    checkins = [CheckIn.of(TODAY - timedelta(days=d), features, "c", "l") for d, features in (
-        (40, ["cramp"]), (9, ["itching", "legs"]), (6, ["tingling", "feet", "toes"]),
-        (2, ["tingling", "feet", "toes"]), (1, ["during_run"]))]
+    checkins = [
+        CheckIn.of(TODAY - timedelta(days=d), features, "c", "l")
+        for d, features in (
+            (40, ["cramp"]),
+            (9, ["itching", "legs"]),
+            (6, ["tingling", "feet", "toes"]),
+            (2, ["tingling", "feet", "toes"]),
+            (1, ["during_run"]),
+        )
+    ]
     summary = summarize(checkins, KB, TODAY, 30)
     assert summary.count == 4
     assert [(s.features, s.times) for s in summary.symptoms] == [
-        (("tingling", "toes"), 2), (("itching", "legs"), 1)]
+        (("tingling", "toes"), 2),
+        (("itching", "legs"), 1),
+    ]
     assert summary.last is not None and summary.last.day == TODAY - timedelta(days=1)
     assert summarize([], KB, TODAY, 30).last is None
 

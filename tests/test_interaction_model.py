@@ -39,50 +39,154 @@ MODELS: dict[str, dict[str, Any]] = {
 KB = load_knowledge()
 
 # Amazon's invocation name requirements ("Choose the Invocation Name for a Custom Skill").
-LAUNCH_WORDS = frozenset({"ask", "begin", "enable", "launch", "load", "open", "play", "resume",
-                          "run", "start", "talk", "tell", "use"})
-CONNECTING_WORDS = frozenset({"about", "and", "by", "from", "if", "to", "using", "whether",
-                              "with"})
+LAUNCH_WORDS = frozenset(
+    {
+        "ask",
+        "begin",
+        "enable",
+        "launch",
+        "load",
+        "open",
+        "play",
+        "resume",
+        "run",
+        "start",
+        "talk",
+        "tell",
+        "use",
+    }
+)
+CONNECTING_WORDS = frozenset({"about", "and", "by", "from", "if", "to", "using", "whether", "with"})
 WAKE_WORDS = frozenset({"alexa", "amazon", "echo", "computer", "skill", "app"})
 NOT_IN_TWO_WORD_NAMES = frozenset({"the", "a", "an", "for", "to", "of"})
 
 # The built-ins Amazon requires, and the fallback Leg Check relies on for words that
 # match nothing.
-REQUIRED_BUILTINS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
-                     "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")
+REQUIRED_BUILTINS = (
+    "AMAZON.CancelIntent",
+    "AMAZON.HelpIntent",
+    "AMAZON.StopIntent",
+    "AMAZON.NavigateHomeIntent",
+    "AMAZON.FallbackIntent",
+)
 # Leg Check's own intents and slots (every locale has the same, since the handlers are shared).
-CUSTOM_INTENTS = frozenset({"ReportSymptomsIntent", "AnswerIntent", "ForgetMeIntent",
-                            "PrivacyIntent", "DescribeIntent", "YesDescribeIntent",
-                            "NoDescribeIntent", "NotDescribeIntent", "UnsureDescribeIntent",
-                            "StopRememberingIntent", "StartRememberingIntent",
-                            "HistorySummaryIntent", "OutOfScopeIntent"})
-SYMPTOM_SLOTS = {"Sensation": "SENSATION", "SecondSensation": "SENSATION",
-                 "BodyPart": "BODY_PART", "Timing": "TIMING", "Modifier": "MODIFIER",
-                 "DangerSign": "DANGER_SIGN"}
-MIN_SAMPLES = {"ReportSymptomsIntent": 60, "AnswerIntent": 30, "ForgetMeIntent": 15,
-               "PrivacyIntent": 15, "DescribeIntent": 40, "YesDescribeIntent": 15,
-               "NoDescribeIntent": 6, "NotDescribeIntent": 15, "UnsureDescribeIntent": 6}
+CUSTOM_INTENTS = frozenset(
+    {
+        "ReportSymptomsIntent",
+        "AnswerIntent",
+        "ForgetMeIntent",
+        "PrivacyIntent",
+        "DescribeIntent",
+        "YesDescribeIntent",
+        "NoDescribeIntent",
+        "NotDescribeIntent",
+        "UnsureDescribeIntent",
+        "StopRememberingIntent",
+        "StartRememberingIntent",
+        "HistorySummaryIntent",
+        "OutOfScopeIntent",
+    }
+)
+SYMPTOM_SLOTS = {
+    "Sensation": "SENSATION",
+    "SecondSensation": "SENSATION",
+    "BodyPart": "BODY_PART",
+    "Timing": "TIMING",
+    "Modifier": "MODIFIER",
+    "DangerSign": "DANGER_SIGN",
+}
+MIN_SAMPLES = {
+    "ReportSymptomsIntent": 60,
+    "AnswerIntent": 30,
+    "ForgetMeIntent": 15,
+    "PrivacyIntent": 15,
+    "DescribeIntent": 40,
+    "YesDescribeIntent": 15,
+    "NoDescribeIntent": 6,
+    "NotDescribeIntent": 15,
+    "UnsureDescribeIntent": 6,
+}
 # Leg Check's slot types and their value ids, the same in every locale.
 TYPE_VALUES = {
-    "SENSATION": {"tingling", "itching", "numbness", "burning", "twitching", "spasm", "cramp",
-                  "ache", "pain", "tightness", "swelling", "hives", "warmth", "redness",
-                  "weakness"},
-    "BODY_PART": {"legs", "thighs", "lower_legs", "feet", "toes", "between_toes", "ball_of_foot",
-                  "one_leg", "both_legs", "chest", "face", "throat", "arm", "one_side", "groin",
-                  "joint"},
-    "TIMING": {"during_run", "after_run", "soon_after_start", "lasts_days", "comes_and_goes",
-               "fades_after_cooldown", "next_day", "only_after_run"},
-    "MODIFIER": {"worse_as_run_goes_on", "cant_walk", "pain", "shoots_up_leg",
-                 "keeps_coming_back", "flexible_feet"},
-    "DANGER_SIGN": {"throat_tight", "breathing_trouble", "face_swelling", "chest_pain",
-                    "one_side_weakness", "bladder_bowel", "calf_hot_swollen", "confusion",
-                    "collapsed", "dark_urine", "heat_stroke_signs", "heat_exhaustion_signs",
-                    "water_overload_signs", "palpitations_dizzy"},
+    "SENSATION": {
+        "tingling",
+        "itching",
+        "numbness",
+        "burning",
+        "twitching",
+        "spasm",
+        "cramp",
+        "ache",
+        "pain",
+        "tightness",
+        "swelling",
+        "hives",
+        "warmth",
+        "redness",
+        "weakness",
+    },
+    "BODY_PART": {
+        "legs",
+        "thighs",
+        "lower_legs",
+        "feet",
+        "toes",
+        "between_toes",
+        "ball_of_foot",
+        "one_leg",
+        "both_legs",
+        "chest",
+        "face",
+        "throat",
+        "arm",
+        "one_side",
+        "groin",
+        "joint",
+    },
+    "TIMING": {
+        "during_run",
+        "after_run",
+        "soon_after_start",
+        "lasts_days",
+        "comes_and_goes",
+        "fades_after_cooldown",
+        "next_day",
+        "only_after_run",
+    },
+    "MODIFIER": {
+        "worse_as_run_goes_on",
+        "cant_walk",
+        "pain",
+        "shoots_up_leg",
+        "keeps_coming_back",
+        "flexible_feet",
+    },
+    "DANGER_SIGN": {
+        "throat_tight",
+        "breathing_trouble",
+        "face_swelling",
+        "chest_pain",
+        "one_side_weakness",
+        "bladder_bowel",
+        "calf_hot_swollen",
+        "confusion",
+        "collapsed",
+        "dark_urine",
+        "heat_stroke_signs",
+        "heat_exhaustion_signs",
+        "water_overload_signs",
+        "palpitations_dizzy",
+    },
 }
 MIN_SYNONYMS = 5
 # Which knowledge category each custom slot type's values come from.
-TYPE_CATEGORY = {"SENSATION": {"sensation"}, "BODY_PART": {"place"}, "TIMING": {"timing"},
-                 "MODIFIER": {"modifier", "sensation"}, "DANGER_SIGN": {"danger"}}
+TYPE_CATEGORY = {
+    "SENSATION": {"sensation"},
+    "BODY_PART": {"place"},
+    "TIMING": {"timing"},
+    "MODIFIER": {"modifier", "sensation"},
+    "DANGER_SIGN": {"danger"},
+}
 
 SLOT_RE = re.compile(r"\{([^{}]*)\}")
 # A spoken word: lower-case letters, with in-word apostrophes (contractions and
@@ -93,6 +197,7 @@ INVOCATION_RE = re.compile(r"^[a-z][a-z '.]*$")
 
 
 # ------------------------------------------------------------------ the data, as test cases
+
 
 def language_model(file: str) -> dict[str, Any]:
     data: dict[str, Any] = MODELS[file]["interactionModel"]["languageModel"]
@@ -124,10 +229,12 @@ def spoken(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-INTENT_CASES = [pytest.param(f, i["name"], id=f"{f}:{i['name']}")
-                for f in MODELS for i in intents_of(f)]
-TYPE_CASES = [pytest.param(f, t["name"], id=f"{f}:{t['name']}")
-              for f in MODELS for t in types_of(f)]
+INTENT_CASES = [
+    pytest.param(f, i["name"], id=f"{f}:{i['name']}") for f in MODELS for i in intents_of(f)
+]
+TYPE_CASES = [
+    pytest.param(f, t["name"], id=f"{f}:{t['name']}") for f in MODELS for t in types_of(f)
+]
 CAUSE_CASES = [pytest.param(f, c, id=f"{f}:{c.id}") for f in MODELS for c in KB.causes]
 DANGER_CASES = [pytest.param(f, d, id=f"{f}:{d.id}") for f in MODELS for d in KB.danger_signs]
 
@@ -142,42 +249,78 @@ def type_named(file: str, name: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the schema itself
 
+
 def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(SCHEMA)
 
 
 def test_every_property_in_the_schema_has_a_plain_english_description() -> None:
-    bare = [path for path, sub in schema_properties(SCHEMA)
-            if not (isinstance(sub, dict) and str(sub.get("description", "")).strip())]
-    bare += [f"$.$defs.{name}" for name, sub in SCHEMA["$defs"].items()
-             if not str(sub.get("description", "")).strip()]
+    bare = [
+        path
+        for path, sub in schema_properties(SCHEMA)
+        if not (isinstance(sub, dict) and str(sub.get("description", "")).strip())
+    ]
+    bare += [
+        f"$.$defs.{name}"
+        for name, sub in SCHEMA["$defs"].items()
+        if not str(sub.get("description", "")).strip()
+    ]
     assert bare == [], "properties without a description:\n" + "\n".join(bare)
 
 
 def test_the_schema_accepts_a_dialog_model_and_rejects_a_broken_model() -> None:
     validator = Draft202012Validator(SCHEMA)
-    good = {"interactionModel": {
-        "languageModel": {
-            "invocationName": "plan my trip",
-            "intents": [{"name": "PlanMyTripIntent",
-                         "slots": [{"name": "toCity", "type": "AMAZON.US_CITY",
-                                    "samples": ["to {toCity}"]}],
-                         "samples": ["plan a trip to {toCity}"]},
-                        {"name": "AMAZON.HelpIntent", "samples": []}],
-            "modelConfiguration": {"fallbackIntentSensitivity": {"level": "LOW"}}},
-        "dialog": {"delegationStrategy": "ALWAYS", "intents": [{
-            "name": "PlanMyTripIntent", "confirmationRequired": False, "prompts": {},
-            "slots": [{"name": "toCity", "type": "AMAZON.US_CITY", "elicitationRequired": True,
-                       "confirmationRequired": False,
-                       "prompts": {"elicitation": "Elicit.Slot.1"}}]}]},
-        "prompts": [{"id": "Elicit.Slot.1",
-                     "variations": [{"type": "PlainText", "value": "Where to?"}]}]}}
+    good = {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": "plan my trip",
+                "intents": [
+                    {
+                        "name": "PlanMyTripIntent",
+                        "slots": [
+                            {"name": "toCity", "type": "AMAZON.US_CITY", "samples": ["to {toCity}"]}
+                        ],
+                        "samples": ["plan a trip to {toCity}"],
+                    },
+                    {"name": "AMAZON.HelpIntent", "samples": []},
+                ],
+                "modelConfiguration": {"fallbackIntentSensitivity": {"level": "LOW"}},
+            },
+            "dialog": {
+                "delegationStrategy": "ALWAYS",
+                "intents": [
+                    {
+                        "name": "PlanMyTripIntent",
+                        "confirmationRequired": False,
+                        "prompts": {},
+                        "slots": [
+                            {
+                                "name": "toCity",
+                                "type": "AMAZON.US_CITY",
+                                "elicitationRequired": True,
+                                "confirmationRequired": False,
+                                "prompts": {"elicitation": "Elicit.Slot.1"},
+                            }
+                        ],
+                    }
+                ],
+            },
+            "prompts": [
+                {"id": "Elicit.Slot.1", "variations": [{"type": "PlainText", "value": "Where to?"}]}
+            ],
+        }
+    }
     assert [e.message for e in validator.iter_errors(good)] == []
-    bad = {"interactionModel": {"languageModel": {
-        "invocationName": "Leg Check",
-        "intents": [{"name": "Report Symptoms", "samples": "my legs"}],
-        "types": [{"name": "SENSATION", "values": [{"id": "tingling"}]}]}}}
+    bad = {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": "Leg Check",
+                "intents": [{"name": "Report Symptoms", "samples": "my legs"}],
+                "types": [{"name": "SENSATION", "values": [{"id": "tingling"}]}],
+            }
+        }
+    }
     places = sorted("/".join(map(str, e.absolute_path)) for e in validator.iter_errors(bad))
     assert places == [
         "interactionModel/languageModel/intents/0/name",
@@ -188,6 +331,7 @@ def test_the_schema_accepts_a_dialog_model_and_rejects_a_broken_model() -> None:
 
 
 # ------------------------------------------------------------------ each model file
+
 
 def test_there_is_an_en_us_model_invoked_as_leg_check() -> None:
     assert "en-US.json" in MODELS
@@ -216,8 +360,11 @@ def test_invocation_name_follows_amazons_rules(file: str) -> None:
         problems.append("two words or more")
     for word in said:
         bare = word.split("'")[0].rstrip(".")
-        for banned, kind in ((LAUNCH_WORDS, "launch word"), (CONNECTING_WORDS, "connecting word"),
-                             (WAKE_WORDS, "wake word")):
+        for banned, kind in (
+            (LAUNCH_WORDS, "launch word"),
+            (CONNECTING_WORDS, "connecting word"),
+            (WAKE_WORDS, "wake word"),
+        ):
             if bare in banned:
                 problems.append(f"no {kind}: {bare!r}")
     if len(said) == 2 and NOT_IN_TWO_WORD_NAMES.intersection(said):
@@ -234,8 +381,13 @@ def test_model_has_leg_checks_intents_and_the_required_built_ins(file: str) -> N
     assert [n for n in REQUIRED_BUILTINS if n not in names] == []
     for name in ("ReportSymptomsIntent", "AnswerIntent"):
         assert slot_types(intent_named(file, name)) == SYMPTOM_SLOTS, name
-    for name in ("ForgetMeIntent", "PrivacyIntent", "StopRememberingIntent",
-                 "StartRememberingIntent", "HistorySummaryIntent"):
+    for name in (
+        "ForgetMeIntent",
+        "PrivacyIntent",
+        "StopRememberingIntent",
+        "StartRememberingIntent",
+        "HistorySummaryIntent",
+    ):
         assert intent_named(file, name).get("slots", []) == [], name
 
 
@@ -250,6 +402,7 @@ def test_every_intent_has_a_handler_and_every_handler_an_intent(file: str) -> No
 
 # ------------------------------------------------------------------ sample utterances
 
+
 @pytest.mark.parametrize(("file", "name"), INTENT_CASES)
 def test_samples_follow_amazons_rules(file: str, name: str) -> None:
     intent = intent_named(file, name)
@@ -262,8 +415,11 @@ def test_samples_follow_amazons_rules(file: str, name: str) -> None:
             problems.append(f"{sample!r}: listed twice")
         seen.add(spoken(sample))
     used = {m.group(1) for s in samples for m in SLOT_RE.finditer(s)}
-    problems += [f"slot {s!r} is never used in a sample, so it is never filled"
-                 for s in slots if s not in used]
+    problems += [
+        f"slot {s!r} is never used in a sample, so it is never filled"
+        for s in slots
+        if s not in used
+    ]
     assert problems == [], f"{name}:\n" + "\n".join(problems)
 
 
@@ -285,10 +441,12 @@ def test_no_sample_is_in_two_intents(file: str) -> None:
             owners[sample_key(sample, slot_types(intent))].add(intent["name"])
     shared = {k: sorted(v) for k, v in owners.items() if len(v) > 1}
     assert shared == {}, "samples in two intents:\n" + "\n".join(
-        f"{k!r}: {v}" for k, v in sorted(shared.items()))
+        f"{k!r}: {v}" for k, v in sorted(shared.items())
+    )
 
 
 # ------------------------------------------------------------------ slot types and values
+
 
 @pytest.mark.parametrize("file", MODELS)
 def test_every_slot_type_is_defined_and_every_custom_type_is_used(file: str) -> None:
@@ -307,8 +465,11 @@ def test_model_has_leg_checks_slot_types_and_values(file: str) -> None:
 
 @pytest.mark.parametrize(("file", "name"), TYPE_CASES)
 def test_every_value_has_several_synonyms(file: str, name: str) -> None:
-    few = {v["id"]: v["name"].get("synonyms", []) for v in type_named(file, name)["values"]
-           if len(v["name"].get("synonyms", [])) < MIN_SYNONYMS}
+    few = {
+        v["id"]: v["name"].get("synonyms", [])
+        for v in type_named(file, name)["values"]
+        if len(v["name"].get("synonyms", [])) < MIN_SYNONYMS
+    }
     assert few == {}, f"{name}: values with fewer than {MIN_SYNONYMS} synonyms"
 
 
@@ -317,15 +478,18 @@ def test_no_phrase_names_two_values_of_a_type(file: str, name: str) -> None:
     owner: dict[str, str] = {}
     problems = []
     ids = [str(v.get("id")) for v in type_named(file, name)["values"]]
-    problems += [f"value id {i!r} listed twice" for i in sorted({i for i in ids
-                                                                 if ids.count(i) > 1})]
+    problems += [
+        f"value id {i!r} listed twice" for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
     for value in type_named(file, name)["values"]:
         for phrase in phrases(value):
             said = spoken(phrase)
             if said in owner:
-                problems.append(f"{phrase!r} is given to {owner[said]!r} and to {value['id']!r}"
-                                if owner[said] != value["id"]
-                                else f"{phrase!r} is listed twice for {value['id']!r}")
+                problems.append(
+                    f"{phrase!r} is given to {owner[said]!r} and to {value['id']!r}"
+                    if owner[said] != value["id"]
+                    else f"{phrase!r} is listed twice for {value['id']!r}"
+                )
             owner.setdefault(said, value["id"])
             bad = [w for w in phrase.split() if not WORD_RE.match(w)]
             if bad or phrase != said:
@@ -342,23 +506,30 @@ def test_every_slot_value_id_is_a_feature_of_the_knowledge_base(file: str, name:
         if feature is None:
             problems.append(f"{vid!r} ({value['name']['value']!r}) is not a feature id")
         elif name in TYPE_CATEGORY and feature.category not in TYPE_CATEGORY[name]:
-            problems.append(f"{vid!r} is a {feature.category} feature, not one of "
-                            f"{sorted(TYPE_CATEGORY[name])}")
+            problems.append(
+                f"{vid!r} is a {feature.category} feature, not one of {sorted(TYPE_CATEGORY[name])}"
+            )
     assert problems == [], f"{name}:\n" + "\n".join(problems)
 
 
 # ------------------------------------------------------------------ reach: the knowledge by voice
 
+
 @pytest.mark.parametrize(("file", "cause"), CAUSE_CASES)
 def test_every_cause_can_rank_first_from_what_a_runner_can_say_or_be_asked(
-        file: str, cause: Any) -> None:
+    file: str, cause: Any
+) -> None:
     sayable = value_ids(file)
-    answers = {ev.feature: True for ev in cause.evidence
-               if ev.present > 0 and (ev.feature in sayable or KB.features[ev.feature].question)}
+    answers = {
+        ev.feature: True
+        for ev in cause.evidence
+        if ev.present > 0 and (ev.feature in sayable or KB.features[ev.feature].question)
+    }
     result = assess(answers)
     ranking = [(c.id, c.score) for c in result.causes]
     assert result.top.id == cause.id, (
-        f"with {sorted(answers)}, {cause.id!r} does not rank first: {ranking}")
+        f"with {sorted(answers)}, {cause.id!r} does not rank first: {ranking}"
+    )
 
 
 @pytest.mark.parametrize(("file", "sign"), DANGER_CASES)
@@ -366,7 +537,8 @@ def test_every_danger_sign_can_be_heard(file: str, sign: Any) -> None:
     heard = [f for f in sign.any_features if f in value_ids(file)]
     assert heard or sign.screen_question is not None, (
         f"{sign.id!r}: none of {list(sign.any_features)} is a slot value id and there is no "
-        "screen question")
+        "screen question"
+    )
 
 
 @pytest.mark.parametrize(("file", "sign"), DANGER_CASES)
@@ -425,7 +597,7 @@ def test_opting_in_and_out_are_never_confused(file: str, words: str, intent: str
 @pytest.mark.parametrize("file", MODELS)
 @pytest.mark.parametrize("words", ["walking's okay", "walking's fine", "my walking's fine"])
 def test_a_word_with_s_on_it_is_still_that_word(file: str, words: str) -> None:
-    """"walking's okay" mid-question reaches the skill with its words, as "walking is okay"
+    """ "walking's okay" mid-question reaches the skill with its words, as "walking is okay"
     does, instead of the fallback."""
     from skill.tools.simulator.nlu import InteractionModel  # written by another engineer
 

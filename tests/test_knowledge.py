@@ -83,8 +83,10 @@ def test_a_feature_weighed_twice_for_one_cause_is_refused() -> None:
     evidence.append(dict(evidence[0]))
     problems = check_knowledge(broken)
     place = f"$.causes[1].evidence[{len(evidence) - 1}].feature"
-    assert any(p.startswith(f"skill/data/knowledge.json:{place}") and "weighed twice" in p
-               for p in problems), problems
+    assert any(
+        p.startswith(f"skill/data/knowledge.json:{place}") and "weighed twice" in p
+        for p in problems
+    ), problems
 
 
 def test_schema_errors_are_listed_with_their_place() -> None:
@@ -111,11 +113,13 @@ def test_broken_yields_complaints_and_contraindications_are_each_listed() -> Non
     advice = next(i for i, a in enumerate(broken["advice"]) if a["id"] == "hydrate")
     broken["advice"][advice]["contraindicated_by"].append("no_such_sign")
     problems = check_knowledge(broken)
-    for place, words in ((f"$.danger_signs[{sign}].yields_to[1]", "another danger sign"),
-                         (f"$.danger_signs[{sign}].yields_to[2]", "cannot yield to itself"),
-                         ("$.complaints[0].source", "must cite a public_source"),
-                         ("$.complaints[1].unless_features", "both makes and unmakes"),
-                         (f"$.advice[{advice}].contraindicated_by", "unknown feature")):
+    for place, words in (
+        (f"$.danger_signs[{sign}].yields_to[1]", "another danger sign"),
+        (f"$.danger_signs[{sign}].yields_to[2]", "cannot yield to itself"),
+        ("$.complaints[0].source", "must cite a public_source"),
+        ("$.complaints[1].unless_features", "both makes and unmakes"),
+        (f"$.advice[{advice}].contraindicated_by", "unknown feature"),
+    ):
         assert any(place in p and words in p for p in problems), (place, problems)
 
 

@@ -42,10 +42,16 @@ def test_lambda_handler_answers_a_launch_request(lambda_module: ModuleType) -> N
 
 def test_lambda_handler_holds_a_check_in(lambda_module: ModuleType) -> None:
     session = Session()
-    out = lambda_module.lambda_handler(session.intent("ReportSymptomsIntent", [
-        SlotValue("DangerSign", "my chest hurts", "chest_pain", slot_type="DANGER_SIGN")]), None)
+    out = lambda_module.lambda_handler(
+        session.intent(
+            "ReportSymptomsIntent",
+            [SlotValue("DangerSign", "my chest hurts", "chest_pain", slot_type="DANGER_SIGN")],
+        ),
+        None,
+    )
     assert out["response"]["outputSpeech"]["ssml"].startswith(
-        '<speak>Call <sub alias="nine one one">911</sub> now')
+        '<speak>Call <sub alias="nine one one">911</sub> now'
+    )
     assert out["response"]["shouldEndSession"] is True
 
 
@@ -57,8 +63,9 @@ def test_lambda_uses_the_one_skill_object(lambda_module: ModuleType) -> None:
     assert "skill.app" in sys.modules
 
 
-def test_lambda_answers_through_handle_event(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_lambda_answers_through_handle_event(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import skill.app
 
     calls: list[tuple[Any, Any, Any]] = []
@@ -79,15 +86,21 @@ def test_lambda_answers_through_handle_event(monkeypatch: pytest.MonkeyPatch,
     assert "How do your legs feel" in out["response"]["outputSpeech"]["ssml"]
 
 
-@pytest.mark.parametrize("env,complaint", [
-    ({}, "expected LEGCHECK_DB on AWS Lambda"),
-    ({"LEGCHECK_DB": "dynamodb:legcheck"}, "expected LEGCHECK_USER_KEY_SECRET"),
-    ({"LEGCHECK_DB": "/mnt/efs/checkins.sqlite3"}, "expected LEGCHECK_USER_KEY_SECRET"),
-    ({"LEGCHECK_DB": "dynamodb:legcheck", "LEGCHECK_USER_KEY_SECRET": "short"},
-     "at least 16 characters"),
-])
+@pytest.mark.parametrize(
+    "env,complaint",
+    [
+        ({}, "expected LEGCHECK_DB on AWS Lambda"),
+        ({"LEGCHECK_DB": "dynamodb:legcheck"}, "expected LEGCHECK_USER_KEY_SECRET"),
+        ({"LEGCHECK_DB": "/mnt/efs/checkins.sqlite3"}, "expected LEGCHECK_USER_KEY_SECRET"),
+        (
+            {"LEGCHECK_DB": "dynamodb:legcheck", "LEGCHECK_USER_KEY_SECRET": "short"},
+            "at least 16 characters",
+        ),
+    ],
+)
 def test_the_entry_refuses_to_start_without_a_table_and_a_secret(
-        monkeypatch: pytest.MonkeyPatch, env: dict[str, str], complaint: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], complaint: str
+) -> None:
     import skill.app
     from skill.errors import ConfigError
 
@@ -117,7 +130,9 @@ from tests.test_store import aws_env, moto_server, moto_table  # noqa: E402, F40
 
 
 def test_a_check_in_then_skill_disabled_on_dynamodb(
-        monkeypatch: pytest.MonkeyPatch, moto_table: Any) -> None:  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    moto_table: Any,  # noqa: F811
+) -> None:
     import skill.app
     from skill.store import UserKeys
 
@@ -129,11 +144,16 @@ def test_a_check_in_then_skill_disabled_on_dynamodb(
     module = load_entry()
     session = Session()
     for envelope in (
-            lambda: session.intent("ReportSymptomsIntent", [
+        lambda: session.intent(
+            "ReportSymptomsIntent",
+            [
                 SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
-                SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART")]),
-            lambda: session.intent("AMAZON.NoIntent"),
-            lambda: session.intent("AMAZON.YesIntent")):
+                SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART"),
+            ],
+        ),
+        lambda: session.intent("AMAZON.NoIntent"),
+        lambda: session.intent("AMAZON.YesIntent"),
+    ):
         out = module.lambda_handler(envelope(), None)
         session.absorb(out)
     assert "remember your check-ins for 30 days" in out["response"]["outputSpeech"]["ssml"]

@@ -41,8 +41,9 @@ from skill.tools.lambda_zip import (
 )
 
 PY311 = can_precompile("3.11")
-needs_311 = pytest.mark.skipif(not PY311, reason="bytecode for Lambda's Python 3.11 is "
-                                                "written only by Python 3.11")
+needs_311 = pytest.mark.skipif(
+    not PY311, reason="bytecode for Lambda's Python 3.11 is written only by Python 3.11"
+)
 TOOLING = ("skill/tools/", "skill/web/")
 
 
@@ -67,21 +68,28 @@ def writable(root: Path) -> None:
         path.chmod(path.stat().st_mode | stat.S_IWUSR)
 
 
-def run_in(code: Path, script: str, *args: str, isolated: bool,
-           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_in(
+    code: Path, script: str, *args: str, isolated: bool, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``script`` in a fresh Python with ``code`` first on sys.path, never writing
     bytecode; ``isolated``: without site-packages, as on Lambda."""
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("LEGCHECK_", "PYTHON"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LEGCHECK_", "PYTHON"))}
     base.update({"PYTHONDONTWRITEBYTECODE": "1", "LEGCHECK_DB": "off"}, **(env or {}))
     flags = ["-I", "-B", *(["-S"] if isolated else [])]
     prelude = f"import sys; sys.path.insert(0, {str(code)!r})\n"
-    return subprocess.run([sys.executable, *flags, "-c", prelude + script, *args],
-                          cwd=code, env=base, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, *flags, "-c", prelude + script, *args],
+        cwd=code,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 # ------------------------------------------------------------------ what ships
+
 
 @pytest.fixture(scope="module")
 def runtime_zip(tmp_path_factory: pytest.TempPathFactory) -> LambdaZip:
@@ -96,9 +104,13 @@ def test_the_zip_holds_the_entry_point_the_runtime_and_its_data(runtime_zip: Lam
         parts = module.split(".")
         rel = "/".join(parts) + ("/__init__.py" if len(parts) == 1 else ".py")
         assert rel in shipped, rel
-    for data in ("skill/data/knowledge.json", "skill/data/lexicon/en.json",
-                 "skill/data/locales/en-US.json", "skill/data/emergency_numbers.json",
-                 "skill/data/apl/advice.json"):
+    for data in (
+        "skill/data/knowledge.json",
+        "skill/data/lexicon/en.json",
+        "skill/data/locales/en-US.json",
+        "skill/data/emergency_numbers.json",
+        "skill/data/apl/advice.json",
+    ):
         assert data in names
     assert names == zipfile.ZipFile(runtime_zip.path).namelist()
 
@@ -109,8 +121,9 @@ def test_the_zip_holds_no_tooling(runtime_zip: LambdaZip) -> None:
     assert not [n for n in names if n.endswith(".schema.json")]  # legcheck validate reads those
     assert not [n for n in names if n.startswith(("tests/", "interaction_model/"))]
     python = [stem(n) for n in names if n.endswith((".py", ".pyc")) and "__pycache__" not in n]
-    assert sorted(python) == sorted([ENTRY_NAME, *(f for f in runtime_files() if f.endswith(
-        ".py"))])
+    assert sorted(python) == sorted(
+        [ENTRY_NAME, *(f for f in runtime_files() if f.endswith(".py"))]
+    )
 
 
 def test_every_runtime_module_is_shipped_as_bytecode(runtime_zip: LambdaZip) -> None:
@@ -127,15 +140,15 @@ def test_every_runtime_module_is_shipped_as_bytecode(runtime_zip: LambdaZip) -> 
     assert runtime_zip.compiled == len([f for f in runtime_files() if f.endswith(".py")]) + 1
 
 
-def test_the_zip_is_the_same_bytes_when_built_twice(tmp_path: Path,
-                                                    runtime_zip: LambdaZip) -> None:
+def test_the_zip_is_the_same_bytes_when_built_twice(tmp_path: Path, runtime_zip: LambdaZip) -> None:
     again = build_lambda_zip(tmp_path / "again.zip", deps=False)
     assert again.path.read_bytes() == runtime_zip.path.read_bytes()
 
 
 @needs_311
-def test_bytecode_is_used_from_a_read_only_extraction(runtime_zip: LambdaZip,
-                                                      tmp_path: Path) -> None:
+def test_bytecode_is_used_from_a_read_only_extraction(
+    runtime_zip: LambdaZip, tmp_path: Path
+) -> None:
     code = tmp_path / "task"
     zipfile.ZipFile(runtime_zip.path).extractall(code)
     # The entry's bytecode is unchecked: were its source compiled instead, this would raise.
@@ -162,8 +175,12 @@ print(json.dumps({
 }))
 """
     try:
-        done = run_in(code, script, isolated=False,
-                      env={"LEGCHECK_USER_KEY_SECRET": "a-secret-for-this-test-0123"})
+        done = run_in(
+            code,
+            script,
+            isolated=False,
+            env={"LEGCHECK_USER_KEY_SECRET": "a-secret-for-this-test-0123"},
+        )
         after = sorted(p.relative_to(code) for p in code.rglob("*"))
     finally:
         writable(code)
@@ -174,8 +191,11 @@ print(json.dumps({
     # every runtime module came from its .pyc, there being no source to compile
     assert "skill.app" in seen["sourceless"] and "skill.handlers" in seen["sourceless"]
     assert all(f.endswith(".pyc") for f in seen["files"] if f.startswith("/skill/"))
-    assert seen["entry_cached"] == seen["entry_expected"] == (
-        "/__pycache__/lambda_function.cpython-311.pyc")
+    assert (
+        seen["entry_cached"]
+        == seen["entry_expected"]
+        == ("/__pycache__/lambda_function.cpython-311.pyc")
+    )
     assert seen["where"] == f"{TASK_ROOT}/skill/app.py"  # tracebacks name Lambda's path
 
 
@@ -205,18 +225,22 @@ def test_a_missing_runtime_module_is_named(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ the dependencies
 
+
 def test_the_runtime_requirements_are_the_three_runtime_dependencies() -> None:
     names = {requirement_name(r) for r in runtime_requirements()}
     assert names == {"ask-sdk-core", "snowballstemmer", "word2number"}
 
 
 def test_pip_installs_lambda_platform_wheels(tmp_path: Path) -> None:
-    command = pip_command(tmp_path, ["ask-sdk-core>=1.19.0"], "arm64", "3.11",
-                          tmp_path / "wheels")
+    command = pip_command(tmp_path, ["ask-sdk-core>=1.19.0"], "arm64", "3.11", tmp_path / "wheels")
     assert command[1:4] == ["-m", "pip", "install"]
-    for flag, value in (("--platform", "manylinux2014_aarch64"), ("--python-version", "3.11"),
-                        ("--implementation", "cp"), ("--target", str(tmp_path)),
-                        ("--find-links", str(tmp_path / "wheels"))):
+    for flag, value in (
+        ("--platform", "manylinux2014_aarch64"),
+        ("--python-version", "3.11"),
+        ("--implementation", "cp"),
+        ("--target", str(tmp_path)),
+        ("--find-links", str(tmp_path / "wheels")),
+    ):
         assert command[command.index(flag) + 1] == value
     assert "--only-binary=:all:" in command and "--no-compile" in command
     assert command[-1] == "ask-sdk-core>=1.19.0"
@@ -237,7 +261,10 @@ def test_a_source_only_dependency_is_built_into_a_wheel_first(tmp_path: Path) ->
     assert install[install.index("--find-links") + 1] == wheelhouse
     for command in (wheel, install):
         assert {requirement_name(r) for r in command[-3:]} == {
-            "ask-sdk-core", "snowballstemmer", "word2number"}
+            "ask-sdk-core",
+            "snowballstemmer",
+            "word2number",
+        }
 
 
 def fake_distribution(target: Path, name: str, files: dict[str, str]) -> None:
@@ -254,10 +281,18 @@ def fake_distribution(target: Path, name: str, files: dict[str, str]) -> None:
 
 
 def test_what_lambda_never_needs_is_pruned(tmp_path: Path) -> None:
-    fake_distribution(tmp_path, "keepme", {"keepme/__init__.py": "", "keepme/core.py": "",
-                                           "keepme/tests/test_core.py": "",
-                                           "keepme/core.pyi": "", "keepme/py.typed": "",
-                                           "keepme/__pycache__/core.cpython-311.pyc": ""})
+    fake_distribution(
+        tmp_path,
+        "keepme",
+        {
+            "keepme/__init__.py": "",
+            "keepme/core.py": "",
+            "keepme/tests/test_core.py": "",
+            "keepme/core.pyi": "",
+            "keepme/py.typed": "",
+            "keepme/__pycache__/core.cpython-311.pyc": "",
+        },
+    )
     fake_distribution(tmp_path, "requests", {"requests/__init__.py": "", "requests/api.py": ""})
     fake_distribution(tmp_path, "boto3", {"boto3/__init__.py": ""})
     fake_distribution(tmp_path, "charset_normalizer", {"charset_normalizer/__init__.py": ""})
@@ -265,10 +300,13 @@ def test_what_lambda_never_needs_is_pruned(tmp_path: Path) -> None:
     (tmp_path / "bin" / "keepme").write_text("", encoding="utf-8")
     removed = prune(tmp_path)
     assert removed == ["boto3", "charset-normalizer", "requests"]
-    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
-                  if p.is_file())
-    assert left == ["keepme-1.0.dist-info/LICENSE", "keepme-1.0.dist-info/METADATA",
-                    "keepme/__init__.py", "keepme/core.py"]
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == [
+        "keepme-1.0.dist-info/LICENSE",
+        "keepme-1.0.dist-info/METADATA",
+        "keepme/__init__.py",
+        "keepme/core.py",
+    ]
 
 
 def test_every_left_out_distribution_says_why() -> None:
@@ -299,7 +337,7 @@ def pip_from_this_environment(command: Sequence[str]) -> None:
     if command[3] == "wheel":
         return
     target = Path(command[command.index("--target") + 1])
-    requirements = command[command.index("--upgrade") + 1:]
+    requirements = command[command.index("--upgrade") + 1 :]
     for dist in _closure(requirements).values():
         for file in dist.files or []:
             if ".." in file.parts:
@@ -313,8 +351,9 @@ def pip_from_this_environment(command: Sequence[str]) -> None:
 
 @pytest.fixture(scope="module")
 def full_zip(tmp_path_factory: pytest.TempPathFactory) -> LambdaZip:
-    return build_lambda_zip(tmp_path_factory.mktemp("full") / "full.zip",
-                            pip=pip_from_this_environment)
+    return build_lambda_zip(
+        tmp_path_factory.mktemp("full") / "full.zip", pip=pip_from_this_environment
+    )
 
 
 @pytest.fixture
@@ -326,32 +365,65 @@ def full_task(full_zip: LambdaZip, tmp_path: Path) -> Iterator[Path]:
 
 def test_the_full_zip_holds_the_runtime_dependencies_only(full_zip: LambdaZip) -> None:
     tops = {n.split("/")[0] for n in full_zip.names}
-    for needed in ("ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime", "snowballstemmer",
-                   "word2number", "dateutil"):
+    for needed in (
+        "ask_sdk_core",
+        "ask_sdk_model",
+        "ask_sdk_runtime",
+        "snowballstemmer",
+        "word2number",
+        "dateutil",
+    ):
         assert needed in tops
-    for unwanted in ("requests", "urllib3", "idna", "charset_normalizer", "certifi", "boto3",
-                     "botocore", "flask", "werkzeug", "jsonschema", "yaml", "cryptography"):
+    for unwanted in (
+        "requests",
+        "urllib3",
+        "idna",
+        "charset_normalizer",
+        "certifi",
+        "boto3",
+        "botocore",
+        "flask",
+        "werkzeug",
+        "jsonschema",
+        "yaml",
+        "cryptography",
+    ):
         assert unwanted not in tops
-    assert set(full_zip.excluded) == {"requests", "urllib3", "idna", "charset-normalizer",
-                                      "certifi"}
+    assert set(full_zip.excluded) == {
+        "requests",
+        "urllib3",
+        "idna",
+        "charset-normalizer",
+        "certifi",
+    }
     assert not [n for n in full_zip.names if "/tests/" in n or "/test/" in n]
     assert not [n for n in full_zip.names if n.endswith((".pyi", "/py.typed"))]
     infos = [n for n in full_zip.names if ".dist-info/" in n]
-    assert infos and all(n.endswith("/METADATA") or "LICEN" in n.upper() or "/licenses/" in n
-                         or n.split("/")[-1].upper().startswith(("NOTICE", "AUTHORS", "COPYING"))
-                         for n in infos)
+    assert infos and all(
+        n.endswith("/METADATA")
+        or "LICEN" in n.upper()
+        or "/licenses/" in n
+        or n.split("/")[-1].upper().startswith(("NOTICE", "AUTHORS", "COPYING"))
+        for n in infos
+    )
 
 
 @needs_311
 def test_what_a_check_in_imports_is_precompiled_and_the_rest_is_not(full_zip: LambdaZip) -> None:
     names = set(full_zip.names)
     # imported by every check-in: bytecode only
-    for module in ("ask_sdk_core/skill.py", "ask_sdk_model/request_envelope.py",
-                   "snowballstemmer/english_stemmer.py", "word2number/w2n.py"):
+    for module in (
+        "ask_sdk_core/skill.py",
+        "ask_sdk_model/request_envelope.py",
+        "snowballstemmer/english_stemmer.py",
+        "word2number/w2n.py",
+    ):
         assert module + "c" in names and module not in names, module
     # never imported by a check-in: source only (an audio player's, the service API client)
-    for module in ("ask_sdk_model/interfaces/audioplayer/audio_item.py",
-                   "ask_sdk_core/api_client.py"):
+    for module in (
+        "ask_sdk_model/interfaces/audioplayer/audio_item.py",
+        "ask_sdk_core/api_client.py",
+    ):
         assert module in names and module + "c" not in names, module
     assert f"precompiled {full_zip.compiled} modules for Python 3.11" in full_zip.notes
 

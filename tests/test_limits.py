@@ -15,33 +15,39 @@ from skill.limits import JsonLimitError, json_depth, load_json, too_deep, value_
 # -- the depth scan -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text,depth", [
-    ("1", 0),
-    ("[]", 1),
-    ('{"a": [1, {"b": []}]}', 4),
-    ('{"a": "[[[[{{{{"}', 1),  # brackets in strings do not count
-    ('["\\"[[[", "\\\\", [[]]]', 3),  # nor after escaped quotes and backslashes
-    ('"[[[', 0),  # an unterminated string runs to the end
-    ('"abc\\', 0),  # and so does one that ends in a lone backslash
-    ("]]]][", 1),  # stray closers do not go below zero
-    ('{"k": ' * 70 + "1" + "}" * 70, 65),  # counting stops past the limit
-])
+@pytest.mark.parametrize(
+    "text,depth",
+    [
+        ("1", 0),
+        ("[]", 1),
+        ('{"a": [1, {"b": []}]}', 4),
+        ('{"a": "[[[[{{{{"}', 1),  # brackets in strings do not count
+        ('["\\"[[[", "\\\\", [[]]]', 3),  # nor after escaped quotes and backslashes
+        ('"[[[', 0),  # an unterminated string runs to the end
+        ('"abc\\', 0),  # and so does one that ends in a lone backslash
+        ("]]]][", 1),  # stray closers do not go below zero
+        ('{"k": ' * 70 + "1" + "}" * 70, 65),  # counting stops past the limit
+    ],
+)
 def test_json_depth_counts_brackets_outside_strings(text: str, depth: int) -> None:
     assert json_depth(text, 64) == depth
 
 
 def test_json_depth_agrees_with_the_parser_on_valid_json() -> None:
-    for value in ([], {"a": [{"b": [[["x]"]]]}]}, [[1], [[2]], [[[3]]]], {"s": "{[\"]}"}):
+    for value in ([], {"a": [{"b": [[["x]"]]]}]}, [[1], [[2]], [[[3]]]], {"s": '{["]}'}):
         text = json.dumps(value)
         assert json_depth(text) == value_depth(value, 64)
 
 
-@pytest.mark.parametrize("text", [
-    '"' + '\\"' * 60000,  # escaped quotes that never close: linear, not quadratic
-    '"\\' * 60000,
-    '["' * 60000,
-    "[" * 130000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"' + '\\"' * 60000,  # escaped quotes that never close: linear, not quadratic
+        '"\\' * 60000,
+        '["' * 60000,
+        "[" * 130000,
+    ],
+)
 def test_the_depth_scan_is_linear_on_hostile_text(text: str) -> None:
     # A quadratic scan of these would take minutes; the test suite's run time is the witness.
     json_depth(text)
@@ -55,23 +61,27 @@ def test_too_deep_takes_the_short_way_when_few_brackets_open() -> None:
 
 # -- load_json ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw,reason", [
-    (b"[" * 990 + b"]" * 990, "nested at most 64 deep"),
-    (b'{"attributes": ' + b'{"k": ' * 500 + b"1" + b"}" * 501, "nested at most 64 deep"),
-    (b"[" * 100000, "nested at most 64 deep"),
-    (b"{not json", "invalid JSON"),
-    (b"", "invalid JSON"),
-    (b"\xff\xfe{}", "not UTF-8 at offset 0"),
-    (b"\xef\xbb\xbf{}", "invalid JSON"),  # a byte-order mark is not JSON
-    (b'{"x": NaN}', "got NaN"),
-    (b'{"x": -Infinity}', "got -Infinity"),
-    (b'{"x": 1e999}', "finite JSON numbers, got 1e999"),
-    (b'{"x": -1e400}', "finite JSON numbers"),
-    (b'{"x": ' + b"9" * 5000 + b"}", "at most 64 digits, got one of 5000"),
-    (b'{"x": -' + b"9" * 65 + b"}", "at most 64 digits, got one of 65"),
-    (b'"\\ud800"', "half of a surrogate pair"),
-    (b'{"k": "a\\udfffb"}', "half of a surrogate pair"),
-])
+
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        (b"[" * 990 + b"]" * 990, "nested at most 64 deep"),
+        (b'{"attributes": ' + b'{"k": ' * 500 + b"1" + b"}" * 501, "nested at most 64 deep"),
+        (b"[" * 100000, "nested at most 64 deep"),
+        (b"{not json", "invalid JSON"),
+        (b"", "invalid JSON"),
+        (b"\xff\xfe{}", "not UTF-8 at offset 0"),
+        (b"\xef\xbb\xbf{}", "invalid JSON"),  # a byte-order mark is not JSON
+        (b'{"x": NaN}', "got NaN"),
+        (b'{"x": -Infinity}', "got -Infinity"),
+        (b'{"x": 1e999}', "finite JSON numbers, got 1e999"),
+        (b'{"x": -1e400}', "finite JSON numbers"),
+        (b'{"x": ' + b"9" * 5000 + b"}", "at most 64 digits, got one of 5000"),
+        (b'{"x": -' + b"9" * 65 + b"}", "at most 64 digits, got one of 65"),
+        (b'"\\ud800"', "half of a surrogate pair"),
+        (b'{"k": "a\\udfffb"}', "half of a surrogate pair"),
+    ],
+)
 def test_load_json_refuses_with_a_one_line_reason(raw: bytes, reason: str) -> None:
     with pytest.raises(JsonLimitError) as caught:
         load_json(raw)
@@ -80,14 +90,17 @@ def test_load_json_refuses_with_a_one_line_reason(raw: bytes, reason: str) -> No
     assert message.startswith("expected") and "\n" not in message
 
 
-@pytest.mark.parametrize("raw,value", [
-    (b'{"a": [1, 2.5, -3, true, null, "x"]}', {"a": [1, 2.5, -3, True, None, "x"]}),
-    (b'"\\ud83d\\ude00"', "\U0001F600"),  # a surrogate pair is one character
-    (b'"\\\\ud800"', "\\ud800"),  # an escaped backslash, not an escape
-    (b"[" * 64 + b"]" * 64, [[]] and load_json(b"[" * 64 + b"]" * 64)),
-    (b"1" * 64, int("1" * 64)),
-    ("{\"é\": \"ü\"}", {"é": "ü"}),
-])
+@pytest.mark.parametrize(
+    "raw,value",
+    [
+        (b'{"a": [1, 2.5, -3, true, null, "x"]}', {"a": [1, 2.5, -3, True, None, "x"]}),
+        (b'"\\ud83d\\ude00"', "\U0001f600"),  # a surrogate pair is one character
+        (b'"\\\\ud800"', "\\ud800"),  # an escaped backslash, not an escape
+        (b"[" * 64 + b"]" * 64, [[]] and load_json(b"[" * 64 + b"]" * 64)),
+        (b"1" * 64, int("1" * 64)),
+        ('{"é": "ü"}', {"é": "ü"}),
+    ],
+)
 def test_load_json_reads_standard_json(raw: bytes | str, value: Any) -> None:
     assert load_json(raw) == value
 
@@ -99,6 +112,7 @@ def test_load_json_never_raises_anything_else() -> None:
 
 
 # -- session attributes ---------------------------------------------------------------------------
+
 
 def nest(depth: int) -> Any:
     value: Any = 1
@@ -114,14 +128,17 @@ def test_attributes_within_bounds_pass() -> None:
     assert limits.attributes_problem({"x": "y" * 16000}) is None
 
 
-@pytest.mark.parametrize("attributes,reason", [
-    ([], "a JSON object, got an array"),
-    ("x", "a JSON object, got a string"),
-    (nest(limits.MAX_ATTRIBUTES_DEPTH + 1), "nested at most 16 deep"),
-    ({"x": "y" * 17000}, "at most 16384 bytes, got 17008"),
-    ({"x": "é" * 9000}, "at most 16384 bytes, got 18008"),  # UTF-8 bytes, not characters
-    ({"x": float("nan")}, "plain JSON"),
-])
+@pytest.mark.parametrize(
+    "attributes,reason",
+    [
+        ([], "a JSON object, got an array"),
+        ("x", "a JSON object, got a string"),
+        (nest(limits.MAX_ATTRIBUTES_DEPTH + 1), "nested at most 16 deep"),
+        ({"x": "y" * 17000}, "at most 16384 bytes, got 17008"),
+        ({"x": "é" * 9000}, "at most 16384 bytes, got 18008"),  # UTF-8 bytes, not characters
+        ({"x": float("nan")}, "plain JSON"),
+    ],
+)
 def test_attributes_out_of_bounds_are_named(attributes: Any, reason: str) -> None:
     problem = limits.attributes_problem(attributes)
     assert problem is not None and reason in problem
@@ -138,10 +155,16 @@ def test_value_depth_needs_no_recursion() -> None:
 
 # -- responses ------------------------------------------------------------------------------------
 
+
 def response(speech: str = "<speak>Hello.</speak>", **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"version": "1.0", "response": {
-        "outputSpeech": {"type": "SSML", "ssml": speech}, "shouldEndSession": False,
-        "reprompt": {"outputSpeech": {"type": "PlainText", "text": "Well?"}}}}
+    body: dict[str, Any] = {
+        "version": "1.0",
+        "response": {
+            "outputSpeech": {"type": "SSML", "ssml": speech},
+            "shouldEndSession": False,
+            "reprompt": {"outputSpeech": {"type": "PlainText", "text": "Well?"}},
+        },
+    }
     body["response"].update(extra)
     return body
 
@@ -152,30 +175,49 @@ def test_a_plain_response_has_no_problems() -> None:
     assert limits.response_problems(limits.apology_response()) == []
 
 
-@pytest.mark.parametrize("body,reason", [
-    (response("<speak>" + "a" * 7990 + "</speak>"), "at most 8000 characters, got 8005"),
-    (response("<speak>a\x00b</speak>"), "without control characters, got U+0000 at 8"),
-    (response("<speak>a\udc00</speak>"), "without control characters, got U+DC00"),
-    (response("<speak>fish & chips</speak>"), "well-formed XML"),
-    (response("<speak>a</speak><speak>b</speak>"), "well-formed XML"),
-    (response("Hello."), "well-formed XML"),
-    (response("<p>Hello.</p>"), "a <speak> element"),
-    (response(card={"type": "Simple", "title": "t" * 4000, "content": "c" * 4001}),
-     "title and text of at most 8000 characters together, got 8001"),
-    (response(card={"type": "Simple", "title": "\x07"}), "without control characters"),
-    (response(card={"type": "Simple", "content": 5}), "card.content to be a string"),
-    ({"version": "1.0", "response": {"outputSpeech": {"type": "Whisper", "text": "hi"}}},
-     "type PlainText or SSML"),
-    ({"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "ssml": "hi"}}},
-     "outputSpeech.text to be a string"),
-    ({"version": "1.0", "response": []}, "response to be an object"),
-    ({"version": "1.0", "response": {}, "sessionAttributes": {"x": "y" * 17000}},
-     "sessionAttributes of at most 16384 bytes"),
-    ({"version": "1.0", "response": {"card": {"type": "Simple", "content": "y" * 7950}},
-      "sessionAttributes": {"x": "y" * 16300}}, "a response of at most 24000 bytes, got 24"),
-    ({"version": "1.0", "response": {}, "sessionAttributes": {"x": float("inf")}},
-     "plain JSON"),
-])
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (response("<speak>" + "a" * 7990 + "</speak>"), "at most 8000 characters, got 8005"),
+        (response("<speak>a\x00b</speak>"), "without control characters, got U+0000 at 8"),
+        (response("<speak>a\udc00</speak>"), "without control characters, got U+DC00"),
+        (response("<speak>fish & chips</speak>"), "well-formed XML"),
+        (response("<speak>a</speak><speak>b</speak>"), "well-formed XML"),
+        (response("Hello."), "well-formed XML"),
+        (response("<p>Hello.</p>"), "a <speak> element"),
+        (
+            response(card={"type": "Simple", "title": "t" * 4000, "content": "c" * 4001}),
+            "title and text of at most 8000 characters together, got 8001",
+        ),
+        (response(card={"type": "Simple", "title": "\x07"}), "without control characters"),
+        (response(card={"type": "Simple", "content": 5}), "card.content to be a string"),
+        (
+            {"version": "1.0", "response": {"outputSpeech": {"type": "Whisper", "text": "hi"}}},
+            "type PlainText or SSML",
+        ),
+        (
+            {"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "ssml": "hi"}}},
+            "outputSpeech.text to be a string",
+        ),
+        ({"version": "1.0", "response": []}, "response to be an object"),
+        (
+            {"version": "1.0", "response": {}, "sessionAttributes": {"x": "y" * 17000}},
+            "sessionAttributes of at most 16384 bytes",
+        ),
+        (
+            {
+                "version": "1.0",
+                "response": {"card": {"type": "Simple", "content": "y" * 7950}},
+                "sessionAttributes": {"x": "y" * 16300},
+            },
+            "a response of at most 24000 bytes, got 24",
+        ),
+        (
+            {"version": "1.0", "response": {}, "sessionAttributes": {"x": float("inf")}},
+            "plain JSON",
+        ),
+    ],
+)
 def test_what_alexa_would_refuse_is_named(body: dict[str, Any], reason: str) -> None:
     problems = limits.response_problems(body)
     assert any(reason in problem for problem in problems), problems
@@ -186,7 +228,8 @@ def test_the_reprompt_is_checked_too() -> None:
     body = response()
     body["response"]["reprompt"]["outputSpeech"]["text"] = "x" * 8001
     assert limits.response_problems(body) == [
-        "expected response.reprompt.outputSpeech.text of at most 8000 characters, got 8001"]
+        "expected response.reprompt.outputSpeech.text of at most 8000 characters, got 8001"
+    ]
 
 
 def test_the_apology_is_short_ends_the_session_and_keeps_nothing() -> None:

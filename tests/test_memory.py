@@ -46,15 +46,23 @@ def said(response: dict[str, Any]) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", ssml)).strip()
 
 
-def twitching_check_in(skill_obj: CustomSkill, session: Session,
-                       now: datetime = NOW) -> tuple[str, float]:
+def twitching_check_in(
+    skill_obj: CustomSkill, session: Session, now: datetime = NOW
+) -> tuple[str, float]:
     """A whole check-in for twitching calves; the advice and the slowest turn's seconds."""
     slowest = 0.0
     response: dict[str, Any] = {}
-    for data in (lambda: session.intent("ReportSymptomsIntent", [
-            SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
-            SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART")], now=now),
-                 lambda: session.intent("AMAZON.NoIntent", now=now)):
+    for data in (
+        lambda: session.intent(
+            "ReportSymptomsIntent",
+            [
+                SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
+                SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART"),
+            ],
+            now=now,
+        ),
+        lambda: session.intent("AMAZON.NoIntent", now=now),
+    ):
         started = time.monotonic()
         response = invoke(skill_obj, data())
         slowest = max(slowest, time.monotonic() - started)
@@ -69,8 +77,9 @@ class FailingStore(CheckInStore):
 
     kind = "failing"
 
-    def __init__(self, fail_read: Exception | None = None,
-                 fail_write: Exception | None = None) -> None:
+    def __init__(
+        self, fail_read: Exception | None = None, fail_write: Exception | None = None
+    ) -> None:
         super().__init__(UserKeys(TEST_SECRET))
         self.fail_read, self.fail_write = fail_read, fail_write
         self.loads = 0
@@ -105,6 +114,7 @@ class FailingStore(CheckInStore):
 
 # ------------------------------------------------------------------ Memory
 
+
 def test_the_user_and_the_day_come_from_the_request() -> None:
     session = Session(user_id="amzn1.ask.account.X")
     data = session.launch(NOW)
@@ -120,8 +130,7 @@ def test_the_user_and_the_day_come_from_the_request() -> None:
 def test_a_timestamp_at_the_edge_of_the_calendar_counts_as_today() -> None:
     session = Session()
     data = session.launch(NOW)
-    for stamp in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z",
-                  "1999-12-31T23:00:00Z"):
+    for stamp in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z", "1999-12-31T23:00:00Z"):
         data["request"]["timestamp"] = stamp
         assert today_of(envelope(session, data)) == datetime.now(UTC).date()
 
@@ -150,7 +159,8 @@ def test_a_turn_reads_the_record_once_and_keys_by_hash() -> None:
 
 
 def test_a_failed_read_is_logged_with_the_request_id_and_counts_as_no_history(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     session = Session()
     data = session.launch(NOW)
     store = FailingStore(fail_read=StoreUnavailableError("table gone"))
@@ -159,8 +169,7 @@ def test_a_failed_read_is_logged_with_the_request_id_and_counts_as_no_history(
         assert memory.history() == ()
     assert data["request"]["requestId"] in caplog.text and "table gone" in caplog.text
     assert not memory.unreadable
-    corrupt = Memory(FailingStore(fail_read=CorruptRecordError("bad")),
-                     envelope(session, data))
+    corrupt = Memory(FailingStore(fail_read=CorruptRecordError("bad")), envelope(session, data))
     corrupt.recall()
     assert corrupt.unreadable
 
@@ -168,8 +177,9 @@ def test_a_failed_read_is_logged_with_the_request_id_and_counts_as_no_history(
 def test_a_failed_write_is_logged_with_the_request_id(caplog: pytest.LogCaptureFixture) -> None:
     session = Session()
     data = session.launch(NOW)
-    memory = Memory(FailingStore(fail_write=StoreUnavailableError("disk full")),
-                    envelope(session, data))
+    memory = Memory(
+        FailingStore(fail_write=StoreUnavailableError("disk full")), envelope(session, data)
+    )
     with caplog.at_level(logging.ERROR, logger="legcheck.memory"):
         assert memory.remember(["itching"], "post_run_itch", "self_care") is False
         assert memory.set_consent(Consent.NO) is False
@@ -180,6 +190,7 @@ def test_a_failed_write_is_logged_with_the_request_id(caplog: pytest.LogCaptureF
 
 # ------------------------------------------------------------------ whole turns
 
+
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[tuple[Path, Session]]:
     """An SQLite file where a runner has five earlier check-ins of twitching calves."""
@@ -188,8 +199,16 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Path, Session]]:
     session = Session()
     key = store.user_key(session.user_id)
     for days in (20, 15, 10, 6, 4):
-        store.append(key, CheckIn.of(TODAY - timedelta(days=days), ["twitching", "lower_legs"],
-                                     "low_electrolytes", "self_care"), Consent.YES)
+        store.append(
+            key,
+            CheckIn.of(
+                TODAY - timedelta(days=days),
+                ["twitching", "lower_legs"],
+                "low_electrolytes",
+                "self_care",
+            ),
+            Consent.YES,
+        )
     store.close()
     yield path, session
 
@@ -203,7 +222,8 @@ def stored_days(path: Path, session: Session) -> list[date]:
 
 
 def test_a_lock_held_past_the_busy_timeout_still_gets_advice_with_the_history(
-        seeded: tuple[Path, Session], caplog: pytest.LogCaptureFixture) -> None:
+    seeded: tuple[Path, Session], caplog: pytest.LogCaptureFixture
+) -> None:
     path, session = seeded
     before = stored_days(path, session)
     holder = sqlite3.connect(path, isolation_level=None, timeout=0.1)
@@ -223,7 +243,8 @@ def test_a_lock_held_past_the_busy_timeout_still_gets_advice_with_the_history(
 
 
 def test_a_store_failing_mid_check_in_still_gets_the_advice(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     store = FailingStore(fail_write=StoreUnavailableError("connection reset"))
     with caplog.at_level(logging.ERROR, logger="legcheck.memory"):
         advice, _ = twitching_check_in(build_skill(store), Session())
@@ -233,7 +254,8 @@ def test_a_store_failing_mid_check_in_still_gets_the_advice(
 
 
 def test_an_unreadable_record_is_left_alone_by_a_check_in_and_deleted_by_forget(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "corrupt.sqlite3"
     store = sqlite_store(path)
     session = Session()

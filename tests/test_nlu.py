@@ -15,46 +15,81 @@ import pytest
 from skill.errors import DataError
 from skill.tools.simulator.nlu import InteractionModel, Resolution, words
 
-BUILTINS = ["AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
-            "AMAZON.CancelIntent", "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent",
-            "AMAZON.RepeatIntent", "AMAZON.StartOverIntent"]
+BUILTINS = [
+    "AMAZON.YesIntent",
+    "AMAZON.NoIntent",
+    "AMAZON.HelpIntent",
+    "AMAZON.StopIntent",
+    "AMAZON.CancelIntent",
+    "AMAZON.FallbackIntent",
+    "AMAZON.NavigateHomeIntent",
+    "AMAZON.RepeatIntent",
+    "AMAZON.StartOverIntent",
+]
 
 
 def small_model_dict() -> dict[str, Any]:
     """A compact Leg Check model: enough intents, slots and synonyms to talk to the skill."""
-    symptom_slots = [{"name": "Sensation", "type": "SENSATION"},
-                     {"name": "SecondSensation", "type": "SENSATION"},
-                     {"name": "BodyPart", "type": "BODY_PART"},
-                     {"name": "Timing", "type": "TIMING"},
-                     {"name": "DangerSign", "type": "DANGER_SIGN"}]
+    symptom_slots = [
+        {"name": "Sensation", "type": "SENSATION"},
+        {"name": "SecondSensation", "type": "SENSATION"},
+        {"name": "BodyPart", "type": "BODY_PART"},
+        {"name": "Timing", "type": "TIMING"},
+        {"name": "DangerSign", "type": "DANGER_SIGN"},
+    ]
     intents: list[dict[str, Any]] = [
-        {"name": "ReportSymptomsIntent", "slots": symptom_slots, "samples": [
-            "my {BodyPart} are {Sensation}",
-            "my {BodyPart} is {Sensation}",
-            "my {BodyPart} are {Sensation} {Timing}",
-            "my {BodyPart} are {Sensation} and {SecondSensation}",
-            "my feet are {Sensation}",
-            "{Sensation} in my {BodyPart}",
-            "{DangerSign}",
-        ]},
-        {"name": "AnswerIntent", "slots": [{"name": "Sensation", "type": "SENSATION"},
-                                           {"name": "BodyPart", "type": "BODY_PART"}],
-         "samples": ["{Sensation}", "it's {Sensation}", "in my {BodyPart}"]},
-        *({"name": name, "slots": [{"name": "Description", "type": "AMAZON.SearchQuery"}],
-           "samples": [sample]} for name, sample in (
-            ("DescribeIntent", "so {Description}"), ("YesDescribeIntent", "yeah {Description}"),
-            ("NoDescribeIntent", "nah {Description}"),
-            ("NotDescribeIntent", "it isn't {Description}"),
-            ("UnsureDescribeIntent", "dunno {Description}"))),
-        {"name": "PrivacyIntent", "samples": ["what do you remember about me",
-                                              "what do you store"]},
+        {
+            "name": "ReportSymptomsIntent",
+            "slots": symptom_slots,
+            "samples": [
+                "my {BodyPart} are {Sensation}",
+                "my {BodyPart} is {Sensation}",
+                "my {BodyPart} are {Sensation} {Timing}",
+                "my {BodyPart} are {Sensation} and {SecondSensation}",
+                "my feet are {Sensation}",
+                "{Sensation} in my {BodyPart}",
+                "{DangerSign}",
+            ],
+        },
+        {
+            "name": "AnswerIntent",
+            "slots": [
+                {"name": "Sensation", "type": "SENSATION"},
+                {"name": "BodyPart", "type": "BODY_PART"},
+            ],
+            "samples": ["{Sensation}", "it's {Sensation}", "in my {BodyPart}"],
+        },
+        *(
+            {
+                "name": name,
+                "slots": [{"name": "Description", "type": "AMAZON.SearchQuery"}],
+                "samples": [sample],
+            }
+            for name, sample in (
+                ("DescribeIntent", "so {Description}"),
+                ("YesDescribeIntent", "yeah {Description}"),
+                ("NoDescribeIntent", "nah {Description}"),
+                ("NotDescribeIntent", "it isn't {Description}"),
+                ("UnsureDescribeIntent", "dunno {Description}"),
+            )
+        ),
+        {
+            "name": "PrivacyIntent",
+            "samples": ["what do you remember about me", "what do you store"],
+        },
         {"name": "ForgetMeIntent", "samples": ["forget my check ins", "delete my data"]},
-        {"name": "StopRememberingIntent", "samples": ["stop remembering",
-                                                      "don't remember my check ins"]},
-        {"name": "StartRememberingIntent", "samples": ["start remembering",
-                                                       "remember my check ins"]},
-        {"name": "HistorySummaryIntent", "samples": ["how have my legs been",
-                                                     "summarize my check ins"]},
+        {
+            "name": "StopRememberingIntent",
+            "samples": ["stop remembering", "don't remember my check ins"],
+        },
+        {
+            "name": "StartRememberingIntent",
+            "samples": ["start remembering", "remember my check ins"],
+        },
+        {
+            "name": "HistorySummaryIntent",
+            "samples": ["how have my legs been", "summarize my check ins"],
+        },
         {"name": "OutOfScopeIntent", "samples": ["how far did i run", "set a timer"]},
         *({"name": name, "samples": []} for name in BUILTINS),
     ]
@@ -64,25 +99,40 @@ def small_model_dict() -> dict[str, Any]:
         return {"id": vid, "name": {"value": name, "synonyms": list(synonyms)}}
 
     types = [
-        {"name": "SENSATION", "values": [
-            value("twitching", "twitching", "twitchy", "spasming"),
-            value("itching", "itchy", "itching", "itch"),
-            value("tingling", "tingling", "tingly", "pins and needles"),
-            value("burning", "burning", "on fire"),
-            value("tightness", "tight", "tightness"),
-            value("ache", "aching", "achy", "sore")]},
-        {"name": "BODY_PART", "values": [
-            value("lower_legs", "calves", "shins", "lower legs", "calf"),
-            value("legs", "legs", "leg"),
-            value("feet", "feet", "foot"),
-            value("between_toes", "between my toes", "toes")]},
+        {
+            "name": "SENSATION",
+            "values": [
+                value("twitching", "twitching", "twitchy", "spasming"),
+                value("itching", "itchy", "itching", "itch"),
+                value("tingling", "tingling", "tingly", "pins and needles"),
+                value("burning", "burning", "on fire"),
+                value("tightness", "tight", "tightness"),
+                value("ache", "aching", "achy", "sore"),
+            ],
+        },
+        {
+            "name": "BODY_PART",
+            "values": [
+                value("lower_legs", "calves", "shins", "lower legs", "calf"),
+                value("legs", "legs", "leg"),
+                value("feet", "feet", "foot"),
+                value("between_toes", "between my toes", "toes"),
+            ],
+        },
         {"name": "TIMING", "values": [value("after_run", "after my run", "after running")]},
-        {"name": "DANGER_SIGN", "values": [
-            value("throat_tight", "my throat is closing", "my throat is tight"),
-            value("chest_pain", "chest pain", "my chest hurts")]},
+        {
+            "name": "DANGER_SIGN",
+            "values": [
+                value("throat_tight", "my throat is closing", "my throat is tight"),
+                value("chest_pain", "chest pain", "my chest hurts"),
+            ],
+        },
     ]
-    return {"interactionModel": {"languageModel": {
-        "invocationName": "leg check", "intents": intents, "types": types}}}
+    return {
+        "interactionModel": {
+            "languageModel": {"invocationName": "leg check", "intents": intents, "types": types}
+        }
+    }
 
 
 @pytest.fixture(scope="module")
@@ -96,37 +146,64 @@ def slots_of(res: Resolution) -> dict[str, str | None]:
 
 # ------------------------------------------------------------------ launching
 
-@pytest.mark.parametrize("said", [
-    "open leg check", "start leg check", "launch leg check", "talk to leg check",
-    "Alexa, open Leg Check.", "begin leg check", "ask leg check", "open the leg check",
-])
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "open leg check",
+        "start leg check",
+        "launch leg check",
+        "talk to leg check",
+        "Alexa, open Leg Check.",
+        "begin leg check",
+        "ask leg check",
+        "open the leg check",
+    ],
+)
 def test_launch_phrases_start_a_new_session_with_a_launch_request(
-        model: InteractionModel, said: str) -> None:
+    model: InteractionModel, said: str
+) -> None:
     res = model.resolve(said, in_session=False)
     assert (res.request_type, res.intent, res.new_session) == ("LaunchRequest", None, True)
 
 
-@pytest.mark.parametrize("said,intent,slots", [
-    ("ask leg check my calves are twitching", "ReportSymptomsIntent",
-     {"BodyPart": "lower_legs", "Sensation": "twitching"}),
-    ("tell leg check that my shins are itchy", "ReportSymptomsIntent",
-     {"BodyPart": "lower_legs", "Sensation": "itching"}),
-    ("ask leg check about pins and needles in my calves", "ReportSymptomsIntent",
-     {"Sensation": "tingling", "BodyPart": "lower_legs"}),
-    ("ask leg check what do you remember about me", "PrivacyIntent", {}),
-    ("ask leg check to forget my check-ins", "ForgetMeIntent", {}),
-    ("ask leg check to stop remembering", "StopRememberingIntent", {}),
-    ("ask leg check not to remember my check-ins", "AMAZON.FallbackIntent", {}),
-    ("tell leg check don't remember my check-ins", "StopRememberingIntent", {}),
-    ("tell leg check to remember my check-ins", "StartRememberingIntent", {}),
-    ("ask leg check how have my legs been", "HistorySummaryIntent", {}),
-    ("ask leg check for help", "AMAZON.HelpIntent", {}),
-    ("open leg check and tell me what you store", "AMAZON.FallbackIntent", {}),
-    ("my legs are itchy after my run from leg check", "ReportSymptomsIntent",
-     {"BodyPart": "legs", "Sensation": "itching", "Timing": "after_run"}),
-])
+@pytest.mark.parametrize(
+    "said,intent,slots",
+    [
+        (
+            "ask leg check my calves are twitching",
+            "ReportSymptomsIntent",
+            {"BodyPart": "lower_legs", "Sensation": "twitching"},
+        ),
+        (
+            "tell leg check that my shins are itchy",
+            "ReportSymptomsIntent",
+            {"BodyPart": "lower_legs", "Sensation": "itching"},
+        ),
+        (
+            "ask leg check about pins and needles in my calves",
+            "ReportSymptomsIntent",
+            {"Sensation": "tingling", "BodyPart": "lower_legs"},
+        ),
+        ("ask leg check what do you remember about me", "PrivacyIntent", {}),
+        ("ask leg check to forget my check-ins", "ForgetMeIntent", {}),
+        ("ask leg check to stop remembering", "StopRememberingIntent", {}),
+        ("ask leg check not to remember my check-ins", "AMAZON.FallbackIntent", {}),
+        ("tell leg check don't remember my check-ins", "StopRememberingIntent", {}),
+        ("tell leg check to remember my check-ins", "StartRememberingIntent", {}),
+        ("ask leg check how have my legs been", "HistorySummaryIntent", {}),
+        ("ask leg check for help", "AMAZON.HelpIntent", {}),
+        ("open leg check and tell me what you store", "AMAZON.FallbackIntent", {}),
+        (
+            "my legs are itchy after my run from leg check",
+            "ReportSymptomsIntent",
+            {"BodyPart": "legs", "Sensation": "itching", "Timing": "after_run"},
+        ),
+    ],
+)
 def test_one_shot_phrases_send_the_intent_in_a_new_session(
-        model: InteractionModel, said: str, intent: str, slots: dict[str, str]) -> None:
+    model: InteractionModel, said: str, intent: str, slots: dict[str, str]
+) -> None:
     res = model.resolve(said, in_session=False)
     assert res.request_type == "IntentRequest"
     assert res.intent == intent
@@ -141,7 +218,8 @@ def test_launch_phrase_in_a_session_starts_the_skill_afresh(model: InteractionMo
 
 @pytest.mark.parametrize("said", ["yes", "my calves are twitching", "help", "stop"])
 def test_without_a_session_or_the_invocation_name_alexa_answers_herself(
-        model: InteractionModel, said: str) -> None:
+    model: InteractionModel, said: str
+) -> None:
     res = model.resolve(said, in_session=False)
     assert res.request_type is None
     assert 'say "open leg check"' in res.note
@@ -149,25 +227,38 @@ def test_without_a_session_or_the_invocation_name_alexa_answers_herself(
 
 # ------------------------------------------------------------------ built-ins
 
-@pytest.mark.parametrize("said,intent", [
-    ("yes", "AMAZON.YesIntent"), ("yeah", "AMAZON.YesIntent"), ("Yep!", "AMAZON.YesIntent"),
-    ("sure", "AMAZON.YesIntent"), ("no", "AMAZON.NoIntent"), ("nope", "AMAZON.NoIntent"),
-    ("not really", "AMAZON.NoIntent"), ("help", "AMAZON.HelpIntent"),
-    ("what can I say", "AMAZON.HelpIntent"), ("stop", "AMAZON.StopIntent"),
-    ("cancel", "AMAZON.CancelIntent"), ("never mind", "AMAZON.CancelIntent"),
-    ("repeat", "AMAZON.RepeatIntent"), ("say that again", "AMAZON.RepeatIntent"),
-    ("start over", "AMAZON.StartOverIntent"), ("go home", "AMAZON.NavigateHomeIntent"),
-    ("go back to the start", "AMAZON.NavigateHomeIntent"),
-    ("please help", "AMAZON.HelpIntent"),
-])
+
+@pytest.mark.parametrize(
+    "said,intent",
+    [
+        ("yes", "AMAZON.YesIntent"),
+        ("yeah", "AMAZON.YesIntent"),
+        ("Yep!", "AMAZON.YesIntent"),
+        ("sure", "AMAZON.YesIntent"),
+        ("no", "AMAZON.NoIntent"),
+        ("nope", "AMAZON.NoIntent"),
+        ("not really", "AMAZON.NoIntent"),
+        ("help", "AMAZON.HelpIntent"),
+        ("what can I say", "AMAZON.HelpIntent"),
+        ("stop", "AMAZON.StopIntent"),
+        ("cancel", "AMAZON.CancelIntent"),
+        ("never mind", "AMAZON.CancelIntent"),
+        ("repeat", "AMAZON.RepeatIntent"),
+        ("say that again", "AMAZON.RepeatIntent"),
+        ("start over", "AMAZON.StartOverIntent"),
+        ("go home", "AMAZON.NavigateHomeIntent"),
+        ("go back to the start", "AMAZON.NavigateHomeIntent"),
+        ("please help", "AMAZON.HelpIntent"),
+    ],
+)
 def test_built_in_intents_understand_amazons_common_phrasings(
-        model: InteractionModel, said: str, intent: str) -> None:
+    model: InteractionModel, said: str, intent: str
+) -> None:
     res = model.resolve(said, in_session=True)
     assert (res.request_type, res.intent, res.new_session) == ("IntentRequest", intent, False)
 
 
-def test_a_built_in_the_model_does_not_declare_is_not_understood(
-        model: InteractionModel) -> None:
+def test_a_built_in_the_model_does_not_declare_is_not_understood(model: InteractionModel) -> None:
     assert model.resolve("pause", in_session=True).intent == "AMAZON.FallbackIntent"
 
 
@@ -178,7 +269,8 @@ def test_exit_ends_the_session(model: InteractionModel, said: str) -> None:
 
 @pytest.mark.parametrize("said", ["banana", "what's the weather like", "play some music"])
 def test_words_that_match_nothing_go_to_the_fallback_intent(
-        model: InteractionModel, said: str) -> None:
+    model: InteractionModel, said: str
+) -> None:
     res = model.resolve(said, in_session=True)
     assert (res.request_type, res.intent) == ("IntentRequest", "AMAZON.FallbackIntent")
 
@@ -187,13 +279,15 @@ def test_without_a_fallback_intent_alexa_would_force_a_match(model: InteractionM
     data = small_model_dict()
     intents = data["interactionModel"]["languageModel"]["intents"]
     data["interactionModel"]["languageModel"]["intents"] = [
-        i for i in intents if i["name"] != "AMAZON.FallbackIntent"]
+        i for i in intents if i["name"] != "AMAZON.FallbackIntent"
+    ]
     res = InteractionModel.from_dict(data).resolve("banana", in_session=True)
     assert res.request_type is None
     assert "AMAZON.FallbackIntent" in res.note
 
 
 # ------------------------------------------------------------------ samples and slots
+
 
 def test_the_most_specific_sample_wins(model: InteractionModel) -> None:
     res = model.resolve("my feet are burning", in_session=True)
@@ -213,7 +307,10 @@ def test_synonyms_resolve_to_the_value_id_and_canonical_name(model: InteractionM
     assert body is not None and sensation is not None
     assert (body.value, body.resolved_id, body.resolved_name) == ("shins", "lower_legs", "calves")
     assert (sensation.value, sensation.resolved_id, sensation.resolved_name) == (
-        "spasming", "twitching", "twitching")
+        "spasming",
+        "twitching",
+        "twitching",
+    )
     assert body.slot_type == "BODY_PART" and body.custom
 
 
@@ -229,14 +326,16 @@ def test_words_no_value_matches_are_kept_with_no_match(model: InteractionModel) 
 def test_slots_split_where_the_words_resolve(model: InteractionModel) -> None:
     res = model.resolve("my legs are tingling and itchy", in_session=True)
     assert res.sample == "my {BodyPart} are {Sensation} and {SecondSensation}"
-    assert slots_of(res) == {"BodyPart": "legs", "Sensation": "tingling",
-                             "SecondSensation": "itching"}
+    assert slots_of(res) == {
+        "BodyPart": "legs",
+        "Sensation": "tingling",
+        "SecondSensation": "itching",
+    }
 
 
 def test_a_sample_of_bare_slots_takes_only_known_values(model: InteractionModel) -> None:
     assert model.resolve("twitchy", in_session=True).intent == "AnswerIntent"
-    assert model.resolve("my throat is closing", in_session=True).intent == (
-        "ReportSymptomsIntent")
+    assert model.resolve("my throat is closing", in_session=True).intent == ("ReportSymptomsIntent")
     assert model.resolve("purple", in_session=True).intent == "AMAZON.FallbackIntent"
 
 
@@ -245,12 +344,14 @@ def test_bare_slots_take_unknown_words_that_share_a_word_with_their_values() -> 
     data = small_model_dict()
     intents = data["interactionModel"]["languageModel"]["intents"]
     next(i for i in intents if i["name"] == "ReportSymptomsIntent")["samples"].append(
-        "{Sensation} {BodyPart}")
+        "{Sensation} {BodyPart}"
+    )
     model = InteractionModel.from_dict(data)
     res = model.resolve("sudden burning down my whole calf area", in_session=True)
     assert res.intent == "ReportSymptomsIntent"
     assert model.resolve("what is the capital of france", in_session=True).intent == (
-        "AMAZON.FallbackIntent")
+        "AMAZON.FallbackIntent"
+    )
 
 
 def test_a_search_query_slot_takes_the_rest_of_the_words() -> None:
@@ -263,15 +364,18 @@ def test_a_search_query_slot_takes_the_rest_of_the_words() -> None:
 
 def test_a_resolution_lists_every_slot_of_the_intent(model: InteractionModel) -> None:
     res = model.resolve("my calves are tight", in_session=True)
-    assert res.slot_names == ("Sensation", "SecondSensation", "BodyPart", "Timing",
-                              "DangerSign")
+    assert res.slot_names == ("Sensation", "SecondSensation", "BodyPart", "Timing", "DangerSign")
 
 
 def test_built_in_slot_types_are_not_resolved() -> None:
     data = small_model_dict()
     data["interactionModel"]["languageModel"]["intents"].append(
-        {"name": "RunIntent", "slots": [{"name": "Miles", "type": "AMAZON.NUMBER"}],
-         "samples": ["i ran {Miles} miles"]})
+        {
+            "name": "RunIntent",
+            "slots": [{"name": "Miles", "type": "AMAZON.NUMBER"}],
+            "samples": ["i ran {Miles} miles"],
+        }
+    )
     res = InteractionModel.from_dict(data).resolve("i ran five miles", in_session=True)
     miles = res.slot("Miles")
     assert miles is not None
@@ -287,8 +391,14 @@ def test_describe_reads_like_the_console_shows_it(model: InteractionModel) -> No
 
 
 def test_words_normalise_quotes_and_punctuation() -> None:
-    assert words("My calf\u2019s ON FIRE, isn't it?") == ("my", "calf's", "on", "fire", "isn't",
-                                                         "it")
+    assert words("My calf\u2019s ON FIRE, isn't it?") == (
+        "my",
+        "calf's",
+        "on",
+        "fire",
+        "isn't",
+        "it",
+    )
 
 
 def test_load_reads_the_locale_from_the_file_name(tmp_path: Path) -> None:
@@ -313,7 +423,8 @@ def test_a_file_that_is_not_a_model_says_what_is_missing() -> None:
 
 
 def test_words_a_slot_value_accounts_for_beat_literal_words_with_unknown_ones(
-        model: InteractionModel) -> None:
+    model: InteractionModel,
+) -> None:
     # "my {BodyPart} is {Sensation}" would leave "throat" unresolved
     res = model.resolve("my throat is tight", in_session=True)
     assert res.sample == "{DangerSign}"
@@ -323,8 +434,12 @@ def test_words_a_slot_value_accounts_for_beat_literal_words_with_unknown_ones(
 def test_a_bare_built_in_slot_sample_takes_its_words() -> None:
     data = small_model_dict()
     data["interactionModel"]["languageModel"]["intents"].append(
-        {"name": "MilesIntent", "slots": [{"name": "Miles", "type": "AMAZON.NUMBER"}],
-         "samples": ["{Miles}"]})
+        {
+            "name": "MilesIntent",
+            "slots": [{"name": "Miles", "type": "AMAZON.NUMBER"}],
+            "samples": ["{Miles}"],
+        }
+    )
     res = InteractionModel.from_dict(data).resolve("five", in_session=True)
     assert res.intent == "MilesIntent"
 

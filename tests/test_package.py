@@ -41,6 +41,7 @@ def read_json(path: Path) -> Any:
 
 # ------------------------------------------------------------------ the ASK CLI project
 
+
 def test_ask_resources_points_the_ask_cli_at_the_skill_package(built: Path) -> None:
     resources = read_json(built / "ask-resources.json")
     assert resources["askcliResourcesVersion"] == "2020-03-31"
@@ -53,14 +54,20 @@ def test_ask_resources_deploy_the_code_with_the_cloudformation_stack(built: Path
     infrastructure = profile["skillInfrastructure"]
     assert infrastructure["type"] == "@ask-cli/cfn-deployer"
     config = infrastructure["userConfig"]
-    assert config == {"runtime": "python3.11", "handler": "lambda_function.lambda_handler",
-                      "templatePath": "./infrastructure/cfn-deployer/skill-stack.yaml",
-                      "awsRegion": "us-east-1"}
+    assert config == {
+        "runtime": "python3.11",
+        "handler": "lambda_function.lambda_handler",
+        "templatePath": "./infrastructure/cfn-deployer/skill-stack.yaml",
+        "awsRegion": "us-east-1",
+    }
     assert (built / config["templatePath"]).is_file()
     # the code folder holds what the zip holds (no requirements.txt: the ASK CLI zips it as is)
     names = zipfile.ZipFile(built / "legcheck-lambda.zip").namelist()
-    on_disk = sorted(p.relative_to(built / "lambda").as_posix()
-                     for p in (built / "lambda").rglob("*") if p.is_file())
+    on_disk = sorted(
+        p.relative_to(built / "lambda").as_posix()
+        for p in (built / "lambda").rglob("*")
+        if p.is_file()
+    )
     assert on_disk == sorted(names)
     assert not (built / "lambda" / "requirements.txt").exists()
 
@@ -69,7 +76,8 @@ def stack_of(built: Path) -> dict[str, Any]:
     import yaml
 
     data: dict[str, Any] = yaml.safe_load(
-        (built / "infrastructure" / "cfn-deployer" / "skill-stack.yaml").read_text("utf-8"))
+        (built / "infrastructure" / "cfn-deployer" / "skill-stack.yaml").read_text("utf-8")
+    )
     return data
 
 
@@ -82,14 +90,23 @@ def test_the_stack_passes_cfn_lint(built: Path) -> None:
 
 def test_the_stack_takes_the_ask_cli_parameters_and_gives_the_endpoint(built: Path) -> None:
     stack = stack_of(built)
-    assert set(stack["Parameters"]) == {"SkillId", "LambdaRuntime", "LambdaHandler",
-                                        "CodeBucket", "CodeKey", "CodeVersion"}
+    assert set(stack["Parameters"]) == {
+        "SkillId",
+        "LambdaRuntime",
+        "LambdaHandler",
+        "CodeBucket",
+        "CodeKey",
+        "CodeVersion",
+    }
     assert stack["Outputs"]["SkillEndpoint"]["Value"] == {"Fn::GetAtt": ["SkillFunction", "Arn"]}
     function = stack["Resources"]["SkillFunction"]["Properties"]
     assert function["FunctionName"] == "legcheck"  # as the ARN says, so the manifest agrees
     assert function["Timeout"] < 8  # Alexa waits 8 seconds
-    assert function["Code"] == {"S3Bucket": {"Ref": "CodeBucket"}, "S3Key": {"Ref": "CodeKey"},
-                                "S3ObjectVersion": {"Ref": "CodeVersion"}}
+    assert function["Code"] == {
+        "S3Bucket": {"Ref": "CodeBucket"},
+        "S3Key": {"Ref": "CodeKey"},
+        "S3ObjectVersion": {"Ref": "CodeVersion"},
+    }
     permission = stack["Resources"]["SkillFunctionPermission"]["Properties"]
     assert permission["Principal"] == "alexa-appkit.amazon.com"
     assert permission["EventSourceToken"] == {"Ref": "SkillId"}
@@ -102,12 +119,15 @@ def test_the_function_is_configured_for_the_table_and_a_generated_secret(built: 
     env = resources["SkillFunction"]["Properties"]["Environment"]["Variables"]
     assert env["LEGCHECK_DB"] == {"Fn::Sub": "dynamodb:${CheckInTable}"}
     assert env["LEGCHECK_USER_KEY_SECRET"] == {
-        "Fn::Sub": "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"}
+        "Fn::Sub": "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"
+    }
     secret = resources["UserKeySecret"]["Properties"]["GenerateSecretString"]
     assert secret["PasswordLength"] >= 32
     # what the stack resolves them to is what the Lambda entry accepts
-    resolved = {"LEGCHECK_DB": "dynamodb:legcheck-CheckInTable-1",
-                "LEGCHECK_USER_KEY_SECRET": "x" * secret["PasswordLength"]}
+    resolved = {
+        "LEGCHECK_DB": "dynamodb:legcheck-CheckInTable-1",
+        "LEGCHECK_USER_KEY_SECRET": "x" * secret["PasswordLength"],
+    }
     from skill.store import Deployment
 
     assert StoreConfig.from_env(resolved, Deployment.LAMBDA).kind == "dynamodb"
@@ -119,8 +139,7 @@ def test_the_table_has_the_stores_key_and_ttl(built: Path) -> None:
     table = stack_of(built)["Resources"]["CheckInTable"]
     props = table["Properties"]
     assert props["KeySchema"] == [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}]
-    assert props["AttributeDefinitions"] == [{"AttributeName": KEY_ATTRIBUTE,
-                                              "AttributeType": "S"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}]
     assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert "PointInTimeRecoverySpecification" not in props  # no copies kept past 30 days
@@ -136,19 +155,28 @@ def test_the_role_may_use_only_the_one_table_and_its_own_logs(built: Path) -> No
     [policy] = role["Policies"]
     statements = policy["PolicyDocument"]["Statement"]
     assert statements == [
-        {"Effect": "Allow", "Action": list(DYNAMODB_ACTIONS),
-         "Resource": {"Fn::GetAtt": ["CheckInTable", "Arn"]}},
-        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}},
+        {
+            "Effect": "Allow",
+            "Action": list(DYNAMODB_ACTIONS),
+            "Resource": {"Fn::GetAtt": ["CheckInTable", "Arn"]},
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
+        },
     ]
-    assert set(DYNAMODB_ACTIONS) <= {"dynamodb:GetItem", "dynamodb:PutItem",
-                                     "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert set(DYNAMODB_ACTIONS) <= {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
     logs = resources["FunctionLogGroup"]["Properties"]
     assert logs["LogGroupName"] == "/aws/lambda/legcheck" and logs["RetentionInDays"] <= 30
 
 
-def test_the_stack_follows_the_arn_and_the_architecture(tmp_path: Path,
-                                                         models_dir: Path) -> None:
+def test_the_stack_follows_the_arn_and_the_architecture(tmp_path: Path, models_dir: Path) -> None:
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:leg-check-eu"
     build(tmp_path, Endpoint.lambda_arn(arn), deps=False, models_dir=models_dir, arch="arm64")
     function = stack_of(tmp_path)["Resources"]["SkillFunction"]["Properties"]
@@ -160,8 +188,12 @@ def test_the_stack_follows_the_arn_and_the_architecture(tmp_path: Path,
 
 def test_a_web_service_gets_no_lambda_stack(tmp_path: Path, models_dir: Path) -> None:
     build(tmp_path, Endpoint.lambda_arn(ARN), deps=False, models_dir=models_dir)
-    build(tmp_path, Endpoint.https("https://legcheck.example.org/", "Trusted"), deps=False,
-          models_dir=models_dir)
+    build(
+        tmp_path,
+        Endpoint.https("https://legcheck.example.org/", "Trusted"),
+        deps=False,
+        models_dir=models_dir,
+    )
     profile = read_json(tmp_path / "ask-resources.json")["profiles"]["default"]
     assert set(profile) == {"skillMetadata"}
     assert not (tmp_path / "infrastructure").exists() and not (tmp_path / "lambda").exists()
@@ -169,23 +201,34 @@ def test_a_web_service_gets_no_lambda_stack(tmp_path: Path, models_dir: Path) ->
         skill_stack(Endpoint.https("https://legcheck.example.org/", "Trusted"))
 
 
-@pytest.mark.parametrize("endpoint", [
-    Endpoint.lambda_arn(ARN), Endpoint.https("https://legcheck.example.org/", "Wildcard")])
+@pytest.mark.parametrize(
+    "endpoint",
+    [Endpoint.lambda_arn(ARN), Endpoint.https("https://legcheck.example.org/", "Wildcard")],
+)
 def test_the_manifest_subscribes_to_skill_disabled_at_the_endpoint(
-        tmp_path: Path, models_dir: Path, endpoint: Endpoint) -> None:
+    tmp_path: Path, models_dir: Path, endpoint: Endpoint
+) -> None:
     build(tmp_path, endpoint, deps=False, models_dir=models_dir)
     manifest = read_json(tmp_path / "skill-package" / "skill.json")["manifest"]
-    assert manifest["events"] == {"endpoint": endpoint.manifest(),
-                                  "subscriptions": [{"eventName": "SKILL_DISABLED"}]}
+    assert manifest["events"] == {
+        "endpoint": endpoint.manifest(),
+        "subscriptions": [{"eventName": "SKILL_DISABLED"}],
+    }
 
 
-def test_the_description_says_what_is_kept_for_how_long_and_how_to_delete_it(
-        built: Path) -> None:
-    en = read_json(built / "skill-package" / "skill.json")["manifest"][
-        "publishingInformation"]["locales"]["en-US"]["description"]
-    for said in ("keeps nothing unless you say yes", "only the date, the symptoms",
-                 "for 30 days", "keyed hash of your Alexa account id", "forget my check-ins",
-                 "stop remembering", "disabling the skill deletes it"):
+def test_the_description_says_what_is_kept_for_how_long_and_how_to_delete_it(built: Path) -> None:
+    en = read_json(built / "skill-package" / "skill.json")["manifest"]["publishingInformation"][
+        "locales"
+    ]["en-US"]["description"]
+    for said in (
+        "keeps nothing unless you say yes",
+        "only the date, the symptoms",
+        "for 30 days",
+        "keyed hash of your Alexa account id",
+        "forget my check-ins",
+        "stop remembering",
+        "disabling the skill deletes it",
+    ):
         assert said in en
 
 
@@ -202,8 +245,12 @@ def test_the_manifest_publishes_a_health_skill_with_its_disclaimer(built: Path) 
     assert len(en["examplePhrases"]) <= 3
     assert info["distributionCountries"] == ["US"]
     assert manifest["privacyAndCompliance"] == {
-        "allowsPurchases": False, "usesPersonalInfo": False, "isChildDirected": False,
-        "isExportCompliant": True, "containsAds": False}
+        "allowsPurchases": False,
+        "usesPersonalInfo": False,
+        "isChildDirected": False,
+        "isExportCompliant": True,
+        "containsAds": False,
+    }
     assert manifest["apis"]["custom"]["endpoint"] == {"uri": ARN}
 
 
@@ -212,25 +259,35 @@ def test_the_interaction_models_are_copied_per_locale(built: Path) -> None:
     assert read_json(copied) == small_model_dict()
 
 
-def test_an_https_endpoint_carries_its_certificate_type(tmp_path: Path,
-                                                         models_dir: Path) -> None:
-    build(tmp_path, Endpoint.https("https://legcheck.example.org/", "Wildcard"), deps=False,
-          models_dir=models_dir, privacy_policy_url="https://legcheck.example.org/privacy")
+def test_an_https_endpoint_carries_its_certificate_type(tmp_path: Path, models_dir: Path) -> None:
+    build(
+        tmp_path,
+        Endpoint.https("https://legcheck.example.org/", "Wildcard"),
+        deps=False,
+        models_dir=models_dir,
+        privacy_policy_url="https://legcheck.example.org/privacy",
+    )
     manifest = read_json(tmp_path / "skill-package" / "skill.json")["manifest"]
     assert manifest["apis"]["custom"]["endpoint"] == {
-        "uri": "https://legcheck.example.org/", "sslCertificateType": "Wildcard"}
+        "uri": "https://legcheck.example.org/",
+        "sslCertificateType": "Wildcard",
+    }
     privacy = manifest["privacyAndCompliance"]
     assert privacy["usesPersonalInfo"] is True
     assert privacy["locales"]["en-US"]["privacyPolicyUrl"] == (
-        "https://legcheck.example.org/privacy")
+        "https://legcheck.example.org/privacy"
+    )
 
 
-@pytest.mark.parametrize("make", [
-    lambda: Endpoint.lambda_arn("arn:aws:lambda:REGION:ACCOUNT:function:NAME"),
-    lambda: Endpoint.lambda_arn("legcheck"),
-    lambda: Endpoint.https("http://legcheck.example.org/", "Trusted"),
-    lambda: Endpoint.https("https://legcheck.example.org/", "Homemade"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Endpoint.lambda_arn("arn:aws:lambda:REGION:ACCOUNT:function:NAME"),
+        lambda: Endpoint.lambda_arn("legcheck"),
+        lambda: Endpoint.https("http://legcheck.example.org/", "Trusted"),
+        lambda: Endpoint.https("https://legcheck.example.org/", "Homemade"),
+    ],
+)
 def test_placeholders_and_insecure_endpoints_are_refused(make: Any) -> None:
     with pytest.raises(PackageError):
         make()
@@ -242,8 +299,11 @@ def test_example_phrases_must_work_with_the_model(tmp_path: Path, models_dir: Pa
     report["samples"] = [s for s in report["samples"] if "{Timing}" not in s]
     report["slots"] = [s for s in report["slots"] if s["name"] != "Timing"]
     (models_dir / "en-US.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(PackageError, match="'Alexa, ask leg check my legs are itchy after my "
-                                           "run' \\(en-US\\) does not reach the skill whole"):
+    with pytest.raises(
+        PackageError,
+        match="'Alexa, ask leg check my legs are itchy after my "
+        "run' \\(en-US\\) does not reach the skill whole",
+    ):
         build(tmp_path, Endpoint.lambda_arn(ARN), deps=False, models_dir=models_dir)
 
 
@@ -257,15 +317,25 @@ def test_a_rebuild_leaves_no_stale_locale(tmp_path: Path, models_dir: Path) -> N
 
 # ------------------------------------------------------------------ the Lambda zip
 
+
 def test_the_zip_holds_the_entry_point_and_the_runtime_with_its_data(built: Path) -> None:
     names = zipfile.ZipFile(built / "legcheck-lambda.zip").namelist()
     assert names[0] == "lambda_function.py"
     shipped = {n[:-1] if n.endswith(".pyc") else n for n in names}
-    for needed in ("skill/__init__.py", "skill/app.py", "skill/handlers.py",
-                   "skill/data/knowledge.json", "skill/data/locales/en-US.json"):
+    for needed in (
+        "skill/__init__.py",
+        "skill/app.py",
+        "skill/handlers.py",
+        "skill/data/knowledge.json",
+        "skill/data/locales/en-US.json",
+    ):
         assert needed in shipped
-    for tooling in ("skill/tools/package.py", "skill/tools/cli.py", "skill/web/__init__.py",
-                    "skill/data/knowledge.schema.json"):
+    for tooling in (
+        "skill/tools/package.py",
+        "skill/tools/cli.py",
+        "skill/web/__init__.py",
+        "skill/data/knowledge.schema.json",
+    ):
         assert tooling not in shipped
     assert not [n for n in names if n.startswith(("skill/tools/", "skill/web/"))]
 
@@ -279,15 +349,22 @@ def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path
         "import lambda_function, skill\n"
         "assert skill.__file__.startswith(sys.argv[1]), skill.__file__\n"
         "out = lambda_function.lambda_handler(json.loads(sys.argv[2]), None)\n"
-        "print(json.dumps(out))\n")
+        "print(json.dumps(out))\n"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LEGCHECK_DB")}
     env["LEGCHECK_DB"] = str(tmp_path / "lambda-tmp" / "checkins.sqlite3")
     env["LEGCHECK_USER_KEY_SECRET"] = "a-secret-for-this-test-only-0123"
     # the deps come from this venv's site-packages (the zip was built with --no-deps);
     # Leg Check's own code must come from the extraction
-    done = subprocess.run([sys.executable, "-c", script, str(extracted), json.dumps(event)],
-                          cwd=extracted, env=env, capture_output=True, text=True, timeout=60,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(extracted), json.dumps(event)],
+        cwd=extracted,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert "How do your legs feel after your run?" in answer["response"]["outputSpeech"]["ssml"]
@@ -296,6 +373,7 @@ def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path
 
 # ------------------------------------------------------------------ the command
 
+
 def test_package_cli_needs_an_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
     from skill.tools.cli import main
 
@@ -303,8 +381,9 @@ def test_package_cli_needs_an_endpoint(capsys: pytest.CaptureFixture[str]) -> No
     assert "--lambda-arn ARN, or --endpoint-uri https://" in capsys.readouterr().err
 
 
-def test_package_cli_builds_the_real_project(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_package_cli_builds_the_real_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from skill.tools.cli import main
 
     assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path)]) == 0
@@ -314,26 +393,41 @@ def test_package_cli_builds_the_real_project(tmp_path: Path,
     real = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
     copied = tmp_path / "skill-package" / "interactionModels" / "custom" / "en-US.json"
     assert read_json(copied) == read_json(real)
-    assert zipfile.ZipFile(tmp_path / "legcheck-lambda.zip").namelist()[0] == (
-        "lambda_function.py")
+    assert zipfile.ZipFile(tmp_path / "legcheck-lambda.zip").namelist()[0] == ("lambda_function.py")
 
 
 def test_package_cli_says_the_article_check_was_skipped_where_the_article_is_missing(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from skill.tools.cli import main
 
     missing = tmp_path / "not-here" / "article.txt"
-    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path / "b"),
-                 "--article", str(missing)]) == 0
+    assert (
+        main(
+            [
+                "package",
+                "--no-deps",
+                "--lambda-arn",
+                ARN,
+                "--out",
+                str(tmp_path / "b"),
+                "--article",
+                str(missing),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    assert (f"legcheck package: the article cross-check was skipped: the source article is "
-            f"not at {missing}") in out
+    assert (
+        f"legcheck package: the article cross-check was skipped: the source article is "
+        f"not at {missing}"
+    ) in out
     assert (tmp_path / "b" / "legcheck-lambda.zip").is_file()
 
 
 def test_the_article_path_comes_from_the_environment(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from skill.tools.cli import main
 
     missing = tmp_path / "elsewhere.txt"
@@ -343,36 +437,56 @@ def test_the_article_path_comes_from_the_environment(
 
 
 def test_an_article_that_lacks_a_cited_section_stops_the_package(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from skill.tools.cli import main
 
     article = tmp_path / "article.txt"
     article.write_text("A different article altogether.\n", encoding="utf-8")
-    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path / "b"),
-                 "--article", str(article)]) == 2
+    assert (
+        main(
+            [
+                "package",
+                "--no-deps",
+                "--lambda-arn",
+                ARN,
+                "--out",
+                str(tmp_path / "b"),
+                "--article",
+                str(article),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "does not appear in article.txt" in err
     assert not (tmp_path / "b" / "legcheck-lambda.zip").exists()
 
 
 def test_validate_cli_says_the_article_check_was_skipped(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from skill.tools.cli import main
 
     missing = tmp_path / "article.txt"
     assert main(["validate", "--article", str(missing)]) == 0
     captured = capsys.readouterr()
-    assert f"warning: the article cross-check was skipped: the source article is not at " \
-           f"{missing}" in captured.err
+    assert (
+        f"warning: the article cross-check was skipped: the source article is not at "
+        f"{missing}" in captured.err
+    )
     assert "legcheck validate: OK" in captured.out
 
 
-def test_package_cli_names_what_a_build_says(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_package_cli_names_what_a_build_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from skill.tools.cli import main
 
-    assert main(["package", "--no-deps", "--no-compile", "--lambda-arn", ARN, "--out",
-                 str(tmp_path)]) == 0
+    assert (
+        main(["package", "--no-deps", "--no-compile", "--lambda-arn", ARN, "--out", str(tmp_path)])
+        == 0
+    )
     assert "legcheck package: not precompiled (asked not to)" in capsys.readouterr().out
 
 

@@ -18,14 +18,27 @@ def full_response() -> dict[str, Any]:
         "sessionAttributes": {"pending": "lasts_days", "answers": {"itching": True}},
         "userAgent": "ask-python/1.19.0 Python/3.11.7",
         "response": {
-            "outputSpeech": {"type": "PlainText", "text": "Has it lasted a day or more?",
-                             "playBehavior": "REPLACE_ENQUEUED"},
-            "card": {"type": "Standard", "title": "Leg Check", "text": "Cool down gently.",
-                     "image": {"smallImageUrl": "https://example.org/small.png",
-                               "largeImageUrl": "https://example.org/large.png"}},
-            "reprompt": {"outputSpeech": {"type": "SSML",
-                                          "ssml": "<speak>Just say yes or no.</speak>",
-                                          "playBehavior": "ENQUEUE"}},
+            "outputSpeech": {
+                "type": "PlainText",
+                "text": "Has it lasted a day or more?",
+                "playBehavior": "REPLACE_ENQUEUED",
+            },
+            "card": {
+                "type": "Standard",
+                "title": "Leg Check",
+                "text": "Cool down gently.",
+                "image": {
+                    "smallImageUrl": "https://example.org/small.png",
+                    "largeImageUrl": "https://example.org/large.png",
+                },
+            },
+            "reprompt": {
+                "outputSpeech": {
+                    "type": "SSML",
+                    "ssml": "<speak>Just say yes or no.</speak>",
+                    "playBehavior": "ENQUEUE",
+                }
+            },
             "directives": [{"type": "Dialog.ElicitSlot", "slotToElicit": "Timing"}],
             "shouldEndSession": False,
         },
@@ -35,19 +48,35 @@ def full_response() -> dict[str, Any]:
 VALID: dict[str, dict[str, Any]] = {
     "every part": full_response(),
     "nothing to say": {"version": "1.0", "response": {}},
-    "session end, SDK style": {"version": "1.0", "response": {}, "sessionAttributes": {},
-                               "userAgent": "ask-python/1.19.0 Python/3.11.7"},
-    "simple card": {"version": "1.0", "response": {
-        "outputSpeech": {"type": "SSML", "ssml": "<speak>Done.</speak>"},
-        "card": {"type": "Simple", "title": "Leg Check", "content": "Line one\nLine two"},
-        "shouldEndSession": True}},
+    "session end, SDK style": {
+        "version": "1.0",
+        "response": {},
+        "sessionAttributes": {},
+        "userAgent": "ask-python/1.19.0 Python/3.11.7",
+    },
+    "simple card": {
+        "version": "1.0",
+        "response": {
+            "outputSpeech": {"type": "SSML", "ssml": "<speak>Done.</speak>"},
+            "card": {"type": "Simple", "title": "Leg Check", "content": "Line one\nLine two"},
+            "shouldEndSession": True,
+        },
+    },
     "link account card": {"version": "1.0", "response": {"card": {"type": "LinkAccount"}}},
-    "permissions card": {"version": "1.0", "response": {"card": {
-        "type": "AskForPermissionsConsent",
-        "permissions": ["read::alexa:device:all:address"]}}},
+    "permissions card": {
+        "version": "1.0",
+        "response": {
+            "card": {
+                "type": "AskForPermissionsConsent",
+                "permissions": ["read::alexa:device:all:address"],
+            }
+        },
+    },
     "end left to the device": {"version": "1.0", "response": {"shouldEndSession": None}},
-    "speech at the limit": {"version": "1.0", "response": {"outputSpeech": {
-        "type": "PlainText", "text": "a" * 8000}}},
+    "speech at the limit": {
+        "version": "1.0",
+        "response": {"outputSpeech": {"type": "PlainText", "text": "a" * 8000}},
+    },
 }
 
 
@@ -74,8 +103,7 @@ def broken(change: str) -> dict[str, Any]:
     elif change == "speech type unknown":
         response["outputSpeech"] = {"type": "Whisper", "text": "hi"}
     elif change == "text and ssml both":
-        response["outputSpeech"] = {"type": "PlainText", "text": "hi",
-                                    "ssml": "<speak>hi</speak>"}
+        response["outputSpeech"] = {"type": "PlainText", "text": "hi", "ssml": "<speak>hi</speak>"}
     elif change == "SSML type with text":
         response["outputSpeech"] = {"type": "SSML", "text": "hi"}
     elif change == "SSML without speak":
@@ -116,15 +144,33 @@ def broken(change: str) -> dict[str, Any]:
     return body
 
 
-BROKEN = ["no version", "version 2.0", "no response", "unknown top-level property",
-          "attributes not an object", "unknown response property", "speech type unknown",
-          "text and ssml both", "SSML type with text", "SSML without speak", "speech over 8000",
-          "play behaviour unknown", "simple card with text", "standard card with content",
-          "image over http", "link account card with a title",
-          "permissions card without permissions", "card type unknown",
-          "reprompt without an object", "should end session a string", "directives not a list",
-          "directive without type", "card text over 8000 together", "NUL in speech",
-          "over 24,000 bytes"]
+BROKEN = [
+    "no version",
+    "version 2.0",
+    "no response",
+    "unknown top-level property",
+    "attributes not an object",
+    "unknown response property",
+    "speech type unknown",
+    "text and ssml both",
+    "SSML type with text",
+    "SSML without speak",
+    "speech over 8000",
+    "play behaviour unknown",
+    "simple card with text",
+    "standard card with content",
+    "image over http",
+    "link account card with a title",
+    "permissions card without permissions",
+    "card type unknown",
+    "reprompt without an object",
+    "should end session a string",
+    "directives not a list",
+    "directive without type",
+    "card text over 8000 together",
+    "NUL in speech",
+    "over 24,000 bytes",
+]
 
 
 @pytest.mark.parametrize("change", BROKEN)
@@ -161,17 +207,17 @@ def test_the_schema_is_valid_draft_2020_12() -> None:
 def test_the_reply_checker_holds_every_answer_to_the_standard() -> None:
     good = json.dumps(full_response()).encode()
     assert reply_problems(200, good, "application/json", skill_route=True) == []
-    assert reply_problems(400, b'{"error": "expected a string"}', "application/json",
-                          skill_route=True) == []
+    assert (
+        reply_problems(400, b'{"error": "expected a string"}', "application/json", skill_route=True)
+        == []
+    )
     assert reply_problems(500, b"{}", "application/json", skill_route=True)
     assert reply_problems(502, b"", None, skill_route=False)
     assert reply_problems(400, b"<html>", "text/html", skill_route=True)
-    assert reply_problems(400, b'{"error": "two\\nlines"}', "application/json",
-                          skill_route=True)
+    assert reply_problems(400, b'{"error": "two\\nlines"}', "application/json", skill_route=True)
     assert reply_problems(200, good, "text/html", skill_route=True)
     assert reply_problems(200, b"not json", "application/json", skill_route=True)
     invalid = copy.deepcopy(full_response())
     del invalid["version"]
-    assert reply_problems(200, json.dumps(invalid).encode(), "application/json",
-                          skill_route=True)
+    assert reply_problems(200, json.dumps(invalid).encode(), "application/json", skill_route=True)
     assert reply_problems(200, b"ok", "text/plain", skill_route=False) == []  # not the skill

@@ -30,9 +30,19 @@ from skill.tools.simulator import checkin
 from tests.conftest import sqlite_store
 
 ROOT = Path(__file__).resolve().parent.parent
-BRIEF = ("flask", "werkzeug", "jsonschema", "yaml", "cryptography", "skill.tools.simulator",
-         "skill.tools.validate", "skill.tools.package", "skill.tools.cli", "skill.web",
-         "skill.web.verifier")
+BRIEF = (
+    "flask",
+    "werkzeug",
+    "jsonschema",
+    "yaml",
+    "cryptography",
+    "skill.tools.simulator",
+    "skill.tools.validate",
+    "skill.tools.package",
+    "skill.tools.cli",
+    "skill.web",
+    "skill.web.verifier",
+)
 """What a check-in must never import, as the issue names it (NEVER_IMPORTED has more)."""
 LAZY_TOOLING = {("skill.knowledge", "jsonschema")}
 """A runtime module's function that only the tooling calls may import this, when called
@@ -64,15 +74,22 @@ def conversations(tmp_path_factory: pytest.TempPathFactory) -> list[list[dict[st
 
 
 @pytest.fixture(scope="module")
-def ran(conversations: list[list[dict[str, Any]]],
-        tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def ran(
+    conversations: list[list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """A fresh process importing the runtime modules and answering the check-ins."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
     env["LEGCHECK_DB"] = str(tmp_path_factory.mktemp("runtime") / "checkins.sqlite3")
     env["LEGCHECK_USER_KEY_SECRET"] = "a-secret-for-the-runtime-test-0123"
-    done = subprocess.run([sys.executable, "-c", CHECK_IN, json.dumps(RUNTIME_MODULES),
-                           json.dumps(conversations)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK_IN, json.dumps(RUNTIME_MODULES), json.dumps(conversations)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     out: dict[str, Any] = json.loads(done.stdout)
     return out
@@ -97,8 +114,7 @@ def test_answering_a_check_in_imports_no_tooling(ran: dict[str, Any], name: str)
     assert imported(ran["modules"], name) == []
 
 
-def test_the_runtime_modules_are_all_it_imports_of_the_skill_package(
-        ran: dict[str, Any]) -> None:
+def test_the_runtime_modules_are_all_it_imports_of_the_skill_package(ran: dict[str, Any]) -> None:
     ours = [m for m in ran["modules"] if m == "skill" or m.startswith("skill.")]
     assert sorted(ours) == sorted(RUNTIME_MODULES)
 
@@ -122,8 +138,11 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
 @pytest.mark.parametrize("module", RUNTIME_MODULES)
 def test_runtime_code_imports_only_the_runtime(module: str) -> None:
     parts = module.split(".")
-    path = ROOT.joinpath(*parts, "__init__.py") if len(parts) == 1 else ROOT.joinpath(
-        *parts[:-1], parts[-1] + ".py")
+    path = (
+        ROOT.joinpath(*parts, "__init__.py")
+        if len(parts) == 1
+        else ROOT.joinpath(*parts[:-1], parts[-1] + ".py")
+    )
     for name, at_top in _imports(path):
         top = name.split(".")[0]
         if top == "skill":
@@ -131,15 +150,17 @@ def test_runtime_code_imports_only_the_runtime(module: str) -> None:
         elif top not in sys.stdlib_module_names and top != "__future__":
             lazy = (module, top) in LAZY_TOOLING and not at_top
             assert top in RUNTIME_IMPORTS or lazy, (
-                f"{module} imports {name}, which is not a runtime dependency")
+                f"{module} imports {name}, which is not a runtime dependency"
+            )
 
 
 def test_pyproject_splits_the_runtime_from_the_web_extra_and_the_tooling() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     names = {requirement_name(r) for r in project["dependencies"]}
     assert names == {"ask-sdk-core", "snowballstemmer", "word2number"}
-    extras = {k: {requirement_name(r) for r in v}
-              for k, v in project["optional-dependencies"].items()}
+    extras = {
+        k: {requirement_name(r) for r in v} for k, v in project["optional-dependencies"].items()
+    }
     assert extras["web"] == {"flask", "gunicorn", "cryptography", "certifi"}
     assert {"jsonschema", "pyyaml"} <= extras["tools"]
     assert {"boto3", "moto", "cfn-lint", "hypothesis", "pytest"} <= extras["dev"]
@@ -147,17 +168,27 @@ def test_pyproject_splits_the_runtime_from_the_web_extra_and_the_tooling() -> No
     assert '-e ".[web,tools,dev]"' in setup
 
 
-@pytest.mark.parametrize("command,missing,extra", [
-    (["serve", "--no-verify"], "flask", "web"),
-    (["validate"], "jsonschema", "tools"),
-])
+@pytest.mark.parametrize(
+    "command,missing,extra",
+    [
+        (["serve", "--no-verify"], "flask", "web"),
+        (["validate"], "jsonschema", "tools"),
+    ],
+)
 def test_a_command_without_its_extra_says_which_to_install(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        command: list[str], missing: str, extra: str) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    missing: str,
+    extra: str,
+) -> None:
     from skill.tools.cli import main
 
-    for name in [m for m in sys.modules if m in ("skill.web", "skill.tools.validate")
-                 or m == missing or m.startswith(missing + ".")]:
+    for name in [
+        m
+        for m in sys.modules
+        if m in ("skill.web", "skill.tools.validate") or m == missing or m.startswith(missing + ".")
+    ]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, missing, None)  # importing it now fails
     assert main(command) == 2
@@ -172,16 +203,28 @@ out = lambda_function.lambda_handler(json.loads(sys.argv[1]), None)
 assert "How do your legs feel" in out["response"]["outputSpeech"]["ssml"], out
 print(json.dumps(sorted(sys.modules)))
 """
-LATER = ("xml.sax", "urllib.request", "http.client", "email", "ssl", "sqlite3", "hashlib",
-         "snowballstemmer", "word2number", "ask_sdk_model.interfaces.alexa.presentation.apl",
-         "boto3", "jsonschema")
+LATER = (
+    "xml.sax",
+    "urllib.request",
+    "http.client",
+    "email",
+    "ssl",
+    "sqlite3",
+    "hashlib",
+    "snowballstemmer",
+    "word2number",
+    "ask_sdk_model.interfaces.alexa.presentation.apl",
+    "boto3",
+    "jsonschema",
+)
 """What a cold start (the entry imported, a LaunchRequest answered, no store) leaves for
 later or never needs: each would cost milliseconds at every cold start."""
 
 
 @pytest.mark.parametrize("name", LATER)
-def test_a_cold_start_imports_only_what_a_launch_needs(cold_start_modules: list[str],
-                                                        name: str) -> None:
+def test_a_cold_start_imports_only_what_a_launch_needs(
+    cold_start_modules: list[str], name: str
+) -> None:
     assert imported(cold_start_modules, name) == []
 
 
@@ -191,9 +234,15 @@ def cold_start_modules() -> list[str]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
     env["LEGCHECK_DB"] = "off"
-    done = subprocess.run([sys.executable, "-c", COLD_START, json.dumps(Session().launch())],
-                          cwd=ROOT / "lambda", env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", COLD_START, json.dumps(Session().launch())],
+        cwd=ROOT / "lambda",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     modules: list[str] = json.loads(done.stdout)
     return modules
@@ -207,6 +256,9 @@ def test_an_installed_package_has_every_data_file() -> None:
     patterns = pyproject["tool"]["setuptools"]["package-data"]["skill"]
     data = [p.relative_to(ROOT / "skill").as_posix() for p in (ROOT / "skill").rglob("*.json")]
     assert data
-    missing = [f for f in data if not any(fnmatch(f, pat) and f.count("/") == pat.count("/")
-                                          for pat in patterns)]
+    missing = [
+        f
+        for f in data
+        if not any(fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)
+    ]
     assert missing == []

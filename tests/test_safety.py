@@ -41,8 +41,14 @@ CONVERSATIONS = load_safety_conversations()
 SKILL = build_skill(None)
 PROBE = load_safety_utterances(name="probe-2.yaml")  # a later blind probe, after the fixes
 DANGERS = [u for u in (*UTTERANCES, *PROBE) if "danger" in u.expect]
-NEW_DANGERS = {"heat_stroke", "heat_exhaustion", "hyponatremia", "rhabdomyolysis", "collapse",
-               "palpitations"}
+NEW_DANGERS = {
+    "heat_stroke",
+    "heat_exhaustion",
+    "hyponatremia",
+    "rhabdomyolysis",
+    "collapse",
+    "palpitations",
+}
 UNRELATED = "worse_as_run_goes_on"  # a question about something else entirely
 
 
@@ -73,21 +79,23 @@ def test_the_first_run_was_kept() -> None:
 
 @pytest.mark.parametrize("u", DANGERS, ids=lambda u: f"{u.place}:{u.say[:40]}")
 def test_every_danger_utterance_escalates_in_its_market(
-        u: SafetyUtterance, talks: dict[str, Conversation]) -> None:
+    u: SafetyUtterance, talks: dict[str, Conversation]
+) -> None:
     assert check_end_to_end(u, MODELS[u.locale], talks[u.locale], KB) == [], u.say
 
 
 def _plain(say: str) -> str:
     for opening in INVOCATIONS:
         if say.startswith(opening + " "):
-            return say[len(opening) + 1:]
+            return say[len(opening) + 1 :]
     return say
 
 
 @pytest.mark.parametrize("way", ["one-shot", "open launch", "unrelated question"])
 @pytest.mark.parametrize("locale", MARKETS)
 def test_every_runner_emergency_reaches_the_number_three_ways(
-        way: str, locale: str, talks: dict[str, Conversation]) -> None:
+    way: str, locale: str, talks: dict[str, Conversation]
+) -> None:
     """Each new emergency utterance, said as a one-shot ("ask leg check ..."), after "open
     leg check", and in answer to a question about something else, in every market: the
     danger's advice and the market's own number (urgent care for rhabdomyolysis)."""
@@ -104,19 +112,28 @@ def test_every_runner_emergency_reaches_the_number_three_ways(
         else:
             talk.say(f"open {model.invocation_name}")
             if way == "unrelated question" and talk.session is not None:
-                talk.session.attributes = {"answers": {"tingling": True, "lower_legs": True},
-                                           "asked": [UNRELATED], "pending": UNRELATED}
+                talk.session.attributes = {
+                    "answers": {"tingling": True, "lower_legs": True},
+                    "asked": [UNRELATED],
+                    "pending": UNRELATED,
+                }
             turn = talk.say(words)
         pending = UNRELATED if way == "unrelated question" else None
-        heard = SafetyUtterance(u.say, locale, u.category, {"danger": u.expect["danger"]},
-                                pending, never_advise=u.never_advise, place=u.place)
+        heard = SafetyUtterance(
+            u.say,
+            locale,
+            u.category,
+            {"danger": u.expect["danger"]},
+            pending,
+            never_advise=u.never_advise,
+            place=u.place,
+        )
         if problems := judge_turn(heard, turn, strings, KB, talk.in_session):
             wrong.append(f"{u.place} {words!r}: {problems}")
     assert wrong == []
 
 
-def test_the_corpus_passes_through_the_interpreter_at_98_percent_with_the_article_corpus(
-) -> None:
+def test_the_corpus_passes_through_the_interpreter_at_98_percent_with_the_article_corpus() -> None:
     article = load_utterances("en-US")
     failures = [u.say for u in UTTERANCES if check_interpreted(u, KB)]
     failures += [u.say for u in article if check_utterance_interpreted(u, KB)]
@@ -125,22 +142,28 @@ def test_the_corpus_passes_through_the_interpreter_at_98_percent_with_the_articl
 
 
 def test_the_corpus_passes_end_to_end_at_95_percent(talks: dict[str, Conversation]) -> None:
-    failures = {u.say: w for u in UTTERANCES
-                if (w := check_end_to_end(u, MODELS[u.locale], talks[u.locale], KB))}
+    failures = {
+        u.say: w
+        for u in UTTERANCES
+        if (w := check_end_to_end(u, MODELS[u.locale], talks[u.locale], KB))
+    }
     share = 1 - len(failures) / len(UTTERANCES)
     assert share >= 0.95, f"{share:.1%}: {failures}"
 
 
 def test_no_utterance_is_ever_given_advice_that_could_harm_it(
-        talks: dict[str, Conversation]) -> None:
+    talks: dict[str, Conversation],
+) -> None:
     """Whatever else a reply gets wrong, it never speaks, shows or cards an advice step the
     corpus says must not be given to that runner (drinking with water overload)."""
     harmed = []
     for u in (*UTTERANCES, *PROBE):
         if not u.never_advise:
             continue
-        for problem in (*check_interpreted(u, KB),
-                        *check_end_to_end(u, MODELS[u.locale], talks[u.locale], KB)):
+        for problem in (
+            *check_interpreted(u, KB),
+            *check_end_to_end(u, MODELS[u.locale], talks[u.locale], KB),
+        ):
             if problem.startswith("advised"):
                 harmed.append(f"{u.place}: {problem}")
     assert harmed == []
@@ -148,8 +171,7 @@ def test_no_utterance_is_ever_given_advice_that_could_harm_it(
 
 @pytest.mark.parametrize("case", CONVERSATIONS, ids=lambda c: c.place)
 def test_every_conversation(case) -> None:  # type: ignore[no-untyped-def]
-    run = run_safety_conversation(case, lambda: new_conversation(MODELS[case.locale], SKILL),
-                                  KB)
+    run = run_safety_conversation(case, lambda: new_conversation(MODELS[case.locale], SKILL), KB)
     assert run.ok, f"{run.problems}\n{run.transcript()}"
 
 
@@ -161,17 +183,30 @@ def _asked(talk: Conversation, model: InteractionModel, question: str, words: st
     talk.end_session()
     talk.say(f"open {model.invocation_name}")
     assert talk.session is not None
-    talk.session.attributes = {"answers": {"tingling": True}, "asked": [question],
-                               "pending": question}
+    talk.session.attributes = {
+        "answers": {"tingling": True},
+        "asked": [question],
+        "pending": question,
+    }
     return talk.say(words)
 
 
-@pytest.mark.parametrize("words", ["stop", "never mind", "cancel", "forget it",
-                                   "no never mind", "that's enough leave it",
-                                   "actually stop i'm fine"])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "stop",
+        "never mind",
+        "cancel",
+        "forget it",
+        "no never mind",
+        "that's enough leave it",
+        "actually stop i'm fine",
+    ],
+)
 @pytest.mark.parametrize("locale", MARKETS)
 def test_stop_and_never_mind_end_the_check_in_from_every_question(
-        words: str, locale: str, talks: dict[str, Conversation]) -> None:
+    words: str, locale: str, talks: dict[str, Conversation]
+) -> None:
     model, talk = MODELS[locale], talks[locale]
     stopped = strings_for(locale).prompt("check_in_stopped")
     wrong = []
@@ -182,10 +217,12 @@ def test_stop_and_never_mind_end_the_check_in_from_every_question(
     assert wrong == []
 
 
-@pytest.mark.parametrize("words", ["pardon", "say that again", "what", "come again",
-                                   "sorry what was that"])
+@pytest.mark.parametrize(
+    "words", ["pardon", "say that again", "what", "come again", "sorry what was that"]
+)
 def test_a_repeat_request_asks_the_waiting_question_again(
-        words: str, talks: dict[str, Conversation]) -> None:
+    words: str, talks: dict[str, Conversation]
+) -> None:
     model, talk = MODELS["en-US"], talks["en-US"]
     strings = strings_for("en-US")
     for question in QUESTIONS:

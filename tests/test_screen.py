@@ -33,8 +33,13 @@ def lint(paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
         pytest.fail("node is not installed; install Node.js 18 or newer, then run: " + INSTALL)
     if not (HERE / "node_modules" / "apl-suggester").is_dir():
         pytest.fail(f"apl-suggester is not installed; run: {INSTALL}")
-    done = subprocess.run([node, str(HERE / "validate.js"), *map(str, paths)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [node, str(HERE / "validate.js"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     found: dict[str, list[dict[str, Any]]] = json.loads(done.stdout)
     return found
@@ -56,6 +61,7 @@ def test_the_linter_does_find_problems(tmp_path: Path) -> None:
 def test_documents_hold_no_words_of_their_own() -> None:
     """Every text a document shows is bound to its data source, so it is in the locale."""
     for path in DOCUMENTS:
+
         def texts(node: Any) -> list[str]:
             if isinstance(node, dict):
                 found = [node["text"]] if isinstance(node.get("text"), str) else []
@@ -69,11 +75,14 @@ def test_documents_hold_no_words_of_their_own() -> None:
 
 
 CHECK_INS = {
-    "neuroma": [SlotValue("Sensation", "burning", "burning", slot_type="SENSATION"),
-                SlotValue("BodyPart", "between my toes", "between_toes", slot_type="BODY_PART"),
-                SlotValue("Timing", "gone now", "fades_after_cooldown", slot_type="TIMING")],
-    "chest_or_breathing": [SlotValue("DangerSign", "my chest hurts", "chest_pain",
-                                     slot_type="DANGER_SIGN")],
+    "neuroma": [
+        SlotValue("Sensation", "burning", "burning", slot_type="SENSATION"),
+        SlotValue("BodyPart", "between my toes", "between_toes", slot_type="BODY_PART"),
+        SlotValue("Timing", "gone now", "fades_after_cooldown", slot_type="TIMING"),
+    ],
+    "chest_or_breathing": [
+        SlotValue("DangerSign", "my chest hurts", "chest_pain", slot_type="DANGER_SIGN")
+    ],
 }
 
 
@@ -91,8 +100,9 @@ def talk(locale: str, screen: bool, slots: list[SlotValue]) -> dict[str, Any]:
 
 
 def render(response: dict[str, Any]) -> list[dict[str, Any]]:
-    return [d for d in response["response"].get("directives", [])
-            if d.get("type") == RENDER_DIRECTIVE]
+    return [
+        d for d in response["response"].get("directives", []) if d.get("type") == RENDER_DIRECTIVE
+    ]
 
 
 @pytest.mark.parametrize("locale", MARKETS)
@@ -110,7 +120,8 @@ def test_a_screen_is_shown_exactly_when_the_device_has_one(locale: str, case: st
     if case == "chest_or_breathing":
         assert lines[0] == strings.emergency_number  # shown large, first
         assert directives[0]["document"] == json.loads(
-            (APL_DIR / "emergency.json").read_text(encoding="utf-8"))
+            (APL_DIR / "emergency.json").read_text(encoding="utf-8")
+        )
     else:
         assert strings.cause("neuroma")["name"] in lines[0]
         assert f"1. {strings.advice('ice')}" in lines
@@ -119,7 +130,12 @@ def test_a_screen_is_shown_exactly_when_the_device_has_one(locale: str, case: st
 def test_a_question_shows_no_screen() -> None:
     skill = build_skill(None)
     session = Session(screen=True)
-    response = invoke(skill, session.intent("ReportSymptomsIntent", [
-        SlotValue("Sensation", "tingling", "tingling", slot_type="SENSATION")]))
+    response = invoke(
+        skill,
+        session.intent(
+            "ReportSymptomsIntent",
+            [SlotValue("Sensation", "tingling", "tingling", slot_type="SENSATION")],
+        ),
+    )
     assert response["response"]["shouldEndSession"] is False
     assert render(response) == []

@@ -73,12 +73,19 @@ def test_a_recorded_check_in_reads_as_the_sdk_reads_it() -> None:
 
 def test_slots_resolutions_and_screens_read_as_the_sdk_reads_them() -> None:
     session = Session(screen=True)
-    session.attributes = {"answers": {"tingling": True}, "asked": ["lasts_days"],
-                          "pending": "lasts_days"}
-    envelope = session.intent("ReportSymptomsIntent", [
-        SlotValue("Sensation", "tingly", "tingling", "tingling", "SENSATION"),
-        SlotValue("BodyPart", "my shinnies", None, None, "BODY_PART"),
-    ], slot_names=["Timing"])
+    session.attributes = {
+        "answers": {"tingling": True},
+        "asked": ["lasts_days"],
+        "pending": "lasts_days",
+    }
+    envelope = session.intent(
+        "ReportSymptomsIntent",
+        [
+            SlotValue("Sensation", "tingly", "tingling", "tingling", "SENSATION"),
+            SlotValue("BodyPart", "my shinnies", None, None, "BODY_PART"),
+        ],
+        slot_names=["Timing"],
+    )
     envelope["context"]["unknownFutureProperty"] = {"nested": [1, 2, {"x": None}]}
     sdk, ours = read_both(json.dumps(envelope))
     assert ours == sdk
@@ -102,14 +109,17 @@ def test_wrong_shapes_fail_or_pass_as_with_the_sdk(key: str, value: Any) -> None
     assert_same(json.dumps(envelope))
 
 
-stamps = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                      timezones=st.sampled_from([UTC, timezone(timedelta(hours=-1)),
-                                                 timezone(timedelta(hours=5, minutes=30))]))
+stamps = st.datetimes(
+    min_value=datetime(1, 1, 2),
+    max_value=datetime(9999, 12, 30),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=-1)), timezone(timedelta(hours=5, minutes=30))]
+    ),
+)
 
 
 @settings(max_examples=300, deadline=None, database=None)
-@given(stamps, st.sampled_from(["seconds", "milliseconds", "microseconds"]),
-       st.booleans())
+@given(stamps, st.sampled_from(["seconds", "milliseconds", "microseconds"]), st.booleans())
 def test_timestamps_are_the_same_instant(stamp: datetime, spec: str, zulu: bool) -> None:
     text = stamp.isoformat(timespec=spec)
     if zulu and stamp.utcoffset() == timedelta(0):
@@ -120,11 +130,22 @@ def test_timestamps_are_the_same_instant(stamp: datetime, spec: str, zulu: bool)
         assert type(ours) is type(sdk)
 
 
-@pytest.mark.parametrize("text", [
-    "2026-11-25T14:29:37Z", "2026-11-25T14:29:37.123Z", "2026-11-25T14:29:37+05:30",
-    "2026-11-25", "2026-11-25 14:29:37", "Wed, 25 Nov 2026 14:29:37 GMT", "25 November 2026",
-    "not a time", "", "2026-13-45T99:99:99Z", "9999-12-31T23:59:59-01:00",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-25T14:29:37Z",
+        "2026-11-25T14:29:37.123Z",
+        "2026-11-25T14:29:37+05:30",
+        "2026-11-25",
+        "2026-11-25 14:29:37",
+        "Wed, 25 Nov 2026 14:29:37 GMT",
+        "25 November 2026",
+        "not a time",
+        "",
+        "2026-13-45T99:99:99Z",
+        "9999-12-31T23:59:59-01:00",
+    ],
+)
 def test_odd_timestamps_read_or_fail_as_with_the_sdk(text: str) -> None:
     sdk, ours = read_both(json.dumps(text), "datetime")
     if isinstance(sdk, Exception):
@@ -153,8 +174,12 @@ def test_the_hooks_are_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
 def responses_to(payloads: list[str]) -> list[Any]:
     """The skill's response envelopes (SDK objects) to ``payloads``."""
     skill = build_skill(None)
-    return [skill.invoke(request_envelope=DefaultSerializer().deserialize(p, RequestEnvelope),
-                         context=None) for p in payloads]
+    return [
+        skill.invoke(
+            request_envelope=DefaultSerializer().deserialize(p, RequestEnvelope), context=None
+        )
+        for p in payloads
+    ]
 
 
 def screen_check_in() -> list[str]:
@@ -162,9 +187,16 @@ def screen_check_in() -> list[str]:
     session = Session(screen=True)
     skill = build_skill(None)
     payloads = []
-    for envelope in (session.launch(), session.intent("ReportSymptomsIntent", [
-            SlotValue("Sensation", "twitching", "twitching", "twitching", "SENSATION"),
-            SlotValue("BodyPart", "calves", "lower_legs", "lower legs", "BODY_PART")])):
+    for envelope in (
+        session.launch(),
+        session.intent(
+            "ReportSymptomsIntent",
+            [
+                SlotValue("Sensation", "twitching", "twitching", "twitching", "SENSATION"),
+                SlotValue("BodyPart", "calves", "lower_legs", "lower legs", "BODY_PART"),
+            ],
+        ),
+    ):
         payloads.append(json.dumps(envelope))
         session.absorb(handle_event(envelope, None, skill))
     for _ in range(6):
@@ -176,8 +208,11 @@ def screen_check_in() -> list[str]:
 
 
 def test_responses_are_written_as_the_sdk_writes_them() -> None:
-    payloads = [*recorded(), *screen_check_in(),
-                *(f.read_text(encoding="utf-8") for f in sorted(FIXTURES.glob("*.json")))]
+    payloads = [
+        *recorded(),
+        *screen_check_in(),
+        *(f.read_text(encoding="utf-8") for f in sorted(FIXTURES.glob("*.json"))),
+    ]
     responses = responses_to(payloads)
     assert any(r.response.directives for r in responses), "no screen was drawn"
     assert any(r.response.card is not None for r in responses), "no card was shown"
@@ -188,7 +223,8 @@ def test_responses_are_written_as_the_sdk_writes_them() -> None:
 @settings(max_examples=100, deadline=None, database=None)
 @given(envelopes())
 def test_responses_to_generated_envelopes_are_written_as_the_sdk_writes_them(
-        envelope: dict[str, Any]) -> None:
+    envelope: dict[str, Any],
+) -> None:
     try:
         request = DefaultSerializer().deserialize(json.dumps(envelope), RequestEnvelope)
     except SerializationException:
@@ -197,10 +233,22 @@ def test_responses_to_generated_envelopes_are_written_as_the_sdk_writes_them(
     assert LegCheckSerializer().serialize(response) == DefaultSerializer().serialize(response)
 
 
-@pytest.mark.parametrize("value", [None, 3, 2.5, True, "x", b"x", [1, (2, "y")],
-                                   date(2026, 11, 25), datetime(2026, 11, 25, 14, 29, tzinfo=UTC),
-                                   IntentConfirmationStatus.DENIED,
-                                   {"a": [IntentConfirmationStatus.NONE, {"b": None}]}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        3,
+        2.5,
+        True,
+        "x",
+        b"x",
+        [1, (2, "y")],
+        date(2026, 11, 25),
+        datetime(2026, 11, 25, 14, 29, tzinfo=UTC),
+        IntentConfirmationStatus.DENIED,
+        {"a": [IntentConfirmationStatus.NONE, {"b": None}]},
+    ],
+)
 def test_plain_values_are_written_as_the_sdk_writes_them(value: Any) -> None:
     import decimal
 

@@ -57,8 +57,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     skill = build_skill(sqlite_store(tmp_path / "http.sqlite3"))
     app = create_app({"LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_port}/"
@@ -68,6 +69,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 # ------------------------------------------------------------------ conversations
+
 
 def test_a_check_in_from_launch_to_advice(conversation: Conversation) -> None:
     launch = conversation.say("open leg check")
@@ -107,7 +109,8 @@ def test_the_session_and_its_attributes_carry_across_turns(conversation: Convers
 
 
 def test_after_the_session_ends_alexa_keeps_the_words_to_herself(
-        conversation: Conversation) -> None:
+    conversation: Conversation,
+) -> None:
     conversation.say("open leg check")
     conversation.say("stop")
     after = conversation.say("yes")
@@ -129,9 +132,10 @@ def test_one_user_and_device_across_sessions_so_memory_works(conversation: Conve
     assert system_first["user"] == system_second["user"]
     assert system_first["device"]["deviceId"] == system_second["device"]["deviceId"]
     assert first.request["session"]["sessionId"] != second.request["session"]["sessionId"]
-    assert second.speech.startswith("That's the second time this month you've mentioned "
-                                    "twitching in your shins or calves. "
-                                    + EN.raised("lingers_for_days"))
+    assert second.speech.startswith(
+        "That's the second time this month you've mentioned "
+        "twitching in your shins or calves. " + EN.raised("lingers_for_days")
+    )
     assert EN.prompt("see_doctor_plainly") in second.speech
 
 
@@ -147,9 +151,11 @@ def test_moving_the_clock_times_out_an_open_session(conversation: Conversation) 
     conversation.say("open leg check")
     ended = conversation.advance(hours=1)
     assert ended is not None and ended.request is not None
-    assert ended.request["request"] == {**ended.request["request"],
-                                        "type": "SessionEndedRequest",
-                                        "reason": "EXCEEDED_MAX_REPROMPTS"}
+    assert ended.request["request"] == {
+        **ended.request["request"],
+        "type": "SessionEndedRequest",
+        "reason": "EXCEEDED_MAX_REPROMPTS",
+    }
     assert not conversation.in_session
     with pytest.raises(ValueError):
         conversation.advance(days=-1)
@@ -165,8 +171,7 @@ def test_exit_sends_a_session_ended_request(conversation: Conversation) -> None:
     assert not conversation.in_session
 
 
-def test_entity_resolution_reaches_the_skill_as_alexa_sends_it(
-        conversation: Conversation) -> None:
+def test_entity_resolution_reaches_the_skill_as_alexa_sends_it(conversation: Conversation) -> None:
     turn = conversation.say("ask leg check my elbows are twitchy")
     assert turn.request is not None
     slots = turn.request["request"]["intent"]["slots"]
@@ -181,7 +186,8 @@ def test_entity_resolution_reaches_the_skill_as_alexa_sends_it(
 
 
 def test_a_danger_sign_heard_as_words_ends_the_check_in_with_911(
-        conversation: Conversation) -> None:
+    conversation: Conversation,
+) -> None:
     turn = conversation.say("ask leg check my throat is closing")
     assert turn.speech.startswith("Call 911 now")
     assert turn.should_end_session is True
@@ -193,8 +199,11 @@ def test_over_http_the_same_conversation_works(model: InteractionModel, server: 
     turn = conversation.say("burning in my toes")
     assert turn.resolution.intent == "ReportSymptomsIntent"
     # the small model resolves "toes" to between_toes; the interpreter reads the toes too
-    assert turn.session_attributes["answers"] == {"burning": True, "toes": True,
-                                                  "between_toes": True}
+    assert turn.session_attributes["answers"] == {
+        "burning": True,
+        "toes": True,
+        "between_toes": True,
+    }
     assert turn.speech == EN.question(turn.session_attributes["pending"])
     assert conversation.in_session
 
@@ -213,13 +222,16 @@ def test_an_http_error_shows_the_status_and_reason(server: str) -> None:
 
 def test_ssml_is_read_as_plain_text() -> None:
     assert ssml_to_text('<speak>Hi, <break time="400ms"/> it&apos;s me &amp; you.</speak>') == (
-        "Hi, it's me & you.")
+        "Hi, it's me & you."
+    )
 
 
 # ------------------------------------------------------------------ the console
 
-def run_cli(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch,
-            capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+
+def run_cli(
+    args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = main(["simulate", *args])
     out, err = capsys.readouterr()
@@ -227,11 +239,14 @@ def run_cli(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_console_holds_a_conversation_from_a_pipe(
-        model_file: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["--model", str(model_file)],
-                           "open leg check\nmy calves are twitching\nno\nno\nyes\n",
-                           monkeypatch, capsys)
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(
+        ["--model", str(model_file)],
+        "open leg check\nmy calves are twitching\nno\nno\nyes\n",
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "User  > open leg check"
@@ -243,29 +258,34 @@ def test_console_holds_a_conversation_from_a_pipe(
 
 
 def test_console_json_shows_both_envelopes(
-        model_file: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run_cli(["--model", str(model_file), "--json"], "open leg check\n",
-                        monkeypatch, capsys)
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run_cli(
+        ["--model", str(model_file), "--json"], "open leg check\n", monkeypatch, capsys
+    )
     request = out.split("Request envelope:\n", 1)[1].split("\nResponse envelope:", 1)[0]
     assert json.loads(request)["request"]["type"] == "LaunchRequest"
     assert '"shouldEndSession": false' in out
 
 
 def test_console_says_clearly_when_espeak_is_missing(
-        model_file: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("shutil.which", lambda _name: None)
-    code, out, err = run_cli(["--model", str(model_file), "--speak"], "open leg check\n",
-                             monkeypatch, capsys)
+    code, out, err = run_cli(
+        ["--model", str(model_file), "--speak"], "open leg check\n", monkeypatch, capsys
+    )
     assert code == 0
     assert "--speak needs espeak-ng, which is not installed here" in err
     assert f"Alexa > {EN.prompt('launch')}" in out
 
 
 def test_console_speaks_with_espeak_ng(
-        model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    model_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     spoken = tmp_path / "spoken.txt"
@@ -273,33 +293,46 @@ def test_console_speaks_with_espeak_ng(
     fake.write_text(f'#!/bin/sh\nprintf "%s|" "$@" >> {spoken}\n', encoding="utf-8")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    code, _, err = run_cli(["--model", str(model_file), "--speak"], "open leg check\n",
-                           monkeypatch, capsys)
+    code, _, err = run_cli(
+        ["--model", str(model_file), "--speak"], "open leg check\n", monkeypatch, capsys
+    )
     assert code == 0 and err == ""
     assert spoken.read_text(encoding="utf-8") == f"-v|en-us|{EN.prompt('launch')}|"
 
 
 def test_console_records_an_ask_cli_replay_file(
-        model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    model_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     replay = tmp_path / "replay.json"
-    code, out, _ = run_cli(["--model", str(model_file), "--skill-id", "amzn1.ask.skill.test"],
-                           f"open leg check\nhelp\n.record {replay}\nstop\n.quit\nyes\n",
-                           monkeypatch, capsys)
+    code, out, _ = run_cli(
+        ["--model", str(model_file), "--skill-id", "amzn1.ask.skill.test"],
+        f"open leg check\nhelp\n.record {replay}\nstop\n.quit\nyes\n",
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     assert json.loads(replay.read_text(encoding="utf-8")) == {
-        "skillId": "amzn1.ask.skill.test", "locale": "en-US", "type": "text",
-        "userInput": ["open leg check", "help"]}
+        "skillId": "amzn1.ask.skill.test",
+        "locale": "en-US",
+        "type": "text",
+        "userInput": ["open leg check", "help"],
+    }
     assert f"Alexa > {EN.prompt('goodbye')}" in out
     assert "User  > yes" not in out  # .quit stopped the console
 
 
 def test_console_commands_advance_the_clock_and_explain_themselves(
-        model_file: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(["--model", str(model_file)],
-                             "open leg check\n.advance 2\n.advance soon\n.help\n.dance\n",
-                             monkeypatch, capsys)
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(
+        ["--model", str(model_file)],
+        "open leg check\n.advance 2\n.advance soon\n.help\n.dance\n",
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     assert "EXCEEDED_MAX_REPROMPTS" in out
     assert "(the clock moves forward 2 days)" in out
@@ -309,47 +342,70 @@ def test_console_commands_advance_the_clock_and_explain_themselves(
 
 
 def test_console_with_no_store_keeps_nothing(
-        model_file: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run_cli(["--model", str(model_file), "--db", "off"],
-                        "ask leg check what do you remember about me\n", monkeypatch, capsys)
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run_cli(
+        ["--model", str(model_file), "--db", "off"],
+        "ask leg check what do you remember about me\n",
+        monkeypatch,
+        capsys,
+    )
     assert EN.prompt("privacy_unavailable") in out
 
 
 def test_console_keeps_check_ins_in_the_store_it_is_given(
-        model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    model_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     db = tmp_path / "kept.sqlite3"
-    run_cli(["--model", str(model_file), "--db", str(db)],
-            "ask leg check my calves are twitching\nno\n", monkeypatch, capsys)
+    run_cli(
+        ["--model", str(model_file), "--db", str(db)],
+        "ask leg check my calves are twitching\nno\n",
+        monkeypatch,
+        capsys,
+    )
     assert db.exists()
-    _, out, _ = run_cli(["--model", str(model_file), "--db", str(db)],
-                        "ask leg check what do you remember about me\n", monkeypatch, capsys)
+    _, out, _ = run_cli(
+        ["--model", str(model_file), "--db", str(db)],
+        "ask leg check what do you remember about me\n",
+        monkeypatch,
+        capsys,
+    )
     # a new run is a new user, so the first run's check-in is not theirs
     assert EN.prompt("privacy_nothing", days=30) in out
 
 
 def test_console_talks_to_a_url(
-        model_file: Path, server: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["--model", str(model_file), "--url", server],
-                           "open leg check\nhelp\n", monkeypatch, capsys)
+    model_file: Path,
+    server: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(
+        ["--model", str(model_file), "--url", server], "open leg check\nhelp\n", monkeypatch, capsys
+    )
     assert code == 0
     assert f"Alexa > {EN.prompt('help')}" in out
 
 
 def test_console_reports_an_unreachable_url_and_fails(
-        model_file: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["--model", str(model_file), "--url", "http://127.0.0.1:9/"],
-                           "open leg check\n", monkeypatch, capsys)
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        ["--model", str(model_file), "--url", "http://127.0.0.1:9/"],
+        "open leg check\n",
+        monkeypatch,
+        capsys,
+    )
     assert code == 1
     assert "could not reach http://127.0.0.1:9/" in err
 
 
 def test_console_without_a_model_says_which_file_is_missing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_cli(["--model", str(tmp_path / "nope.json")], "", monkeypatch, capsys)
     assert code == 2
     assert "nope.json: the interaction model is missing" in err
@@ -359,8 +415,13 @@ def test_legcheck_simulate_reads_a_real_pipe(model_file: Path, tmp_path: Path) -
     env = {**os.environ, "LEGCHECK_DB": "off"}
     done = subprocess.run(
         [sys.executable, "-m", "skill.tools.cli", "simulate", "--model", str(model_file)],
-        input="open leg check\nmy calves are twitching\nstop\n", capture_output=True,
-        text=True, env=env, timeout=60, check=False)
+        input="open leg check\nmy calves are twitching\nstop\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     # a stop in the middle of a check-in ends it politely, with how to get help
     assert f"Alexa > {EN.prompt('check_in_stopped')}" in done.stdout
@@ -368,18 +429,30 @@ def test_legcheck_simulate_reads_a_real_pipe(model_file: Path, tmp_path: Path) -
 
 
 def test_console_says_when_espeak_ng_has_no_sound_device(
-        model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    model_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "espeak-ng"
-    fake.write_text("#!/bin/sh\necho \"ALSA lib pcm.c: Unknown PCM default\" >&2\n"
-                    "echo \"error: No such file or directory\" >&2\nexit 0\n", encoding="utf-8")
+    fake.write_text(
+        '#!/bin/sh\necho "ALSA lib pcm.c: Unknown PCM default" >&2\n'
+        'echo "error: No such file or directory" >&2\nexit 0\n',
+        encoding="utf-8",
+    )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    code, out, err = run_cli(["--model", str(model_file), "--speak"],
-                             "open leg check\nhelp\n", monkeypatch, capsys)
+    code, out, err = run_cli(
+        ["--model", str(model_file), "--speak"], "open leg check\nhelp\n", monkeypatch, capsys
+    )
     assert code == 0
-    assert err.count("espeak-ng could not play the speech (error: No such file or "
-                     "directory); is there a sound device?") == 1
+    assert (
+        err.count(
+            "espeak-ng could not play the speech (error: No such file or "
+            "directory); is there a sound device?"
+        )
+        == 1
+    )
     assert f"Alexa > {EN.prompt('help')}" in out

@@ -32,10 +32,13 @@ def test_the_runners_own_symptoms_are_described() -> None:
 
 
 def test_a_clause_without_a_symptom_still_reads_as_a_sentence() -> None:
-    assert describe_features(EN, KB, ["fades_after_cooldown"]) == \
-        "that it eased once you cooled down"
-    assert describe_features(EN, KB, ["lower_legs", "worse_as_run_goes_on"]) == \
-        "it's in your shins or calves, and that it got worse as you ran"
+    assert (
+        describe_features(EN, KB, ["fades_after_cooldown"]) == "that it eased once you cooled down"
+    )
+    assert (
+        describe_features(EN, KB, ["lower_legs", "worse_as_run_goes_on"])
+        == "it's in your shins or calves, and that it got worse as you ran"
+    )
 
 
 @pytest.mark.parametrize("locale", sorted(LOCALES))
@@ -60,8 +63,10 @@ def test_danger_speech_starts_with_what_to_do(sign: object) -> None:
 
 
 def test_text_is_escaped_for_ssml() -> None:
-    data = {**EN.data, "prompts": {**EN.data["prompts"],
-                                   "disclaimer": "Info & advice <not> a diagnosis."}}
+    data = {
+        **EN.data,
+        "prompts": {**EN.data["prompts"], "disclaimer": "Info & advice <not> a diagnosis."},
+    }
     strings = dataclasses.replace(EN, data=data)
     spoken = outcome(strings, KB, assess({"twitching": True, "lower_legs": True}))
     assert "Info &amp; advice &lt;not&gt; a diagnosis." in spoken.ssml
@@ -69,8 +74,16 @@ def test_text_is_escaped_for_ssml() -> None:
 
 
 def test_weak_evidence_is_said_honestly() -> None:
-    result = assess({"tightness": True, "worse_as_run_goes_on": False, "twitching": False,
-                     "lasts_days": False, "itching": False}, asked=["a", "b", "c", "d"])
+    result = assess(
+        {
+            "tightness": True,
+            "worse_as_run_goes_on": False,
+            "twitching": False,
+            "lasts_days": False,
+            "itching": False,
+        },
+        asked=["a", "b", "c", "d"],
+    )
     spoken = outcome(EN, KB, result)
     assert spoken.parts[0] == EN.prompt("unclear")
     assert spoken.card_title == EN.prompt("card_title_unclear")
@@ -116,7 +129,8 @@ def check_ssml(ssml: str) -> list[str]:
 @pytest.mark.parametrize("locale", MARKETS)
 @pytest.mark.parametrize(("name", "answers"), outcomes(), ids=[n for n, _ in outcomes()])
 def test_advice_is_said_in_about_30_seconds_as_valid_ssml(
-        locale: str, name: str, answers: dict[str, bool]) -> None:
+    locale: str, name: str, answers: dict[str, bool]
+) -> None:
     strings = strings_for(locale)
     spoken = outcome(strings, KB, assess(answers))
     assert word_count(spoken.parts) <= MAX_WORDS, (name, word_count(spoken.parts), spoken.text)
@@ -128,8 +142,7 @@ def test_the_most_important_instruction_comes_first() -> None:
     danger = outcome(EN, KB, assess({"chest_pain": True}))
     assert danger.parts[0] == EN.advice("call_emergency")
     flagged = outcome(EN, KB, assess({"numbness": True, "legs": True, "cant_walk": True}))
-    assert flagged.parts[0] == EN.prompt("see_doctor_because",
-                                         reasons=EN.red_flag("cant_walk"))
+    assert flagged.parts[0] == EN.prompt("see_doctor_because", reasons=EN.red_flag("cant_walk"))
 
 
 @pytest.mark.parametrize("locale", MARKETS)
@@ -142,8 +155,7 @@ def test_the_emergency_number_is_said_the_local_way(locale: str) -> None:
 
 
 def test_a_card_lists_the_steps_in_order() -> None:
-    spoken = outcome(EN, KB, assess({"between_toes": True, "burning": True,
-                                     "lasts_days": False}))
+    spoken = outcome(EN, KB, assess({"between_toes": True, "burning": True, "lasts_days": False}))
     steps = [line for line in spoken.card_lines if line[:2] in ("1.", "2.", "3.", "4.")]
     assert steps[0] == "1. " + EN.advice("ice")
     assert spoken.card_text.splitlines()[-1] == EN.prompt("disclaimer")
@@ -151,13 +163,21 @@ def test_a_card_lists_the_steps_in_order() -> None:
 
 # ------------------------------------------------------------------ advice that could harm
 
+
 def _outcome_answers() -> list[tuple[str, dict[str, bool]]]:
     """Every kind of outcome the engine reaches: each cause on its own evidence, each danger
     sign, each adjacent complaint, and advice that names no cause."""
     found: list[tuple[str, dict[str, bool]]] = [
-        (f"cause:{c.id}", {e.feature: True for e in c.evidence
-                           if e.present > 0 and KB.features[e.feature].category != "danger"})
-        for c in KB.causes]
+        (
+            f"cause:{c.id}",
+            {
+                e.feature: True
+                for e in c.evidence
+                if e.present > 0 and KB.features[e.feature].category != "danger"
+            },
+        )
+        for c in KB.causes
+    ]
     found += [(f"danger:{d.id}", {d.any_features[0]: True}) for d in KB.danger_signs]
     found += [(f"complaint:{c.id}", {c.any_features[0]: True}) for c in KB.complaints]
     found.append(("unclear", {"legs": True}))
@@ -165,8 +185,11 @@ def _outcome_answers() -> list[tuple[str, dict[str, bool]]]:
 
 
 OUTCOMES = _outcome_answers()
-CONTRAINDICATED = [(advice_id, sign) for advice_id, entry in KB.advice.items()
-                   for sign in entry.get("contraindicated_by", ())]
+CONTRAINDICATED = [
+    (advice_id, sign)
+    for advice_id, entry in KB.advice.items()
+    for sign in entry.get("contraindicated_by", ())
+]
 
 
 def _everything_shown(strings: object, result: object) -> str:
@@ -175,8 +198,7 @@ def _everything_shown(strings: object, result: object) -> str:
 
     spoken = outcome(strings, KB, result)  # type: ignore[arg-type]
     shown = spoken.screen.content()[1] if spoken.screen is not None else {}
-    return "\n".join([spoken.text, spoken.card_title or "", spoken.card_text,
-                      *screen_lines(shown)])
+    return "\n".join([spoken.text, spoken.card_title or "", spoken.card_text, *screen_lines(shown)])
 
 
 def test_the_knowledge_names_advice_that_could_harm() -> None:
@@ -190,21 +212,28 @@ def test_the_knowledge_names_advice_that_could_harm() -> None:
 @pytest.mark.parametrize("locale", locale_models())
 @pytest.mark.parametrize(("advice", "sign"), CONTRAINDICATED, ids=lambda x: str(x))
 def test_advice_that_could_harm_is_never_said_shown_or_carded(
-        locale: str, advice: str, sign: str) -> None:
+    locale: str, advice: str, sign: str
+) -> None:
     """Every outcome kind, with each sign that contraindicates an advice step added: the
     step is not spoken, not on the card, not on the screen, in any market."""
     strings = strings_for(locale)
     step = strings.advice(advice)
-    given = [name for name, answers in OUTCOMES
-             if step in _everything_shown(strings, assess({**answers, sign: True}))]
+    given = [
+        name
+        for name, answers in OUTCOMES
+        if step in _everything_shown(strings, assess({**answers, sign: True}))
+    ]
     assert given == []
 
 
-@given(st.sets(st.sampled_from(sorted(KB.features)), min_size=1, max_size=8),
-       st.sampled_from(locale_models()))
+@given(
+    st.sets(st.sampled_from(sorted(KB.features)), min_size=1, max_size=8),
+    st.sampled_from(locale_models()),
+)
 @settings(max_examples=300, deadline=None)
 def test_no_reachable_outcome_speaks_a_contraindicated_step(
-        features: set[str], locale: str) -> None:
+    features: set[str], locale: str
+) -> None:
     """Any mix of what a runner can say: each step whose contraindicating sign is present
     (after implications and combinations) is nowhere in the outcome; and with signs of
     water overload, nothing tells the runner to drink."""

@@ -13,11 +13,15 @@ KB = load_knowledge()
 
 
 def test_the_check_in_waiting_for_consent_is_carried_to_the_next_turn() -> None:
-    state = DialogState(consent=Outcome(("lower_legs", "twitching"), "low_electrolytes",
-                                        "self_care"))
+    state = DialogState(
+        consent=Outcome(("lower_legs", "twitching"), "low_electrolytes", "self_care")
+    )
     attrs = state.to_attributes()
-    assert attrs["consent"] == {"features": ["lower_legs", "twitching"],
-                                "cause": "low_electrolytes", "level": "self_care"}
+    assert attrs["consent"] == {
+        "features": ["lower_legs", "twitching"],
+        "cause": "low_electrolytes",
+        "level": "self_care",
+    }
     assert DialogState.read(attrs, KB).consent == state.consent
     assert "consent" not in DialogState().to_attributes()
     for cause, level in (("unclear", "self_care"), ("chest_or_breathing", "emergency")):
@@ -25,19 +29,29 @@ def test_the_check_in_waiting_for_consent_is_carried_to_the_next_turn() -> None:
         assert DialogState.read({"consent": kept}, KB).consent == Outcome((), cause, level)
 
 
-@pytest.mark.parametrize("forged", [
-    "yes", ["x"], {"features": "twitching", "cause": "low_electrolytes", "level": "self_care"},
-    {"features": [], "cause": "a made-up cause", "level": "self_care"},
-    {"features": [], "cause": "low_electrolytes", "level": "whenever"},
-    {"features": [], "cause": "low_electrolytes"},
-])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "yes",
+        ["x"],
+        {"features": "twitching", "cause": "low_electrolytes", "level": "self_care"},
+        {"features": [], "cause": "a made-up cause", "level": "self_care"},
+        {"features": [], "cause": "low_electrolytes", "level": "whenever"},
+        {"features": [], "cause": "low_electrolytes"},
+    ],
+)
 def test_a_forged_consent_attribute_is_dropped(forged: Any) -> None:
     assert DialogState.read({"consent": forged}, KB).consent is None
 
 
 def test_unknown_features_are_not_kept() -> None:
-    attrs = {"consent": {"features": ["twitching", "my bank pin", 7], "cause": "unclear",
-                         "level": "self_care"}}
+    attrs = {
+        "consent": {
+            "features": ["twitching", "my bank pin", 7],
+            "cause": "unclear",
+            "level": "self_care",
+        }
+    }
     consent = DialogState.read(attrs, KB).consent
     assert consent is not None and consent.features == ("twitching",)
 
@@ -48,8 +62,10 @@ def test_starting_over_drops_the_question() -> None:
     assert state.consent is None
 
 
-@pytest.mark.parametrize("field,value", [("cause", []), ("cause", {}), ("level", []),
-                                         ("level", {"x": 1}), ("features", None)])
+@pytest.mark.parametrize(
+    "field,value",
+    [("cause", []), ("cause", {}), ("level", []), ("level", {"x": 1}), ("features", None)],
+)
 def test_an_unhashable_consent_field_is_dropped_too(field: str, value: Any) -> None:
     kept: dict[str, Any] = {"features": [], "cause": "unclear", "level": "self_care"}
     kept[field] = value

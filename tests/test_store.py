@@ -58,19 +58,25 @@ ALICE = "amzn1.ask.account.ALICE"
 BOB = "amzn1.ask.account.BOB"
 
 
-def checkin(day: date = TODAY, *features: str, cause: str = "post_run_itch",
-            level: str = "self_care") -> CheckIn:
+def checkin(
+    day: date = TODAY, *features: str, cause: str = "post_run_itch", level: str = "self_care"
+) -> CheckIn:
     return CheckIn.of(day, features or ("itching", "legs"), cause, level)
 
 
 # ------------------------------------------------------------------ fixtures
 
+
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and a region, so nothing can reach a real AWS account."""
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_SESSION_TOKEN", "testing"), ("AWS_DEFAULT_REGION", "us-east-1"),
-                        ("AWS_REGION", "us-east-1")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_SESSION_TOKEN", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_REGION", "us-east-1"),
+    ):
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         monkeypatch.delenv(name, raising=False)
@@ -107,6 +113,7 @@ def moto_server() -> Iterator[str]:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
                 return method(self, *args, **kwargs)
+
         return call
 
     for name, method in originals.items():
@@ -125,8 +132,13 @@ def moto_server() -> Iterator[str]:
 def server_client(endpoint: str) -> Any:
     import boto3
 
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @pytest.fixture
@@ -165,31 +177,51 @@ def corrupt(store: CheckInStore, user_key: str) -> None:
     """Store something no reader can make sense of under ``user_key``."""
     if isinstance(store, SqliteStore):
         store._connect()  # the schema
-        raw_sql(store.path, "INSERT OR REPLACE INTO checkins VALUES (?, 'yes', '{not json', "
-                "'2026-11-24', NULL, 9999999999)", (user_key,))
+        raw_sql(
+            store.path,
+            "INSERT OR REPLACE INTO checkins VALUES (?, 'yes', '{not json', "
+            "'2026-11-24', NULL, 9999999999)",
+            (user_key,),
+        )
         return
     assert isinstance(store, DynamoDbStore)
-    store._client.put_item(TableName=store.table, Item={
-        KEY_ATTRIBUTE: {"S": user_key}, "consent": {"S": "perhaps"},
-        "checkins": {"S": "not a list"}, "version": {"N": "3"}})
+    store._client.put_item(
+        TableName=store.table,
+        Item={
+            KEY_ATTRIBUTE: {"S": user_key},
+            "consent": {"S": "perhaps"},
+            "checkins": {"S": "not a list"},
+            "version": {"N": "3"},
+        },
+    )
 
 
 # ------------------------------------------------------------------ records and keys
 
+
 def test_a_check_in_keeps_only_the_day_the_features_the_cause_and_the_level() -> None:
     kept = checkin(TODAY, "legs", "itching", "legs")
-    assert kept.to_dict() == {"day": "2026-11-24", "features": ["itching", "legs"],
-                              "cause": "post_run_itch", "level": "self_care"}
+    assert kept.to_dict() == {
+        "day": "2026-11-24",
+        "features": ["itching", "legs"],
+        "cause": "post_run_itch",
+        "level": "self_care",
+    }
     assert CheckIn.from_dict(json.loads(kept.to_json())) == kept
 
 
-@pytest.mark.parametrize("data", [
-    None, "x", {"day": "yesterday", "features": [], "cause": "c", "level": "l"},
-    {"day": "2026-11-24", "features": "itching", "cause": "c", "level": "l"},
-    {"day": "2026-11-24", "features": [1], "cause": "c", "level": "l"},
-    {"day": "2026-11-24", "features": [], "cause": "", "level": "l"},
-    {"day": "2026-11-24", "features": []},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "x",
+        {"day": "yesterday", "features": [], "cause": "c", "level": "l"},
+        {"day": "2026-11-24", "features": "itching", "cause": "c", "level": "l"},
+        {"day": "2026-11-24", "features": [1], "cause": "c", "level": "l"},
+        {"day": "2026-11-24", "features": [], "cause": "", "level": "l"},
+        {"day": "2026-11-24", "features": []},
+    ],
+)
 def test_an_unreadable_check_in_is_a_corrupt_record(data: object) -> None:
     with pytest.raises(CorruptRecordError):
         CheckIn.from_dict(data)
@@ -231,8 +263,7 @@ def test_user_keys_kept_at_hand_are_the_same_keys_and_bounded() -> None:
 def test_a_local_secret_is_made_once_beside_the_database_mode_0600(tmp_path: Path) -> None:
     db = tmp_path / "data" / "checkins.sqlite3"
     made: list[UserKeys] = []
-    threads = [threading.Thread(target=lambda: made.append(UserKeys.beside(db)))
-               for _ in range(4)]
+    threads = [threading.Thread(target=lambda: made.append(UserKeys.beside(db))) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -258,6 +289,7 @@ def test_a_local_store_makes_its_secret_only_when_a_user_is_keyed(tmp_path: Path
 
 # ------------------------------------------------------------------ the contract
 
+
 def test_append_and_read_per_user(any_store: CheckInStore) -> None:
     alice, bob = any_store.user_key(ALICE), any_store.user_key(BOB)
     assert any_store.read(alice, TODAY) == []
@@ -268,7 +300,8 @@ def test_append_and_read_per_user(any_store: CheckInStore) -> None:
     got = any_store.read(alice, TODAY)
     assert [(c.day, c.features, c.cause) for c in got] == [
         (TODAY - timedelta(days=2), ("itching", "legs"), "post_run_itch"),
-        (TODAY, ("lower_legs", "twitching"), "low_electrolytes")]
+        (TODAY, ("lower_legs", "twitching"), "low_electrolytes"),
+    ]
     assert any_store.get_consent(alice, TODAY) is Consent.YES
     assert len(any_store.read(bob, TODAY)) == 1
 
@@ -288,7 +321,8 @@ def test_consent_is_kept_and_a_refusal_keeps_no_check_ins(any_store: CheckInStor
 
 
 def test_delete_removes_everything_and_says_whether_there_was_anything(
-        any_store: CheckInStore) -> None:
+    any_store: CheckInStore,
+) -> None:
     alice, bob = any_store.user_key(ALICE), any_store.user_key(BOB)
     any_store.append(alice, checkin(), Consent.YES)
     any_store.append(bob, checkin(), Consent.YES)
@@ -313,8 +347,7 @@ def test_a_corrupt_record_is_never_overwritten_but_is_deleted(any_store: CheckIn
     assert any_store.load(alice, TODAY) == Record()
 
 
-def test_retention_applies_on_every_read_and_tidies_what_it_skips(
-        any_store: CheckInStore) -> None:
+def test_retention_applies_on_every_read_and_tidies_what_it_skips(any_store: CheckInStore) -> None:
     alice, bob = any_store.user_key(ALICE), any_store.user_key(BOB)
     any_store.append(alice, checkin(TODAY - timedelta(days=31)), Consent.YES)
     any_store.append(alice, checkin(TODAY - timedelta(days=30)))
@@ -328,8 +361,7 @@ def test_retention_applies_on_every_read_and_tidies_what_it_skips(
     assert any_store.delete(bob) is False
 
 
-def test_purge_deletes_expired_records_and_trims_expired_check_ins(
-        any_store: CheckInStore) -> None:
+def test_purge_deletes_expired_records_and_trims_expired_check_ins(any_store: CheckInStore) -> None:
     keys = {name: any_store.user_key(name) for name in ("old", "mixed", "fresh", "refused")}
     any_store.append(keys["old"], checkin(TODAY - timedelta(days=45)), Consent.YES)
     any_store.append(keys["mixed"], checkin(TODAY - timedelta(days=25)), Consent.YES)
@@ -357,7 +389,8 @@ def test_at_most_the_newest_check_ins_are_kept(any_store: CheckInStore) -> None:
     for days in range(5, 0, -1):
         any_store.append(alice, checkin(TODAY - timedelta(days=days)), Consent.YES)
     assert [c.day for c in any_store.read(alice, TODAY)] == [
-        TODAY - timedelta(days=d) for d in (3, 2, 1)]
+        TODAY - timedelta(days=d) for d in (3, 2, 1)
+    ]
 
 
 def test_a_check_in_dated_before_the_last_keeps_the_order(any_store: CheckInStore) -> None:
@@ -369,8 +402,8 @@ def test_a_check_in_dated_before_the_last_keeps_the_order(any_store: CheckInStor
 
 # ------------------------------------------------------------------ SQLite
 
-def test_sqlite_runs_in_wal_mode_with_one_kept_open_connection_per_thread(
-        tmp_path: Path) -> None:
+
+def test_sqlite_runs_in_wal_mode_with_one_kept_open_connection_per_thread(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "wal.sqlite3", KEYS, RETENTION)
     first = store._connect()
     assert first is store._connect()
@@ -384,8 +417,7 @@ def test_sqlite_runs_in_wal_mode_with_one_kept_open_connection_per_thread(
     assert store._connect() is not first
 
 
-def test_sqlite_keeps_no_raw_user_id_and_drops_what_an_older_version_kept(
-        tmp_path: Path) -> None:
+def test_sqlite_keeps_no_raw_user_id_and_drops_what_an_older_version_kept(tmp_path: Path) -> None:
     db = tmp_path / "old.sqlite3"
     raw_sql(db, "CREATE TABLE attributes (user_id TEXT PRIMARY KEY, data TEXT NOT NULL)")
     raw_sql(db, "INSERT INTO attributes VALUES (?, '{}')", (ALICE,))
@@ -414,8 +446,11 @@ def _append_many(path: str, user_id: str, count: int, start: Any, worker: int) -
             # must never be lost or doubled
             try:
                 store.load(key, TODAY)
-                store.append(key, CheckIn.of(TODAY, [f"w{worker}", f"n{n}"],
-                                             "post_run_itch", "self_care"), Consent.YES)
+                store.append(
+                    key,
+                    CheckIn.of(TODAY, [f"w{worker}", f"n{n}"], "post_run_itch", "self_care"),
+                    Consent.YES,
+                )
                 break
             except StoreBusyError:
                 if attempt == 4:
@@ -428,8 +463,10 @@ def test_several_processes_appending_for_one_user_lose_nothing(tmp_path: Path) -
     workers, each = 4, 25
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(workers)  # all start appending at once, once all are ready
-    procs = [context.Process(target=_append_many, args=(path, ALICE, each, start, w))
-             for w in range(workers)]
+    procs = [
+        context.Process(target=_append_many, args=(path, ALICE, each, start, w))
+        for w in range(workers)
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -437,8 +474,7 @@ def test_several_processes_appending_for_one_user_lose_nothing(tmp_path: Path) -
         assert proc.exitcode == 0
     store = SqliteStore(path, KEYS, Retention(30, max_checkins=10_000))
     got = {c.features for c in store.read(store.user_key(ALICE), TODAY)}
-    assert got == {tuple(sorted((f"w{w}", f"n{n}"))) for w in range(workers)
-                   for n in range(each)}
+    assert got == {tuple(sorted((f"w{w}", f"n{n}"))) for w in range(workers) for n in range(each)}
 
 
 def test_threads_appending_for_one_user_lose_nothing(tmp_path: Path) -> None:
@@ -507,7 +543,8 @@ def held_lock(tmp_path: Path) -> Iterator[Callable[[], None]]:
 
 
 def test_a_lock_held_past_the_busy_timeout_fails_the_write_and_keeps_the_history(
-        tmp_path: Path, held_lock: Callable[[], None]) -> None:
+    tmp_path: Path, held_lock: Callable[[], None]
+) -> None:
     store = SqliteStore(tmp_path / "locked.sqlite3", KEYS, RETENTION, busy_timeout=0.3)
     key = store.user_key(ALICE)
     assert len(store.read(key, TODAY)) == 5  # WAL: readers are not blocked by the writer
@@ -548,6 +585,7 @@ def test_a_purge_leaves_a_corrupt_record_until_it_expires(tmp_path: Path) -> Non
 
 # ------------------------------------------------------------------ DynamoDB
 
+
 def test_dynamodb_items_carry_the_ttl_and_a_version(moto_mock: Any) -> None:
     store = DynamoDbStore(TABLE, KEYS, RETENTION, client=moto_mock)
     key = store.user_key(ALICE)
@@ -557,8 +595,7 @@ def test_dynamodb_items_carry_the_ttl_and_a_version(moto_mock: Any) -> None:
     assert item["version"] == {"N": "2"}
     assert int(item[TTL_ATTRIBUTE]["N"]) == RETENTION.expires_at(TODAY)
     assert RETENTION.expires_at(TODAY) == 1798156800  # 2026-12-25T00:00Z: 31 days on
-    assert set(item) == {KEY_ATTRIBUTE, "consent", "checkins", "updated", "version",
-                         TTL_ATTRIBUTE}
+    assert set(item) == {KEY_ATTRIBUTE, "consent", "checkins", "updated", "version", TTL_ATTRIBUTE}
     ttl = moto_mock.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": TTL_ATTRIBUTE}
     assert ALICE not in json.dumps(moto_mock.scan(TableName=TABLE)["Items"])
@@ -593,7 +630,11 @@ def test_dynamodb_a_conflicting_write_is_retried_and_nothing_is_lost(moto_mock: 
     mine.append(key, checkin(TODAY, "mine"))
     assert racing.puts == 3  # two lost the race, the third was written
     assert [c.features for c in mine.read(key, TODAY)] == [
-        ("a",), ("rival",), ("rival",), ("mine",)]
+        ("a",),
+        ("rival",),
+        ("rival",),
+        ("mine",),
+    ]
 
 
 def test_dynamodb_gives_up_after_its_attempts_without_writing(moto_mock: Any) -> None:
@@ -613,9 +654,14 @@ def test_dynamodb_concurrent_writers_over_http_lose_nothing(moto_table: Any) -> 
     errors: list[BaseException] = []
 
     def work(worker: int) -> None:
-        store = DynamoDbStore(name, KEYS, Retention(30, max_checkins=1000),
-                              client=server_client(client.meta.endpoint_url),
-                              max_attempts=50, deadline=30)
+        store = DynamoDbStore(
+            name,
+            KEYS,
+            Retention(30, max_checkins=1000),
+            client=server_client(client.meta.endpoint_url),
+            max_attempts=50,
+            deadline=30,
+        )
         try:
             for n in range(5):
                 store.append(key, checkin(TODAY, f"w{worker}", f"n{n}"), Consent.YES)
@@ -636,8 +682,12 @@ def test_dynamodb_unreachable_is_unavailable_quickly(aws_env: None) -> None:
     import boto3
     from botocore.config import Config
 
-    client = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", region_name="us-east-1",
-                          config=Config(connect_timeout=0.5, retries={"max_attempts": 1}))
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url="http://127.0.0.1:9",
+        region_name="us-east-1",
+        config=Config(connect_timeout=0.5, retries={"max_attempts": 1}),
+    )
     store = DynamoDbStore(TABLE, KEYS, RETENTION, client=client)
     started = time.monotonic()
     with pytest.raises(StoreUnavailableError, match=TABLE):
@@ -656,17 +706,20 @@ def test_dynamodb_a_missing_table_is_unavailable(moto_mock: Any) -> None:
 
 
 def test_dynamodb_store_from_the_environment_talks_to_the_server(
-        moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client, name = moto_table
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
-    store = store_from_env({"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET},
-                           Deployment.LAMBDA)
+    store = store_from_env(
+        {"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.LAMBDA
+    )
     assert isinstance(store, DynamoDbStore) and store.table == name
     store.append(store.user_key(ALICE), checkin(), Consent.YES)
     assert DynamoDbStore(name, KEYS, RETENTION, client=client).read(KEYS(ALICE), TODAY)
 
 
 # ------------------------------------------------------------------ configuration
+
 
 @pytest.mark.parametrize("deployment", list(Deployment))
 def test_off_needs_nothing(deployment: Deployment) -> None:
@@ -675,8 +728,7 @@ def test_off_needs_nothing(deployment: Deployment) -> None:
         assert config.kind == "off" and open_store(config) is None
 
 
-def test_local_development_defaults_to_an_sqlite_file_with_its_own_secret(
-        tmp_path: Path) -> None:
+def test_local_development_defaults_to_an_sqlite_file_with_its_own_secret(tmp_path: Path) -> None:
     config = StoreConfig.from_env({}, Deployment.LOCAL)
     assert config.kind == "sqlite" and config.path is not None
     assert config.path.name == "checkins.sqlite3" and config.secret is None
@@ -684,29 +736,39 @@ def test_local_development_defaults_to_an_sqlite_file_with_its_own_secret(
     assert isinstance(store, SqliteStore) and store.path == tmp_path / "dev.sqlite3"
 
 
-@pytest.mark.parametrize("env,deployment,complaint", [
-    ({"LEGCHECK_DB": "/srv/x.sqlite3"}, Deployment.SERVER, "LEGCHECK_USER_KEY_SECRET"),
-    ({}, Deployment.SERVER, "LEGCHECK_USER_KEY_SECRET"),
-    ({}, Deployment.LAMBDA, "expected LEGCHECK_DB on AWS Lambda"),
-    ({"LEGCHECK_DB": "dynamodb:t"}, Deployment.LAMBDA, "LEGCHECK_USER_KEY_SECRET"),
-    ({"LEGCHECK_DB": "dynamodb:t"}, Deployment.LOCAL, "LEGCHECK_USER_KEY_SECRET"),
-    ({"LEGCHECK_DB": "dynamodb:"}, Deployment.LAMBDA, "table name"),
-    ({"LEGCHECK_DB": "x.db", "LEGCHECK_USER_KEY_SECRET": "short"}, Deployment.LOCAL,
-     "at least 16"),
-])
+@pytest.mark.parametrize(
+    "env,deployment,complaint",
+    [
+        ({"LEGCHECK_DB": "/srv/x.sqlite3"}, Deployment.SERVER, "LEGCHECK_USER_KEY_SECRET"),
+        ({}, Deployment.SERVER, "LEGCHECK_USER_KEY_SECRET"),
+        ({}, Deployment.LAMBDA, "expected LEGCHECK_DB on AWS Lambda"),
+        ({"LEGCHECK_DB": "dynamodb:t"}, Deployment.LAMBDA, "LEGCHECK_USER_KEY_SECRET"),
+        ({"LEGCHECK_DB": "dynamodb:t"}, Deployment.LOCAL, "LEGCHECK_USER_KEY_SECRET"),
+        ({"LEGCHECK_DB": "dynamodb:"}, Deployment.LAMBDA, "table name"),
+        (
+            {"LEGCHECK_DB": "x.db", "LEGCHECK_USER_KEY_SECRET": "short"},
+            Deployment.LOCAL,
+            "at least 16",
+        ),
+    ],
+)
 def test_configuration_that_cannot_work_safely_is_refused(
-        env: dict[str, str], deployment: Deployment, complaint: str) -> None:
+    env: dict[str, str], deployment: Deployment, complaint: str
+) -> None:
     with pytest.raises(ConfigError, match=complaint):
         StoreConfig.from_env(env, deployment)
 
 
 def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
-    store = store_from_env({"LEGCHECK_DB": str(tmp_path / "prod.sqlite3"),
-                            "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.SERVER)
+    store = store_from_env(
+        {"LEGCHECK_DB": str(tmp_path / "prod.sqlite3"), "LEGCHECK_USER_KEY_SECRET": SECRET},
+        Deployment.SERVER,
+    )
     assert store is not None and store.user_key(ALICE) == KEYS(ALICE)
     assert not UserKeys.secret_path(tmp_path / "prod.sqlite3").exists()
-    config = StoreConfig.from_env({"LEGCHECK_DB": "dynamodb:legcheck",
-                                   "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.LAMBDA)
+    config = StoreConfig.from_env(
+        {"LEGCHECK_DB": "dynamodb:legcheck", "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.LAMBDA
+    )
     assert (config.kind, config.table) == ("dynamodb", "legcheck")
 
 

@@ -41,13 +41,14 @@ def test_locale_has_text_for_every_rule(code: str) -> None:
 def test_spoken_words_paraphrase_the_article(path: Path) -> None:
     """No run of seven words from the article appears in what the skill says."""
     article = words(ARTICLE.read_text(encoding="utf-8"))
-    runs = {" ".join(article[i:i + 7]) for i in range(len(article) - 6)}
+    runs = {" ".join(article[i : i + 7]) for i in range(len(article) - 6)}
     data = json.loads(path.read_text(encoding="utf-8"))
     copied = []
     for text in all_text(data):
         ws = words(text)
-        copied += [" ".join(ws[i:i + 7]) for i in range(len(ws) - 6)
-                   if " ".join(ws[i:i + 7]) in runs]
+        copied += [
+            " ".join(ws[i : i + 7]) for i in range(len(ws) - 6) if " ".join(ws[i : i + 7]) in runs
+        ]
     assert copied == []
 
 
@@ -88,28 +89,37 @@ def test_unknown_locale_falls_back_by_language_then_default() -> None:
     assert strings_for("de-DE").emergency_number == "112"
     assert strings_for("xx-YY").emergency_number == "your local emergency number"
     # another language in one of the five markets hears that market's number
-    assert (strings_for("es-US").emergency_number, strings_for("fr-CA").emergency_number,
-            strings_for("hi-IN").emergency_number) == ("911", "911", "112")
+    assert (
+        strings_for("es-US").emergency_number,
+        strings_for("fr-CA").emergency_number,
+        strings_for("hi-IN").emergency_number,
+    ) == ("911", "911", "112")
     assert strings_for(None).locale == "en-US"
 
 
 def test_the_emergency_numbers_file_is_checked() -> None:
     from skill.strings import check_numbers
 
-    assert check_numbers({"countries": {"de": {"number": "11 2", "say_as": ""}},
-                          "sources": [{"url": "http://x"}]}) == [
+    assert check_numbers(
+        {"countries": {"de": {"number": "11 2", "say_as": ""}}, "sources": [{"url": "http://x"}]}
+    ) == [
         "skill/data/emergency_numbers.json:$.countries.de: expected a two-letter country "
         "code in capitals",
         "skill/data/emergency_numbers.json:$.countries.de.number: expected digits, got '11 2'",
         "skill/data/emergency_numbers.json:$.countries.de.say_as: expected how the number "
         "is said, got ''",
         "skill/data/emergency_numbers.json:$.sources[0]: expected a named source with its "
-        "https url"]
+        "https url",
+    ]
 
 
-MARKETS = {"en-US": ({"911"}, "a doctor"), "en-CA": ({"911"}, "your family doctor"),
-           "en-GB": ({"999", "112"}, "your GP"), "en-AU": ({"000"}, "your GP"),
-           "en-IN": ({"112"}, "a doctor")}
+MARKETS = {
+    "en-US": ({"911"}, "a doctor"),
+    "en-CA": ({"911"}, "your family doctor"),
+    "en-GB": ({"999", "112"}, "your GP"),
+    "en-AU": ({"000"}, "your GP"),
+    "en-IN": ({"112"}, "a doctor"),
+}
 
 
 @pytest.mark.parametrize("code", sorted(MARKETS))
@@ -120,9 +130,15 @@ def test_each_market_has_its_own_number_and_doctor(code: str) -> None:
     assert strings.emergency_number in strings.advice("call_emergency")
     assert doctor in strings.advice("see_doctor")
     others = {n for c, (ns, _) in MARKETS.items() for n in ns} - numbers
-    every = " ".join([*all_text(strings.data), strings.advice("call_emergency"),
-                      strings.advice("urgent_care"), strings.prompt("help"),
-                      strings.prompt("error")])
+    every = " ".join(
+        [
+            *all_text(strings.data),
+            strings.advice("call_emergency"),
+            strings.advice("urgent_care"),
+            strings.prompt("help"),
+            strings.prompt("error"),
+        ]
+    )
     assert not {n for n in others if re.search(rf"\b{n}\b", every)}, code
 
 
@@ -131,8 +147,17 @@ def test_a_new_locale_is_data_only() -> None:
     for path in LOCALE_FILES:
         data = json.loads(path.read_text(encoding="utf-8"))
         if "extends" in data:
-            assert set(data) <= {"locale", "extends", "emergency_number", "say_as", "doctor",
-                                 "advice", "prompts", "levels", "publishing"}, path.name
+            assert set(data) <= {
+                "locale",
+                "extends",
+                "emergency_number",
+                "say_as",
+                "doctor",
+                "advice",
+                "prompts",
+                "levels",
+                "publishing",
+            }, path.name
 
 
 def test_emergency_number_fills_placeholders() -> None:

@@ -29,8 +29,9 @@ def typical(cause: Cause, n: int = 3) -> dict[str, bool]:
     return {e.feature: True for e in strongest[:n]}
 
 
-def run_checkin(answers: dict[str, bool], reply: bool | None = False,
-                history: tuple[PriorCheckIn, ...] = ()) -> tuple[list[str], object]:
+def run_checkin(
+    answers: dict[str, bool], reply: bool | None = False, history: tuple[PriorCheckIn, ...] = ()
+) -> tuple[list[str], object]:
     """Answer the engine's questions until it has enough; return the questions and result."""
     answers = dict(answers)
     asked: list[str] = []
@@ -72,8 +73,7 @@ def test_reasons_are_the_runners_own_symptoms(cause: Cause) -> None:
 DANGER_CASES = [(sign, feature) for sign in KB.danger_signs for feature in sign.any_features]
 
 
-@pytest.mark.parametrize("sign,feature", DANGER_CASES,
-                         ids=[f"{s.id}-{f}" for s, f in DANGER_CASES])
+@pytest.mark.parametrize("sign,feature", DANGER_CASES, ids=[f"{s.id}-{f}" for s, f in DANGER_CASES])
 def test_danger_sign_wins_and_ends_the_questions(sign: DangerSign, feature: str) -> None:
     result = assess({feature: True})
     assert sign.id in result.danger_signs
@@ -97,8 +97,9 @@ def test_emergency_outranks_urgent_care_when_both_present() -> None:
     assert result.advice[0] == "call_emergency"
 
 
-@pytest.mark.parametrize("sign", [s for s in KB.danger_signs if s.screen_question],
-                         ids=lambda s: s.id)
+@pytest.mark.parametrize(
+    "sign", [s for s in KB.danger_signs if s.screen_question], ids=lambda s: s.id
+)
 def test_screen_question_comes_before_any_other(sign: DangerSign) -> None:
     screens = {s.screen_question for s in KB.danger_signs if s.screen_question}
     for trigger in sign.screen_when:
@@ -108,8 +109,9 @@ def test_screen_question_comes_before_any_other(sign: DangerSign) -> None:
         assert set(before) <= screens, (trigger, asked)
 
 
-@pytest.mark.parametrize("sign", [s for s in KB.danger_signs if s.screen_question],
-                         ids=lambda s: s.id)
+@pytest.mark.parametrize(
+    "sign", [s for s in KB.danger_signs if s.screen_question], ids=lambda s: s.id
+)
 def test_yes_to_a_screen_question_is_the_danger_sign(sign: DangerSign) -> None:
     answers = {f: True for f in sign.screen_when[0]}
     result = assess({**answers, str(sign.screen_question): True})
@@ -182,13 +184,15 @@ def test_a_red_flag_puts_see_a_doctor_first(flag: str) -> None:
     assert result.advice[0] == "see_doctor"
 
 
-@pytest.mark.parametrize("answers", [
-    {"twitching": True, "lower_legs": True, "keeps_coming_back": True},
-    {"itching": True, "legs": True, "keeps_coming_back": True, "fades_after_cooldown": True},
-    {"between_toes": True, "burning": True, "keeps_coming_back": True},
-])
-def test_a_single_again_with_no_history_does_not_send_to_a_doctor(
-        answers: dict[str, bool]) -> None:
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"twitching": True, "lower_legs": True, "keeps_coming_back": True},
+        {"itching": True, "legs": True, "keeps_coming_back": True, "fades_after_cooldown": True},
+        {"between_toes": True, "burning": True, "keeps_coming_back": True},
+    ],
+)
+def test_a_single_again_with_no_history_does_not_send_to_a_doctor(answers: dict[str, bool]) -> None:
     """The article's rule is about symptoms that persist or linger; the post-run itch and a
     neuroma come and go by nature. Said once, with nothing stored, recurrence alone keeps the
     cause's own level (see the hazard log, HAZ-FALSE-ALARM-RECURRENCE)."""
@@ -201,14 +205,15 @@ def test_recurrence_with_pain_or_stored_check_ins_still_sends_to_a_doctor() -> N
     with_pain = assess({"twitching": True, "keeps_coming_back": True, "pain": True})
     assert with_pain.level == "doctor" and with_pain.advice[0] == "see_doctor"
     history = [PriorCheckIn(3.0, ("twitching",)), PriorCheckIn(10.0, ("twitching",))]
-    stored = assess({"twitching": True, "lower_legs": True, "keeps_coming_back": True}, (),
-                    history)
+    stored = assess({"twitching": True, "lower_legs": True, "keeps_coming_back": True}, (), history)
     assert stored.level == "doctor" and "keeps_coming_back" in stored.raised_by
 
 
 def test_a_limping_runner_is_never_told_to_keep_moving() -> None:
-    for answers in ({"numbness": True, "cant_walk": True},
-                    {"itching": True, "cant_walk": True, "fades_after_cooldown": True}):
+    for answers in (
+        {"numbness": True, "cant_walk": True},
+        {"itching": True, "cant_walk": True, "fades_after_cooldown": True},
+    ):
         result = assess(answers)
         assert "cool_down" not in result.advice, answers
 
@@ -225,18 +230,25 @@ def test_a_safety_screen_is_asked_even_with_no_questions_left() -> None:
 
 def test_what_was_said_is_never_asked() -> None:
     # a spasm answers "twitching or going into spasm?"; burning feet answer "burning foot?"
-    for answers, never in (({"spasm": True, "lower_legs": True}, "twitching"),
-                           ({"burning": True, "feet": True}, "foot_burning"),
-                           ({"cramp": True, "legs": True}, "ache"),
-                           ({"swelling": True, "lower_legs": True, "calf_hot_swollen": False},
-                            "tightness")):
+    for answers, never in (
+        ({"spasm": True, "lower_legs": True}, "twitching"),
+        ({"burning": True, "feet": True}, "foot_burning"),
+        ({"cramp": True, "legs": True}, "ache"),
+        ({"swelling": True, "lower_legs": True, "calf_hot_swollen": False}, "tightness"),
+    ):
         asked, _ = run_checkin(answers)
         assert never not in asked, (answers, asked)
 
 
 def test_contradictory_answers_still_end_with_a_level() -> None:
-    answers = {"fades_after_cooldown": True, "lasts_days": True, "itching": True,
-               "twitching": True, "between_toes": True, "lower_legs": True}
+    answers = {
+        "fades_after_cooldown": True,
+        "lasts_days": True,
+        "itching": True,
+        "twitching": True,
+        "between_toes": True,
+        "lower_legs": True,
+    }
     asked, result = run_checkin(answers)
     assert result.level in RANK
     assert len(asked) <= KB.policy.max_questions
@@ -264,8 +276,13 @@ def test_question_separates_close_causes() -> None:
     # about what tells them apart
     result = assess({"tingling": True, "lower_legs": True})
     assert set(result.contenders) >= {"compartment_syndrome", "post_run_itch"}
-    assert result.next_question in {"worse_as_run_goes_on", "fades_after_cooldown",
-                                    "soon_after_start", "tightness", "itching"}
+    assert result.next_question in {
+        "worse_as_run_goes_on",
+        "fades_after_cooldown",
+        "soon_after_start",
+        "tightness",
+        "itching",
+    }
 
 
 @pytest.mark.parametrize("esc", KB.escalations, ids=lambda e: e.id)
@@ -286,12 +303,12 @@ def test_pain_does_not_override_a_podiatrist_referral() -> None:
 
 @pytest.mark.parametrize("rule", KB.history_rules, ids=lambda r: r.id)
 def test_history_rules_escalate_a_returning_symptom(rule) -> None:  # type: ignore[no-untyped-def]
-    answers = {"itching": True, "legs": True, "face_throat_breathing": False,
-               "lasts_days": False}
+    answers = {"itching": True, "legs": True, "face_throat_breathing": False, "lasts_days": False}
     assert assess(answers).level == "self_care"
     days = max(rule.min_days_ago, 0.5) + 0.5
-    history = tuple(PriorCheckIn(days + i * 0.1, ("itching", "legs"))
-                    for i in range(rule.min_matches))
+    history = tuple(
+        PriorCheckIn(days + i * 0.1, ("itching", "legs")) for i in range(rule.min_matches)
+    )
     result = assess(answers, history=history)
     assert rule.id in result.raised_by
     assert RANK[result.level] >= RANK[rule.raise_to]
@@ -299,8 +316,11 @@ def test_history_rules_escalate_a_returning_symptom(rule) -> None:  # type: igno
 
 def test_history_of_other_symptoms_or_long_ago_does_not_escalate() -> None:
     answers = {"itching": True, "face_throat_breathing": False, "lasts_days": False}
-    unrelated = (PriorCheckIn(3, ("twitching",)), PriorCheckIn(4, ("burning",)),
-                 PriorCheckIn(5, ("cramp",)))
+    unrelated = (
+        PriorCheckIn(3, ("twitching",)),
+        PriorCheckIn(4, ("burning",)),
+        PriorCheckIn(5, ("cramp",)),
+    )
     old = (PriorCheckIn(60, ("itching",)), PriorCheckIn(90, ("itching",)))
     for history in (unrelated, old):
         result = assess(answers, history=history)
@@ -309,9 +329,11 @@ def test_history_of_other_symptoms_or_long_ago_does_not_escalate() -> None:
 
 
 def test_engine_does_not_import_the_sdk() -> None:
-    code = ("import sys, skill.triage; "
-            "bad = [m for m in sys.modules if m.startswith(('ask_sdk', 'flask'))]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, skill.triage; "
+        "bad = [m for m in sys.modules if m.startswith(('ask_sdk', 'flask'))]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -344,8 +366,9 @@ def test_weak_evidence_that_hurts_still_goes_to_a_doctor() -> None:
     assert "article_pain" in result.raised_by
 
 
-@pytest.mark.parametrize("feature", [f for f in KB.features.values() if f.excludes],
-                         ids=lambda f: f.id)
+@pytest.mark.parametrize(
+    "feature", [f for f in KB.features.values() if f.excludes], ids=lambda f: f.id
+)
 def test_a_feature_that_rules_another_out_stops_that_question(feature) -> None:  # type: ignore[no-untyped-def]
     asked, _ = run_checkin({"itching": True, "tingling": True, feature.id: True})
     assert not set(asked) & set(feature.excludes)
@@ -355,20 +378,32 @@ COMPLAINT_FEATURES = sorted({f for c in KB.complaints for f in c.any_features})
 ARTICLE_SYMPTOMS = {f for c in KB.complaints for f in c.unless_features}
 
 
-@given(st.sampled_from(COMPLAINT_FEATURES),
-       st.sets(st.sampled_from(sorted(f for f in KB.features if f not in ARTICLE_SYMPTOMS
-                                      and KB.features[f].category != "danger")), max_size=5))
+@given(
+    st.sampled_from(COMPLAINT_FEATURES),
+    st.sets(
+        st.sampled_from(
+            sorted(
+                f
+                for f in KB.features
+                if f not in ARTICLE_SYMPTOMS and KB.features[f].category != "danger"
+            )
+        ),
+        max_size=5,
+    ),
+)
 @settings(max_examples=300, deadline=None)
-def test_an_adjacent_complaint_never_gets_an_article_cause(complaint: str,
-                                                           more: set[str]) -> None:
+def test_an_adjacent_complaint_never_gets_an_article_cause(complaint: str, more: set[str]) -> None:
     """A blister, a stitch, next-day soreness: with no article symptom and no danger sign,
     its own answer, never one of the article's causes, and no questionnaire (a safety
     screen at most)."""
     result = assess({complaint: True, **{f: True for f in more}})
     if result.is_danger:
         return  # (a combination of the words made a danger sign: that wins, as it must)
-    owned = [c.id for c in KB.complaints if set(c.any_features) & result.present
-             and not set(c.unless_features) & result.present]
+    owned = [
+        c.id
+        for c in KB.complaints
+        if set(c.any_features) & result.present and not set(c.unless_features) & result.present
+    ]
     if not owned:
         return
     assert result.complaints and result.contenders == ()

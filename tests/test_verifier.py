@@ -60,53 +60,69 @@ def clock(pki: TestPKI) -> Clock:
     return Clock(pki.now)
 
 
-def make_verifier(pki: TestPKI, clock: Clock, fetcher: Callable[[str], bytes] | None = None,
-                  skill_id: str | None = SKILL_ID) -> RequestVerifier:
-    return RequestVerifier(skill_id, fetcher=fetcher or CountingFetcher({CERT_URL: pki.chain()}),
-                           trust_roots=pki.roots, clock=clock)
+def make_verifier(
+    pki: TestPKI,
+    clock: Clock,
+    fetcher: Callable[[str], bytes] | None = None,
+    skill_id: str | None = SKILL_ID,
+) -> RequestVerifier:
+    return RequestVerifier(
+        skill_id,
+        fetcher=fetcher or CountingFetcher({CERT_URL: pki.chain()}),
+        trust_roots=pki.roots,
+        clock=clock,
+    )
 
 
-def signed(pki: TestPKI, envelope: dict[str, object], leaf: Issued | None = None,
-           url: str = CERT_URL) -> tuple[dict[str, str], bytes]:
+def signed(
+    pki: TestPKI, envelope: dict[str, object], leaf: Issued | None = None, url: str = CERT_URL
+) -> tuple[dict[str, str], bytes]:
     body = body_of(envelope)
     return headers_for(body, (leaf or pki.leaf).key, url), body
 
 
 # -- the certificate URL --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", [
-    # Amazon's valid examples
-    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem",
-    "https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem",
-    "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem",
-    # scheme and host compare case-insensitively; '.' segments normalise away
-    "HTTPS://S3.AmazonAWS.com/echo.api/echo-api-cert.pem",
-    "https://s3.amazonaws.com/echo.api/./echo-api-cert.pem",
-])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Amazon's valid examples
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem",
+        # scheme and host compare case-insensitively; '.' segments normalise away
+        "HTTPS://S3.AmazonAWS.com/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/./echo-api-cert.pem",
+    ],
+)
 def test_amazons_valid_certificate_urls_are_accepted(url: str) -> None:
     assert validate_cert_url(url) == "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
 
 
-@pytest.mark.parametrize("url,what", [
-    # Amazon's invalid examples
-    ("http://s3.amazonaws.com/echo.api/echo-api-cert.pem", "scheme"),
-    ("https://notamazon.com/echo.api/echo-api-cert.pem", "host"),
-    ("https://s3.amazonaws.com/EcHo.aPi/echo-api-cert.pem", "path"),
-    ("https://s3.amazonaws.com/invalid.path/echo-api-cert.pem", "path"),
-    ("https://s3.amazonaws.com:563/echo.api/echo-api-cert.pem", "port"),
-    # and a few more a forger might try
-    ("https://s3.amazonaws.com/echo.api/../attacker/echo-api-cert.pem", "path"),
-    ("https://s3.amazonaws.com//echo.api/echo-api-cert.pem", "path"),
-    ("https://s3.amazonaws.com/echo.api", "path"),
-    ("https://s3.amazonaws.com", "path"),
-    ("https://s3.amazonaws.com.evil.example/echo.api/echo-api-cert.pem", "host"),
-    ("https://s3.amazonaws.com@evil.example/echo.api/echo-api-cert.pem", "host"),
-    ("https://user@s3.amazonaws.com/echo.api/echo-api-cert.pem", "user information"),
-    ("https://s3.amazonaws.com:99999/echo.api/echo-api-cert.pem", "URL"),
-    ("https://s3.amazonaws.com:abc/echo.api/echo-api-cert.pem", "URL"),
-    ("ftp://s3.amazonaws.com/echo.api/echo-api-cert.pem", "scheme"),
-    ("/echo.api/echo-api-cert.pem", "scheme"),
-])
+@pytest.mark.parametrize(
+    "url,what",
+    [
+        # Amazon's invalid examples
+        ("http://s3.amazonaws.com/echo.api/echo-api-cert.pem", "scheme"),
+        ("https://notamazon.com/echo.api/echo-api-cert.pem", "host"),
+        ("https://s3.amazonaws.com/EcHo.aPi/echo-api-cert.pem", "path"),
+        ("https://s3.amazonaws.com/invalid.path/echo-api-cert.pem", "path"),
+        ("https://s3.amazonaws.com:563/echo.api/echo-api-cert.pem", "port"),
+        # and a few more a forger might try
+        ("https://s3.amazonaws.com/echo.api/../attacker/echo-api-cert.pem", "path"),
+        ("https://s3.amazonaws.com//echo.api/echo-api-cert.pem", "path"),
+        ("https://s3.amazonaws.com/echo.api", "path"),
+        ("https://s3.amazonaws.com", "path"),
+        ("https://s3.amazonaws.com.evil.example/echo.api/echo-api-cert.pem", "host"),
+        ("https://s3.amazonaws.com@evil.example/echo.api/echo-api-cert.pem", "host"),
+        ("https://user@s3.amazonaws.com/echo.api/echo-api-cert.pem", "user information"),
+        ("https://s3.amazonaws.com:99999/echo.api/echo-api-cert.pem", "URL"),
+        ("https://s3.amazonaws.com:abc/echo.api/echo-api-cert.pem", "URL"),
+        ("ftp://s3.amazonaws.com/echo.api/echo-api-cert.pem", "scheme"),
+        ("/echo.api/echo-api-cert.pem", "scheme"),
+    ],
+)
 def test_invalid_certificate_urls_are_refused(url: str, what: str) -> None:
     with pytest.raises(CertificateUrlError, match="expected") as caught:
         validate_cert_url(url)
@@ -124,6 +140,7 @@ def test_a_refused_url_is_never_fetched(pki: TestPKI, clock: Clock) -> None:
 
 
 # -- a genuine request ----------------------------------------------------------------------------
+
 
 def test_a_genuine_request_passes(pki: TestPKI, clock: Clock) -> None:
     fetcher = CountingFetcher({CERT_URL: pki.chain()})
@@ -148,16 +165,21 @@ def test_the_downloaded_url_is_the_canonical_one(pki: TestPKI, clock: Clock) -> 
 
 # -- the certificate chain ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("leaf_name,reason", [
-    ("wrong_san", "'echo-api.amazon.com' among the signing certificate's subject alternative"),
-    ("wildcard_san", "'echo-api.amazon.com' among"),
-    ("expired", "expected the signing certificate to be valid at"),
-    ("not_yet_valid", "expected the signing certificate to be valid at"),
-    ("self_signed", "expected a chain from"),
-    ("untrusted", "expected a chain from"),
-])
-def test_a_bad_signing_certificate_is_refused(pki: TestPKI, clock: Clock, leaf_name: str,
-                                               reason: str) -> None:
+
+@pytest.mark.parametrize(
+    "leaf_name,reason",
+    [
+        ("wrong_san", "'echo-api.amazon.com' among the signing certificate's subject alternative"),
+        ("wildcard_san", "'echo-api.amazon.com' among"),
+        ("expired", "expected the signing certificate to be valid at"),
+        ("not_yet_valid", "expected the signing certificate to be valid at"),
+        ("self_signed", "expected a chain from"),
+        ("untrusted", "expected a chain from"),
+    ],
+)
+def test_a_bad_signing_certificate_is_refused(
+    pki: TestPKI, clock: Clock, leaf_name: str, reason: str
+) -> None:
     leaf = pki.leaves[leaf_name]
     fetcher = CountingFetcher({CERT_URL: pki.chain(leaf, intermediate=leaf_name != "self_signed")})
     if leaf_name == "untrusted":  # serve its own (untrusted) issuer instead of ours
@@ -168,8 +190,9 @@ def test_a_bad_signing_certificate_is_refused(pki: TestPKI, clock: Clock, leaf_n
     assert reason in str(caught.value)
 
 
-def test_a_chain_without_its_intermediate_does_not_reach_the_root(pki: TestPKI,
-                                                                  clock: Clock) -> None:
+def test_a_chain_without_its_intermediate_does_not_reach_the_root(
+    pki: TestPKI, clock: Clock
+) -> None:
     fetcher = CountingFetcher({CERT_URL: pki.chain(intermediate=False)})
     headers, body = signed(pki, launch_envelope(clock.now))
     with pytest.raises(CertificateChainError, match="to a trusted root CA"):
@@ -185,10 +208,20 @@ def test_unreadable_chains_are_refused(pki: TestPKI, clock: Clock, served: bytes
 
 def _leaf_under_intermediate(pki: TestPKI, not_after: datetime) -> bytes:
     """A chain whose leaf is valid for 30 days but whose intermediate ends at ``not_after``."""
-    inter = make_ca("Leg Check Test Short CA", pki.intermediate.key, issuer=pki.root,
-                    not_before=pki.now - timedelta(days=400), not_after=not_after)
-    leaf = make_leaf(inter, pki.leaf.key, dns_names=["echo-api.amazon.com"],
-                     not_before=pki.now - timedelta(days=1), not_after=pki.now + timedelta(days=30))
+    inter = make_ca(
+        "Leg Check Test Short CA",
+        pki.intermediate.key,
+        issuer=pki.root,
+        not_before=pki.now - timedelta(days=400),
+        not_after=not_after,
+    )
+    leaf = make_leaf(
+        inter,
+        pki.leaf.key,
+        dns_names=["echo-api.amazon.com"],
+        not_before=pki.now - timedelta(days=1),
+        not_after=pki.now + timedelta(days=30),
+    )
     return leaf.pem + inter.pem
 
 
@@ -202,13 +235,19 @@ def test_an_expired_intermediate_is_refused(pki: TestPKI, clock: Clock) -> None:
 
 def test_a_non_rsa_signing_key_is_refused(pki: TestPKI, clock: Clock) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    leaf = make_leaf(pki.intermediate, key, dns_names=["echo-api.amazon.com"],  # type: ignore[arg-type]
-                     not_before=pki.now - timedelta(days=1), not_after=pki.now + timedelta(days=9))
+    leaf = make_leaf(
+        pki.intermediate,
+        key,
+        dns_names=["echo-api.amazon.com"],  # type: ignore[arg-type]
+        not_before=pki.now - timedelta(days=1),
+        not_after=pki.now + timedelta(days=9),
+    )
     body = body_of(launch_envelope(clock.now))
     headers = {"SignatureCertChainUrl": CERT_URL, "Signature-256": "AAAA"}
     with pytest.raises(CertificateChainError, match="expected an RSA signing key"):
-        make_verifier(pki, clock, CountingFetcher({CERT_URL: pki.chain(leaf)})).verify(headers,
-                                                                                      body)
+        make_verifier(pki, clock, CountingFetcher({CERT_URL: pki.chain(leaf)})).verify(
+            headers, body
+        )
 
 
 def test_a_failed_download_is_a_chain_error(pki: TestPKI, clock: Clock) -> None:
@@ -220,19 +259,22 @@ def test_a_failed_download_is_a_chain_error(pki: TestPKI, clock: Clock) -> None:
         make_verifier(pki, clock, fail).verify(headers, body)
 
 
-def test_the_certifi_roots_are_the_default_and_do_not_trust_the_test_ca(pki: TestPKI,
-                                                                       clock: Clock) -> None:
+def test_the_certifi_roots_are_the_default_and_do_not_trust_the_test_ca(
+    pki: TestPKI, clock: Clock
+) -> None:
     roots = certifi_roots()
     assert len(roots) > 50
     assert certifi_roots() is roots  # read once
-    verifier = RequestVerifier(SKILL_ID, fetcher=CountingFetcher({CERT_URL: pki.chain()}),
-                               clock=clock)
+    verifier = RequestVerifier(
+        SKILL_ID, fetcher=CountingFetcher({CERT_URL: pki.chain()}), clock=clock
+    )
     headers, body = signed(pki, launch_envelope(clock.now))
     with pytest.raises(CertificateChainError, match="to a trusted root CA"):
         verifier.verify(headers, body)
 
 
 # -- the signature --------------------------------------------------------------------------------
+
 
 def test_missing_headers_are_refused(pki: TestPKI, clock: Clock) -> None:
     headers, body = signed(pki, launch_envelope(clock.now))
@@ -273,8 +315,7 @@ def test_a_changed_body_is_refused(pki: TestPKI, clock: Clock) -> None:
         make_verifier(pki, clock).verify(headers, tampered)
 
 
-def test_the_signature_covers_the_raw_bytes_not_the_parsed_json(pki: TestPKI,
-                                                                clock: Clock) -> None:
+def test_the_signature_covers_the_raw_bytes_not_the_parsed_json(pki: TestPKI, clock: Clock) -> None:
     envelope = launch_envelope(clock.now)
     raw = json.dumps(envelope, indent=3).encode()  # unusual spacing, as sent
     headers = headers_for(raw, pki.leaf.key)
@@ -296,19 +337,24 @@ def test_a_signed_body_that_is_not_json_is_refused(pki: TestPKI, clock: Clock) -
 
 # -- the timestamp --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("request_type,age,ok", [
-    ("LaunchRequest", 0, True),
-    ("LaunchRequest", 149, True),
-    ("LaunchRequest", -149, True),
-    ("LaunchRequest", 151, False),
-    ("LaunchRequest", -151, False),
-    ("IntentRequest", 3600, False),
-    ("AlexaSkillEvent.SkillEnabled", 1800, True),
-    ("AlexaSkillEvent.SkillPermissionAccepted", 3599, True),
-    ("AlexaSkillEvent.SkillDisabled", 3601, False),
-])
-def test_the_timestamp_must_be_recent(pki: TestPKI, clock: Clock, request_type: str, age: int,
-                                      ok: bool) -> None:
+
+@pytest.mark.parametrize(
+    "request_type,age,ok",
+    [
+        ("LaunchRequest", 0, True),
+        ("LaunchRequest", 149, True),
+        ("LaunchRequest", -149, True),
+        ("LaunchRequest", 151, False),
+        ("LaunchRequest", -151, False),
+        ("IntentRequest", 3600, False),
+        ("AlexaSkillEvent.SkillEnabled", 1800, True),
+        ("AlexaSkillEvent.SkillPermissionAccepted", 3599, True),
+        ("AlexaSkillEvent.SkillDisabled", 3601, False),
+    ],
+)
+def test_the_timestamp_must_be_recent(
+    pki: TestPKI, clock: Clock, request_type: str, age: int, ok: bool
+) -> None:
     envelope = launch_envelope(clock.now - timedelta(seconds=age), request_type=request_type)
     headers, body = signed(pki, envelope)
     verifier = make_verifier(pki, clock)
@@ -328,28 +374,32 @@ def test_an_unreadable_timestamp_is_refused(pki: TestPKI, clock: Clock, stamp: o
         make_verifier(pki, clock).verify(headers, body)
 
 
-@pytest.mark.parametrize("stamp,reason", [
-    ("9999-12-31T23:59:59-01:00", "between the years 2000 and 2999"),
-    ("9999-12-31T23:59:59Z", "between the years 2000 and 2999"),
-    ("0001-01-01T00:00:00+01:00", "between the years 2000 and 2999"),
-    ("1999-12-31T23:59:59Z", "between the years 2000 and 2999"),
-    ("1714564800000", "ISO 8601 string"),  # epoch milliseconds, as a string
-    (1714564800000, "got a number"),  # and as a number
-    (1714564800.5, "got a number"),
-    (True, "ISO 8601 string"),
-    (["2024-05-01T12:00:00Z"], "ISO 8601 string"),
-    ("2024-05-01", "ISO 8601 string"),
-    ("2024-05-01 12:00:00Z", "ISO 8601 string"),
-    ("2024-05-01T12:00Z", "ISO 8601 string"),
-    ("2024-05-01T12:00:00Z junk", "ISO 8601 string"),
-    ("20240501T120000Z", "ISO 8601 string"),
-    ("２０２４-05-01T12:00:00Z", "ISO 8601 string"),  # full-width digits are not ASCII digits
-    ("2024-02-30T12:00:00Z", "day is out of range"),
-    ("2024-05-01T25:00:00Z", "hour must be in"),
-    ("2024-05-01T12:00:00+99:00", "ISO 8601 string"),
-])
-def test_a_timestamp_out_of_any_sane_range_is_a_clear_refusal(pki: TestPKI, clock: Clock,
-                                                              stamp: object, reason: str) -> None:
+@pytest.mark.parametrize(
+    "stamp,reason",
+    [
+        ("9999-12-31T23:59:59-01:00", "between the years 2000 and 2999"),
+        ("9999-12-31T23:59:59Z", "between the years 2000 and 2999"),
+        ("0001-01-01T00:00:00+01:00", "between the years 2000 and 2999"),
+        ("1999-12-31T23:59:59Z", "between the years 2000 and 2999"),
+        ("1714564800000", "ISO 8601 string"),  # epoch milliseconds, as a string
+        (1714564800000, "got a number"),  # and as a number
+        (1714564800.5, "got a number"),
+        (True, "ISO 8601 string"),
+        (["2024-05-01T12:00:00Z"], "ISO 8601 string"),
+        ("2024-05-01", "ISO 8601 string"),
+        ("2024-05-01 12:00:00Z", "ISO 8601 string"),
+        ("2024-05-01T12:00Z", "ISO 8601 string"),
+        ("2024-05-01T12:00:00Z junk", "ISO 8601 string"),
+        ("20240501T120000Z", "ISO 8601 string"),
+        ("２０２４-05-01T12:00:00Z", "ISO 8601 string"),  # full-width digits are not ASCII digits
+        ("2024-02-30T12:00:00Z", "day is out of range"),
+        ("2024-05-01T25:00:00Z", "hour must be in"),
+        ("2024-05-01T12:00:00+99:00", "ISO 8601 string"),
+    ],
+)
+def test_a_timestamp_out_of_any_sane_range_is_a_clear_refusal(
+    pki: TestPKI, clock: Clock, stamp: object, reason: str
+) -> None:
     envelope = launch_envelope(clock.now)
     envelope["request"]["timestamp"] = stamp
     headers, body = signed(pki, envelope)
@@ -361,22 +411,31 @@ def test_a_timestamp_out_of_any_sane_range_is_a_clear_refusal(pki: TestPKI, cloc
 
 def test_parse_timestamp_reads_every_form_alexa_uses() -> None:
     moment = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    for stamp in ("2024-05-01T12:00:00Z", "2024-05-01T12:00:00", "2024-05-01T12:00:00+00:00",
-                  "2024-05-01T14:00:00+02:00", "2024-05-01T14:00:00+0200",
-                  "2024-05-01T14:00:00+02", "2024-05-01T07:00:00-05:00"):
+    for stamp in (
+        "2024-05-01T12:00:00Z",
+        "2024-05-01T12:00:00",
+        "2024-05-01T12:00:00+00:00",
+        "2024-05-01T14:00:00+02:00",
+        "2024-05-01T14:00:00+0200",
+        "2024-05-01T14:00:00+02",
+        "2024-05-01T07:00:00-05:00",
+    ):
         assert parse_timestamp(stamp) == moment, stamp
-    assert parse_timestamp("2024-05-01T12:00:00.123456789Z") == moment.replace(
-        microsecond=123456)
+    assert parse_timestamp("2024-05-01T12:00:00.123456789Z") == moment.replace(microsecond=123456)
     assert parse_timestamp("2024-05-01T12:00:00.5Z") == moment.replace(microsecond=500000)
     assert parse_timestamp("2999-12-31T23:59:59-01:00").year == 3000  # in range, converts
 
 
 def test_fractional_and_offset_timestamps_are_read(pki: TestPKI, clock: Clock) -> None:
     verifier = make_verifier(pki, clock)
-    for stamp in (clock.now.strftime("%Y-%m-%dT%H:%M:%S.123Z"),
-                  clock.now.astimezone(UTC).replace(tzinfo=None).isoformat(),
-                  (clock.now + timedelta(hours=2)).replace(
-                      tzinfo=UTC).isoformat().replace("+00:00", "+02:00")):
+    for stamp in (
+        clock.now.strftime("%Y-%m-%dT%H:%M:%S.123Z"),
+        clock.now.astimezone(UTC).replace(tzinfo=None).isoformat(),
+        (clock.now + timedelta(hours=2))
+        .replace(tzinfo=UTC)
+        .isoformat()
+        .replace("+00:00", "+02:00"),
+    ):
         envelope = launch_envelope(clock.now)
         envelope["request"]["timestamp"] = stamp
         headers, body = signed(pki, envelope)
@@ -385,10 +444,12 @@ def test_fractional_and_offset_timestamps_are_read(pki: TestPKI, clock: Clock) -
 
 # -- the skill id ---------------------------------------------------------------------------------
 
+
 def test_another_skills_request_is_refused(pki: TestPKI, clock: Clock) -> None:
     headers, body = signed(pki, launch_envelope(clock.now, skill_id="amzn1.ask.skill.other"))
-    with pytest.raises(SkillIdError, match=f"expected application id '{SKILL_ID}', got "
-                                           "'amzn1.ask.skill.other'"):
+    with pytest.raises(
+        SkillIdError, match=f"expected application id '{SKILL_ID}', got 'amzn1.ask.skill.other'"
+    ):
         make_verifier(pki, clock).verify(headers, body)
 
 
@@ -420,6 +481,7 @@ def test_no_configured_skill_id_accepts_any(pki: TestPKI, clock: Clock) -> None:
 
 
 # -- the cache ------------------------------------------------------------------------------------
+
 
 def test_the_chain_is_fetched_once_for_many_requests(pki: TestPKI, clock: Clock) -> None:
     fetcher = CountingFetcher({CERT_URL: pki.chain()})
@@ -491,8 +553,13 @@ def test_a_failed_download_is_remembered_briefly(pki: TestPKI, clock: Clock) -> 
 def test_failures_are_remembered_per_url(pki: TestPKI, clock: Clock) -> None:
     bad_urls = [f"https://s3.amazonaws.com/echo.api/bad-{i}.pem" for i in range(3)]
     fetcher = CountingFetcher(lambda url: pki.chain() if url == CERT_URL else b"garbage")
-    verifier = RequestVerifier(SKILL_ID, fetcher=fetcher, trust_roots=pki.roots, clock=clock,
-                               failure_ttl=timedelta(seconds=45))
+    verifier = RequestVerifier(
+        SKILL_ID,
+        fetcher=fetcher,
+        trust_roots=pki.roots,
+        clock=clock,
+        failure_ttl=timedelta(seconds=45),
+    )
     for _ in range(2):
         for url in bad_urls:
             headers, body = signed(pki, launch_envelope(clock.now), url=url)
@@ -503,8 +570,9 @@ def test_failures_are_remembered_per_url(pki: TestPKI, clock: Clock) -> None:
     assert fetcher.calls == [*bad_urls, CERT_URL]
 
 
-def test_the_remembered_failures_are_bounded(pki: TestPKI, clock: Clock,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_remembered_failures_are_bounded(
+    pki: TestPKI, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import skill.web.verifier as verifier_module
 
     monkeypatch.setattr(verifier_module, "MAX_CACHED_FAILURES", 2)
@@ -536,9 +604,11 @@ def test_the_chain_is_fetched_again_once_the_leaf_expires(pki: TestPKI, clock: C
 
 
 def test_the_cache_ends_with_the_first_certificate_of_the_chain_to_expire(
-        pki: TestPKI, clock: Clock) -> None:
-    fetcher = CountingFetcher({CERT_URL: _leaf_under_intermediate(pki, pki.now + timedelta(
-        hours=1))})
+    pki: TestPKI, clock: Clock
+) -> None:
+    fetcher = CountingFetcher(
+        {CERT_URL: _leaf_under_intermediate(pki, pki.now + timedelta(hours=1))}
+    )
     verifier = make_verifier(pki, clock, fetcher)
     headers, body = signed(pki, launch_envelope(clock.now))
     verifier.verify(headers, body)
@@ -627,8 +697,9 @@ class GatedFetcher:
                 self.finished.append(url)
 
 
-def _in_threads(work: Callable[[int], object], count: int) -> tuple[list[threading.Thread],
-                                                                    list[object]]:
+def _in_threads(
+    work: Callable[[int], object], count: int
+) -> tuple[list[threading.Thread], list[object]]:
     outcomes: list[object] = [None] * count
 
     def run(index: int) -> None:
@@ -643,8 +714,7 @@ def _in_threads(work: Callable[[int], object], count: int) -> tuple[list[threadi
     return threads, outcomes
 
 
-def test_a_flood_of_bad_urls_never_holds_up_a_genuine_request(pki: TestPKI,
-                                                              clock: Clock) -> None:
+def test_a_flood_of_bad_urls_never_holds_up_a_genuine_request(pki: TestPKI, clock: Clock) -> None:
     bad_urls = [f"https://s3.amazonaws.com/echo.api/flood-{i}.pem" for i in range(5)]
     fetcher = GatedFetcher(pki, set(bad_urls))
     verifier = make_verifier(pki, clock, fetcher)
@@ -696,12 +766,15 @@ def test_threads_needing_one_url_share_its_failure(pki: TestPKI, clock: Clock) -
         for thread in threads:
             thread.join(10)
     assert fetcher.started == [bad_url]  # one download for all six
-    assert all(isinstance(o, CertificateChainError) and "expected PEM certificates" in str(o)
-               for o in outcomes), outcomes
+    assert all(
+        isinstance(o, CertificateChainError) and "expected PEM certificates" in str(o)
+        for o in outcomes
+    ), outcomes
 
 
 def test_a_waiting_thread_gives_up_on_a_download_that_hangs(
-        pki: TestPKI, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    pki: TestPKI, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import skill.web.verifier as verifier_module
 
     monkeypatch.setattr(verifier_module, "SHARED_DOWNLOAD_WAIT_SECONDS", 0.05)
@@ -723,6 +796,7 @@ def test_a_waiting_thread_gives_up_on_a_download_that_hangs(
 
 
 # -- the real downloader, against a local plain-HTTP server --------------------------------------
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[bytes, bool]] = {}  # path -> (body, send Content-Length)
@@ -804,30 +878,35 @@ def test_the_downloader_reports_http_and_connection_errors(local_server: str) ->
         download_chain(f"{closed}/echo.api/chain.pem", timeout=1)
 
 
-def test_a_verifier_with_the_real_downloader_checks_the_url_first(pki: TestPKI, clock: Clock,
-                                                                   local_server: str) -> None:
+def test_a_verifier_with_the_real_downloader_checks_the_url_first(
+    pki: TestPKI, clock: Clock, local_server: str
+) -> None:
     # The default fetcher would only ever be asked for https://s3.amazonaws.com/echo.api/...;
     # a local URL is refused before any download.
     verifier = RequestVerifier(SKILL_ID, trust_roots=pki.roots, clock=clock)
-    headers, body = signed(pki, launch_envelope(clock.now),
-                           url=f"{local_server}/echo.api/chain.pem")
+    headers, body = signed(
+        pki, launch_envelope(clock.now), url=f"{local_server}/echo.api/chain.pem"
+    )
     with pytest.raises(CertificateUrlError, match="scheme"):
         verifier.verify(headers, body)
 
 
-def test_the_real_downloader_feeds_the_verifier(pki: TestPKI, clock: Clock,
-                                                local_server: str) -> None:
+def test_the_real_downloader_feeds_the_verifier(
+    pki: TestPKI, clock: Clock, local_server: str
+) -> None:
     def via_local_server(url: str) -> bytes:  # the test hook: serve Amazon's path locally
         assert url == CERT_URL
         return download_chain(f"{local_server}/echo.api/chain.pem", timeout=1)
 
-    verifier = RequestVerifier(SKILL_ID, fetcher=via_local_server, trust_roots=pki.roots,
-                               clock=clock)
+    verifier = RequestVerifier(
+        SKILL_ID, fetcher=via_local_server, trust_roots=pki.roots, clock=clock
+    )
     headers, body = signed(pki, launch_envelope(clock.now))
     verifier.verify(headers, body)
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
 
 def test_request_id_of_reads_what_it_can() -> None:
     assert request_id_of(b'{"request": {"requestId": "amzn1.x"}}') == "amzn1.x"
@@ -849,8 +928,14 @@ def test_a_fetcher_that_raises_anything_is_a_chain_error(pki: TestPKI, clock: Cl
 
 
 def test_every_error_names_its_check() -> None:
-    for cls in (CertificateUrlError, CertificateChainError, SignatureError, TimestampError,
-                SkillIdError, EnvelopeError):
+    for cls in (
+        CertificateUrlError,
+        CertificateChainError,
+        SignatureError,
+        TimestampError,
+        SkillIdError,
+        EnvelopeError,
+    ):
         assert issubclass(cls, VerificationError)
         assert cls.http_status == 400
         assert isinstance(cls.check, str)
@@ -862,8 +947,9 @@ def test_sign_helper_matches_the_header_format(pki: TestPKI) -> None:
     assert len(base64.b64decode(sign(pki.leaf.key, b"x"))) == 256  # a 2048-bit RSA signature
 
 
-def test_a_chain_that_breaks_the_checker_is_a_chain_error(pki: TestPKI, clock: Clock,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_chain_that_breaks_the_checker_is_a_chain_error(
+    pki: TestPKI, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def odd(self: RequestVerifier, pem: bytes, now: datetime, *, source: str = "") -> None:
         raise ValueError("error parsing asn1 value: duplicate extension")
 
@@ -879,14 +965,17 @@ def test_verify_returns_the_envelope_it_read(pki: TestPKI, clock: Clock) -> None
     assert make_verifier(pki, clock).verify(headers, body) == envelope
 
 
-@pytest.mark.parametrize("body,reason", [
-    (b'{"request": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested at most 64 deep"),
-    (b'{"request": {"timestamp": NaN}}', "got NaN"),
-    (b'{"request": {}, "x": ' + b"1" * 100 + b"}", "at most 64 digits"),
-])
-def test_a_signed_body_beyond_the_json_bounds_is_an_envelope_error(pki: TestPKI, clock: Clock,
-                                                                   body: bytes,
-                                                                   reason: str) -> None:
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (b'{"request": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested at most 64 deep"),
+        (b'{"request": {"timestamp": NaN}}', "got NaN"),
+        (b'{"request": {}, "x": ' + b"1" * 100 + b"}", "at most 64 digits"),
+    ],
+)
+def test_a_signed_body_beyond_the_json_bounds_is_an_envelope_error(
+    pki: TestPKI, clock: Clock, body: bytes, reason: str
+) -> None:
     with pytest.raises(EnvelopeError, match=reason):
         make_verifier(pki, clock).verify(headers_for(body, pki.leaf.key), body)
 

@@ -52,17 +52,22 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     db = tmp_path_factory.mktemp("va") / "checkins.sqlite3"
     env = {**os.environ, "LEGCHECK_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify",
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 20
     try:
         while True:
             try:
                 body = json.dumps(Session().launch()).encode()
-                req = urllib.request.Request(url, data=body,
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    url, data=body, headers={"Content-Type": "application/json"}
+                )
                 with urllib.request.urlopen(req, timeout=2):
                     break
             except (urllib.error.URLError, OSError):
@@ -82,8 +87,14 @@ def drive(url: str, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not (HERE / "node_modules" / "virtual-alexa").is_dir():
         pytest.fail(f"virtual-alexa is not installed; run: {INSTALL}")
     env = {**os.environ, "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1"}
-    done = subprocess.run([node, str(HERE / "drive.js"), str(MODEL), url, json.dumps(steps)],
-                          capture_output=True, text=True, timeout=50, env=env, check=False)
+    done = subprocess.run(
+        [node, str(HERE / "drive.js"), str(MODEL), url, json.dumps(steps)],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     results: list[dict[str, Any]] = json.loads(done.stdout)
     return results
@@ -96,25 +107,30 @@ def said(result: dict[str, Any]) -> str:
 
 def test_a_check_in_help_fallback_and_stop_through_virtual_alexa(endpoint: str) -> None:
     assert MODEL.exists(), f"{MODEL} is missing"
-    (launch, report, help_, answer, refusal, relaunch, unmatched, fallback,
-     stop) = drive(endpoint, [
-        {"utter": "open leg check"},
-        {"utter": "my calves are twitching"},
-        {"utter": "help"},
-        {"utter": "no"},
-        {"utter": "no"},
-        {"utter": "open leg check"},
-        {"utter": "what is the capital of france"},
-        {"intend": "AMAZON.FallbackIntent"},
-        {"utter": "stop"},
-    ])
+    (launch, report, help_, answer, refusal, relaunch, unmatched, fallback, stop) = drive(
+        endpoint,
+        [
+            {"utter": "open leg check"},
+            {"utter": "my calves are twitching"},
+            {"utter": "help"},
+            {"utter": "no"},
+            {"utter": "no"},
+            {"utter": "open leg check"},
+            {"utter": "what is the capital of france"},
+            {"intend": "AMAZON.FallbackIntent"},
+            {"utter": "stop"},
+        ],
+    )
     assert launch["request"] == {"type": "LaunchRequest", "newSession": True}
     assert said(launch) == EN.prompt("launch")
     assert launch["shouldEndSession"] is False
 
     assert report["request"]["intent"] == "ReportSymptomsIntent"
     assert report["request"]["slots"]["Sensation"] == {
-        "value": "twitching", "status": "ER_SUCCESS_MATCH", "id": "twitching"}
+        "value": "twitching",
+        "status": "ER_SUCCESS_MATCH",
+        "id": "twitching",
+    }
     assert report["request"]["slots"]["BodyPart"]["id"] == "lower_legs"
     pending = report["sessionAttributes"]["pending"]
     assert said(report) == EN.question(pending)
@@ -168,8 +184,9 @@ def test_a_sample_of_the_runner_corpus_through_virtual_alexa(endpoint: str) -> N
             problems.append(f"{u.say!r}: not matched ({reply['error'][:60]})")
             continue
         card = (reply.get("card") or {}).get("title", "")
-        wrong = judge_reply(u, ssml_to_text(str(reply["ssml"])), card,
-                            reply["sessionAttributes"], EN, KB)
+        wrong = judge_reply(
+            u, ssml_to_text(str(reply["ssml"])), card, reply["sessionAttributes"], EN, KB
+        )
         if wrong:
             problems.append(f"{u.say!r}: {wrong}")
             assert not any("false emergency" in w for w in wrong), (u.say, wrong)

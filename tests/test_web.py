@@ -36,9 +36,16 @@ def test_launch_request_is_answered(client: FlaskClient) -> None:
 
 def test_a_whole_check_in_over_http(client: FlaskClient) -> None:
     session = Session()
-    reply = client.post("/", json=session.intent("ReportSymptomsIntent", [
-        SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
-        SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART")]))
+    reply = client.post(
+        "/",
+        json=session.intent(
+            "ReportSymptomsIntent",
+            [
+                SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
+                SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART"),
+            ],
+        ),
+    )
     assert session.absorb(reply.get_json())
     assert "day or more" in speech(reply.get_json())
     reply = client.post("/", json=session.intent("AMAZON.NoIntent"))
@@ -51,8 +58,9 @@ def test_a_whole_check_in_over_http(client: FlaskClient) -> None:
     assert body["response"]["shouldEndSession"] is True
 
 
-def test_the_endpoint_answers_through_handle_event(monkeypatch: pytest.MonkeyPatch,
-                                                  skill_obj: CustomSkill) -> None:
+def test_the_endpoint_answers_through_handle_event(
+    monkeypatch: pytest.MonkeyPatch, skill_obj: CustomSkill
+) -> None:
     import skill.app
     import skill.web
 
@@ -80,16 +88,20 @@ def test_an_envelope_the_sdk_cannot_read_is_a_400(client: FlaskClient) -> None:
     assert reply.get_json()["error"].startswith("the request envelope could not be read: ")
 
 
-@pytest.mark.parametrize("body,reason", [
-    (b"{not json", "invalid JSON"),
-    (b"[1, 2, 3]", "expected a JSON object, got list"),
-    (b'{"version": "1.0"}', "'request', it is missing"),
-    (b'{"version": "1.0", "request": {"type": 7}}', "request.type to be a string"),
-    (b'{"version": "1.0", "request": {"type": "LaunchRequest"}}', "request.requestId"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-])
-def test_malformed_bodies_get_400_with_a_reason(client: FlaskClient, body: bytes, reason: str,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (b"{not json", "invalid JSON"),
+        (b"[1, 2, 3]", "expected a JSON object, got list"),
+        (b'{"version": "1.0"}', "'request', it is missing"),
+        (b'{"version": "1.0", "request": {"type": 7}}', "request.type to be a string"),
+        (b'{"version": "1.0", "request": {"type": "LaunchRequest"}}', "request.requestId"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+    ],
+)
+def test_malformed_bodies_get_400_with_a_reason(
+    client: FlaskClient, body: bytes, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
     reply = client.post("/", data=body, content_type="application/json")
     assert reply.status_code == 400
     assert reason in reply.get_json()["error"]
@@ -110,6 +122,7 @@ def test_get_on_the_skill_route_is_not_allowed(client: FlaskClient) -> None:
 
 # -- bounded input --------------------------------------------------------------------------------
 
+
 def nest(depth: int) -> str:
     return '{"k": ' * depth + "1" + "}" * depth
 
@@ -120,23 +133,29 @@ def with_attributes(attributes_json: str) -> bytes:
     return json.dumps(envelope).replace('"@ATTRIBUTES@"', attributes_json).encode()
 
 
-@pytest.mark.parametrize("body,reason", [
-    (b"[" * 990 + b"]" * 990, "nested at most 64 deep"),
-    (b"[" * 100_000, "nested at most 64 deep"),
-    (b'{"version": "1.0", "request": ' + nest(5000).encode() + b"}", "nested at most 64 deep"),
-    (with_attributes(nest(500)), "nested at most 64 deep"),
-    (with_attributes(nest(20)), "session.attributes nested at most 16 deep"),
-    (with_attributes(json.dumps({"big": "x" * 20_000})), "session.attributes of at most 16384"),
-    (with_attributes("[1, 2]"), "session.attributes to be a JSON object, got an array"),
-    (with_attributes('{"pending": NaN}'), "got NaN"),
-    (with_attributes('{"tries": 1e999}'), "finite JSON numbers"),
-    (with_attributes('{"tries": ' + "9" * 5000 + "}"), "at most 64 digits"),
-    (with_attributes('{"pending": "\\ud800"}'), "half of a surrogate pair"),
-    (json.dumps({**load_fixture("launch.json"), "session": "yes"}).encode(),
-     "session to be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (b"[" * 990 + b"]" * 990, "nested at most 64 deep"),
+        (b"[" * 100_000, "nested at most 64 deep"),
+        (b'{"version": "1.0", "request": ' + nest(5000).encode() + b"}", "nested at most 64 deep"),
+        (with_attributes(nest(500)), "nested at most 64 deep"),
+        (with_attributes(nest(20)), "session.attributes nested at most 16 deep"),
+        (with_attributes(json.dumps({"big": "x" * 20_000})), "session.attributes of at most 16384"),
+        (with_attributes("[1, 2]"), "session.attributes to be a JSON object, got an array"),
+        (with_attributes('{"pending": NaN}'), "got NaN"),
+        (with_attributes('{"tries": 1e999}'), "finite JSON numbers"),
+        (with_attributes('{"tries": ' + "9" * 5000 + "}"), "at most 64 digits"),
+        (with_attributes('{"pending": "\\ud800"}'), "half of a surrogate pair"),
+        (
+            json.dumps({**load_fixture("launch.json"), "session": "yes"}).encode(),
+            "session to be a JSON object",
+        ),
+    ],
+)
 def test_unbounded_input_is_refused_before_it_can_hurt(
-        client: FlaskClient, body: bytes, reason: str, caplog: pytest.LogCaptureFixture) -> None:
+    client: FlaskClient, body: bytes, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
     reply = client.post("/", data=body, content_type="application/json")
     assert reply.status_code == 400
     assert reason in reply.get_json()["error"]
@@ -165,8 +184,13 @@ def test_a_body_of_exactly_the_limit_is_parsed(client: FlaskClient) -> None:
 def test_a_pending_number_is_answered_with_valid_json(client: FlaskClient) -> None:
     # Mixed key types in the attributes broke sorted JSON output; the answer is sent unsorted.
     session = Session(attributes={"pending": 5, "answers": {"itching": True}}, new=False)
-    reply = client.post("/", json=session.intent("ReportSymptomsIntent", [
-        SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION")]))
+    reply = client.post(
+        "/",
+        json=session.intent(
+            "ReportSymptomsIntent",
+            [SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION")],
+        ),
+    )
     assert reply.status_code == 200
 
 
@@ -180,19 +204,34 @@ def test_method_and_route_errors_have_a_json_reason(client: FlaskClient) -> None
 
 # -- verification off: loopback only --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
 def test_unverified_serving_answers_loopback(client: FlaskClient, address: str) -> None:
-    reply = client.post("/", json=load_fixture("launch.json"),
-                        environ_overrides={"REMOTE_ADDR": address})
+    reply = client.post(
+        "/", json=load_fixture("launch.json"), environ_overrides={"REMOTE_ADDR": address}
+    )
     assert reply.status_code == 200
 
 
-@pytest.mark.parametrize("address", ["10.0.0.5", "192.168.1.20", "8.8.8.8", "2001:db8::1",
-                                     "::ffff:10.0.0.5", "", "not-an-address", "0.0.0.0"])
-def test_unverified_serving_refuses_anyone_else(client: FlaskClient, address: str,
-                                                caplog: pytest.LogCaptureFixture) -> None:
-    reply = client.post("/", json=load_fixture("launch.json"),
-                        environ_overrides={"REMOTE_ADDR": address})
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.5",
+        "192.168.1.20",
+        "8.8.8.8",
+        "2001:db8::1",
+        "::ffff:10.0.0.5",
+        "",
+        "not-an-address",
+        "0.0.0.0",
+    ],
+)
+def test_unverified_serving_refuses_anyone_else(
+    client: FlaskClient, address: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = client.post(
+        "/", json=load_fixture("launch.json"), environ_overrides={"REMOTE_ADDR": address}
+    )
     assert reply.status_code == 400
     reason = reply.get_json()["error"]
     assert reason.startswith("expected a request from a loopback address")
@@ -201,15 +240,17 @@ def test_unverified_serving_refuses_anyone_else(client: FlaskClient, address: st
 
 
 @pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
-def test_unverified_serving_refuses_what_came_through_a_proxy(client: FlaskClient,
-                                                              header: str) -> None:
+def test_unverified_serving_refuses_what_came_through_a_proxy(
+    client: FlaskClient, header: str
+) -> None:
     reply = client.post("/", json=load_fixture("launch.json"), headers={header: "203.0.113.9"})
     assert reply.status_code == 400
     assert f"through a proxy ({header} header)" in reply.get_json()["error"]
 
 
-def test_unverified_serving_warns_at_start(caplog: pytest.LogCaptureFixture,
-                                           skill_obj: CustomSkill) -> None:
+def test_unverified_serving_warns_at_start(
+    caplog: pytest.LogCaptureFixture, skill_obj: CustomSkill
+) -> None:
     with caplog.at_level(logging.WARNING, logger="legcheck.web"):
         create_app({"LEGCHECK_SKILL": skill_obj, "LEGCHECK_VERIFY": False})
     assert "request verification is off" in caplog.text
@@ -222,6 +263,7 @@ def test_health_answers_anyone(client: FlaskClient) -> None:
 
 
 # -- what goes out --------------------------------------------------------------------------------
+
 
 class Scripted(AbstractRequestHandler):  # type: ignore[misc]
     """Answers every request with whatever ``make`` builds (or raises)."""
@@ -242,8 +284,9 @@ def scripted_client(make: Callable[[HandlerInput], Response]) -> FlaskClient:
     return create_app({"LEGCHECK_SKILL": builder.create(), "LEGCHECK_VERIFY": False}).test_client()
 
 
-def speak(text: str, attributes: dict[str, Any] | None = None) -> Callable[[HandlerInput],
-                                                                            Response]:
+def speak(
+    text: str, attributes: dict[str, Any] | None = None
+) -> Callable[[HandlerInput], Response]:
     def make(handler_input: HandlerInput) -> Response:
         handler_input.attributes_manager.session_attributes.update(attributes or {})
         return handler_input.response_builder.speak(text).ask("Well?").response
@@ -255,19 +298,24 @@ def fail(handler_input: HandlerInput) -> Response:
     raise RecursionError("maximum recursion depth exceeded")
 
 
-@pytest.mark.parametrize("make,reason", [
-    (speak("a" * 8001), "expected response.outputSpeech.ssml of at most 8000 characters"),
-    (speak("a\x00b"), "without control characters, got U+0000"),
-    (speak("fish & chips"), "to be well-formed XML"),
-    (speak("Fine.", {"big": "x" * 16_000, "more": "y" * 6_000}),
-     "expected sessionAttributes of at most 16384 bytes"),
-    (speak("a" * 7900, {"big": "x" * 16_000}), "expected a response of at most 24000 bytes"),
-    (speak("Fine.", {"bad": float("nan")}), "ValueError: Out of range float values"),
-    (fail, "RecursionError: maximum recursion depth exceeded (at test_web.py:"),
-])
+@pytest.mark.parametrize(
+    "make,reason",
+    [
+        (speak("a" * 8001), "expected response.outputSpeech.ssml of at most 8000 characters"),
+        (speak("a\x00b"), "without control characters, got U+0000"),
+        (speak("fish & chips"), "to be well-formed XML"),
+        (
+            speak("Fine.", {"big": "x" * 16_000, "more": "y" * 6_000}),
+            "expected sessionAttributes of at most 16384 bytes",
+        ),
+        (speak("a" * 7900, {"big": "x" * 16_000}), "expected a response of at most 24000 bytes"),
+        (speak("Fine.", {"bad": float("nan")}), "ValueError: Out of range float values"),
+        (fail, "RecursionError: maximum recursion depth exceeded (at test_web.py:"),
+    ],
+)
 def test_an_unsendable_response_becomes_a_logged_apology(
-        make: Callable[[HandlerInput], Response], reason: str,
-        caplog: pytest.LogCaptureFixture) -> None:
+    make: Callable[[HandlerInput], Response], reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
     reply = scripted_client(make).post("/", json=load_fixture("launch.json"))
     assert reply.status_code == 200
     body = reply.get_json()
@@ -281,9 +329,9 @@ def test_an_unsendable_response_becomes_a_logged_apology(
     assert errors[0].exc_info is None  # one line, no traceback
 
 
-def test_a_failure_outside_the_skill_is_a_logged_500(monkeypatch: pytest.MonkeyPatch,
-                                                     skill_obj: CustomSkill,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failure_outside_the_skill_is_a_logged_500(
+    monkeypatch: pytest.MonkeyPatch, skill_obj: CustomSkill, caplog: pytest.LogCaptureFixture
+) -> None:
     import skill.web as web
 
     def broken(_body: bytes) -> Any:

@@ -36,9 +36,14 @@ def signed_requests(pki: TestPKI, count: int) -> list[Sent]:
         if kind == 0:
             envelope = session.launch(now)
         elif kind == 1:
-            envelope = session.intent("ReportSymptomsIntent", [
-                SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
-                SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART")], now=now)
+            envelope = session.intent(
+                "ReportSymptomsIntent",
+                [
+                    SlotValue("Sensation", "itchy", "itching", slot_type="SENSATION"),
+                    SlotValue("BodyPart", "legs", "legs", slot_type="BODY_PART"),
+                ],
+                now=now,
+            )
         else:
             envelope = session.session_ended(now=now)
         body = json.dumps(envelope).encode()
@@ -50,10 +55,13 @@ def signed_requests(pki: TestPKI, count: int) -> list[Sent]:
 def server(pki: TestPKI, tmp_path: Path) -> Iterator[GunicornServer]:
     (tmp_path / "chain.pem").write_bytes(pki.chain())
     (tmp_path / "roots.pem").write_bytes(pki.root.pem)
-    env = {"LEGCHECK_TEST_CHAIN": str(tmp_path / "chain.pem"),
-           "LEGCHECK_TEST_ROOTS": str(tmp_path / "roots.pem"),
-           "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(tmp_path / "load.sqlite3"),
-           "LEGCHECK_USER_KEY_SECRET": "load-test-user-key-secret-0123"}
+    env = {
+        "LEGCHECK_TEST_CHAIN": str(tmp_path / "chain.pem"),
+        "LEGCHECK_TEST_ROOTS": str(tmp_path / "roots.pem"),
+        "LEGCHECK_SKILL_ID": SKILL_ID,
+        "LEGCHECK_DB": str(tmp_path / "load.sqlite3"),
+        "LEGCHECK_USER_KEY_SECRET": "load-test-user-key-secret-0123",
+    }
     server = GunicornServer("http_apps:legcheck_app()", env=env, workers=2)
     try:
         with server:
@@ -62,13 +70,16 @@ def server(pki: TestPKI, tmp_path: Path) -> Iterator[GunicornServer]:
         server.close()
 
 
-def test_five_hundred_verified_requests_under_gunicorn(server: GunicornServer,
-                                                       pki: TestPKI) -> None:
+def test_five_hundred_verified_requests_under_gunicorn(
+    server: GunicornServer, pki: TestPKI
+) -> None:
     requests = signed_requests(pki, REQUESTS)
     results = send_all(server.port, requests, threads=THREADS)
-    failures = [(status, body[:200]) for status, body in results
-                if reply_problems(status, body, "application/json", skill_route=True)
-                or status != 200]
+    failures = [
+        (status, body[:200])
+        for status, body in results
+        if reply_problems(status, body, "application/json", skill_route=True) or status != 200
+    ]
     assert failures == [], failures[:5]
     assert len(results) == REQUESTS
 
@@ -77,8 +88,12 @@ def test_five_hundred_verified_requests_under_gunicorn(server: GunicornServer,
     assert [status for status, _ in send_all(server.port, forged, threads=2)] == [400] * 4
     log = server.output()
     assert log.count("refused request: ") == 4, log
-    for sign_of_trouble in ("Traceback", "internal error", "the skill failed",
-                            "would be refused by Alexa"):
+    for sign_of_trouble in (
+        "Traceback",
+        "internal error",
+        "the skill failed",
+        "would be refused by Alexa",
+    ):
         assert sign_of_trouble not in log, log
 
 
@@ -87,8 +102,7 @@ def test_five_hundred_verified_requests_under_gunicorn(server: GunicornServer,
 SECRET = "load-test-user-key-secret-0123"
 
 
-def test_fifty_check_ins_for_one_runner_at_once_are_all_kept(pki: TestPKI,
-                                                              tmp_path: Path) -> None:
+def test_fifty_check_ins_for_one_runner_at_once_are_all_kept(pki: TestPKI, tmp_path: Path) -> None:
     """The issue's load: 50 final answers for one runner, sent at once to gunicorn with
     four workers sharing one SQLite file. Every check-in must be kept."""
     from skill.store import MAX_CHECKINS, Consent, SqliteStore, UserKeys
@@ -99,15 +113,25 @@ def test_fifty_check_ins_for_one_runner_at_once_are_all_kept(pki: TestPKI,
     store.set_consent(store.user_key(user), Consent.YES, datetime.now(UTC).date())
     (tmp_path / "chain.pem").write_bytes(pki.chain())
     (tmp_path / "roots.pem").write_bytes(pki.root.pem)
-    env = {"LEGCHECK_TEST_CHAIN": str(tmp_path / "chain.pem"),
-           "LEGCHECK_TEST_ROOTS": str(tmp_path / "roots.pem"),
-           "LEGCHECK_SKILL_ID": SKILL_ID, "LEGCHECK_DB": str(db),
-           "LEGCHECK_USER_KEY_SECRET": SECRET}
+    env = {
+        "LEGCHECK_TEST_CHAIN": str(tmp_path / "chain.pem"),
+        "LEGCHECK_TEST_ROOTS": str(tmp_path / "roots.pem"),
+        "LEGCHECK_SKILL_ID": SKILL_ID,
+        "LEGCHECK_DB": str(db),
+        "LEGCHECK_USER_KEY_SECRET": SECRET,
+    }
     requests = []
     for _ in range(MAX_CHECKINS):
-        session = Session(skill_id=SKILL_ID, user_id=user, new=False, attributes={
-            "answers": {"twitching": True, "lower_legs": True}, "asked": ["lasts_days"],
-            "pending": "lasts_days"})
+        session = Session(
+            skill_id=SKILL_ID,
+            user_id=user,
+            new=False,
+            attributes={
+                "answers": {"twitching": True, "lower_legs": True},
+                "asked": ["lasts_days"],
+                "pending": "lasts_days",
+            },
+        )
         body = json.dumps(session.intent("AMAZON.NoIntent", now=datetime.now(UTC))).encode()
         requests.append(Sent(body, headers_for(body, pki.leaf.key, CERT_URL)))
     server = GunicornServer("http_apps:legcheck_app()", env=env, workers=4)

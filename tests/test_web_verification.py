@@ -68,11 +68,15 @@ def fetcher(pki: TestPKI) -> CountingFetcher:
     return CountingFetcher({CERT_URL: pki.chain()})
 
 
-def verified_config(pki: TestPKI, fetcher: CountingFetcher, skill: CustomSkill | None,
-                    **extra: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {"TESTING": True, "LEGCHECK_SKILL_ID": SKILL_ID,
-                              "LEGCHECK_CERT_FETCHER": fetcher,
-                              "LEGCHECK_TRUST_ROOTS": pki.roots}
+def verified_config(
+    pki: TestPKI, fetcher: CountingFetcher, skill: CustomSkill | None, **extra: Any
+) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "LEGCHECK_SKILL_ID": SKILL_ID,
+        "LEGCHECK_CERT_FETCHER": fetcher,
+        "LEGCHECK_TRUST_ROOTS": pki.roots,
+    }
     if skill is not None:
         config["LEGCHECK_SKILL"] = skill
     config.update(extra)
@@ -97,9 +101,9 @@ def post(client: FlaskClient, body: bytes, headers: dict[str, str]) -> Any:
     return client.post("/", data=body, headers=headers, content_type="application/json")
 
 
-def test_a_genuine_launch_request_reaches_the_skill(client: FlaskClient, handler: SaysVerified,
-                                                    pki: TestPKI,
-                                                    fetcher: CountingFetcher) -> None:
+def test_a_genuine_launch_request_reaches_the_skill(
+    client: FlaskClient, handler: SaysVerified, pki: TestPKI, fetcher: CountingFetcher
+) -> None:
     envelope = launch_envelope(now())
     body = body_of(envelope)
     reply = post(client, body, headers_for(body, pki.leaf.key))
@@ -132,11 +136,16 @@ def _forged(pki: TestPKI) -> dict[str, tuple[bytes, dict[str, str], str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["no headers", "bad URL", "wrong key", "tampered body", "stale",
-                                  "other skill"])
+@pytest.mark.parametrize(
+    "case", ["no headers", "bad URL", "wrong key", "tampered body", "stale", "other skill"]
+)
 def test_each_failed_check_is_a_400_the_skill_never_sees(
-        client: FlaskClient, handler: SaysVerified, pki: TestPKI, case: str,
-        caplog: pytest.LogCaptureFixture) -> None:
+    client: FlaskClient,
+    handler: SaysVerified,
+    pki: TestPKI,
+    case: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     body, headers, check = _forged(pki)[case]
     with caplog.at_level(logging.WARNING, logger="legcheck.web"):
         reply = post(client, body, headers)
@@ -150,9 +159,9 @@ def test_each_failed_check_is_a_400_the_skill_never_sees(
     assert f"(request id {request_id})" in lines[0]
 
 
-def test_an_untrusted_chain_is_refused(pki: TestPKI, tiny_skill: CustomSkill,
-                                       handler: SaysVerified,
-                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_an_untrusted_chain_is_refused(
+    pki: TestPKI, tiny_skill: CustomSkill, handler: SaysVerified, caplog: pytest.LogCaptureFixture
+) -> None:
     fetcher = CountingFetcher({CERT_URL: pki.chain(pki.leaves["self_signed"], intermediate=False)})
     client = create_app(verified_config(pki, fetcher, tiny_skill)).test_client()
     body = body_of(launch_envelope(now()))
@@ -164,7 +173,8 @@ def test_an_untrusted_chain_is_refused(pki: TestPKI, tiny_skill: CustomSkill,
 
 
 def test_a_body_that_is_not_json_gets_a_400_with_a_reason(
-        client: FlaskClient, pki: TestPKI, caplog: pytest.LogCaptureFixture) -> None:
+    client: FlaskClient, pki: TestPKI, caplog: pytest.LogCaptureFixture
+) -> None:
     body = b"{this is not json"
     reply = post(client, body, headers_for(body, pki.leaf.key))
     assert reply.status_code == 400
@@ -174,8 +184,9 @@ def test_a_body_that_is_not_json_gets_a_400_with_a_reason(
     assert reply.status_code == 400
 
 
-def test_a_signed_body_that_is_not_an_envelope_gets_a_400(client: FlaskClient, pki: TestPKI,
-                                                          handler: SaysVerified) -> None:
+def test_a_signed_body_that_is_not_an_envelope_gets_a_400(
+    client: FlaskClient, pki: TestPKI, handler: SaysVerified
+) -> None:
     envelope = launch_envelope(now())
     del envelope["version"]
     body = body_of(envelope)
@@ -185,19 +196,22 @@ def test_a_signed_body_that_is_not_an_envelope_gets_a_400(client: FlaskClient, p
     assert handler.seen == []
 
 
-def test_the_chain_is_fetched_once_across_requests(client: FlaskClient, pki: TestPKI,
-                                                   fetcher: CountingFetcher) -> None:
+def test_the_chain_is_fetched_once_across_requests(
+    client: FlaskClient, pki: TestPKI, fetcher: CountingFetcher
+) -> None:
     for _ in range(3):
         body = body_of(launch_envelope(now()))
         assert post(client, body, headers_for(body, pki.leaf.key)).status_code == 200
     assert fetcher.calls == [CERT_URL]
 
 
-def test_the_injected_clock_is_used(pki: TestPKI, fetcher: CountingFetcher,
-                                    tiny_skill: CustomSkill) -> None:
+def test_the_injected_clock_is_used(
+    pki: TestPKI, fetcher: CountingFetcher, tiny_skill: CustomSkill
+) -> None:
     then = pki.now + timedelta(days=3)
-    client = create_app(verified_config(pki, fetcher, tiny_skill,
-                                        LEGCHECK_CLOCK=lambda: then)).test_client()
+    client = create_app(
+        verified_config(pki, fetcher, tiny_skill, LEGCHECK_CLOCK=lambda: then)
+    ).test_client()
     body = body_of(launch_envelope(then))
     assert post(client, body, headers_for(body, pki.leaf.key)).status_code == 200
     body = body_of(launch_envelope(now()))  # "now" is three days off for this app
@@ -206,19 +220,22 @@ def test_the_injected_clock_is_used(pki: TestPKI, fetcher: CountingFetcher,
 
 # -- configuration --------------------------------------------------------------------------------
 
-def test_no_skill_id_refuses_to_start(monkeypatch: pytest.MonkeyPatch, pki: TestPKI,
-                                      fetcher: CountingFetcher, tiny_skill: CustomSkill) -> None:
+
+def test_no_skill_id_refuses_to_start(
+    monkeypatch: pytest.MonkeyPatch, pki: TestPKI, fetcher: CountingFetcher, tiny_skill: CustomSkill
+) -> None:
     monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
     config = verified_config(pki, fetcher, tiny_skill)
     del config["LEGCHECK_SKILL_ID"]
-    with pytest.raises(ConfigError, match="expected the skill's application id in "
-                                          "LEGCHECK_SKILL_ID"):
+    with pytest.raises(
+        ConfigError, match="expected the skill's application id in LEGCHECK_SKILL_ID"
+    ):
         create_app(config)
 
 
-def test_allow_any_skill_id_accepts_other_skills(monkeypatch: pytest.MonkeyPatch, pki: TestPKI,
-                                                 fetcher: CountingFetcher,
-                                                 tiny_skill: CustomSkill) -> None:
+def test_allow_any_skill_id_accepts_other_skills(
+    monkeypatch: pytest.MonkeyPatch, pki: TestPKI, fetcher: CountingFetcher, tiny_skill: CustomSkill
+) -> None:
     monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
     config = verified_config(pki, fetcher, tiny_skill, LEGCHECK_ALLOW_ANY_SKILL_ID=True)
     del config["LEGCHECK_SKILL_ID"]
@@ -227,9 +244,9 @@ def test_allow_any_skill_id_accepts_other_skills(monkeypatch: pytest.MonkeyPatch
     assert post(client, body, headers_for(body, pki.leaf.key)).status_code == 200
 
 
-def test_the_skill_id_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, pki: TestPKI,
-                                                 fetcher: CountingFetcher,
-                                                 tiny_skill: CustomSkill) -> None:
+def test_the_skill_id_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, pki: TestPKI, fetcher: CountingFetcher, tiny_skill: CustomSkill
+) -> None:
     monkeypatch.setenv("LEGCHECK_SKILL_ID", "amzn1.ask.skill.from-env")
     config = verified_config(pki, fetcher, tiny_skill)
     del config["LEGCHECK_SKILL_ID"]
@@ -243,7 +260,8 @@ def test_the_skill_id_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
 
 
 def test_verification_off_needs_no_skill_id_and_no_headers(
-        monkeypatch: pytest.MonkeyPatch, tiny_skill: CustomSkill, handler: SaysVerified) -> None:
+    monkeypatch: pytest.MonkeyPatch, tiny_skill: CustomSkill, handler: SaysVerified
+) -> None:
     monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
     app = create_app({"TESTING": True, "LEGCHECK_SKILL": tiny_skill, "LEGCHECK_VERIFY": False})
     assert app.extensions["legcheck_verifier"] is None
@@ -261,13 +279,15 @@ def test_health_needs_no_verification(client: FlaskClient, fetcher: CountingFetc
 
 # -- body size ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def small_app(pki: TestPKI, fetcher: CountingFetcher, tiny_skill: CustomSkill) -> Flask:
     return create_app(verified_config(pki, fetcher, tiny_skill, LEGCHECK_MAX_BODY_BYTES=2048))
 
 
 def test_an_oversized_body_is_refused_before_verification(
-        small_app: Flask, pki: TestPKI, fetcher: CountingFetcher) -> None:
+    small_app: Flask, pki: TestPKI, fetcher: CountingFetcher
+) -> None:
     envelope = launch_envelope(now())
     envelope["padding"] = "x" * 4096
     body = body_of(envelope)
@@ -277,19 +297,25 @@ def test_an_oversized_body_is_refused_before_verification(
     assert fetcher.calls == []
 
 
-def test_an_oversized_chunked_body_is_refused(small_app: Flask, pki: TestPKI,
-                                              fetcher: CountingFetcher) -> None:
+def test_an_oversized_chunked_body_is_refused(
+    small_app: Flask, pki: TestPKI, fetcher: CountingFetcher
+) -> None:
     # No Content-Length: the server terminates the stream (as gunicorn does for chunked bodies).
     body = b"{" + b" " * 4096 + b"}"
     reply = small_app.test_client().post(
-        "/", input_stream=io.BytesIO(body), headers=headers_for(body, pki.leaf.key),
-        content_type="application/json", environ_overrides={"wsgi.input_terminated": True})
+        "/",
+        input_stream=io.BytesIO(body),
+        headers=headers_for(body, pki.leaf.key),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert reply.status_code == 413
     assert fetcher.calls == []
 
 
-def test_a_body_of_exactly_the_limit_is_read_whole(pki: TestPKI, fetcher: CountingFetcher,
-                                                   tiny_skill: CustomSkill) -> None:
+def test_a_body_of_exactly_the_limit_is_read_whole(
+    pki: TestPKI, fetcher: CountingFetcher, tiny_skill: CustomSkill
+) -> None:
     envelope = launch_envelope(now())
     envelope["padding"] = ""
     envelope["padding"] = "x" * (2048 - len(body_of(envelope)))
@@ -299,19 +325,28 @@ def test_a_body_of_exactly_the_limit_is_read_whole(pki: TestPKI, fetcher: Counti
     for terminated in (False, True):
         overrides = {"wsgi.input_terminated": True} if terminated else {}
         reply = app.test_client().post(
-            "/", input_stream=io.BytesIO(body), headers=headers_for(body, pki.leaf.key),
-            content_type="application/json", environ_overrides=overrides)
+            "/",
+            input_stream=io.BytesIO(body),
+            headers=headers_for(body, pki.leaf.key),
+            content_type="application/json",
+            environ_overrides=overrides,
+        )
         assert reply.status_code == 200, reply.get_data(as_text=True)
 
 
-def test_a_stream_without_length_or_terminator_is_read_as_empty(small_app: Flask,
-                                                                pki: TestPKI) -> None:
+def test_a_stream_without_length_or_terminator_is_read_as_empty(
+    small_app: Flask, pki: TestPKI
+) -> None:
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
     body = body_of(launch_envelope(now()))
-    environ = EnvironBuilder(method="POST", path="/", input_stream=io.BytesIO(body),
-                             headers=list(headers_for(body, pki.leaf.key).items()),
-                             content_type="application/json").get_environ()
+    environ = EnvironBuilder(
+        method="POST",
+        path="/",
+        input_stream=io.BytesIO(body),
+        headers=list(headers_for(body, pki.leaf.key).items()),
+        content_type="application/json",
+    ).get_environ()
     del environ["CONTENT_LENGTH"]
     _iterable, status, _headers = run_wsgi_app(small_app.wsgi_app, environ, buffered=True)
     assert status.startswith("400")  # the empty body is not what was signed
@@ -335,18 +370,23 @@ def live_server(small_app: Flask) -> Iterator[int]:
 def _post_chunked(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        chunks = (body[i:i + 500] for i in range(0, len(body), 500))
-        conn.request("POST", "/", body=chunks, encode_chunked=True,
-                      headers={**headers, "Content-Type": "application/json",
-                               "Transfer-Encoding": "chunked"})
+        chunks = (body[i : i + 500] for i in range(0, len(body), 500))
+        conn.request(
+            "POST",
+            "/",
+            body=chunks,
+            encode_chunked=True,
+            headers={**headers, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        )
         reply = conn.getresponse()
         return reply.status, reply.read()
     finally:
         conn.close()
 
 
-def test_chunked_bodies_over_real_http(live_server: int, pki: TestPKI,
-                                       handler: SaysVerified) -> None:
+def test_chunked_bodies_over_real_http(
+    live_server: int, pki: TestPKI, handler: SaysVerified
+) -> None:
     body = body_of(launch_envelope(now()))
     assert len(body) < 2048
     status, answer = _post_chunked(live_server, body, headers_for(body, pki.leaf.key))
@@ -360,9 +400,10 @@ def test_chunked_bodies_over_real_http(live_server: int, pki: TestPKI,
 
 # -- the default skill ----------------------------------------------------------------------------
 
-def test_the_default_skill_answers_a_verified_launch(monkeypatch: pytest.MonkeyPatch,
-                                                     pki: TestPKI,
-                                                     fetcher: CountingFetcher) -> None:
+
+def test_the_default_skill_answers_a_verified_launch(
+    monkeypatch: pytest.MonkeyPatch, pki: TestPKI, fetcher: CountingFetcher
+) -> None:
     app_module = pytest.importorskip("skill.app")
     from skill.store import Deployment
 
@@ -378,8 +419,8 @@ def test_the_default_skill_answers_a_verified_launch(monkeypatch: pytest.MonkeyP
 
 
 def test_verified_serving_refuses_to_start_without_a_user_key_secret(
-        monkeypatch: pytest.MonkeyPatch, pki: TestPKI, fetcher: CountingFetcher,
-        tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: TestPKI, fetcher: CountingFetcher, tmp_path: Path
+) -> None:
     import skill.app as app_module
 
     monkeypatch.setattr(app_module, "_default", {})
@@ -392,22 +433,31 @@ def test_verified_serving_refuses_to_start_without_a_user_key_secret(
 
 # -- hostile but signed ---------------------------------------------------------------------------
 
+
 def _signed_launch_with(pki: TestPKI, raw_field: str, value_json: str) -> bytes:
     envelope = launch_envelope(now())
     envelope[raw_field] = "@VALUE@"
     return json.dumps(envelope).replace('"@VALUE@"', value_json).encode()
 
 
-@pytest.mark.parametrize("stamp,reason", [
-    ("9999-12-31T23:59:59-01:00", "between the years 2000 and 2999"),
-    ("0001-01-01T00:00:00+01:00", "between the years 2000 and 2999"),
-    (1714564800000, "got a number"),
-    ("1714564800000", "ISO 8601 string"),
-    ("2024-05-01", "ISO 8601 string"),
-])
-def test_an_insane_signed_timestamp_is_a_400(client: FlaskClient, pki: TestPKI,
-                                             handler: SaysVerified, stamp: object, reason: str,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    "stamp,reason",
+    [
+        ("9999-12-31T23:59:59-01:00", "between the years 2000 and 2999"),
+        ("0001-01-01T00:00:00+01:00", "between the years 2000 and 2999"),
+        (1714564800000, "got a number"),
+        ("1714564800000", "ISO 8601 string"),
+        ("2024-05-01", "ISO 8601 string"),
+    ],
+)
+def test_an_insane_signed_timestamp_is_a_400(
+    client: FlaskClient,
+    pki: TestPKI,
+    handler: SaysVerified,
+    stamp: object,
+    reason: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     envelope = launch_envelope(now())
     envelope["request"]["timestamp"] = stamp
     body = body_of(envelope)
@@ -419,8 +469,13 @@ def test_an_insane_signed_timestamp_is_a_400(client: FlaskClient, pki: TestPKI,
 
 
 @pytest.mark.parametrize("depth", [70, 990, 5000])
-def test_a_deep_signed_body_is_a_400(client: FlaskClient, pki: TestPKI, handler: SaysVerified,
-                                     depth: int, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_deep_signed_body_is_a_400(
+    client: FlaskClient,
+    pki: TestPKI,
+    handler: SaysVerified,
+    depth: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     body = _signed_launch_with(pki, "padding", "[" * depth + "]" * depth)
     reply = post(client, body, headers_for(body, pki.leaf.key))
     assert reply.status_code == 400
@@ -430,8 +485,9 @@ def test_a_deep_signed_body_is_a_400(client: FlaskClient, pki: TestPKI, handler:
     assert handler.seen == []
 
 
-def test_signed_attributes_nested_too_deep_are_a_400(client: FlaskClient, pki: TestPKI,
-                                                     handler: SaysVerified) -> None:
+def test_signed_attributes_nested_too_deep_are_a_400(
+    client: FlaskClient, pki: TestPKI, handler: SaysVerified
+) -> None:
     envelope = launch_envelope(now())
     attributes: Any = {}
     for _ in range(30):
@@ -446,14 +502,19 @@ def test_signed_attributes_nested_too_deep_are_a_400(client: FlaskClient, pki: T
 
 def test_verified_serving_answers_any_address(client: FlaskClient, pki: TestPKI) -> None:
     body = body_of(launch_envelope(now()))
-    reply = client.post("/", data=body, headers=headers_for(body, pki.leaf.key),
-                        content_type="application/json",
-                        environ_overrides={"REMOTE_ADDR": "203.0.113.9"})
+    reply = client.post(
+        "/",
+        data=body,
+        headers=headers_for(body, pki.leaf.key),
+        content_type="application/json",
+        environ_overrides={"REMOTE_ADDR": "203.0.113.9"},
+    )
     assert reply.status_code == 200
 
 
 def test_a_flood_of_bad_certificate_urls_never_holds_up_a_genuine_request(
-        pki: TestPKI, tiny_skill: CustomSkill, handler: SaysVerified) -> None:
+    pki: TestPKI, tiny_skill: CustomSkill, handler: SaysVerified
+) -> None:
     bad_urls = [f"https://s3.amazonaws.com/echo.api/flood-{i}.pem" for i in range(5)]
     started: list[str] = []
     finished: list[str] = []

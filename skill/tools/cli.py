@@ -20,11 +20,20 @@ from skill.tools.envelopes import DEFAULT_SKILL_ID
 
 log = logging.getLogger("legcheck.cli")
 
-ARTICLE_HELP = ("the source article, to check every cited section against (default: "
-                "$LEGCHECK_ARTICLE, else ../shared/seed/ beside the clone; skipped, and said "
-                "so, where it is not)")
-EXTRAS = {"flask": "web", "werkzeug": "web", "cryptography": "web", "certifi": "web",
-          "gunicorn": "web", "jsonschema": "tools", "yaml": "tools"}
+ARTICLE_HELP = (
+    "the source article, to check every cited section against (default: "
+    "$LEGCHECK_ARTICLE, else ../shared/seed/ beside the clone; skipped, and said "
+    "so, where it is not)"
+)
+EXTRAS = {
+    "flask": "web",
+    "werkzeug": "web",
+    "cryptography": "web",
+    "certifi": "web",
+    "gunicorn": "web",
+    "jsonschema": "tools",
+    "yaml": "tools",
+}
 """The optional packages each command may need, by the extra that installs them."""
 
 
@@ -50,8 +59,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     config: dict[str, object] = {}
     if args.no_verify:
         if not is_loopback(args.host):
-            print(f"legcheck serve: refusing to listen on {args.host} without request "
-                  "verification; --no-verify is for 127.0.0.1 only", file=sys.stderr)
+            print(
+                f"legcheck serve: refusing to listen on {args.host} without request "
+                "verification; --no-verify is for 127.0.0.1 only",
+                file=sys.stderr,
+            )
             return 2
         log.warning("request verification is OFF (--no-verify): for local development only")
         config["LEGCHECK_VERIFY"] = False
@@ -62,9 +74,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"legcheck serve: {exc}", file=sys.stderr)
         return 2
-    print(f"Leg Check is listening on http://{args.host}:{args.port}/ "
-          "(POST Alexa request envelopes to /; try: legcheck simulate --url "
-          f"http://{args.host}:{args.port}/)", flush=True)
+    print(
+        f"Leg Check is listening on http://{args.host}:{args.port}/ "
+        "(POST Alexa request envelopes to /; try: legcheck simulate --url "
+        f"http://{args.host}:{args.port}/)",
+        flush=True,
+    )
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
     return 0
 
@@ -73,9 +88,18 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from skill.errors import ConfigError
     from skill.tools.simulator.command import Options, simulate
 
-    options = Options(model=args.model, locale=args.locale, url=args.url, db=args.db,
-                      show_json=args.json, speak=args.speak, replay=args.replay,
-                      record=args.record, skill_id=args.skill_id, screen=args.screen)
+    options = Options(
+        model=args.model,
+        locale=args.locale,
+        url=args.url,
+        db=args.db,
+        show_json=args.json,
+        speak=args.speak,
+        replay=args.replay,
+        record=args.record,
+        skill_id=args.skill_id,
+        screen=args.screen,
+    )
     try:
         return simulate(options, sys.stdin, sys.stdout, sys.stderr)
     except ConfigError as exc:
@@ -99,8 +123,9 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     try:
         today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
     except ValueError:
-        print(f"legcheck purge: expected --today as YYYY-MM-DD, got {args.today!r}",
-              file=sys.stderr)
+        print(
+            f"legcheck purge: expected --today as YYYY-MM-DD, got {args.today!r}", file=sys.stderr
+        )
         return 2
     try:
         store = store_from_env(env, Deployment.LOCAL)
@@ -115,8 +140,10 @@ def _cmd_purge(args: argparse.Namespace) -> int:
         print(f"legcheck purge: {exc}", file=sys.stderr)
         return 1
     days = store.retention.days
-    print(f"Purged the {store.describe()}: {changed} record(s) held check-ins older than "
-          f"{days} days, or nothing newer; they are deleted or trimmed.")
+    print(
+        f"Purged the {store.describe()}: {changed} record(s) held check-ins older than "
+        f"{days} days, or nothing newer; they are deleted or trimmed."
+    )
     return 0
 
 
@@ -124,8 +151,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from skill.knowledge import KNOWLEDGE_PATH
     from skill.tools.validate import validate
 
-    report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH,
-                      article=args.article)
+    report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH, article=args.article)
     for problem in report.problems:
         print(problem)
     for warning in report.warnings:
@@ -152,16 +178,16 @@ def _cmd_model_sync(args: argparse.Namespace) -> int:
         sync_model_types(data, read_lexicon_data(path.stem.split("-")[0]))
         changed = json.dumps(data, sort_keys=True) != before
         if changed:
-            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"{path}: slot types {'written' if changed else 'already in sync'}")
     if not args.model:
         source = json.loads((MODELS_DIR / f"{SOURCE_LOCALE}.json").read_text(encoding="utf-8"))
         for code, overlay in read_overlays().items():
             target = MODELS_DIR / f"{code}.json"
             model = locale_model(source, overlay, read_lexicon_data(code.split("-")[0]))
-            target.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
+            target.write_text(
+                json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
             print(f"{target}: written from {SOURCE_LOCALE}.json and overlays/{code}.json")
     return 0
 
@@ -194,19 +220,22 @@ def _safety_corpus() -> bool:
     print("\nheld-out safety corpus (tests/corpus/safety, written blind; every market):")
     runs = [(name, before[name]) for name in ("landed", "first_pass") if name in before]
     for measure, (passed, total) in safety_shares(models).items():
-        then = "".join(f"; {name.replace('_', ' ')} ({run['commit']}): {run[measure][0]}/"
-                       f"{run[measure][1]} ({run[measure][0] / run[measure][1]:.1%})"
-                       for name, run in runs if measure in run)
+        then = "".join(
+            f"; {name.replace('_', ' ')} ({run['commit']}): {run[measure][0]}/"
+            f"{run[measure][1]} ({run[measure][0] / run[measure][1]:.1%})"
+            for name, run in runs
+            if measure in run
+        )
         share = passed / total if total else 0.0
         print(f"  {measure}: now {passed}/{total} ({share:.1%}){then}")
     for probe in sorted(SAFETY_DIR.glob("probe-*.yaml")):
-        first_run_of = next((r for r in before.values()
-                             if isinstance(r, dict) and r.get("file") == probe.name), {})
+        first_run_of = next(
+            (r for r in before.values() if isinstance(r, dict) and r.get("file") == probe.name), {}
+        )
         print(f"{probe.name} (a later probe, written blind after the fixes):")
         for measure, (passed, total) in safety_shares(models, name=probe.name).items():
             first = first_run_of.get(measure)
-            then = (f"; first run {first[0]}/{first[1]} ({first[0] / first[1]:.1%})"
-                    if first else "")
+            then = f"; first run {first[0]}/{first[1]} ({first[0] / first[1]:.1%})" if first else ""
             print(f"  {measure}: now {passed}/{total} ({passed / total:.1%}){then}")
     return False
 
@@ -219,23 +248,35 @@ def _cmd_package(args: argparse.Namespace) -> int:
 
     try:
         if bool(args.lambda_arn) == bool(args.endpoint_uri):
-            raise PackageError("say where Alexa sends requests: --lambda-arn ARN, or "
-                               "--endpoint-uri https://... (not both)")
-        endpoint = (Endpoint.lambda_arn(args.lambda_arn) if args.lambda_arn
-                    else Endpoint.https(args.endpoint_uri, args.ssl_certificate_type))
+            raise PackageError(
+                "say where Alexa sends requests: --lambda-arn ARN, or "
+                "--endpoint-uri https://... (not both)"
+            )
+        endpoint = (
+            Endpoint.lambda_arn(args.lambda_arn)
+            if args.lambda_arn
+            else Endpoint.https(args.endpoint_uri, args.ssl_certificate_type)
+        )
         report = validate(article=args.article)
         if not report.ok:
             for problem in report.problems:
                 print(problem, file=sys.stderr)
-            raise PackageError(f"fix these {len(report.problems)} problem(s) first "
-                               "(legcheck validate lists them)")
-        _, skipped = article_check(json.loads(KNOWLEDGE_PATH.read_text(encoding="utf-8")),
-                                   args.article)
+            raise PackageError(
+                f"fix these {len(report.problems)} problem(s) first (legcheck validate lists them)"
+            )
+        _, skipped = article_check(
+            json.loads(KNOWLEDGE_PATH.read_text(encoding="utf-8")), args.article
+        )
         if skipped:
             print(f"legcheck package: {skipped}")
-        result = build(args.out, endpoint, deps=not args.no_deps, arch=args.arch,
-                       privacy_policy_url=args.privacy_policy_url,
-                       compile_bytecode=not args.no_compile)
+        result = build(
+            args.out,
+            endpoint,
+            deps=not args.no_deps,
+            arch=args.arch,
+            privacy_policy_url=args.privacy_policy_url,
+            compile_bytecode=not args.no_compile,
+        )
     except PackageError as exc:
         print(f"legcheck package: {exc}", file=sys.stderr)
         return 2
@@ -245,19 +286,27 @@ def _cmd_package(args: argparse.Namespace) -> int:
     parts = "ask-resources.json, skill-package/"
     if endpoint.is_lambda:
         parts += f", {CODE_DIR}/, {STACK_PATH}"
-    print(f"Wrote the ASK CLI project in {result.out}/ ({parts}) "
-          f"and {result.zip_path} ({len(result.zip_names)} files, {size:.1f} MB"
-          f"{', without dependencies' if args.no_deps else ''}).")
+    print(
+        f"Wrote the ASK CLI project in {result.out}/ ({parts}) "
+        f"and {result.zip_path} ({len(result.zip_names)} files, {size:.1f} MB"
+        f"{', without dependencies' if args.no_deps else ''})."
+    )
     print("Next:")
     print(f"  cd {result.out} && ask deploy")
     if endpoint.is_lambda:
-        print(f"    (the skill, and a CloudFormation stack in {endpoint.region}: the function "
-              f"{endpoint.function_name}, its check-in table, user key secret, logs and role)")
-        print(f"  or, for a function you manage yourself: aws lambda update-function-code "
-              f"--function-name {args.lambda_arn} --zip-file fileb://{result.zip_path}")
-        print(f"    (runtime {LAMBDA_RUNTIME}, architecture {args.arch}, handler "
-              f"lambda_function.lambda_handler, an Alexa Skills Kit trigger, and "
-              f"LEGCHECK_DB=dynamodb:TABLE with LEGCHECK_USER_KEY_SECRET set)")
+        print(
+            f"    (the skill, and a CloudFormation stack in {endpoint.region}: the function "
+            f"{endpoint.function_name}, its check-in table, user key secret, logs and role)"
+        )
+        print(
+            f"  or, for a function you manage yourself: aws lambda update-function-code "
+            f"--function-name {args.lambda_arn} --zip-file fileb://{result.zip_path}"
+        )
+        print(
+            f"    (runtime {LAMBDA_RUNTIME}, architecture {args.arch}, handler "
+            f"lambda_function.lambda_handler, an Alexa Skills Kit trigger, and "
+            f"LEGCHECK_DB=dynamodb:TABLE with LEGCHECK_USER_KEY_SECRET set)"
+        )
     return 0
 
 
@@ -265,122 +314,207 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="legcheck",
         description="Leg Check: an Alexa skill for post-run check-ins. "
-                    "Information, not a diagnosis.")
+        "Information, not a diagnosis.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the skill's web endpoint for local development")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=5000, help="port to listen on")
-    serve.add_argument("--skill-id", default=None,
-                       help="the skill's application id (default: $LEGCHECK_SKILL_ID)")
-    serve.add_argument("--no-verify", action="store_true",
-                       help="skip Alexa request verification (loopback only, development only)")
+    serve.add_argument(
+        "--skill-id", default=None, help="the skill's application id (default: $LEGCHECK_SKILL_ID)"
+    )
+    serve.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip Alexa request verification (loopback only, development only)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     simulate = sub.add_parser(
-        "simulate", help="talk to the skill as Alexa would: type (or pipe) what you would say",
+        "simulate",
+        help="talk to the skill as Alexa would: type (or pipe) what you would say",
         description="Resolve what you would say against the interaction model, send the "
-                    "request Alexa would send, and print what Alexa would say and show. "
-                    "Reads lines from a terminal or a pipe; .help lists console commands.")
-    simulate.add_argument("--model", type=Path, default=None,
-                          help="interaction model file (default: interaction_model/LOCALE.json)")
+        "request Alexa would send, and print what Alexa would say and show. "
+        "Reads lines from a terminal or a pipe; .help lists console commands.",
+    )
+    simulate.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="interaction model file (default: interaction_model/LOCALE.json)",
+    )
     simulate.add_argument("--locale", default="en-US", help="locale of the model and requests")
-    simulate.add_argument("--url", default=None,
-                          help="send requests to this endpoint (e.g. http://127.0.0.1:5000/) "
-                               "instead of the skill in this process")
-    simulate.add_argument("--db", default=None,
-                          help="check-in store for the in-process skill: an SQLite file, or "
-                               "'off' (default: a temporary file removed at exit)")
-    simulate.add_argument("--screen", action="store_true",
-                          help="talk as an Echo Show: the device supports APL, and what the "
-                               "screen would hold is printed")
-    simulate.add_argument("--json", action="store_true",
-                          help="also print the request and response envelopes")
-    simulate.add_argument("--speak", action="store_true",
-                          help="read the speech aloud with espeak-ng, where it is installed")
-    simulate.add_argument("--replay", type=Path, default=None,
-                          help="run a scripted conversation: an ASK CLI replay file (.json) or "
-                               "a conversation test (.yaml) whose expectations are checked")
-    simulate.add_argument("--record", type=Path, default=None,
-                          help="at the end, write what was said as an ASK CLI replay file")
-    simulate.add_argument("--skill-id", default=DEFAULT_SKILL_ID,
-                          help="the skill id in the envelopes and in recorded replay files")
+    simulate.add_argument(
+        "--url",
+        default=None,
+        help="send requests to this endpoint (e.g. http://127.0.0.1:5000/) "
+        "instead of the skill in this process",
+    )
+    simulate.add_argument(
+        "--db",
+        default=None,
+        help="check-in store for the in-process skill: an SQLite file, or "
+        "'off' (default: a temporary file removed at exit)",
+    )
+    simulate.add_argument(
+        "--screen",
+        action="store_true",
+        help="talk as an Echo Show: the device supports APL, and what the "
+        "screen would hold is printed",
+    )
+    simulate.add_argument(
+        "--json", action="store_true", help="also print the request and response envelopes"
+    )
+    simulate.add_argument(
+        "--speak",
+        action="store_true",
+        help="read the speech aloud with espeak-ng, where it is installed",
+    )
+    simulate.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        help="run a scripted conversation: an ASK CLI replay file (.json) or "
+        "a conversation test (.yaml) whose expectations are checked",
+    )
+    simulate.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        help="at the end, write what was said as an ASK CLI replay file",
+    )
+    simulate.add_argument(
+        "--skill-id",
+        default=DEFAULT_SKILL_ID,
+        help="the skill id in the envelopes and in recorded replay files",
+    )
     simulate.set_defaults(func=_cmd_simulate)
 
     purge = sub.add_parser(
-        "purge", help="delete stored check-ins past the retention window (run it daily)",
+        "purge",
+        help="delete stored check-ins past the retention window (run it daily)",
         description="Delete every stored check-in older than the retention window (30 days), "
-                    "and every record with nothing newer, from the store LEGCHECK_DB names "
-                    "(an SQLite file, or dynamodb:TABLE, where the table's TTL does the same). "
-                    "Reads already skip them; this removes them.")
-    purge.add_argument("--db", default=None,
-                       help="the store: an SQLite file or dynamodb:TABLE (default: $LEGCHECK_DB, "
-                            "else the default SQLite file)")
-    purge.add_argument("--today", default=None,
-                       help="purge as of this day, YYYY-MM-DD (default: today, UTC)")
+        "and every record with nothing newer, from the store LEGCHECK_DB names "
+        "(an SQLite file, or dynamodb:TABLE, where the table's TTL does the same). "
+        "Reads already skip them; this removes them.",
+    )
+    purge.add_argument(
+        "--db",
+        default=None,
+        help="the store: an SQLite file or dynamodb:TABLE (default: $LEGCHECK_DB, "
+        "else the default SQLite file)",
+    )
+    purge.add_argument(
+        "--today", default=None, help="purge as of this day, YYYY-MM-DD (default: today, UTC)"
+    )
     purge.set_defaults(func=_cmd_purge)
 
     validate = sub.add_parser(
-        "validate", help="lint the interaction models, the knowledge file and the locale strings",
+        "validate",
+        help="lint the interaction models, the knowledge file and the locale strings",
         description="Check the interaction models against their JSON Schema and Amazon's rules, "
-                    "the knowledge file and the locale strings; list every problem with its "
-                    "file and place, and exit 1 if there is any.")
-    validate.add_argument("--model", type=Path, action="append", default=[],
-                          help="an interaction model to check (repeatable; default: every "
-                               "interaction_model/*.json)")
-    validate.add_argument("--knowledge", type=Path, default=None,
-                          help="the knowledge file (default: skill/data/knowledge.json)")
+        "the knowledge file and the locale strings; list every problem with its "
+        "file and place, and exit 1 if there is any.",
+    )
+    validate.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        default=[],
+        help="an interaction model to check (repeatable; default: every interaction_model/*.json)",
+    )
+    validate.add_argument(
+        "--knowledge",
+        type=Path,
+        default=None,
+        help="the knowledge file (default: skill/data/knowledge.json)",
+    )
     validate.add_argument("--article", type=Path, default=None, help=ARTICLE_HELP)
     validate.set_defaults(func=_cmd_validate)
 
     model = sub.add_parser("model", help="work on the interaction models")
     model_sub = model.add_subparsers(dest="model_command", required=True)
     sync = model_sub.add_parser(
-        "sync", help="write the models' slot types from skill/data/lexicon, and each "
-                     "market's model from en-US and its overlay",
+        "sync",
+        help="write the models' slot types from skill/data/lexicon, and each "
+        "market's model from en-US and its overlay",
         description="Rewrite the custom slot types (values and synonyms) of the source model "
-                    "(en-US) from its language's lexicon, the same words the phrase "
-                    "interpreter reads, then write each market's model from the source and "
-                    "interaction_model/overlays/<locale>.json, so none can drift.")
-    sync.add_argument("--model", type=Path, action="append", default=[],
-                      help="only rewrite the slot types of this model (repeatable; default: "
-                           "en-US, then every market's model from it)")
+        "(en-US) from its language's lexicon, the same words the phrase "
+        "interpreter reads, then write each market's model from the source and "
+        "interaction_model/overlays/<locale>.json, so none can drift.",
+    )
+    sync.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        default=[],
+        help="only rewrite the slot types of this model (repeatable; default: "
+        "en-US, then every market's model from it)",
+    )
     sync.set_defaults(func=_cmd_model_sync)
 
     corpus = sub.add_parser(
-        "corpus", help="run the corpus of how runners talk and print each share",
+        "corpus",
+        help="run the corpus of how runners talk and print each share",
         description="Run tests/corpus through the phrase interpreter, end to end through the "
-                    "simulator, and as whole conversations; print the share that passes.")
+        "simulator, and as whole conversations; print the share that passes.",
+    )
     corpus.add_argument("--locale", default="en-US", help="the corpus and model locale")
     corpus.set_defaults(func=_cmd_corpus)
 
     package = sub.add_parser(
-        "package", help="write an ASK CLI v2 project and a Lambda deployment zip",
+        "package",
+        help="write an ASK CLI v2 project and a Lambda deployment zip",
         description="Write ask-resources.json, skill-package/ (manifest and interaction "
-                    "models) and legcheck-lambda.zip (lambda_function.py, the skill package and "
-                    "its runtime dependencies for Lambda) after checking the data; for a Lambda "
-                    "endpoint also lambda/ (the same code) and the ASK CLI's CloudFormation "
-                    "deployer stack, infrastructure/cfn-deployer/skill-stack.yaml (the function, "
-                    "its DynamoDB check-in table, user key secret, logs and role).")
-    package.add_argument("--out", type=Path, default=Path("build"),
-                         help="folder to write into (default: build)")
-    package.add_argument("--lambda-arn", default=None,
-                         help="the Lambda function Alexa calls (its ARN; the stack creates it "
-                              "under that name, in that region)")
-    package.add_argument("--endpoint-uri", default=None,
-                         help="or the https URL of a web service running legcheck serve")
-    package.add_argument("--ssl-certificate-type", default="Trusted",
-                         choices=["Trusted", "Wildcard", "SelfSigned"],
-                         help="the certificate of --endpoint-uri (default: Trusted)")
-    package.add_argument("--arch", default="x86_64", choices=["x86_64", "arm64"],
-                         help="the Lambda function's architecture (default: x86_64)")
-    package.add_argument("--privacy-policy-url", default=None,
-                         help="declare usesPersonalInfo with this privacy policy (https)")
-    package.add_argument("--no-deps", action="store_true",
-                         help="leave the dependencies out of the zip (no network; for tests)")
-    package.add_argument("--no-compile", action="store_true",
-                         help="ship source only, no .pyc (a cold start then compiles it all)")
+        "models) and legcheck-lambda.zip (lambda_function.py, the skill package and "
+        "its runtime dependencies for Lambda) after checking the data; for a Lambda "
+        "endpoint also lambda/ (the same code) and the ASK CLI's CloudFormation "
+        "deployer stack, infrastructure/cfn-deployer/skill-stack.yaml (the function, "
+        "its DynamoDB check-in table, user key secret, logs and role).",
+    )
+    package.add_argument(
+        "--out", type=Path, default=Path("build"), help="folder to write into (default: build)"
+    )
+    package.add_argument(
+        "--lambda-arn",
+        default=None,
+        help="the Lambda function Alexa calls (its ARN; the stack creates it "
+        "under that name, in that region)",
+    )
+    package.add_argument(
+        "--endpoint-uri",
+        default=None,
+        help="or the https URL of a web service running legcheck serve",
+    )
+    package.add_argument(
+        "--ssl-certificate-type",
+        default="Trusted",
+        choices=["Trusted", "Wildcard", "SelfSigned"],
+        help="the certificate of --endpoint-uri (default: Trusted)",
+    )
+    package.add_argument(
+        "--arch",
+        default="x86_64",
+        choices=["x86_64", "arm64"],
+        help="the Lambda function's architecture (default: x86_64)",
+    )
+    package.add_argument(
+        "--privacy-policy-url",
+        default=None,
+        help="declare usesPersonalInfo with this privacy policy (https)",
+    )
+    package.add_argument(
+        "--no-deps",
+        action="store_true",
+        help="leave the dependencies out of the zip (no network; for tests)",
+    )
+    package.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="ship source only, no .pyc (a cold start then compiles it all)",
+    )
     package.add_argument("--article", type=Path, default=None, help=ARTICLE_HELP)
     package.set_defaults(func=_cmd_package)
     return parser
@@ -388,8 +522,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         code: int = args.func(args)
     except ModuleNotFoundError as exc:
@@ -397,9 +533,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if top not in EXTRAS:
             raise
         extra = EXTRAS[top]
-        print(f"legcheck {args.command}: needs {top}, from the {extra!r} extra: "
-              f"pip install 'legcheck[{extra}]' (or, in a clone, scripts/setup)",
-              file=sys.stderr)
+        print(
+            f"legcheck {args.command}: needs {top}, from the {extra!r} extra: "
+            f"pip install 'legcheck[{extra}]' (or, in a clone, scripts/setup)",
+            file=sys.stderr,
+        )
         return 2
     return code
 

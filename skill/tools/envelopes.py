@@ -82,8 +82,10 @@ class Session:
                 "System": {
                     "application": application,
                     "user": user,
-                    "device": {"deviceId": self.device_id,
-                               "supportedInterfaces": self.interfaces()},
+                    "device": {
+                        "deviceId": self.device_id,
+                        "supportedInterfaces": self.interfaces(),
+                    },
                     "apiEndpoint": "https://api.amazonalexa.com",
                     "apiAccessToken": "simulated",
                 }
@@ -95,37 +97,52 @@ class Session:
     def launch(self, now: datetime | None = None) -> dict[str, Any]:
         return self.envelope({"type": "LaunchRequest"}, now)
 
-    def intent(self, name: str, slots: list[SlotValue] | None = None,
-               slot_names: list[str] | None = None,
-               now: datetime | None = None) -> dict[str, Any]:
+    def intent(
+        self,
+        name: str,
+        slots: list[SlotValue] | None = None,
+        slot_names: list[str] | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
         """An IntentRequest; ``slot_names`` lists the intent's empty slots too."""
         filled = {s.name: s for s in slots or []}
         out: dict[str, Any] = {}
         for slot_name in sorted(set(slot_names or []) | set(filled)):
             out[slot_name] = slot_json(filled.get(slot_name), slot_name, self.skill_id)
-        return self.envelope({
-            "type": "IntentRequest",
-            "dialogState": "STARTED" if self.new else "IN_PROGRESS",
-            "intent": {"name": name, "confirmationStatus": "NONE", "slots": out},
-        }, now)
+        return self.envelope(
+            {
+                "type": "IntentRequest",
+                "dialogState": "STARTED" if self.new else "IN_PROGRESS",
+                "intent": {"name": name, "confirmationStatus": "NONE", "slots": out},
+            },
+            now,
+        )
 
-    def session_ended(self, reason: str = "USER_INITIATED",
-                      now: datetime | None = None) -> dict[str, Any]:
+    def session_ended(
+        self, reason: str = "USER_INITIATED", now: datetime | None = None
+    ) -> dict[str, Any]:
         return self.envelope({"type": "SessionEndedRequest", "reason": reason}, now)
 
-    def skill_disabled(self, now: datetime | None = None,
-                       persisted: bool = False) -> dict[str, Any]:
+    def skill_disabled(
+        self, now: datetime | None = None, persisted: bool = False
+    ) -> dict[str, Any]:
         """``AlexaSkillEvent.SkillDisabled``: sent when the user disables the skill.
 
         Like every skill event it carries no ``session``; the user is in the context.
         """
-        body = self.envelope({
-            "type": "AlexaSkillEvent.SkillDisabled",
-            "eventCreationTime": timestamp(now),
-            "eventPublishingTime": timestamp(now),
-            "body": {"userInformationPersistenceStatus":
-                     "PERSISTED" if persisted else "NOT_PERSISTED"},
-        }, now)
+        body = self.envelope(
+            {
+                "type": "AlexaSkillEvent.SkillDisabled",
+                "eventCreationTime": timestamp(now),
+                "eventPublishingTime": timestamp(now),
+                "body": {
+                    "userInformationPersistenceStatus": "PERSISTED"
+                    if persisted
+                    else "NOT_PERSISTED"
+                },
+            },
+            now,
+        )
         del body["session"]
         return body
 
@@ -140,16 +157,21 @@ class Session:
 def slot_json(slot: SlotValue | None, name: str, skill_id: str) -> dict[str, Any]:
     if slot is None:
         return {"name": name, "confirmationStatus": "NONE"}
-    out: dict[str, Any] = {"name": name, "value": slot.value, "confirmationStatus": "NONE",
-                           "source": "USER"}
+    out: dict[str, Any] = {
+        "name": name,
+        "value": slot.value,
+        "confirmationStatus": "NONE",
+        "source": "USER",
+    }
     if slot.custom:
         authority = f"amzn1.er-authority.echo-sdk.{skill_id}.{slot.slot_type}"
         if slot.resolved_id is not None:
             resolution = {
                 "authority": authority,
                 "status": {"code": "ER_SUCCESS_MATCH"},
-                "values": [{"value": {"name": slot.resolved_name or slot.value,
-                                      "id": slot.resolved_id}}],
+                "values": [
+                    {"value": {"name": slot.resolved_name or slot.value, "id": slot.resolved_id}}
+                ],
             }
         else:
             resolution = {"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}

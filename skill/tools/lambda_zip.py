@@ -85,8 +85,13 @@ RUNTIME_MODULES: tuple[str, ...] = runtime_modules()
 """The runtime's modules, as :func:`runtime_modules` finds them."""
 
 RUNTIME_IMPORTS: tuple[str, ...] = (
-    "ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime", "snowballstemmer", "word2number",
-    "boto3", "botocore",
+    "ask_sdk_core",
+    "ask_sdk_model",
+    "ask_sdk_runtime",
+    "snowballstemmer",
+    "word2number",
+    "boto3",
+    "botocore",
 )
 """The packages beyond the standard library that runtime code may import (boto3 and
 botocore only for a DynamoDB store; Lambda's Python runtime has them)."""
@@ -95,18 +100,24 @@ TOOLING_DATA = ("*.schema.json",)
 """Files of ``skill/data`` only the tooling reads (``legcheck validate`` checks the data)."""
 
 NEVER_IMPORTED: tuple[str, ...] = (
-    "flask", "werkzeug", "jsonschema", "yaml", "cryptography", "certifi", "requests",
+    "flask",
+    "werkzeug",
+    "jsonschema",
+    "yaml",
+    "cryptography",
+    "certifi",
+    "requests",
     "ask_sdk_core.api_client",
-    "skill.tools", "skill.web",
+    "skill.tools",
+    "skill.web",
 )
 """What answering a check-in never imports: the web endpoint's and the tooling's modules and
 packages, and ``requests`` (see :data:`LAMBDA_EXCLUDED`)."""
 
-_FOR_REQUESTS = ("a dependency of requests only, which Leg Check never imports (see "
-                 "requests)")
+_FOR_REQUESTS = "a dependency of requests only, which Leg Check never imports (see requests)"
 LAMBDA_EXCLUDED: dict[str, str] = {
     "requests": "ask-sdk-core's HTTP client for Alexa's service APIs (ask_sdk_core.api_client."
-                "DefaultApiClient), which Leg Check never calls; nothing else imports it",
+    "DefaultApiClient), which Leg Check never calls; nothing else imports it",
     "urllib3": _FOR_REQUESTS,
     "idna": _FOR_REQUESTS,
     "charset-normalizer": _FOR_REQUESTS,
@@ -149,6 +160,7 @@ def runtime_files(package: Path = PACKAGE_DIR) -> dict[str, Path]:
 
 # ---------------------------------------------------------------- dependencies
 
+
 def requirement_name(requirement: str) -> str:
     """A requirement's distribution name, normalized (``Foo_bar>=1`` -> ``foo-bar``)."""
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
@@ -168,34 +180,74 @@ def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
 
 def wheel_command(wheelhouse: Path, requirements: Sequence[str]) -> list[str]:
     """pip building a wheel of every requirement published only as a source archive."""
-    return [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-            "--wheel-dir", str(wheelhouse), *requirements]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--wheel-dir",
+        str(wheelhouse),
+        *requirements,
+    ]
 
 
-def pip_command(target: Path, requirements: Sequence[str], arch: str = "x86_64",
-                python_version: str = LAMBDA_PYTHON,
-                wheelhouse: Path | None = None) -> list[str]:
+def pip_command(
+    target: Path,
+    requirements: Sequence[str],
+    arch: str = "x86_64",
+    python_version: str = LAMBDA_PYTHON,
+    wheelhouse: Path | None = None,
+) -> list[str]:
     """pip installing Lambda-platform wheels (never building from source) into ``target``."""
     if arch not in PLATFORMS:
         raise PackageError(f"expected an architecture of {sorted(PLATFORMS)}, got {arch!r}")
     links = ["--find-links", str(wheelhouse)] if wheelhouse is not None else []
-    return [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--target", str(target), "--platform", PLATFORMS[arch],
-            "--implementation", "cp", "--python-version", python_version,
-            "--only-binary=:all:", *links, "--upgrade", *requirements]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(target),
+        "--platform",
+        PLATFORMS[arch],
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--only-binary=:all:",
+        *links,
+        "--upgrade",
+        *requirements,
+    ]
 
 
 def run_pip(command: Sequence[str]) -> None:
     done = subprocess.run(list(command), capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        lines = [ln for ln in (done.stderr or done.stdout).splitlines()
-                 if not ln.startswith("WARNING: Location")]
-        raise PackageError("pip could not install the Lambda dependencies:\n"
-                           + "\n".join(lines).strip())
+        lines = [
+            ln
+            for ln in (done.stderr or done.stdout).splitlines()
+            if not ln.startswith("WARNING: Location")
+        ]
+        raise PackageError(
+            "pip could not install the Lambda dependencies:\n" + "\n".join(lines).strip()
+        )
 
 
-def install_dependencies(target: Path, requirements: Sequence[str], *, arch: str = "x86_64",
-                         python_version: str = LAMBDA_PYTHON, pip: RunPip = run_pip) -> None:
+def install_dependencies(
+    target: Path,
+    requirements: Sequence[str],
+    *,
+    arch: str = "x86_64",
+    python_version: str = LAMBDA_PYTHON,
+    pip: RunPip = run_pip,
+) -> None:
     """Install ``requirements`` for Lambda's platform into ``target`` (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="legcheck-wheels-") as wheelhouse:
         pip(wheel_command(Path(wheelhouse), requirements))
@@ -251,8 +303,11 @@ def prune(target: Path) -> list[str]:
     _remove(target / "bin")
     for info in target.glob("*.dist-info"):
         for path in sorted(info.iterdir()):
-            keep = path.name == "METADATA" or LICENCE_FILE.match(path.name) or (
-                path.is_dir() and path.name == "licenses")
+            keep = (
+                path.name == "METADATA"
+                or LICENCE_FILE.match(path.name)
+                or (path.is_dir() and path.name == "licenses")
+            )
             if not keep:
                 _remove(path)
     for path in sorted(target.rglob("*"), key=lambda p: len(p.parts), reverse=True):
@@ -263,7 +318,7 @@ def prune(target: Path) -> list[str]:
             continue
         nested = len(rel.parts) > 1
         cache_or_tests = path.name == "__pycache__" or (nested and path.name in ("tests", "test"))
-        stub_or_bytecode = (path.suffix in (".pyc", ".pyo", ".pyi") or path.name == "py.typed")
+        stub_or_bytecode = path.suffix in (".pyc", ".pyo", ".pyi") or path.name == "py.typed"
         if (path.is_dir() and cache_or_tests) or (path.is_file() and stub_or_bytecode):
             _remove(path)
     return sorted(removed)
@@ -314,8 +369,9 @@ def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[st
         try:
             recorder = build_skill(recorded)
             check_in = checkin.record(recorder)
-            screen = checkin.on_a_screen(checkin.record(
-                recorder, checkin.ONE_SHOT, user_id="amzn1.ask.account.on-a-show"))
+            screen = checkin.on_a_screen(
+                checkin.record(recorder, checkin.ONE_SHOT, user_id="amzn1.ask.account.on-a-show")
+            )
             walked_away = checkin.record(recorder, checkin.CHECK_IN[:1])
             walked_away.append(checkin.session_ended(walked_away))
             conversations = [check_in, screen, walked_away, [checkin.skill_disabled(check_in)]]
@@ -328,8 +384,13 @@ def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[st
     return conversations, json.loads(json.dumps(answers))
 
 
-def trace(target: Path, conversations: Sequence[Sequence[Mapping[str, Any]]], *,
-          isolated: bool = True, timeout: float = 120.0) -> Traced:
+def trace(
+    target: Path,
+    conversations: Sequence[Sequence[Mapping[str, Any]]],
+    *,
+    isolated: bool = True,
+    timeout: float = 120.0,
+) -> Traced:
     """Replay ``conversations`` through ``target``'s ``lambda_function`` in a fresh Python.
 
     ``isolated``: without site-packages (the dependencies must be staged too); otherwise
@@ -339,13 +400,23 @@ def trace(target: Path, conversations: Sequence[Sequence[Mapping[str, Any]]], *,
         events = Path(tmp) / "conversations.json"
         events.write_text(json.dumps(conversations), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LEGCHECK_", "AWS_"))}
-        env.update({"LEGCHECK_DB": str(Path(tmp) / "trace.sqlite3"),
-                    "LEGCHECK_USER_KEY_SECRET": secrets.token_hex(16),
-                    "PYTHONDONTWRITEBYTECODE": "1"})
+        env.update(
+            {
+                "LEGCHECK_DB": str(Path(tmp) / "trace.sqlite3"),
+                "LEGCHECK_USER_KEY_SECRET": secrets.token_hex(16),
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
         flags = ["-I", "-B", *(["-S"] if isolated else [])]
-        done = subprocess.run([sys.executable, *flags, "-c", _TRACE, str(target), str(events)],
-                              cwd=tmp, env=env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        done = subprocess.run(
+            [sys.executable, *flags, "-c", _TRACE, str(target), str(events)],
+            cwd=tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-12:])
         raise PackageError(f"the staged function could not answer a check-in:\n{tail}")
@@ -354,6 +425,7 @@ def trace(target: Path, conversations: Sequence[Sequence[Mapping[str, Any]]], *,
 
 
 # ---------------------------------------------------------------- bytecode
+
 
 def can_precompile(python_version: str = LAMBDA_PYTHON) -> bool:
     """Whether this Python writes bytecode Lambda's Python (``python_version``) reads."""
@@ -365,9 +437,20 @@ def precompile(target: Path, modules: Iterable[Path], entry: Path | None = None)
     ``.pyc`` beside each, and remove the source; compile ``entry`` into ``__pycache__``,
     keeping its source. Returns how many were compiled. Tracebacks name ``/var/task``."""
     sources = sorted({m.resolve() for m in modules})
-    base = [sys.executable, "-X", "no_debug_ranges", "-m", "compileall", "-q",
-            "--invalidation-mode", "unchecked-hash", "-s", str(target.resolve()),
-            "-p", TASK_ROOT]
+    base = [
+        sys.executable,
+        "-X",
+        "no_debug_ranges",
+        "-m",
+        "compileall",
+        "-q",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        str(target.resolve()),
+        "-p",
+        TASK_ROOT,
+    ]
     with tempfile.TemporaryDirectory(prefix="legcheck-compile-") as tmp:
         for legacy, files in ((True, sources), (False, [entry.resolve()] if entry else [])):
             if not files:
@@ -386,6 +469,7 @@ def precompile(target: Path, modules: Iterable[Path], entry: Path | None = None)
 
 
 # ---------------------------------------------------------------- the zip
+
 
 def _zip_add(zf: zipfile.ZipFile, source: Path, name: str) -> None:
     info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
@@ -416,8 +500,9 @@ class LambdaZip:
     notes: list[str] = field(default_factory=list)
 
 
-def stage_function(target: Path, *, entry: Path = LAMBDA_ENTRY,
-                   files: Mapping[str, Path] | None = None) -> None:
+def stage_function(
+    target: Path, *, entry: Path = LAMBDA_ENTRY, files: Mapping[str, Path] | None = None
+) -> None:
     """Copy the entry point (as ``lambda_function.py``) and ``files`` into ``target``."""
     if not entry.is_file():
         raise PackageError(f"{entry}: the Lambda entry point is missing")
@@ -428,11 +513,18 @@ def stage_function(target: Path, *, entry: Path = LAMBDA_ENTRY,
         shutil.copyfile(source, path)
 
 
-def build_lambda_zip(zip_path: Path, *, deps: bool = True, arch: str = "x86_64",
-                     python_version: str = LAMBDA_PYTHON,
-                     requirements: Sequence[str] | None = None, pip: RunPip = run_pip,
-                     entry: Path = LAMBDA_ENTRY, files: Mapping[str, Path] | None = None,
-                     compile_bytecode: bool = True) -> LambdaZip:
+def build_lambda_zip(
+    zip_path: Path,
+    *,
+    deps: bool = True,
+    arch: str = "x86_64",
+    python_version: str = LAMBDA_PYTHON,
+    requirements: Sequence[str] | None = None,
+    pip: RunPip = run_pip,
+    entry: Path = LAMBDA_ENTRY,
+    files: Mapping[str, Path] | None = None,
+    compile_bytecode: bool = True,
+) -> LambdaZip:
     """Write the deployment zip (see the module doc for what goes in)."""
     if arch not in PLATFORMS:
         raise PackageError(f"expected an architecture of {sorted(PLATFORMS)}, got {arch!r}")
@@ -445,9 +537,13 @@ def build_lambda_zip(zip_path: Path, *, deps: bool = True, arch: str = "x86_64",
         if deps:
             deps_dir = Path(tmp) / "deps"
             deps_dir.mkdir()
-            install_dependencies(deps_dir, list(requirements if requirements is not None
-                                                 else runtime_requirements()),
-                                 arch=arch, python_version=python_version, pip=pip)
+            install_dependencies(
+                deps_dir,
+                list(requirements if requirements is not None else runtime_requirements()),
+                arch=arch,
+                python_version=python_version,
+                pip=pip,
+            )
             excluded = prune(deps_dir)
             for path in sorted(deps_dir.iterdir()):
                 if path.name in (ENTRY_NAME, "skill"):
@@ -458,21 +554,28 @@ def build_lambda_zip(zip_path: Path, *, deps: bool = True, arch: str = "x86_64",
         if not compile_bytecode:
             notes.append("not precompiled (asked not to)")
         elif not can_precompile(python_version):
-            notes.append(f"not precompiled: this is Python {sys.version_info.major}."
-                         f"{sys.version_info.minor} and the function runs on Python "
-                         f"{python_version}; run legcheck package with Python {python_version} "
-                         f"to ship .pyc files (a cold start then compiles every module)")
+            notes.append(
+                f"not precompiled: this is Python {sys.version_info.major}."
+                f"{sys.version_info.minor} and the function runs on Python "
+                f"{python_version}; run legcheck package with Python {python_version} "
+                f"to ship .pyc files (a cold start then compiles every module)"
+            )
         else:
             modules = [staged / name for name in files if name.endswith(".py")]
             if deps:
                 conversations, expected = trace_conversations()
                 traced = trace(staged, conversations)
                 if traced.answers != expected:
-                    raise PackageError("the staged function answered a check-in otherwise "
-                                       "than the skill does here")
-                modules += [f for f in traced.files
-                            if f.suffix == ".py" and f.name != ENTRY_NAME
-                            and f.resolve().is_relative_to(staged.resolve())]
+                    raise PackageError(
+                        "the staged function answered a check-in otherwise than the skill does here"
+                    )
+                modules += [
+                    f
+                    for f in traced.files
+                    if f.suffix == ".py"
+                    and f.name != ENTRY_NAME
+                    and f.resolve().is_relative_to(staged.resolve())
+                ]
             compiled = precompile(staged, modules, staged / ENTRY_NAME)
             notes.append(f"precompiled {compiled} modules for Python {python_version}")
         names = write_zip(staged, zip_path)

@@ -64,8 +64,10 @@ LOG_RETENTION_DAYS = 14
 
 LAMBDA_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}"
-    r"(:[A-Za-z0-9_$-]{1,128})?$")
+    r"(:[A-Za-z0-9_$-]{1,128})?$"
+)
 SSL_CERTIFICATE_TYPES = ("Wildcard", "SelfSigned", "Trusted")
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -77,8 +79,10 @@ class Endpoint:
     @classmethod
     def lambda_arn(cls, arn: str) -> Endpoint:
         if not LAMBDA_ARN_RE.match(arn):
-            raise PackageError(f"expected a Lambda function ARN such as arn:aws:lambda:"
-                               f"us-east-1:123456789012:function:legcheck, got {arn!r}")
+            raise PackageError(
+                f"expected a Lambda function ARN such as arn:aws:lambda:"
+                f"us-east-1:123456789012:function:legcheck, got {arn!r}"
+            )
         return cls(arn)
 
     @classmethod
@@ -86,8 +90,10 @@ class Endpoint:
         if not uri.startswith("https://") or len(uri) <= len("https://"):
             raise PackageError(f"Alexa only calls https endpoints; got {uri!r}")
         if ssl_certificate_type not in SSL_CERTIFICATE_TYPES:
-            raise PackageError(f"expected an sslCertificateType of {list(SSL_CERTIFICATE_TYPES)},"
-                               f" got {ssl_certificate_type!r}")
+            raise PackageError(
+                f"expected an sslCertificateType of {list(SSL_CERTIFICATE_TYPES)},"
+                f" got {ssl_certificate_type!r}"
+            )
         return cls(uri, ssl_certificate_type)
 
     def manifest(self) -> dict[str, str]:
@@ -117,8 +123,9 @@ def read_models(folder: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
         try:
             models[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise PackageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: "
-                               f"{exc.msg}") from exc
+            raise PackageError(
+                f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+            ) from exc
     if not models:
         raise PackageError(f"{folder}: no interaction model (expected LOCALE.json files)")
     return models
@@ -137,8 +144,10 @@ def check_example_phrases(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
             result = model.resolve(said, in_session=False)
             unresolved = [s.value for s in result.slots if s.custom and s.resolved_id is None]
             if result.request_type is None or result.intent == FALLBACK_INTENT or unresolved:
-                problems.append(f"example phrase {phrase!r} ({locale}) does not reach the "
-                                f"skill whole: {result.describe()}")
+                problems.append(
+                    f"example phrase {phrase!r} ({locale}) does not reach the "
+                    f"skill whole: {result.describe()}"
+                )
     return problems
 
 
@@ -159,8 +168,9 @@ def publishing_text(locale: str) -> dict[str, Any]:
     return text
 
 
-def skill_manifest(locales: Iterable[str], endpoint: Endpoint,
-                   privacy_policy_url: str | None = None) -> dict[str, Any]:
+def skill_manifest(
+    locales: Iterable[str], endpoint: Endpoint, privacy_policy_url: str | None = None
+) -> dict[str, Any]:
     """The skill manifest (skill-package/skill.json)."""
     locales = sorted(locales)
     publishing_locales = {}
@@ -183,8 +193,7 @@ def skill_manifest(locales: Iterable[str], endpoint: Endpoint,
     }
     if privacy_policy_url is not None:
         if not privacy_policy_url.startswith("https://"):
-            raise PackageError(f"expected an https privacy policy URL, got "
-                               f"{privacy_policy_url!r}")
+            raise PackageError(f"expected an https privacy policy URL, got {privacy_policy_url!r}")
         privacy["locales"] = {loc: {"privacyPolicyUrl": privacy_policy_url} for loc in locales}
     return {
         "manifest": {
@@ -200,8 +209,10 @@ def skill_manifest(locales: Iterable[str], endpoint: Endpoint,
             "privacyAndCompliance": privacy,
             "apis": {"custom": {"endpoint": endpoint.manifest(), "interfaces": []}},
             # Disabling the skill deletes what it kept (skill.events.SkillDisabledEventHandler).
-            "events": {"endpoint": endpoint.manifest(),
-                       "subscriptions": [{"eventName": "SKILL_DISABLED"}]},
+            "events": {
+                "endpoint": endpoint.manifest(),
+                "subscriptions": [{"eventName": "SKILL_DISABLED"}],
+            },
         }
     }
 
@@ -248,15 +259,23 @@ def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
         raise PackageError(f"expected an architecture of {sorted(PLATFORMS)}, got {arch!r}")
     name = endpoint.function_name
     days = load_knowledge().policy.history_window_days
-    table_statement = {"Effect": "Allow", "Action": list(DYNAMODB_ACTIONS),
-                       "Resource": _arn("CheckInTable")}
-    logs_statement = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                      "Resource": _arn("FunctionLogGroup")}
+    table_statement = {
+        "Effect": "Allow",
+        "Action": list(DYNAMODB_ACTIONS),
+        "Resource": _arn("CheckInTable"),
+    }
+    logs_statement = {
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": _arn("FunctionLogGroup"),
+    }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": ("Leg Check: the Alexa skill's Lambda function, its check-in table "
-                        f"(kept {days} days by TTL), the user key secret, its logs and a role "
-                        "allowed only those."),
+        "Description": (
+            "Leg Check: the Alexa skill's Lambda function, its check-in table "
+            f"(kept {days} days by TTL), the user key secret, its logs and a role "
+            "allowed only those."
+        ),
         "Parameters": {
             "SkillId": {"Type": "String", "Description": "The skill id (from the ASK CLI)."},
             "LambdaRuntime": {"Type": "String", "Default": LAMBDA_RUNTIME},
@@ -273,11 +292,11 @@ def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
                 "UpdateReplacePolicy": "Retain",
                 "Properties": {
                     "BillingMode": "PAY_PER_REQUEST",
-                    "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE,
-                                              "AttributeType": "S"}],
+                    "AttributeDefinitions": [
+                        {"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}
+                    ],
                     "KeySchema": [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
-                    "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE,
-                                                "Enabled": True},
+                    "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
                     "SSESpecification": {"SSEEnabled": True},
                 },
             },
@@ -287,33 +306,44 @@ def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
                 "DeletionPolicy": "Retain",
                 "UpdateReplacePolicy": "Retain",
                 "Properties": {
-                    "Description": ("Leg Check: the HMAC-SHA-256 key that turns Alexa user ids "
-                                    "into the keys check-ins are stored under."),
-                    "GenerateSecretString": {"PasswordLength": 64,
-                                             "ExcludePunctuation": True},
+                    "Description": (
+                        "Leg Check: the HMAC-SHA-256 key that turns Alexa user ids "
+                        "into the keys check-ins are stored under."
+                    ),
+                    "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
                 },
             },
             "FunctionLogGroup": {
                 "Type": "AWS::Logs::LogGroup",
                 "DeletionPolicy": "Delete",
                 "UpdateReplacePolicy": "Delete",
-                "Properties": {"LogGroupName": f"/aws/lambda/{name}",
-                               "RetentionInDays": LOG_RETENTION_DAYS},
+                "Properties": {
+                    "LogGroupName": f"/aws/lambda/{name}",
+                    "RetentionInDays": LOG_RETENTION_DAYS,
+                },
             },
             "SkillFunctionRole": {
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "AssumeRolePolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow",
-                                       "Principal": {"Service": ["lambda.amazonaws.com"]},
-                                       "Action": ["sts:AssumeRole"]}],
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": ["lambda.amazonaws.com"]},
+                                "Action": ["sts:AssumeRole"],
+                            }
+                        ],
                     },
-                    "Policies": [{
-                        "PolicyName": "legcheck-checkins-and-logs",
-                        "PolicyDocument": {"Version": "2012-10-17",
-                                           "Statement": [table_statement, logs_statement]},
-                    }],
+                    "Policies": [
+                        {
+                            "PolicyName": "legcheck-checkins-and-logs",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [table_statement, logs_statement],
+                            },
+                        }
+                    ],
                 },
             },
             "SkillFunction": {
@@ -321,19 +351,25 @@ def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
                 "DependsOn": ["FunctionLogGroup"],
                 "Properties": {
                     "FunctionName": name,
-                    "Code": {"S3Bucket": _ref("CodeBucket"), "S3Key": _ref("CodeKey"),
-                             "S3ObjectVersion": _ref("CodeVersion")},
+                    "Code": {
+                        "S3Bucket": _ref("CodeBucket"),
+                        "S3Key": _ref("CodeKey"),
+                        "S3ObjectVersion": _ref("CodeVersion"),
+                    },
                     "Handler": _ref("LambdaHandler"),
                     "Runtime": _ref("LambdaRuntime"),
                     "Architectures": [arch],
                     "MemorySize": 512,
                     "Timeout": LAMBDA_TIMEOUT_S,
                     "Role": _arn("SkillFunctionRole"),
-                    "Environment": {"Variables": {
-                        DB_ENV: _sub("dynamodb:${CheckInTable}"),
-                        SECRET_ENV: _sub(
-                            "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"),
-                    }},
+                    "Environment": {
+                        "Variables": {
+                            DB_ENV: _sub("dynamodb:${CheckInTable}"),
+                            SECRET_ENV: _sub(
+                                "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"
+                            ),
+                        }
+                    },
                 },
             },
             "SkillFunctionPermission": {
@@ -347,18 +383,24 @@ def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
             },
         },
         "Outputs": {
-            "SkillEndpoint": {"Description": "The Lambda function's ARN, for the skill manifest.",
-                              "Value": _arn("SkillFunction")},
-            "CheckInTableName": {"Description": "The check-in table (LEGCHECK_DB=dynamodb:...).",
-                                 "Value": _ref("CheckInTable")},
+            "SkillEndpoint": {
+                "Description": "The Lambda function's ARN, for the skill manifest.",
+                "Value": _arn("SkillFunction"),
+            },
+            "CheckInTableName": {
+                "Description": "The check-in table (LEGCHECK_DB=dynamodb:...).",
+                "Value": _ref("CheckInTable"),
+            },
         },
     }
 
 
 def stack_yaml(stack: dict[str, Any]) -> str:
-    header = ("# The ASK CLI's CloudFormation deployer stack for Leg Check, written by "
-              "`legcheck package`.\n# `ask deploy` creates or updates it; edit the generator "
-              "(skill/tools/package.py), not this file.\n")
+    header = (
+        "# The ASK CLI's CloudFormation deployer stack for Leg Check, written by "
+        "`legcheck package`.\n# `ask deploy` creates or updates it; edit the generator "
+        "(skill/tools/package.py), not this file.\n"
+    )
     return header + yaml.safe_dump(stack, sort_keys=False, width=100)
 
 
@@ -372,16 +414,26 @@ class BuildResult:
     """What the build says about itself (precompiled or not, and why)."""
 
 
-def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_64",
-          python_version: str = LAMBDA_PYTHON, privacy_policy_url: str | None = None,
-          models_dir: Path = MODELS_DIR, requirements: Sequence[str] | None = None,
-          pip: RunPip = run_pip, compile_bytecode: bool = True) -> BuildResult:
+def build(
+    out: Path,
+    endpoint: Endpoint,
+    *,
+    deps: bool = True,
+    arch: str = "x86_64",
+    python_version: str = LAMBDA_PYTHON,
+    privacy_policy_url: str | None = None,
+    models_dir: Path = MODELS_DIR,
+    requirements: Sequence[str] | None = None,
+    pip: RunPip = run_pip,
+    compile_bytecode: bool = True,
+) -> BuildResult:
     """Write the ASK CLI project and the Lambda zip into ``out``."""
     models = read_models(models_dir)
     problems = check_example_phrases(models)
     if problems:
-        raise PackageError("the example phrases must work with the interaction model:\n  "
-                           + "\n  ".join(problems))
+        raise PackageError(
+            "the example phrases must work with the interaction model:\n  " + "\n  ".join(problems)
+        )
     manifest = skill_manifest(models, endpoint, privacy_policy_url)
     out.mkdir(parents=True, exist_ok=True)
     package_dir = out / "skill-package"
@@ -399,9 +451,15 @@ def build(out: Path, endpoint: Endpoint, *, deps: bool = True, arch: str = "x86_
     for locale, data in sorted(models.items()):
         write(package_dir / "interactionModels" / "custom" / f"{locale}.json", data)
     zip_path = out / ZIP_NAME
-    built = build_lambda_zip(zip_path, deps=deps, arch=arch, python_version=python_version,
-                             requirements=requirements, pip=pip,
-                             compile_bytecode=compile_bytecode)
+    built = build_lambda_zip(
+        zip_path,
+        deps=deps,
+        arch=arch,
+        python_version=python_version,
+        requirements=requirements,
+        pip=pip,
+        compile_bytecode=compile_bytecode,
+    )
     written.append(zip_path)
     code_dir, stack_path = out / CODE_DIR, out / STACK_PATH
     for stale in (code_dir, stack_path.parent):

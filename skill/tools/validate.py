@@ -51,8 +51,12 @@ MODELS_DIR = REPO_ROOT / "interaction_model"
 SCHEMA_PATH = MODELS_DIR / "schema" / "interaction-model.schema.json"
 LOCALES_DIR = REPO_ROOT / "skill" / "data" / "locales"
 
-REQUIRED_BUILTINS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
-                     "AMAZON.NavigateHomeIntent")
+REQUIRED_BUILTINS = (
+    "AMAZON.CancelIntent",
+    "AMAZON.HelpIntent",
+    "AMAZON.StopIntent",
+    "AMAZON.NavigateHomeIntent",
+)
 SKILL_BUILTINS = ("AMAZON.FallbackIntent",)
 INVOCATION_CHARS = re.compile(r"^[a-z' .]+$")
 POSSESSIVE = re.compile(r"[a-z]'s\b|s'(?=\s|$)")
@@ -75,17 +79,21 @@ LM = ("interactionModel", "languageModel")
 
 # ------------------------------------------------------------------ models
 
-def check_model_schema(data: Any, file: str, schema: Mapping[str, Any] | None = None
-                       ) -> list[str]:
+
+def check_model_schema(data: Any, file: str, schema: Mapping[str, Any] | None = None) -> list[str]:
     """Problems against the interaction model's JSON Schema."""
     if schema is None:
         if not SCHEMA_PATH.exists():
-            return [f"{SCHEMA_PATH.relative_to(REPO_ROOT)}: the interaction model schema is "
-                    "missing, so the models cannot be checked against it"]
+            return [
+                f"{SCHEMA_PATH.relative_to(REPO_ROOT)}: the interaction model schema is "
+                "missing, so the models cannot be checked against it"
+            ]
         schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = validator_for(schema)(schema)
-    return [f"{file}:{_place(*err.absolute_path)}: {err.message}"
-            for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))]
+    return [
+        f"{file}:{_place(*err.absolute_path)}: {err.message}"
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+    ]
 
 
 def file_locale(file: str) -> str:
@@ -99,14 +107,17 @@ def check_invocation_name(name: str, where: str, locale: str = "en-US") -> list[
     rules = phrasebook(locale).invocation
     problems: list[str] = []
     if not INVOCATION_CHARS.match(name):
-        problems.append(f"{where}: {name!r} may hold only lower-case letters, spaces, "
-                        "possessive apostrophes and periods in abbreviations (spell numbers out)")
+        problems.append(
+            f"{where}: {name!r} may hold only lower-case letters, spaces, "
+            "possessive apostrophes and periods in abbreviations (spell numbers out)"
+        )
     rest = ABBREVIATION.sub(" ", POSSESSIVE.sub("", name))
     if "'" in rest:
         problems.append(f"{where}: {name!r} uses an apostrophe that is not possessive")
     if "." in rest:
-        problems.append(f"{where}: {name!r} uses a period outside a spoken abbreviation "
-                        "such as \"a. b. c.\"")
+        problems.append(
+            f'{where}: {name!r} uses a period outside a spoken abbreviation such as "a. b. c."'
+        )
     said = name.replace(".", " ").split()
     if len(said) < 2:
         problems.append(f"{where}: {name!r} must be two words or more")
@@ -117,18 +128,24 @@ def check_invocation_name(name: str, where: str, locale: str = "en-US") -> list[
         if bare in rules["connecting_words"]:
             problems.append(f"{where}: {name!r} contains the connecting word {bare!r}")
         if bare in rules["wake_words"]:
-            problems.append(f"{where}: {name!r} contains {bare!r}, a wake word or a word "
-                            "Amazon does not allow in invocation names")
+            problems.append(
+                f"{where}: {name!r} contains {bare!r}, a wake word or a word "
+                "Amazon does not allow in invocation names"
+            )
     if len(said) == 2 and any(w in rules["two_word_forbidden"] for w in said):
-        problems.append(f"{where}: a two-word invocation name cannot include an article or "
-                        f"\"for\", \"to\", \"of\"; got {name!r}")
+        problems.append(
+            f"{where}: a two-word invocation name cannot include an article or "
+            f'"for", "to", "of"; got {name!r}'
+        )
     return problems
 
 
 def sample_key(sample: str, slot_types: Mapping[str, str]) -> str:
     """The sample as Alexa compares it: words, with each slot replaced by its type."""
+
     def repl(match: re.Match[str]) -> str:
         return " {" + slot_types.get(match.group(1).strip(), match.group(1)).upper() + "} "
+
     return " ".join(SLOT_RE.sub(repl, sample).lower().split())
 
 
@@ -141,25 +158,32 @@ def check_sample(sample: str, slots: Mapping[str, str], where: str) -> list[str]
         problems.append(f"{where}: {sample!r} has two slots with nothing between them")
     literal = SLOT_RE.sub(" ", sample)
     if "{" in literal or "}" in literal:
-        problems.append(f"{where}: {sample!r} has an unbalanced brace; slots are written "
-                        "{SlotName}")
+        problems.append(
+            f"{where}: {sample!r} has an unbalanced brace; slots are written {{SlotName}}"
+        )
     bad = sorted(set(SAMPLE_BAD_CHAR.findall(literal.replace("{", "").replace("}", ""))))
     if bad:
-        problems.append(f"{where}: {sample!r} contains {''.join(bad)!r}; samples hold only "
-                        "letters, spaces, possessive apostrophes and periods in abbreviations "
-                        "(spell numbers out)")
+        problems.append(
+            f"{where}: {sample!r} contains {''.join(bad)!r}; samples hold only "
+            "letters, spaces, possessive apostrophes and periods in abbreviations "
+            "(spell numbers out)"
+        )
     rest = ABBREVIATION.sub(" ", IN_WORD_APOSTROPHE.sub("", literal.lower()))
     if "'" in rest:
-        problems.append(f"{where}: {sample!r} uses an apostrophe outside a word (only "
-                        "possessives and contractions such as \"calf's\", \"don't\")")
+        problems.append(
+            f"{where}: {sample!r} uses an apostrophe outside a word (only "
+            'possessives and contractions such as "calf\'s", "don\'t")'
+        )
     if "." in rest:
         problems.append(f"{where}: {sample!r} uses a period outside an abbreviation")
     seen: set[str] = set()
     for match in SLOT_RE.finditer(sample):
         name = match.group(1).strip()
         if name not in slots:
-            problems.append(f"{where}: {sample!r} refers to slot {{{name}}}, which the intent "
-                            f"does not define (it defines {sorted(slots) or 'no slots'})")
+            problems.append(
+                f"{where}: {sample!r} refers to slot {{{name}}}, which the intent "
+                f"does not define (it defines {sorted(slots) or 'no slots'})"
+            )
         if name in seen:
             problems.append(f"{where}: {sample!r} uses slot {{{name}}} twice")
         seen.add(name)
@@ -168,9 +192,13 @@ def check_sample(sample: str, slots: Mapping[str, str], where: str) -> list[str]
     return problems
 
 
-def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = None,
-                            handled: Iterable[str] | None = None,
-                            schema: Mapping[str, Any] | None = None) -> list[str]:
+def check_interaction_model(
+    data: Any,
+    file: str,
+    knowledge: Knowledge | None = None,
+    handled: Iterable[str] | None = None,
+    schema: Mapping[str, Any] | None = None,
+) -> list[str]:
     """Every problem in one interaction model, each as ``file:place: message``.
 
     ``knowledge`` (default: the skill's) is used to check slot value ids;
@@ -187,8 +215,9 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
         types = list(language.get("types", []))
         invocation = language["invocationName"]
     except (KeyError, TypeError):
-        return problems or [f"{file}:$.interactionModel.languageModel: expected invocationName "
-                            "and intents"]
+        return problems or [
+            f"{file}:$.interactionModel.languageModel: expected invocationName and intents"
+        ]
     if problems:
         return problems  # the checks below assume the shape is right
     problems = schema_missing
@@ -205,14 +234,16 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
     def where(*path: Any) -> str:
         return f"{file}:{_place(*LM, *path)}"
 
-    problems.extend(check_invocation_name(str(invocation), where("invocationName"),
-                                          file_locale(file)))
+    problems.extend(
+        check_invocation_name(str(invocation), where("invocationName"), file_locale(file))
+    )
 
     type_names: dict[str, int] = {}
     for t, slot_type in enumerate(types):
         if slot_type["name"] in type_names:
-            problems.append(f"{where('types', t, 'name')}: duplicate slot type "
-                            f"{slot_type['name']!r}")
+            problems.append(
+                f"{where('types', t, 'name')}: duplicate slot type {slot_type['name']!r}"
+            )
         type_names.setdefault(slot_type["name"], t)
 
     intent_names: dict[str, int] = {}
@@ -221,7 +252,8 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
     builtin_phrases = {
         " ".join(words(p)): name
         for name, phrases in phrasebook(file_locale(file)).builtin_phrases.items()
-        for p in phrases if any(i.get("name") == name for i in intents)
+        for p in phrases
+        if any(i.get("name") == name for i in intents)
     }
     for i, intent in enumerate(intents):
         name = str(intent["name"])
@@ -230,29 +262,40 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
         intent_names.setdefault(name, i)
         builtin = name.startswith("AMAZON.")
         if not builtin and not NAME_RE.match(name):
-            problems.append(f"{where('intents', i, 'name')}: custom intent names hold only "
-                            f"letters and underscores; got {name!r}")
+            problems.append(
+                f"{where('intents', i, 'name')}: custom intent names hold only "
+                f"letters and underscores; got {name!r}"
+            )
         if name not in handled:
-            problems.append(f"{where('intents', i, 'name')}: no handler takes {name!r}; add one "
-                            "to skill/handlers.py or drop the intent")
+            problems.append(
+                f"{where('intents', i, 'name')}: no handler takes {name!r}; add one "
+                "to skill/handlers.py or drop the intent"
+            )
         slots: dict[str, str] = {}
         for s, slot in enumerate(intent.get("slots", [])):
             slot_name, slot_type = str(slot["name"]), str(slot["type"])
             if slot_name in slots:
-                problems.append(f"{where('intents', i, 'slots', s, 'name')}: duplicate slot "
-                                f"{slot_name!r}")
+                problems.append(
+                    f"{where('intents', i, 'slots', s, 'name')}: duplicate slot {slot_name!r}"
+                )
             if not NAME_RE.match(slot_name):
-                problems.append(f"{where('intents', i, 'slots', s, 'name')}: slot names hold "
-                                f"only letters and underscores; got {slot_name!r}")
+                problems.append(
+                    f"{where('intents', i, 'slots', s, 'name')}: slot names hold "
+                    f"only letters and underscores; got {slot_name!r}"
+                )
             slots[slot_name] = slot_type
             used_types.add(slot_type)
             if not slot_type.startswith("AMAZON.") and slot_type not in type_names:
-                problems.append(f"{where('intents', i, 'slots', s, 'type')}: slot type "
-                                f"{slot_type!r} is not defined under types")
+                problems.append(
+                    f"{where('intents', i, 'slots', s, 'type')}: slot type "
+                    f"{slot_type!r} is not defined under types"
+                )
         samples = [str(x) for x in intent.get("samples", [])]
         if not builtin and not samples:
-            problems.append(f"{where('intents', i, 'samples')}: {name!r} has no sample "
-                            "utterances, so Alexa can never send it")
+            problems.append(
+                f"{where('intents', i, 'samples')}: {name!r} has no sample "
+                "utterances, so Alexa can never send it"
+            )
         used_slots: set[str] = set()
         own: set[str] = set()
         for j, sample in enumerate(samples):
@@ -266,32 +309,43 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
             own.add(key)
             other = samples_seen.get(key)
             if other is not None and other[0] != name:
-                problems.append(f"{place}: {sample!r} is also a sample of {other[0]} "
-                                f"({other[1]!r}); Alexa cannot tell the two apart")
+                problems.append(
+                    f"{place}: {sample!r} is also a sample of {other[0]} "
+                    f"({other[1]!r}); Alexa cannot tell the two apart"
+                )
             samples_seen.setdefault(key, (name, sample))
             phrase_owner = builtin_phrases.get(key)
             if phrase_owner is not None and phrase_owner != name:
-                problems.append(f"{place}: {sample!r} is a phrase Alexa already maps to "
-                                f"{phrase_owner}; the two intents would compete for it")
+                problems.append(
+                    f"{place}: {sample!r} is a phrase Alexa already maps to "
+                    f"{phrase_owner}; the two intents would compete for it"
+                )
         for s, slot_name in enumerate(slots):
             if slot_name not in used_slots and not builtin:
-                problems.append(f"{where('intents', i, 'slots', s)}: slot {slot_name!r} is "
-                                "never used in a sample utterance, so it is never filled")
+                problems.append(
+                    f"{where('intents', i, 'slots', s)}: slot {slot_name!r} is "
+                    "never used in a sample utterance, so it is never filled"
+                )
 
     for name in (*REQUIRED_BUILTINS, *SKILL_BUILTINS):
         if name not in intent_names:
-            why = ("Amazon requires it" if name in REQUIRED_BUILTINS
-                   else "Leg Check relies on it for words that match nothing")
+            why = (
+                "Amazon requires it"
+                if name in REQUIRED_BUILTINS
+                else "Leg Check relies on it for words that match nothing"
+            )
             problems.append(f"{where('intents')}: {name} is missing; {why}")
     for name in sorted(handled - set(intent_names)):
-        problems.append(f"{where('intents')}: skill/handlers.py handles {name!r}, which the "
-                        "model never sends")
+        problems.append(
+            f"{where('intents')}: skill/handlers.py handles {name!r}, which the model never sends"
+        )
 
     for t, slot_type in enumerate(types):
         type_name = str(slot_type["name"])
         if type_name not in used_types:
-            problems.append(f"{where('types', t, 'name')}: slot type {type_name!r} is used by "
-                            "no slot")
+            problems.append(
+                f"{where('types', t, 'name')}: slot type {type_name!r} is used by no slot"
+            )
         ids: set[str] = set()
         phrases: dict[tuple[str, ...], str] = {}
         for v, value in enumerate(slot_type.get("values", [])):
@@ -299,31 +353,36 @@ def check_interaction_model(data: Any, file: str, knowledge: Knowledge | None = 
             phrase = value["name"]["value"]
             vplace = where("types", t, "values", v)
             if not vid:
-                problems.append(f"{vplace}: the value {phrase!r} has no id; Leg Check reads "
-                                "each value's id as a feature id")
+                problems.append(
+                    f"{vplace}: the value {phrase!r} has no id; Leg Check reads "
+                    "each value's id as a feature id"
+                )
             else:
                 if vid in ids:
                     problems.append(f"{vplace}.id: duplicate value id {vid!r}")
                 ids.add(vid)
                 if vid not in knowledge.features:
-                    problems.append(f"{vplace}.id: {vid!r} is not a feature in "
-                                    "skill/data/knowledge.json")
+                    problems.append(
+                        f"{vplace}.id: {vid!r} is not a feature in skill/data/knowledge.json"
+                    )
             for k, text in enumerate([phrase, *value["name"].get("synonyms", [])]):
-                tplace = (f"{vplace}.name.value" if k == 0
-                          else f"{vplace}.name.synonyms[{k - 1}]")
+                tplace = f"{vplace}.name.value" if k == 0 else f"{vplace}.name.synonyms[{k - 1}]"
                 bad = sorted(set(SAMPLE_BAD_CHAR.findall(text)))
                 if bad:
                     problems.append(f"{tplace}: {text!r} contains {''.join(bad)!r}")
                 said = words(text)
                 owner = phrases.get(said)
                 if owner is not None and owner != vid:
-                    problems.append(f"{tplace}: {text!r} already names the value {owner!r}; "
-                                    "Alexa cannot tell which one was meant")
+                    problems.append(
+                        f"{tplace}: {text!r} already names the value {owner!r}; "
+                        "Alexa cannot tell which one was meant"
+                    )
                 phrases.setdefault(said, str(vid))
     return problems
 
 
 # ------------------------------------------------------------------ knowledge
+
 
 def model_feature_ids(models: Mapping[str, Any]) -> set[str]:
     """Feature ids a runner can say: every custom slot value id in the models."""
@@ -337,9 +396,12 @@ def model_feature_ids(models: Mapping[str, Any]) -> set[str]:
     return out
 
 
-def check_reach(knowledge: Knowledge, sayable: set[str],
-                locales: Mapping[str, Mapping[str, Any]],
-                file: str = "skill/data/knowledge.json") -> list[str]:
+def check_reach(
+    knowledge: Knowledge,
+    sayable: set[str],
+    locales: Mapping[str, Mapping[str, Any]],
+    file: str = "skill/data/knowledge.json",
+) -> list[str]:
     """Causes that cannot rank first, advice never given, danger signs never heard."""
     from skill import triage
 
@@ -347,16 +409,21 @@ def check_reach(knowledge: Knowledge, sayable: set[str],
     askable = {f.id for f in knowledge.features.values() if f.question}
     expressible = sayable | askable
     for i, cause in enumerate(knowledge.causes):
-        answers = {ev.feature: True for ev in cause.evidence
-                   if ev.present > 0 and ev.feature in expressible
-                   and knowledge.features[ev.feature].category != "danger"}
+        answers = {
+            ev.feature: True
+            for ev in cause.evidence
+            if ev.present > 0
+            and ev.feature in expressible
+            and knowledge.features[ev.feature].category != "danger"
+        }
         result = triage.assess(answers, (), (), knowledge)
         if result.top.id != cause.id:
             problems.append(
                 f"{file}:{_place('causes', i)}: {cause.id!r} cannot rank first from what a "
                 f"runner can say or be asked (with {sorted(answers)} it ranks "
                 f"{[c.id for c in result.causes].index(cause.id) + 1}, behind "
-                f"{result.top.id!r})")
+                f"{result.top.id!r})"
+            )
     given: set[str] = set()
     for cause in knowledge.causes:
         given.update(cause.advice)
@@ -370,16 +437,21 @@ def check_reach(knowledge: Knowledge, sayable: set[str],
         given.update(complaint.advice)
     for advice_id in knowledge.advice:
         if advice_id not in given:
-            problems.append(f"{file}:$.advice[{list(knowledge.advice).index(advice_id)}]: "
-                            f"{advice_id!r} is given by no cause or rule")
+            problems.append(
+                f"{file}:$.advice[{list(knowledge.advice).index(advice_id)}]: "
+                f"{advice_id!r} is given by no cause or rule"
+            )
     for i, sign in enumerate(knowledge.danger_signs):
         heard = [f for f in sign.any_features if f in expressible]
-        combined = [f for f in sign.any_features
-                    if any(c.feature == f for c in knowledge.combinations)]
+        combined = [
+            f for f in sign.any_features if any(c.feature == f for c in knowledge.combinations)
+        ]
         if not heard and not combined:
-            problems.append(f"{file}:{_place('danger_signs', i)}: {sign.id!r} can never be "
-                            "heard: none of its features is a slot value, a question or "
-                            "made by a combination rule")
+            problems.append(
+                f"{file}:{_place('danger_signs', i)}: {sign.id!r} can never be "
+                "heard: none of its features is a slot value, a question or "
+                "made by a combination rule"
+            )
     return problems
 
 
@@ -395,8 +467,9 @@ def read_locale_files(folder: Path = LOCALES_DIR) -> tuple[dict[str, Any], list[
     return found, problems
 
 
-def check_locale_files(locales: Mapping[str, Any], knowledge: Knowledge,
-                       folder: Path = LOCALES_DIR) -> list[str]:
+def check_locale_files(
+    locales: Mapping[str, Any], knowledge: Knowledge, folder: Path = LOCALES_DIR
+) -> list[str]:
     from skill.strings import DEFAULT_LOCALE, check_locale, merge_locale_files
 
     merged, problems = merge_locale_files(dict(locales), _rel(folder))
@@ -419,6 +492,7 @@ def _rel(path: Path) -> str:
 
 # ------------------------------------------------------------------ everything
 
+
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
@@ -434,32 +508,45 @@ class Report:
     def summary(self) -> str:
         if not self.ok:
             files = {p.split(":", 1)[0] for p in self.problems}
-            return (f"legcheck validate: {len(self.problems)} problem"
-                    f"{'s' if len(self.problems) != 1 else ''} in {len(files)} file"
-                    f"{'s' if len(files) != 1 else ''}")
-        warned = (f" ({len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''})"
-                  if self.warnings else "")
+            return (
+                f"legcheck validate: {len(self.problems)} problem"
+                f"{'s' if len(self.problems) != 1 else ''} in {len(files)} file"
+                f"{'s' if len(files) != 1 else ''}"
+            )
+        warned = (
+            f" ({len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''})"
+            if self.warnings
+            else ""
+        )
         models = ", ".join(
             f"{code} ({m['intents']} intents, {m['samples']} samples, {m['types']} slot types)"
-            for code, m in sorted(self.models.items()))
+            for code, m in sorted(self.models.items())
+        )
         kb = self.knowledge
-        return (f"legcheck validate: OK: interaction model {models}; knowledge "
-                f"({kb['features']} features, {kb['causes']} causes, {kb['danger_signs']} "
-                f"danger signs, {kb['advice']} advice); locales {', '.join(self.locales)}"
-                f"{warned}")
+        return (
+            f"legcheck validate: OK: interaction model {models}; knowledge "
+            f"({kb['features']} features, {kb['causes']} causes, {kb['danger_signs']} "
+            f"danger signs, {kb['advice']} advice); locales {', '.join(self.locales)}"
+            f"{warned}"
+        )
 
 
-def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = KNOWLEDGE_PATH,
-             locales_dir: Path = LOCALES_DIR, article: Path | None = None) -> Report:
+def validate(
+    model_paths: Iterable[Path] | None = None,
+    knowledge_path: Path = KNOWLEDGE_PATH,
+    locales_dir: Path = LOCALES_DIR,
+    article: Path | None = None,
+) -> Report:
     """Check every interaction model, the knowledge file and the locale files (and the cited
     sections against the source article, where it is: see :func:`skill.knowledge.article_check`;
     ``article`` overrides where)."""
     report = Report()
-    paths = sorted(model_paths) if model_paths is not None else sorted(
-        MODELS_DIR.glob("*.json"))
+    paths = sorted(model_paths) if model_paths is not None else sorted(MODELS_DIR.glob("*.json"))
     if not paths:
-        report.problems.append(f"{_rel(MODELS_DIR)}: no interaction model (expected "
-                               "LOCALE.json files such as en-US.json)")
+        report.problems.append(
+            f"{_rel(MODELS_DIR)}: no interaction model (expected "
+            "LOCALE.json files such as en-US.json)"
+        )
     # knowledge first: the models' slot value ids are checked against it
     kb_file = _rel(knowledge_path)
     knowledge: Knowledge | None = None
@@ -479,10 +566,12 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
             report.problems.extend(article_problems)
             report.warnings.extend([skipped] if skipped else [])
             knowledge = build_knowledge(kb_data)
-            report.knowledge = {"features": len(knowledge.features),
-                                "causes": len(knowledge.causes),
-                                "danger_signs": len(knowledge.danger_signs),
-                                "advice": len(knowledge.advice)}
+            report.knowledge = {
+                "features": len(knowledge.features),
+                "causes": len(knowledge.causes),
+                "danger_signs": len(knowledge.danger_signs),
+                "advice": len(knowledge.advice),
+            }
 
     models: dict[str, Any] = {}
     for path in paths:
@@ -496,8 +585,9 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
             report.problems.append(f"{rel}: cannot be read: {exc.strerror}")
             continue
         if not LOCALE_RE.match(path.stem):
-            report.problems.append(f"{rel}: the file name should be the model's locale, such "
-                                   "as en-US.json")
+            report.problems.append(
+                f"{rel}: the file name should be the model's locale, such as en-US.json"
+            )
         models[path.stem] = data
         if knowledge is not None:
             report.problems.extend(check_interaction_model(data, rel, knowledge))
@@ -525,23 +615,27 @@ def validate(model_paths: Iterable[Path] | None = None, knowledge_path: Path = K
     report.locales = sorted(locales)
     if knowledge is not None:
         report.problems.extend(check_locale_files(locales, knowledge, locales_dir))
-        report.problems.extend(check_reach(knowledge, model_feature_ids(models), locales,
-                                           kb_file))
+        report.problems.extend(check_reach(knowledge, model_feature_ids(models), locales, kb_file))
     for code in sorted(locales):
         if LOCALE_RE.match(code) and code not in models and model_paths is None:
-            report.problems.append(f"{_rel(locales_dir / (code + '.json'))}: strings for "
-                                   f"{code}, but no interaction_model/{code}.json; add "
-                                   f"interaction_model/overlays/{code}.json and run "
-                                   "`legcheck model sync`")
+            report.problems.append(
+                f"{_rel(locales_dir / (code + '.json'))}: strings for "
+                f"{code}, but no interaction_model/{code}.json; add "
+                f"interaction_model/overlays/{code}.json and run "
+                "`legcheck model sync`"
+            )
     languages = {code.split("-")[0] for code in locales}
     for code in models:
         if code.split("-")[0] not in languages:
-            report.problems.append(f"{_rel(MODELS_DIR / (code + '.json'))}: no locale strings "
-                                   f"for {code} (nor its language) in {_rel(locales_dir)}")
+            report.problems.append(
+                f"{_rel(MODELS_DIR / (code + '.json'))}: no locale strings "
+                f"for {code} (nor its language) in {_rel(locales_dir)}"
+            )
     return report
 
 
 # ------------------------------------------------------------------ words and carriers
+
 
 def lexicon_types(lexicon_data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The custom slot types an interaction model should hold, written from the lexicon."""
@@ -549,10 +643,14 @@ def lexicon_types(lexicon_data: Mapping[str, Any]) -> list[dict[str, Any]]:
     for type_name, ids in lexicon_data["slot_types"].items():
         values = []
         for vid in ids:
-            entry = (lexicon_data["replies"][vid] if vid in lexicon_data["replies"]
-                     else lexicon_data["features"][vid])
-            values.append({"id": vid, "name": {"value": entry["name"],
-                                               "synonyms": list(entry["synonyms"])}})
+            entry = (
+                lexicon_data["replies"][vid]
+                if vid in lexicon_data["replies"]
+                else lexicon_data["features"][vid]
+            )
+            values.append(
+                {"id": vid, "name": {"value": entry["name"], "synonyms": list(entry["synonyms"])}}
+            )
         out.append({"name": type_name, "values": values})
     return out
 
@@ -564,8 +662,9 @@ def sync_model_types(data: dict[str, Any], lexicon_data: Mapping[str, Any]) -> d
     return data
 
 
-def check_words(data: Any, file: str, lexicon_data: Mapping[str, Any],
-                knowledge: Knowledge) -> tuple[list[str], list[str]]:
+def check_words(
+    data: Any, file: str, lexicon_data: Mapping[str, Any], knowledge: Knowledge
+) -> tuple[list[str], list[str]]:
     """Problems and warnings about what a model's samples and types say.
 
     * The slot types must be the lexicon's (``legcheck model sync`` writes them).
@@ -585,8 +684,10 @@ def check_words(data: Any, file: str, lexicon_data: Mapping[str, Any],
     except (KeyError, TypeError):
         return problems, warnings
     if language.get("types", []) != lexicon_types(lexicon_data):
-        problems.append(f"{file}:{_place(*LM, 'types')}: the slot types differ from "
-                        "skill/data/lexicon; run `legcheck model sync` to write them")
+        problems.append(
+            f"{file}:{_place(*LM, 'types')}: the slot types differ from "
+            "skill/data/lexicon; run `legcheck model sync` to write them"
+        )
     lex = build_lexicon(dict(lexicon_data), knowledge)
     restored = set(lexicon_data.get("restored_carriers", {}))
     cues = {" ".join(c) for c in lex.cues}
@@ -597,28 +698,40 @@ def check_words(data: Any, file: str, lexicon_data: Mapping[str, Any],
         for j, sample in enumerate(intent.get("samples", [])):
             place = f"{file}:{_place(*LM, 'intents', i, 'samples', j)}"
             if re.search(r"\}\s+\{", sample):
-                warnings.append(f"{place}: {sample!r} has slots with nothing but a space "
-                                "between them; prefer carrier words between slots")
+                warnings.append(
+                    f"{place}: {sample!r} has slots with nothing but a space "
+                    "between them; prefer carrier words between slots"
+                )
             for r, run in enumerate(SLOT_RE.split(sample)[::2]):
                 toks = tokens(run)
                 stems = [lex.stem(t) for t in toks if t not in lex.fillers]
                 said = sorted({m.feature for m in find_phrases(stems, lex, range(len(stems)))})
                 if said:
-                    problems.append(f"{place}: {sample!r}: the carrier words {run.strip()!r} "
-                                    f"mean {', '.join(said)}, which the skill never receives; "
-                                    "put them in a slot or drop the sample")
-                reply = next((kind for phrase, kind in lex.replies
-                              if tuple(toks[:len(phrase)]) == phrase), None)
+                    problems.append(
+                        f"{place}: {sample!r}: the carrier words {run.strip()!r} "
+                        f"mean {', '.join(said)}, which the skill never receives; "
+                        "put them in a slot or drop the sample"
+                    )
+                reply = next(
+                    (kind for phrase, kind in lex.replies if tuple(toks[: len(phrase)]) == phrase),
+                    None,
+                )
                 if name not in restored and reply is not None and r == 0:
-                    problems.append(f"{place}: {sample!r}: the carrier words {run.strip()!r} "
-                                    f"answer {reply}, which the skill never hears; use an "
-                                    "intent that restores its carrier word")
+                    problems.append(
+                        f"{place}: {sample!r}: the carrier words {run.strip()!r} "
+                        f"answer {reply}, which the skill never hears; use an "
+                        "intent that restores its carrier word"
+                    )
                 elif name not in restored and any(
-                        " ".join(toks[k:k + len(c.split())]) == c
-                        for c in cues for k in range(len(toks))):
-                    problems.append(f"{place}: {sample!r}: the carrier words {run.strip()!r} "
-                                    "negate what follows, and the skill never hears them; "
-                                    "use an intent that restores its carrier word")
+                    " ".join(toks[k : k + len(c.split())]) == c
+                    for c in cues
+                    for k in range(len(toks))
+                ):
+                    problems.append(
+                        f"{place}: {sample!r}: the carrier words {run.strip()!r} "
+                        "negate what follows, and the skill never hears them; "
+                        "use an intent that restores its carrier word"
+                    )
     return problems, warnings
 
 
@@ -643,22 +756,26 @@ SOURCE_LOCALE = "en-US"
 OVERLAYS_DIR = MODELS_DIR / "overlays"
 
 
-def locale_model(source: Mapping[str, Any], overlay: Mapping[str, Any],
-                 lexicon_data: Mapping[str, Any]) -> dict[str, Any]:
+def locale_model(
+    source: Mapping[str, Any], overlay: Mapping[str, Any], lexicon_data: Mapping[str, Any]
+) -> dict[str, Any]:
     """A market's model: the source model, the overlay's own samples added to its intents,
     the slot types written from the lexicon."""
     data = json.loads(json.dumps(source))
     for intent in data["interactionModel"]["languageModel"]["intents"]:
         extra = overlay.get("samples", {}).get(intent["name"], [])
         if extra:
-            intent["samples"] = [*intent.get("samples", []),
-                                 *(x for x in extra if x not in intent.get("samples", []))]
+            intent["samples"] = [
+                *intent.get("samples", []),
+                *(x for x in extra if x not in intent.get("samples", [])),
+            ]
     return sync_model_types(data, lexicon_data)
 
 
 def read_overlays(folder: Path = OVERLAYS_DIR) -> dict[str, dict[str, Any]]:
-    return {p.stem: json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted(folder.glob("*.json"))}
+    return {
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
+    }
 
 
 def _numbers_problems() -> list[str]:
@@ -672,8 +789,7 @@ def _numbers_problems() -> list[str]:
     return check_numbers(data, _rel(NUMBERS_PATH))
 
 
-def check_locale_models(models_dir: Path = MODELS_DIR,
-                        folder: Path = OVERLAYS_DIR) -> list[str]:
+def check_locale_models(models_dir: Path = MODELS_DIR, folder: Path = OVERLAYS_DIR) -> list[str]:
     """Every market's model is what ``legcheck model sync`` writes from the source model and
     its overlay, so the five cannot drift; every overlay names intents the source has."""
     from skill.interpret import read_lexicon_data
@@ -688,14 +804,17 @@ def check_locale_models(models_dir: Path = MODELS_DIR,
         place = _rel(folder / f"{code}.json")
         for name in overlay.get("samples", {}):
             if name not in names:
-                problems.append(f"{place}:$.samples.{name}: the source model has no such "
-                                "intent")
+                problems.append(f"{place}:$.samples.{name}: the source model has no such intent")
         path = models_dir / f"{code}.json"
         want = locale_model(source, overlay, read_lexicon_data(code.split("-")[0]))
         if not path.exists():
-            problems.append(f"{_rel(path)}: missing; run `legcheck model sync` to write it "
-                            f"from {SOURCE_LOCALE}.json and {place}")
+            problems.append(
+                f"{_rel(path)}: missing; run `legcheck model sync` to write it "
+                f"from {SOURCE_LOCALE}.json and {place}"
+            )
         elif json.loads(path.read_text(encoding="utf-8")) != want:
-            problems.append(f"{_rel(path)}: differs from {SOURCE_LOCALE}.json with {place}; "
-                            "edit those and run `legcheck model sync`")
+            problems.append(
+                f"{_rel(path)}: differs from {SOURCE_LOCALE}.json with {place}; "
+                "edit those and run `legcheck model sync`"
+            )
     return problems

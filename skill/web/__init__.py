@@ -70,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
 # somewhere else, even if the proxy itself connects from loopback.
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
+
 def parse_envelope(body: bytes) -> dict[str, Any]:
     """Parse raw bytes into a checked request envelope, or raise BadRequestError saying why."""
     try:
@@ -103,7 +104,8 @@ def check_envelope(data: Any, body: bytes) -> dict[str, Any]:
     if session is not None:
         if not isinstance(session, dict):
             raise BadRequestError(
-                f"expected session to be a JSON object, got {type(session).__name__}")
+                f"expected session to be a JSON object, got {type(session).__name__}"
+            )
         problem = limits.attributes_problem(session.get("attributes"), holder=body)
         if problem is not None:
             raise BadRequestError(problem)
@@ -145,8 +147,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     if config:
         app.config.update(config)
-    app.config["LEGCHECK_SKILL_ID"] = (app.config.get("LEGCHECK_SKILL_ID")
-                                       or os.environ.get("LEGCHECK_SKILL_ID") or None)
+    app.config["LEGCHECK_SKILL_ID"] = (
+        app.config.get("LEGCHECK_SKILL_ID") or os.environ.get("LEGCHECK_SKILL_ID") or None
+    )
     verifier = _build_verifier(app.config)
     app.extensions["legcheck_verifier"] = verifier
     if app.config.get("LEGCHECK_SKILL") is None:
@@ -168,11 +171,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         request_id = _logged_request_id()
         if isinstance(exc, VerificationError):
             check = getattr(exc, "check", "verification")
-            log.warning("refused request: %s check failed: %s (request id %s) (HTTP %d)",
-                        check, reason, request_id, status)
+            log.warning(
+                "refused request: %s check failed: %s (request id %s) (HTTP %d)",
+                check,
+                reason,
+                request_id,
+                status,
+            )
         else:
-            log.warning("refused request: %s (request id %s) (HTTP %d)", reason, request_id,
-                        status)
+            log.warning("refused request: %s (request id %s) (HTTP %d)", reason, request_id, status)
         return jsonify(error=reason), status
 
     @app.errorhandler(413)
@@ -185,8 +192,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
         status = exc.code or 400
         reason = limits.one_line(f"{exc.name}: {exc.description or ''}")
-        log.warning("refused request: %s %s: %s (HTTP %d)", request.method, request.path,
-                    reason, status)
+        log.warning(
+            "refused request: %s %s: %s (HTTP %d)", request.method, request.path, reason, status
+        )
         return jsonify(error=reason), status
 
     @app.errorhandler(Exception)
@@ -194,8 +202,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Only a bug outside the skill ends here (the skill's own failures are answered in
         # ``alexa``): one line in the log, the traceback at DEBUG, and a JSON 500.
         request_id = _logged_request_id()
-        log.error("internal error before the skill was reached: %s (request id %s) (HTTP 500)",
-                  describe_exception(exc), request_id)
+        log.error(
+            "internal error before the skill was reached: %s (request id %s) (HTTP 500)",
+            describe_exception(exc),
+            request_id,
+        )
         log.debug("traceback of the internal error", exc_info=exc)
         return jsonify(error="internal error; it has been logged"), 500
 
@@ -230,13 +241,15 @@ def _refuse_unless_local() -> None:
     if not is_loopback(address):
         raise BadRequestError(
             "expected a request from a loopback address (127.0.0.0/8 or ::1), since request "
-            f"verification is off (LEGCHECK_VERIFY is false); got one from {address!r}")
+            f"verification is off (LEGCHECK_VERIFY is false); got one from {address!r}"
+        )
     for header in PROXY_HEADERS:
         if header in request.headers:
             raise BadRequestError(
                 f"expected a request straight from a loopback client, since request "
                 f"verification is off (LEGCHECK_VERIFY is false); got one through a proxy "
-                f"({header} header)")
+                f"({header} header)"
+            )
 
 
 def answer(skill: Any, body: bytes, data: Mapping[str, Any]) -> Response:
@@ -257,13 +270,20 @@ def answer(skill: Any, body: bytes, data: Mapping[str, Any]) -> Response:
     except EnvelopeError:
         raise
     except Exception as exc:  # anything at all: the runner still gets an answer
-        log.error("the skill failed on request %s: %s; answered with an apology",
-                  _request_id(data), describe_exception(exc))
+        log.error(
+            "the skill failed on request %s: %s; answered with an apology",
+            _request_id(data),
+            describe_exception(exc),
+        )
         log.debug("traceback of the skill's failure", exc_info=exc)
         return _apology()
     if problems:
-        log.error("the skill's response to request %s would be refused by Alexa: %s; answered "
-                  "with an apology", _request_id(data), "; ".join(problems))
+        log.error(
+            "the skill's response to request %s would be refused by Alexa: %s; answered "
+            "with an apology",
+            _request_id(data),
+            "; ".join(problems),
+        )
         return _apology()
     return Response(encoded, mimetype="application/json")
 
@@ -301,9 +321,11 @@ def describe_exception(exc: BaseException) -> str:
 def _build_verifier(config: Mapping[str, Any]) -> RequestVerifier | None:
     """The request verifier the config asks for, or None when verification is off."""
     if not config["LEGCHECK_VERIFY"]:
-        log.warning("request verification is off (LEGCHECK_VERIFY is false): for local "
-                    "development only; only requests from loopback addresses (127.0.0.0/8, "
-                    "::1) are answered")
+        log.warning(
+            "request verification is off (LEGCHECK_VERIFY is false): for local "
+            "development only; only requests from loopback addresses (127.0.0.0/8, "
+            "::1) are answered"
+        )
         return None
     skill_id = config["LEGCHECK_SKILL_ID"]
     if skill_id is None:
@@ -311,8 +333,12 @@ def _build_verifier(config: Mapping[str, Any]) -> RequestVerifier | None:
             raise ConfigError(
                 "expected the skill's application id in LEGCHECK_SKILL_ID (environment variable "
                 "or config) to verify requests, got none; to accept requests for any skill "
-                "instead, pass the config LEGCHECK_ALLOW_ANY_SKILL_ID=True")
+                "instead, pass the config LEGCHECK_ALLOW_ANY_SKILL_ID=True"
+            )
         log.warning("LEGCHECK_ALLOW_ANY_SKILL_ID is set: requests for any skill are accepted")
-    return RequestVerifier(skill_id, fetcher=config["LEGCHECK_CERT_FETCHER"],
-                           trust_roots=config["LEGCHECK_TRUST_ROOTS"],
-                           clock=config["LEGCHECK_CLOCK"])
+    return RequestVerifier(
+        skill_id,
+        fetcher=config["LEGCHECK_CERT_FETCHER"],
+        trust_roots=config["LEGCHECK_TRUST_ROOTS"],
+        clock=config["LEGCHECK_CLOCK"],
+    )

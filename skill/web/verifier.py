@@ -78,7 +78,9 @@ SHARED_DOWNLOAD_WAIT_SECONDS = 3 * DOWNLOAD_TIMEOUT_SECONDS
 # The timestamps Alexa sends, e.g. 2024-05-01T12:00:00Z or 2024-05-01T12:00:00.123+02:00.
 TIMESTAMP_PATTERN = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))?"
-    r"(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?", re.ASCII)
+    r"(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
+)
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
 
 CertFetcher = Callable[[str], bytes]
@@ -143,30 +145,39 @@ def validate_cert_url(url: str) -> str:
         ) from exc
     if parts.scheme.lower() != CERT_URL_SCHEME:
         raise CertificateUrlError(
-            f"expected certificate URL scheme 'https', got {_show(parts.scheme)} in {_show(url)}")
+            f"expected certificate URL scheme 'https', got {_show(parts.scheme)} in {_show(url)}"
+        )
     if (parts.hostname or "").lower() != CERT_URL_HOST:
         raise CertificateUrlError(
             f"expected certificate URL host 's3.amazonaws.com', got {_show(parts.hostname)} "
-            f"in {_show(url)}")
+            f"in {_show(url)}"
+        )
     if parts.username is not None or parts.password is not None:
         raise CertificateUrlError(
-            f"expected a certificate URL without user information, got {_show(url)}")
+            f"expected a certificate URL without user information, got {_show(url)}"
+        )
     if port is not None and port != CERT_URL_PORT:
         raise CertificateUrlError(
-            f"expected certificate URL port 443 (or none), got {port} in {_show(url)}")
+            f"expected certificate URL port 443 (or none), got {port} in {_show(url)}"
+        )
     # posixpath.normpath keeps exactly two leading slashes ("//x"); such a path can never start
     # with "/echo.api/", so it is refused below, as it should be.
     path = posixpath.normpath(parts.path) if parts.path else ""
     if not path.startswith(CERT_URL_PATH_PREFIX):
         raise CertificateUrlError(
             f"expected a certificate URL path beginning with '/echo.api/' (case-sensitive, "
-            f"after normalising '.' and '..'), got {_show(path)} from {_show(url)}")
+            f"after normalising '.' and '..'), got {_show(path)} from {_show(url)}"
+        )
     return urlunsplit((CERT_URL_SCHEME, CERT_URL_HOST, path, parts.query, ""))
 
 
-def download_chain(url: str, *, timeout: float = DOWNLOAD_TIMEOUT_SECONDS,
-                   max_bytes: int = MAX_CHAIN_BYTES,
-                   ssl_context: ssl.SSLContext | None = None) -> bytes:
+def download_chain(
+    url: str,
+    *,
+    timeout: float = DOWNLOAD_TIMEOUT_SECONDS,
+    max_bytes: int = MAX_CHAIN_BYTES,
+    ssl_context: ssl.SSLContext | None = None,
+) -> bytes:
     """Download the PEM chain at ``url`` within ``timeout`` seconds and ``max_bytes`` bytes.
 
     The URL is not checked here (:class:`RequestVerifier` checks it first), so tests can point
@@ -182,13 +193,15 @@ def download_chain(url: str, *, timeout: float = DOWNLOAD_TIMEOUT_SECONDS,
             if length is not None and length.isdigit() and int(length) > max_bytes:
                 raise CertificateChainError(
                     f"expected a certificate chain of at most {max_bytes} bytes at {_show(url)}, "
-                    f"got Content-Length {int(length)}")
+                    f"got Content-Length {int(length)}"
+                )
             data = bytearray()
             while True:
                 if time.monotonic() > deadline:
                     raise CertificateChainError(
                         f"expected the certificate chain at {_show(url)} within {timeout:g} s, "
-                        "the download took longer")
+                        "the download took longer"
+                    )
                 chunk = reply.read(min(16 * 1024, max_bytes + 1 - len(data)))
                 if not chunk:
                     break
@@ -196,13 +209,15 @@ def download_chain(url: str, *, timeout: float = DOWNLOAD_TIMEOUT_SECONDS,
                 if len(data) > max_bytes:
                     raise CertificateChainError(
                         f"expected a certificate chain of at most {max_bytes} bytes at "
-                        f"{_show(url)}, got more")
+                        f"{_show(url)}, got more"
+                    )
     except CertificateChainError:
         raise
     except (OSError, ValueError, urllib.error.URLError) as exc:  # timeouts are OSErrors
         raise CertificateChainError(
             f"expected to download the certificate chain from {_show(url)}, got an error: "
-            f"{_show(str(exc))}") from exc
+            f"{_show(str(exc))}"
+        ) from exc
     return bytes(data)
 
 
@@ -262,8 +277,11 @@ def parse_timestamp(raw: object) -> datetime:
     """
     expected = "expected request.timestamp as an ISO 8601 string such as 2024-05-01T12:00:00Z"
     if not isinstance(raw, str):
-        kind = "a number" if isinstance(raw, int | float) and not isinstance(raw, bool) else (
-            _show(raw, 60))
+        kind = (
+            "a number"
+            if isinstance(raw, int | float) and not isinstance(raw, bool)
+            else (_show(raw, 60))
+        )
         raise TimestampError(f"{expected}, got {kind}")
     match = TIMESTAMP_PATTERN.fullmatch(raw)
     if match is None:
@@ -272,11 +290,11 @@ def parse_timestamp(raw: object) -> datetime:
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         raise TimestampError(
             f"expected request.timestamp between the years {EARLIEST_YEAR} and {LATEST_YEAR}, "
-            f"got {_show(raw, 60)}")
+            f"got {_show(raw, 60)}"
+        )
     fraction = (match["fraction"] or "")[:6].ljust(6, "0")
     zone = match["zone"] or ""
-    zone = "+00:00" if zone in ("", "Z") else (
-        zone if len(zone) != 5 else f"{zone[:3]}:{zone[3:]}")
+    zone = "+00:00" if zone in ("", "Z") else (zone if len(zone) != 5 else f"{zone[:3]}:{zone[3:]}")
     if len(zone) == 3:
         zone += ":00"
     try:
@@ -311,12 +329,17 @@ class RequestVerifier:
     chain is cached never waits on anyone's download.
     """
 
-    def __init__(self, skill_id: str | None, *, fetcher: CertFetcher | None = None,
-                 trust_roots: Sequence[x509.Certificate] | None = None,
-                 clock: Clock | None = None,
-                 timestamp_tolerance: timedelta = TIMESTAMP_TOLERANCE,
-                 skill_event_tolerance: timedelta = SKILL_EVENT_TOLERANCE,
-                 failure_ttl: timedelta = FAILURE_CACHE_TTL) -> None:
+    def __init__(
+        self,
+        skill_id: str | None,
+        *,
+        fetcher: CertFetcher | None = None,
+        trust_roots: Sequence[x509.Certificate] | None = None,
+        clock: Clock | None = None,
+        timestamp_tolerance: timedelta = TIMESTAMP_TOLERANCE,
+        skill_event_tolerance: timedelta = SKILL_EVENT_TOLERANCE,
+        failure_ttl: timedelta = FAILURE_CACHE_TTL,
+    ) -> None:
         self.skill_id = skill_id
         self.fetcher: CertFetcher = fetcher or download_chain
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
@@ -341,12 +364,14 @@ class RequestVerifier:
         if not url:
             raise CertificateUrlError(
                 f"expected a {CERT_URL_HEADER} header, got "
-                f"{'an empty one' if url is not None else 'none'}")
+                f"{'an empty one' if url is not None else 'none'}"
+            )
         signature = _header(headers, SIGNATURE_HEADER)
         if not signature:
             raise SignatureError(
                 f"expected a {SIGNATURE_HEADER} header (base64 RSA SHA-256), got "
-                f"{'an empty one' if signature is not None else 'none'}")
+                f"{'an empty one' if signature is not None else 'none'}"
+            )
         now = _utc(self.clock())
         key = self.trusted_key(url, now)
         self.verify_signature(key, signature, body)
@@ -374,7 +399,8 @@ class RequestVerifier:
                 if now < failure.until:
                     raise type(failure.error)(
                         f"{failure.error} (remembered for {self.failure_ttl.total_seconds():g} s; "
-                        "not downloaded again yet)")
+                        "not downloaded again yet)"
+                    )
                 del self._failures[canonical]
             download = self._downloads.get(canonical)
             leader = download is None
@@ -399,8 +425,11 @@ class RequestVerifier:
                 while len(self._cache) > MAX_CACHED_CHAINS:
                     self._cache.popitem(last=False)
             download.trusted = trusted
-            log.info("trusted the certificate chain at %s until %s", canonical,
-                     trusted.expires.isoformat())
+            log.info(
+                "trusted the certificate chain at %s until %s",
+                canonical,
+                trusted.expires.isoformat(),
+            )
             return trusted.key
         finally:
             with self._lock:
@@ -415,7 +444,8 @@ class RequestVerifier:
         except Exception as exc:  # an injected fetcher may raise anything
             raise CertificateChainError(
                 f"expected to download the certificate chain from {_show(canonical)}, got "
-                f"{type(exc).__name__}: {_show(str(exc))}") from exc
+                f"{type(exc).__name__}: {_show(str(exc))}"
+            ) from exc
         try:
             return self.check_chain(pem, now, source=canonical)
         except VerificationError:
@@ -423,7 +453,8 @@ class RequestVerifier:
         except Exception as exc:  # a certificate cryptography can load but not inspect
             raise CertificateChainError(
                 f"expected a certificate chain that can be checked at {_show(canonical)}, got "
-                f"{type(exc).__name__}: {_show(str(exc))}") from exc
+                f"{type(exc).__name__}: {_show(str(exc))}"
+            ) from exc
 
     @staticmethod
     def _wait_for(download: _Download, canonical: str) -> rsa.RSAPublicKey:
@@ -432,12 +463,14 @@ class RequestVerifier:
             raise CertificateChainError(
                 f"expected the certificate chain from {_show(canonical)} within "
                 f"{SHARED_DOWNLOAD_WAIT_SECONDS:g} s, another request's download of it is "
-                "still going")
+                "still going"
+            )
         if download.trusted is not None:
             return download.trusted.key
         error = download.error or CertificateChainError(
             f"expected the certificate chain from {_show(canonical)}, its download ended "
-            "without one")
+            "without one"
+        )
         raise type(error)(str(error))
 
     def _cached(self, canonical: str, now: datetime) -> _TrustedChain | None:
@@ -470,7 +503,8 @@ class RequestVerifier:
         if not not_before <= now <= not_after:
             raise CertificateChainError(
                 f"expected the signing certificate to be valid at {now.isoformat()}, "
-                f"it is valid from {not_before.isoformat()} to {not_after.isoformat()}")
+                f"it is valid from {not_before.isoformat()} to {not_after.isoformat()}"
+            )
         try:
             san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             names = san.get_values_for_type(x509.DNSName)
@@ -479,21 +513,24 @@ class RequestVerifier:
         if ALEXA_CERT_NAME not in names:
             raise CertificateChainError(
                 f"expected {ALEXA_CERT_NAME!r} among the signing certificate's subject "
-                f"alternative names, got {_show(names)}")
+                f"alternative names, got {_show(names)}"
+            )
         key = leaf.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
-            raise CertificateChainError(
-                f"expected an RSA signing key, got {type(key).__name__}")
-        verifier = (verification.PolicyBuilder()
-                    .store(self._trust_store())
-                    .time(now)
-                    .build_server_verifier(DNSName(ALEXA_CERT_NAME)))
+            raise CertificateChainError(f"expected an RSA signing key, got {type(key).__name__}")
+        verifier = (
+            verification.PolicyBuilder()
+            .store(self._trust_store())
+            .time(now)
+            .build_server_verifier(DNSName(ALEXA_CERT_NAME))
+        )
         try:
             verifier.verify(leaf, intermediates)
         except verification.VerificationError as exc:
             raise CertificateChainError(
                 f"expected a chain from {leaf.subject.rfc4514_string()!r} to a trusted root "
-                f"CA, got: {_show(str(exc), 300)}") from exc
+                f"CA, got: {_show(str(exc), 300)}"
+            ) from exc
         expires = min(cert.not_valid_after_utc for cert in certs)
         return _TrustedChain(key, expires)
 
@@ -513,7 +550,8 @@ class RequestVerifier:
         except InvalidSignature as exc:
             raise SignatureError(
                 f"expected {SIGNATURE_HEADER} to be the certificate's RSA SHA-256 signature of "
-                f"the {len(body)}-byte body, it does not match") from exc
+                f"the {len(body)}-byte body, it does not match"
+            ) from exc
 
     @staticmethod
     def _load(body: bytes) -> dict[str, Any]:
@@ -524,8 +562,10 @@ class RequestVerifier:
         if not isinstance(data, dict):
             raise EnvelopeError(f"expected a JSON object, got {type(data).__name__}")
         if not isinstance(data.get("request"), dict):
-            raise EnvelopeError("expected a 'request' object in the envelope, got "
-                                f"{type(data.get('request')).__name__}")
+            raise EnvelopeError(
+                "expected a 'request' object in the envelope, got "
+                f"{type(data.get('request')).__name__}"
+            )
         return data
 
     def verify_timestamp(self, data: Mapping[str, Any], now: datetime) -> None:
@@ -534,31 +574,38 @@ class RequestVerifier:
         request = request if isinstance(request, dict) else {}
         stamp = parse_timestamp(request.get("timestamp"))
         request_type = request.get("type")
-        tolerance = (self.skill_event_tolerance
-                     if isinstance(request_type, str) and request_type.startswith(
-                         SKILL_EVENT_PREFIX)
-                     else self.timestamp_tolerance)
+        tolerance = (
+            self.skill_event_tolerance
+            if isinstance(request_type, str) and request_type.startswith(SKILL_EVENT_PREFIX)
+            else self.timestamp_tolerance
+        )
         drift = abs((now - stamp).total_seconds())
         if drift > tolerance.total_seconds():
             raise TimestampError(
                 f"expected request.timestamp within {tolerance.total_seconds():g} s of "
-                f"{now.isoformat()}, got {_show(request.get('timestamp'))} ({drift:.0f} s away)")
+                f"{now.isoformat()}, got {_show(request.get('timestamp'))} ({drift:.0f} s away)"
+            )
 
     def verify_skill_id(self, data: Mapping[str, Any]) -> None:
         """Every application id in the request equals the configured skill id."""
         if self.skill_id is None:
             return
-        found = [value for value in (
-            _dig(data, "session", "application", "applicationId"),
-            _dig(data, "context", "System", "application", "applicationId"),
-        ) if value is not None]
+        found = [
+            value
+            for value in (
+                _dig(data, "session", "application", "applicationId"),
+                _dig(data, "context", "System", "application", "applicationId"),
+            )
+            if value is not None
+        ]
         if not found:
-            raise SkillIdError(f"expected application id {self.skill_id!r}, got none in "
-                               "session.application or context.System.application")
+            raise SkillIdError(
+                f"expected application id {self.skill_id!r}, got none in "
+                "session.application or context.System.application"
+            )
         for value in found:
             if value != self.skill_id:
-                raise SkillIdError(
-                    f"expected application id {self.skill_id!r}, got {_show(value)}")
+                raise SkillIdError(f"expected application id {self.skill_id!r}, got {_show(value)}")
 
 
 def _dig(data: Mapping[str, Any], *path: str) -> Any:

@@ -29,9 +29,9 @@ MODELS_DIR = Path(__file__).resolve().parents[3] / "interaction_model"
 CHECK_IN: tuple[str, ...] = (
     "open leg check",
     "my legs are tingling and itchy",  # the description
-    "no",    # the safety screen: no swelling face or tight throat
-    "yes",   # it eased once cooled down: the advice, then (with a store) the consent question
-    "yes",   # remember my check-ins
+    "no",  # the safety screen: no swelling face or tight throat
+    "yes",  # it eased once cooled down: the advice, then (with a store) the consent question
+    "yes",  # remember my check-ins
 )
 """Launch, a description, the questions, the advice and the consent answer."""
 
@@ -45,18 +45,31 @@ SCREEN_INTERFACES: dict[str, Any] = {
     "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.3"}},
 }
 SCREEN_VIEWPORT: dict[str, Any] = {
-    "experiences": [{"arcMinuteWidth": 246, "arcMinuteHeight": 144, "canRotate": False,
-                     "canResize": False}],
-    "mode": "HUB", "shape": "RECTANGLE", "pixelWidth": 1024, "pixelHeight": 600, "dpi": 160,
-    "currentPixelWidth": 1024, "currentPixelHeight": 600,
-    "touch": ["SINGLE"], "keyboard": ["DIRECTION"],
+    "experiences": [
+        {"arcMinuteWidth": 246, "arcMinuteHeight": 144, "canRotate": False, "canResize": False}
+    ],
+    "mode": "HUB",
+    "shape": "RECTANGLE",
+    "pixelWidth": 1024,
+    "pixelHeight": 600,
+    "dpi": 160,
+    "currentPixelWidth": 1024,
+    "currentPixelHeight": 600,
+    "touch": ["SINGLE"],
+    "keyboard": ["DIRECTION"],
     "video": {"codecs": ["H_264_42", "H_264_41"]},
 }
 """What an Echo Show 5 says about its screen (``context.Viewport``)."""
 
 
-def record(skill: CustomSkill, words: Iterable[str] = CHECK_IN, *, locale: str = "en-US",
-           user_id: str | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
+def record(
+    skill: CustomSkill,
+    words: Iterable[str] = CHECK_IN,
+    *,
+    locale: str = "en-US",
+    user_id: str | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Say ``words`` to ``skill`` until its session ends; return the envelopes as sent.
 
     The user is new unless ``user_id`` names one; ``now`` fixes the requests' time.
@@ -69,8 +82,9 @@ def record(skill: CustomSkill, words: Iterable[str] = CHECK_IN, *, locale: str =
     for said in words:
         turn = conversation.say(said)
         if turn.request is None:
-            raise ValueError(f"the simulator sent nothing for {said!r}: "
-                             f"{turn.resolution.describe()}")
+            raise ValueError(
+                f"the simulator sent nothing for {said!r}: {turn.resolution.describe()}"
+            )
         sent.append(copy.deepcopy(turn.request))
         if not turn.session_open:
             break
@@ -84,7 +98,8 @@ def on_a_screen(envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         shown = copy.deepcopy(envelope)
         context = shown.setdefault("context", {})
         context.setdefault("System", {}).setdefault("device", {})["supportedInterfaces"] = (
-            copy.deepcopy(SCREEN_INTERFACES))
+            copy.deepcopy(SCREEN_INTERFACES)
+        )
         context["Viewport"] = copy.deepcopy(SCREEN_VIEWPORT)
         out.append(shown)
     return out
@@ -103,8 +118,10 @@ def for_user(envelopes: Iterable[dict[str, Any]], user_id: str) -> list[dict[str
 
 def _user_ids(envelope: dict[str, Any]) -> set[str]:
     ids = set()
-    for holder in (envelope.get("session") or {}, (envelope.get("context") or {}).get(
-            "System") or {}):
+    for holder in (
+        envelope.get("session") or {},
+        (envelope.get("context") or {}).get("System") or {},
+    ):
         user = holder.get("user") or {}
         if isinstance(user.get("userId"), str):
             ids.add(user["userId"])
@@ -114,16 +131,21 @@ def _user_ids(envelope: dict[str, Any]) -> set[str]:
 def session_ended(envelopes: list[dict[str, Any]]) -> dict[str, Any]:
     """A SessionEndedRequest (the user walked away) in the session of ``envelopes``."""
     first = envelopes[0]
-    session = Session(skill_id=first["session"]["application"]["applicationId"],
-                      user_id=first["session"]["user"]["userId"],
-                      session_id=first["session"]["sessionId"], new=False,
-                      locale=first["request"].get("locale", "en-US"))
+    session = Session(
+        skill_id=first["session"]["application"]["applicationId"],
+        user_id=first["session"]["user"]["userId"],
+        session_id=first["session"]["sessionId"],
+        new=False,
+        locale=first["request"].get("locale", "en-US"),
+    )
     return session.session_ended("USER_INITIATED")
 
 
 def skill_disabled(envelopes: list[dict[str, Any]]) -> dict[str, Any]:
     """``AlexaSkillEvent.SkillDisabled`` from the user of ``envelopes``."""
     first = envelopes[0]
-    session = Session(skill_id=first["session"]["application"]["applicationId"],
-                      user_id=first["session"]["user"]["userId"])
+    session = Session(
+        skill_id=first["session"]["application"]["applicationId"],
+        user_id=first["session"]["user"]["userId"],
+    )
     return session.skill_disabled()

@@ -69,8 +69,9 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
     with tempfile.TemporaryDirectory(prefix="legcheck-sim-") as tmp:
         # a temporary database, and its own user key secret beside it
         env = {k: v for k, v in os.environ.items() if k != "LEGCHECK_USER_KEY_SECRET"}
-        opened = store_from_env({**env, DB_ENV: str(Path(tmp) / "checkins.sqlite3")},
-                                Deployment.LOCAL)
+        opened = store_from_env(
+            {**env, DB_ENV: str(Path(tmp) / "checkins.sqlite3")}, Deployment.LOCAL
+        )
         try:
             yield InProcess(build_skill(opened))
         finally:
@@ -110,10 +111,13 @@ def simulate(options: Options, stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
     with transport_for(options) as transport:
         console = _console(options, model, transport, stdout, stderr, echo=not interactive)
         if interactive:
-            print(f"Leg Check simulator ({model.locale}, invocation name "
-                  f"\"{model.invocation_name}\", skill {_where(transport)}). Say "
-                  f"\"open {model.invocation_name}\" to start; .help lists the commands.",
-                  file=stdout, flush=True)
+            print(
+                f"Leg Check simulator ({model.locale}, invocation name "
+                f'"{model.invocation_name}", skill {_where(transport)}). Say '
+                f'"open {model.invocation_name}" to start; .help lists the commands.',
+                file=stdout,
+                flush=True,
+            )
         status = console.run(_lines(stdin, interactive))
         if options.record is not None:
             console.record(str(options.record))
@@ -124,13 +128,19 @@ def _where(transport: Transport) -> str:
     return str(getattr(transport, "where", "in-process"))
 
 
-def _console(options: Options, model: InteractionModel, transport: Transport,
-             stdout: TextIO, stderr: TextIO, echo: bool) -> Console:
-    conversation = Conversation(model, transport, skill_id=options.skill_id,
-                                screen=options.screen)
+def _console(
+    options: Options,
+    model: InteractionModel,
+    transport: Transport,
+    stdout: TextIO,
+    stderr: TextIO,
+    echo: bool,
+) -> Console:
+    conversation = Conversation(model, transport, skill_id=options.skill_id, screen=options.screen)
     speaker = Speaker(model.locale, stderr) if options.speak else None
-    return Console(conversation, stdout, stderr, show_json=options.show_json,
-                   speaker=speaker, echo=echo)
+    return Console(
+        conversation, stdout, stderr, show_json=options.show_json, speaker=speaker, echo=echo
+    )
 
 
 def _lines(stdin: TextIO, interactive: bool) -> Iterator[str]:
@@ -168,22 +178,28 @@ def _replay(options: Options, stdout: TextIO, stderr: TextIO) -> int:
         console = _console(options, model, transport, stdout, stderr, echo=True)
         print(f"# {path}: {script.description}", file=stdout, flush=True)
         try:
-            result = run_script(script, console.conversation,
-                                on_turn=console.show_script_turn)
+            result = run_script(script, console.conversation, on_turn=console.show_script_turn)
         except SimulatorError as exc:
             print(f"legcheck simulate: {exc}", file=stderr)
             return 1
     if options.record is not None:
-        options.record.write_text(ask_replay_of(script, options.skill_id).to_json(),
-                                  encoding="utf-8")
+        options.record.write_text(
+            ask_replay_of(script, options.skill_id).to_json(), encoding="utf-8"
+        )
         skipped = sum(1 for t in script.turns if t.user is None)
-        print(f"        (created the ASK CLI replay file {options.record}"
-              + (f"; {skipped} clock turn(s) left out, the ASK CLI cannot move time"
-                 if skipped else "") + ")", file=stdout)
+        print(
+            f"        (created the ASK CLI replay file {options.record}"
+            + (
+                f"; {skipped} clock turn(s) left out, the ASK CLI cannot move time"
+                if skipped
+                else ""
+            )
+            + ")",
+            file=stdout,
+        )
     failures = result.failures
     if failures:
-        print(f"legcheck simulate: {len(failures)} expectation(s) failed in {path}:",
-              file=stderr)
+        print(f"legcheck simulate: {len(failures)} expectation(s) failed in {path}:", file=stderr)
         for failure in failures:
             print(f"  {failure}", file=stderr)
         return 1

@@ -39,9 +39,13 @@ class Speaker:
         self.err = err
         self.failed = False
         if self.exe is None:
-            print("legcheck simulate: --speak needs espeak-ng, which is not installed here "
-                  "(on Debian or Ubuntu: apt-get install espeak-ng); showing the speech as "
-                  "text only", file=err, flush=True)
+            print(
+                "legcheck simulate: --speak needs espeak-ng, which is not installed here "
+                "(on Debian or Ubuntu: apt-get install espeak-ng); showing the speech as "
+                "text only",
+                file=err,
+                flush=True,
+            )
 
     @property
     def available(self) -> bool:
@@ -51,21 +55,30 @@ class Speaker:
         if not text or not self.available or self.exe is None:
             return
         try:
-            done = subprocess.run([self.exe, "-v", self.voice, text], capture_output=True,
-                                  text=True, timeout=120, check=False)
+            done = subprocess.run(
+                [self.exe, "-v", self.voice, text],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             ok, reason = False, str(exc)
         else:
             # with no sound device espeak-ng still exits 0, but says so on stderr
             problems = [ln for ln in done.stderr.splitlines() if "error" in ln.lower()]
             ok = done.returncode == 0 and not problems
-            reason = (problems or done.stderr.strip().splitlines() or
-                      [f"exit status {done.returncode}"])[-1].strip()
+            reason = (
+                problems or done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+            )[-1].strip()
         if not ok:
             self.failed = True
-            print(f"legcheck simulate: espeak-ng could not play the speech ({reason}); is "
-                  "there a sound device? Showing the speech as text only from now on",
-                  file=self.err, flush=True)
+            print(
+                f"legcheck simulate: espeak-ng could not play the speech ({reason}); is "
+                "there a sound device? Showing the speech as text only from now on",
+                file=self.err,
+                flush=True,
+            )
 
 
 @dataclass
@@ -136,16 +149,20 @@ class Console:
             print(f"legcheck simulate: {exc}", file=self.err, flush=True)
             return
         if ended is not None:
-            self.line("        [SessionEndedRequest EXCEEDED_MAX_REPROMPTS: the open session "
-                      "timed out]")
+            self.line(
+                "        [SessionEndedRequest EXCEEDED_MAX_REPROMPTS: the open session timed out]"
+            )
         self.line(f"        (the clock moves forward {days:g} day{'s' if days != 1 else ''})")
 
     def record(self, path: str) -> None:
-        replay = AskReplay(self.conversation.skill_id, self.conversation.model.locale,
-                           tuple(self.said))
+        replay = AskReplay(
+            self.conversation.skill_id, self.conversation.model.locale, tuple(self.said)
+        )
         Path(path).write_text(replay.to_json(), encoding="utf-8")
-        self.line(f"        (created the replay file {path}; run it with "
-                  f"legcheck simulate --replay {path}, or ask dialog --replay {path})")
+        self.line(
+            f"        (created the replay file {path}; run it with "
+            f"legcheck simulate --replay {path}, or ask dialog --replay {path})"
+        )
 
     def command(self, text: str) -> bool:
         """Run a console command; False when the console should stop."""
@@ -163,13 +180,19 @@ class Console:
             except ValueError:
                 days = -1.0
             if days < 0:
-                print(f"legcheck simulate: expected a number of days >= 0, got {arg!r}",
-                      file=self.err, flush=True)
+                print(
+                    f"legcheck simulate: expected a number of days >= 0, got {arg!r}",
+                    file=self.err,
+                    flush=True,
+                )
             else:
                 self.advance(days)
         else:
-            print(f"legcheck simulate: unknown command {text!r}; .help lists the commands",
-                  file=self.err, flush=True)
+            print(
+                f"legcheck simulate: unknown command {text!r}; .help lists the commands",
+                file=self.err,
+                flush=True,
+            )
         return True
 
     def run(self, lines: Iterable[str]) -> int:
@@ -190,8 +213,10 @@ class Console:
     def show_script_turn(self, st: ScriptTurn, turn: Turn | None, failures: list[str]) -> None:
         if st.user is None:
             if turn is not None:
-                self.line("        [SessionEndedRequest EXCEEDED_MAX_REPROMPTS: the open "
-                          "session timed out]")
+                self.line(
+                    "        [SessionEndedRequest EXCEEDED_MAX_REPROMPTS: the open "
+                    "session timed out]"
+                )
             days = st.advance_days + st.advance_hours / 24
             self.line(f"        (the clock moves forward {days:g} day{'s' if days != 1 else ''})")
             return

@@ -65,10 +65,15 @@ class HttpEndpoint:
 
     def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(envelope).encode("utf-8")
-        request = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "legcheck-simulator",
-        })
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "legcheck-simulator",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as reply:
                 raw = reply.read()
@@ -83,8 +88,9 @@ class HttpEndpoint:
         except json.JSONDecodeError as exc:
             raise SimulatorError(f"{self.url} did not answer with JSON: {raw[:200]!r}") from exc
         if not isinstance(data, dict) or "response" not in data:
-            raise SimulatorError(f"{self.url} did not answer with a response envelope: "
-                                 f"{str(data)[:200]}")
+            raise SimulatorError(
+                f"{self.url} did not answer with a response envelope: {str(data)[:200]}"
+            )
         return data
 
 
@@ -203,8 +209,13 @@ class Conversation:
         return ended
 
     def _new_session(self) -> Session:
-        return Session(skill_id=self.skill_id, user_id=self.user_id, device_id=self.device_id,
-                       locale=self.model.locale, screen=self.screen)
+        return Session(
+            skill_id=self.skill_id,
+            user_id=self.user_id,
+            device_id=self.device_id,
+            locale=self.model.locale,
+            screen=self.screen,
+        )
 
     def say(self, utterance: str) -> Turn:
         """Resolve the words, send the request Alexa would send, and keep the session going."""
@@ -224,8 +235,9 @@ class Conversation:
             turn.request = session.session_ended("USER_INITIATED", now)
         else:
             assert resolution.intent is not None
-            turn.request = session.intent(resolution.intent, list(resolution.slots),
-                                          list(resolution.slot_names), now)
+            turn.request = session.intent(
+                resolution.intent, list(resolution.slots), list(resolution.slot_names), now
+            )
         turn.response = self.transport.send(turn.request)
         ended = resolution.request_type == "SessionEndedRequest"
         if ended or not session.absorb(turn.response):

@@ -71,16 +71,18 @@ def _read_utterances(path: Path) -> list[Utterance]:
     out = []
     for i, item in enumerate(data):
         answer = item.get("answer")
-        out.append(Utterance(
-            say=str(item["say"]),
-            present=frozenset(item.get("present") or ()),
-            absent=frozenset(item.get("absent") or ()),
-            not_present=frozenset(item.get("not_present") or ()),
-            pending=item.get("pending"),
-            answer=None if answer is None else str(answer).lower(),
-            voice=str(item.get("voice", "")),
-            place=f"{path.name}[{i}]",
-        ))
+        out.append(
+            Utterance(
+                say=str(item["say"]),
+                present=frozenset(item.get("present") or ()),
+                absent=frozenset(item.get("absent") or ()),
+                not_present=frozenset(item.get("not_present") or ()),
+                pending=item.get("pending"),
+                answer=None if answer is None else str(answer).lower(),
+                voice=str(item.get("voice", "")),
+                place=f"{path.name}[{i}]",
+            )
+        )
     return out
 
 
@@ -96,8 +98,9 @@ def check_ids(utterances: Iterable[Utterance], knowledge: Knowledge) -> list[str
     return problems
 
 
-def _judge(u: Utterance, present: set[str], absent: set[str], answer: bool | None,
-           knowledge: Knowledge) -> list[str]:
+def _judge(
+    u: Utterance, present: set[str], absent: set[str], answer: bool | None, knowledge: Knowledge
+) -> list[str]:
     """What a runner would notice went wrong, or nothing."""
     from skill.triage import present_features
 
@@ -134,9 +137,12 @@ def new_conversation(model: InteractionModel, skill: Any = None) -> Conversation
     return Conversation(model, InProcess(skill or build_skill(None)))
 
 
-def check_utterance_end_to_end(u: Utterance, model: InteractionModel,
-                               conversation: Conversation,
-                               knowledge: Knowledge | None = None) -> list[str]:
+def check_utterance_end_to_end(
+    u: Utterance,
+    model: InteractionModel,
+    conversation: Conversation,
+    knowledge: Knowledge | None = None,
+) -> list[str]:
     """Say it to the skill in a session (with its question pending), as Alexa would route
     it, and judge what the skill kept of it, or the danger advice it gave."""
     kb = knowledge or load_knowledge()
@@ -145,12 +151,24 @@ def check_utterance_end_to_end(u: Utterance, model: InteractionModel,
     if isinstance(turn, str):
         return [turn]
     card = turn.card
-    return judge_reply(u, turn.speech, card[0] if card else "", turn.session_attributes,
-                       strings, kb, turn.resolution.describe())
+    return judge_reply(
+        u,
+        turn.speech,
+        card[0] if card else "",
+        turn.session_attributes,
+        strings,
+        kb,
+        turn.resolution.describe(),
+    )
 
 
-def say_pending(conversation: Conversation, model: InteractionModel, said: str,
-                pending: str | None, one_shot: bool = False) -> Turn | str:
+def say_pending(
+    conversation: Conversation,
+    model: InteractionModel,
+    said: str,
+    pending: str | None,
+    one_shot: bool = False,
+) -> Turn | str:
     """Say the words in a new session, as Alexa would route them: after the launch phrase
     with ``pending`` the question just asked, or as a one-shot ("ask leg check ..."). The
     turn, or what kept the words from the skill."""
@@ -160,29 +178,46 @@ def say_pending(conversation: Conversation, model: InteractionModel, said: str,
         if conversation.session is None:
             return "the launch phrase did not open a session"
         if pending:
-            conversation.session.attributes = {"answers": {}, "asked": [pending],
-                                               "pending": pending}
+            conversation.session.attributes = {
+                "answers": {},
+                "asked": [pending],
+                "pending": pending,
+            }
     turn = conversation.say(said)
     if not turn.routed:
         return f"not sent to the skill: {turn.resolution.note}"
     return turn
 
 
-def judge_reply(u: Utterance, speech: str, card_title: str, attributes: dict[str, Any],
-                strings: LocaleStrings, kb: Knowledge, how: str = "") -> list[str]:
+def judge_reply(
+    u: Utterance,
+    speech: str,
+    card_title: str,
+    attributes: dict[str, Any],
+    strings: LocaleStrings,
+    kb: Knowledge,
+    how: str = "",
+) -> list[str]:
     """Judge the skill's reply to an utterance as a runner would notice it: the danger
     advice when a danger sign was said (or its safety question), else what it kept."""
     danger_said = _danger_said(speech, card_title, strings, kb)
     if danger_said:
-        expected = {d.id for d in kb.danger_signs
-                    if u.dangers & set(d.any_features) or _screened(d, u)}
+        expected = {
+            d.id for d in kb.danger_signs if u.dangers & set(d.any_features) or _screened(d, u)
+        }
         if not expected:
             return [f"false emergency {sorted(danger_said)}"]
-        return [] if danger_said & expected else [f"said {sorted(danger_said)}, "
-                                                  f"expected {sorted(expected)}"]
+        return (
+            []
+            if danger_said & expected
+            else [f"said {sorted(danger_said)}, expected {sorted(expected)}"]
+        )
     if u.dangers:
-        screens = {d.screen_question for d in kb.danger_signs
-                   if d.screen_question and u.dangers & set(d.any_features)}
+        screens = {
+            d.screen_question
+            for d in kb.danger_signs
+            if d.screen_question and u.dangers & set(d.any_features)
+        }
         if attributes.get("pending") not in screens:
             return [f"danger {sorted(u.dangers)} not escalated ({how})"]
         return []
@@ -199,8 +234,7 @@ def _screened(sign: Any, u: Utterance) -> bool:
     return bool(sign.screen_question and u.pending == sign.screen_question and u.answer == "yes")
 
 
-def _danger_said(speech: str, card_title: str, strings: LocaleStrings,
-                 kb: Knowledge) -> set[str]:
+def _danger_said(speech: str, card_title: str, strings: LocaleStrings, kb: Knowledge) -> set[str]:
     if card_title != strings.prompt("card_title_danger"):
         return set()
     return {d.id for d in kb.danger_signs if strings.danger(d.id) in speech}
@@ -241,26 +275,34 @@ class ConversationRun:
         return "\n".join(f"  > {t.utterance}\n    {t.speech}" for t in self.turns)
 
 
-def load_conversations(locale: str = "en-US", folder: Path = CORPUS_DIR
-                       ) -> list[ConversationCase]:
+def load_conversations(locale: str = "en-US", folder: Path = CORPUS_DIR) -> list[ConversationCase]:
     cases = []
     root = folder / "conversations"
     dirs = [root / locale, *sorted(root.glob(f"{locale}.*"))]
     for path in sorted(p for d in dirs if d.is_dir() for p in d.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for i, conv in enumerate(data["conversations"]):
-            cases.append(ConversationCase(
-                target=str(data["target"]), name=str(conv.get("name", i)),
-                turns=[str(t) for t in conv["turns"]],
-                answers={str(k): str(v) for k, v in (conv.get("answers") or {}).items()},
-                expect=dict(conv.get("expect") or {}),
-                never_ask=[str(f) for f in conv.get("never_ask") or ()],
-                place=f"{path.parent.name}/{path.name}[{i}] {conv.get('name', '')}"))
+            cases.append(
+                ConversationCase(
+                    target=str(data["target"]),
+                    name=str(conv.get("name", i)),
+                    turns=[str(t) for t in conv["turns"]],
+                    answers={str(k): str(v) for k, v in (conv.get("answers") or {}).items()},
+                    expect=dict(conv.get("expect") or {}),
+                    never_ask=[str(f) for f in conv.get("never_ask") or ()],
+                    place=f"{path.parent.name}/{path.name}[{i}] {conv.get('name', '')}",
+                )
+            )
     return cases
 
 
-def next_utterance(script: list[str], turns: list[Turn], conversation: Conversation,
-                   answers: dict[str, str], otherwise: str) -> str | None:
+def next_utterance(
+    script: list[str],
+    turns: list[Turn],
+    conversation: Conversation,
+    answers: dict[str, str],
+    otherwise: str,
+) -> str | None:
     """What the runner says next: the next scripted turn, else the truthful answer to the
     question just asked (``otherwise`` for one the script did not foresee); None when the
     session has ended or nothing is asked."""
@@ -272,9 +314,13 @@ def next_utterance(script: list[str], turns: list[Turn], conversation: Conversat
     return answers.get(pending, otherwise)
 
 
-def run_conversation(case: ConversationCase, model: InteractionModel,
-                     make: Callable[[], Conversation],
-                     knowledge: Knowledge | None = None, max_turns: int = 6) -> ConversationRun:
+def run_conversation(
+    case: ConversationCase,
+    model: InteractionModel,
+    make: Callable[[], Conversation],
+    knowledge: Knowledge | None = None,
+    max_turns: int = 6,
+) -> ConversationRun:
     """Talk the conversation through: scripted turns first, then truthful answers."""
     kb = knowledge or load_knowledge()
     strings = strings_for(model.locale)
@@ -295,8 +341,9 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
             continue
         index = len(run.turns)
         attrs = turn.session_attributes
-        if first_described is None and (any((attrs.get("answers") or {}).values())
-                                        or not conversation.in_session):
+        if first_described is None and (
+            any((attrs.get("answers") or {}).values()) or not conversation.in_session
+        ):
             first_described = index
         if danger_signs_said(turn, strings, kb) and danger_turn is None:
             danger_turn = index
@@ -316,8 +363,10 @@ def run_conversation(case: ConversationCase, model: InteractionModel,
         return run
     run.turns_to_advice = len(run.turns) - (first_described or len(run.turns)) + 1
     if run.turns_to_advice > max_turns:
-        run.problems.append(f"{run.turns_to_advice} turns from the first description to the "
-                            f"advice (at most {max_turns})")
+        run.problems.append(
+            f"{run.turns_to_advice} turns from the first description to the "
+            f"advice (at most {max_turns})"
+        )
     expect = case.expect
     said = danger_signs_said(last, strings, kb)
     if "danger" in expect:
@@ -350,14 +399,14 @@ def shares(locale: str = "en-US", model_path: Path | None = None) -> dict[str, t
     utterances = load_utterances(locale)
     interpreted = sum(1 for u in utterances if not check_utterance_interpreted(u, kb))
     conversation = new_conversation(model)
-    end_to_end = sum(1 for u in utterances
-                     if not check_utterance_end_to_end(u, model, conversation, kb))
+    end_to_end = sum(
+        1 for u in utterances if not check_utterance_end_to_end(u, model, conversation, kb)
+    )
     cases = load_conversations(locale)
     from skill.app import build_skill
 
     skill = build_skill(None)
-    runs = [run_conversation(c, model, lambda: new_conversation(model, skill), kb)
-            for c in cases]
+    runs = [run_conversation(c, model, lambda: new_conversation(model, skill), kb) for c in cases]
     return {
         "utterances through the interpreter": (interpreted, len(utterances)),
         "utterances end to end through the simulator": (end_to_end, len(utterances)),

@@ -91,12 +91,53 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = phrasebook("en-US").builtin_phrase
 """English's built-in phrasings (the validator's default)."""
 
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
-COMMON_WORDS = frozenset({
-    "like", "feel", "feels", "feeling", "have", "it's", "they", "there", "that", "this", "what",
-    "when", "with", "from", "just", "really", "very", "after", "before", "over", "into", "about",
-    "can't", "cannot", "don't", "won't", "some", "time", "every", "again", "back", "going",
-    "goes", "gone", "went", "keep", "keeps", "still", "long", "lot", "much", "your", "mine",
-})
+COMMON_WORDS = frozenset(
+    {
+        "like",
+        "feel",
+        "feels",
+        "feeling",
+        "have",
+        "it's",
+        "they",
+        "there",
+        "that",
+        "this",
+        "what",
+        "when",
+        "with",
+        "from",
+        "just",
+        "really",
+        "very",
+        "after",
+        "before",
+        "over",
+        "into",
+        "about",
+        "can't",
+        "cannot",
+        "don't",
+        "won't",
+        "some",
+        "time",
+        "every",
+        "again",
+        "back",
+        "going",
+        "goes",
+        "gone",
+        "went",
+        "keep",
+        "keeps",
+        "still",
+        "long",
+        "lot",
+        "much",
+        "your",
+        "mine",
+    }
+)
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -167,7 +208,7 @@ def parse_sample(intent: str, text: str, builtin: bool = False) -> Sample:
     parts: list[Part] = []
     pos = 0
     for match in SLOT_RE.finditer(text):
-        parts.extend(Part(word=w) for w in words(text[pos:match.start()]))
+        parts.extend(Part(word=w) for w in words(text[pos : match.start()]))
         parts.append(Part(slot=match.group(1).strip()))
         pos = match.end()
     parts.extend(Part(word=w) for w in words(text[pos:]))
@@ -253,12 +294,14 @@ class InteractionModel:
             raise DataError([f"{path}: the interaction model is missing"]) from exc
         except json.JSONDecodeError as exc:
             raise DataError(
-                [f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
+                [f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]
+            ) from exc
         return cls.from_dict(data, locale=path.stem, source=str(path))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], locale: str = "en-US",
-                  source: str = "<model>") -> InteractionModel:
+    def from_dict(
+        cls, data: dict[str, Any], locale: str = "en-US", source: str = "<model>"
+    ) -> InteractionModel:
         try:
             language = data["interactionModel"]["languageModel"]
             invocation = str(language["invocationName"])
@@ -266,17 +309,23 @@ class InteractionModel:
             for item in language.get("intents", []):
                 slots = {str(s["name"]): str(s["type"]) for s in item.get("slots", [])}
                 intents[str(item["name"])] = Intent(
-                    str(item["name"]), slots, tuple(str(s) for s in item.get("samples", [])))
+                    str(item["name"]), slots, tuple(str(s) for s in item.get("samples", []))
+                )
             types: dict[str, SlotType] = {}
             for item in language.get("types", []):
                 values = tuple(
-                    TypeValue(str(v.get("id") or v["name"]["value"]), str(v["name"]["value"]),
-                              tuple(str(s) for s in v["name"].get("synonyms", [])))
-                    for v in item.get("values", []))
+                    TypeValue(
+                        str(v.get("id") or v["name"]["value"]),
+                        str(v["name"]["value"]),
+                        tuple(str(s) for s in v["name"].get("synonyms", [])),
+                    )
+                    for v in item.get("values", [])
+                )
                 types[str(item["name"])] = SlotType(str(item["name"]), values)
         except (KeyError, TypeError) as exc:
-            raise DataError([f"{source}: not an interaction model: missing or malformed "
-                             f"{exc}"]) from exc
+            raise DataError(
+                [f"{source}: not an interaction model: missing or malformed {exc}"]
+            ) from exc
         model = cls(invocation, intents, types, locale, source)
         model.samples = model._compile()
         return model
@@ -288,8 +337,9 @@ class InteractionModel:
         for intent in self.intents.values():
             book = phrasebook(self.locale).builtin_phrases
             if intent.name in book:
-                samples.extend(parse_sample(intent.name, p, builtin=True)
-                               for p in book[intent.name])
+                samples.extend(
+                    parse_sample(intent.name, p, builtin=True) for p in book[intent.name]
+                )
             samples.extend(parse_sample(intent.name, s) for s in intent.samples)
         return samples
 
@@ -328,10 +378,14 @@ class InteractionModel:
         if invoked is not None:
             return invoked
         if not in_session:
-            return Resolution(None, note=(
-                "no session is open and the words do not name the skill, so Alexa "
-                f"would answer herself; say \"open {self.invocation_name}\" or "
-                f"\"ask {self.invocation_name} ...\""))
+            return Resolution(
+                None,
+                note=(
+                    "no session is open and the words do not name the skill, so Alexa "
+                    f'would answer herself; say "open {self.invocation_name}" or '
+                    f'"ask {self.invocation_name} ..."'
+                ),
+            )
         return self.match_intent(said)
 
     def match_intent(self, said: Sequence[str], new_session: bool = False) -> Resolution:
@@ -339,33 +393,47 @@ class InteractionModel:
         best = self._best(tuple(said))
         if best is None:
             if FALLBACK_INTENT in self.intents:
-                return Resolution("IntentRequest", FALLBACK_INTENT,
-                                  slot_names=tuple(self.intents[FALLBACK_INTENT].slots),
-                                  new_session=new_session, note="no sample matched")
-            return Resolution(None, note="no sample matched and the model has no "
-                              f"{FALLBACK_INTENT}, so Alexa would force some other intent")
+                return Resolution(
+                    "IntentRequest",
+                    FALLBACK_INTENT,
+                    slot_names=tuple(self.intents[FALLBACK_INTENT].slots),
+                    new_session=new_session,
+                    note="no sample matched",
+                )
+            return Resolution(
+                None,
+                note="no sample matched and the model has no "
+                f"{FALLBACK_INTENT}, so Alexa would force some other intent",
+            )
         intent = self.intents[best.sample.intent]
-        return Resolution("IntentRequest", intent.name, best.slots, tuple(intent.slots),
-                          new_session=new_session,
-                          sample=None if best.sample.builtin else best.sample.text)
+        return Resolution(
+            "IntentRequest",
+            intent.name,
+            best.slots,
+            tuple(intent.slots),
+            new_session=new_session,
+            sample=None if best.sample.builtin else best.sample.text,
+        )
 
     def _invocation(self, said: tuple[str, ...]) -> Resolution | None:
         name = self.invocation_words
         for start in range(len(said) - len(name) + 1):
-            if said[start:start + len(name)] != name:
+            if said[start : start + len(name)] != name:
                 continue
             before = said[:start]
             if before[-1:] == ("the",):
                 before = before[:-1]
-            after = said[start + len(name):]
+            after = said[start + len(name) :]
             book = phrasebook(self.locale)
             verb = before if before in book.launch_verbs else None
             if verb is not None and not after:
-                return Resolution("LaunchRequest", new_session=True,
-                                  note=f"launch phrase {' '.join(said)!r}")
+                return Resolution(
+                    "LaunchRequest", new_session=True, note=f"launch phrase {' '.join(said)!r}"
+                )
             if verb is not None:
-                connectors = (book.ask_connectors if verb in book.ask_verbs
-                              else book.launch_connectors)
+                connectors = (
+                    book.ask_connectors if verb in book.ask_verbs else book.launch_connectors
+                )
                 return self._one_shot(after, connectors)
             if not after and len(before) > 1 and before[-1] in book.trailing_connectors:
                 return self.match_intent(before[:-1], new_session=True)
@@ -378,8 +446,9 @@ class InteractionModel:
         # a polite opening after the name is dropped too ("ask leg check please save ..."),
         # when the words do not resolve with it
         fillers = phrasebook(self.locale).filler_prefixes
-        tries += [t for t in (_strip_fillers(t, fillers) for t in list(tries))
-                  if t and t not in tries]
+        tries += [
+            t for t in (_strip_fillers(t, fillers) for t in list(tries)) if t and t not in tries
+        ]
         results = [self.match_intent(t, new_session=True) for t in tries]
         for result in results:
             if result.intent != FALLBACK_INTENT:
@@ -393,8 +462,7 @@ class InteractionModel:
             if sample.regex.fullmatch(text) is None:
                 continue
             for slots, resolved, unresolved_words in self._alignments(sample, said):
-                if sample.literal_count == 0 and resolved == 0 and not self._familiar(
-                        sample, said):
+                if sample.literal_count == 0 and resolved == 0 and not self._familiar(sample, said):
                     # slots alone match only words their types know: one slot must
                     # resolve ("swollen hot calf" is a body part with other words), or
                     # a word of the slot's values must be among them, as Alexa's slot
@@ -413,14 +481,17 @@ class InteractionModel:
                 known |= self.slot_type(sample.intent, part.slot).vocabulary
         # "walking's okay": a word with "'s" on it is still that word
         return bool(known.intersection(said)) or any(
-            w.endswith("'s") and w[:-2] in known for w in said)
+            w.endswith("'s") and w[:-2] in known for w in said
+        )
 
-    def _alignments(self, sample: Sample, said: tuple[str, ...]
-                    ) -> Iterator[tuple[tuple[SlotValue, ...], int, int]]:
+    def _alignments(
+        self, sample: Sample, said: tuple[str, ...]
+    ) -> Iterator[tuple[tuple[SlotValue, ...], int, int]]:
         """Every way to fill the sample's slots with the words said."""
 
-        def walk(i: int, j: int, filled: tuple[tuple[str, tuple[str, ...]], ...]
-                 ) -> Iterator[tuple[tuple[str, tuple[str, ...]], ...]]:
+        def walk(
+            i: int, j: int, filled: tuple[tuple[str, tuple[str, ...]], ...]
+        ) -> Iterator[tuple[tuple[str, tuple[str, ...]], ...]]:
             if i == len(sample.parts):
                 if j == len(said):
                     yield filled
@@ -456,13 +527,12 @@ class InteractionModel:
         return SlotValue(slot_name, text, match.id, match.name, slot_type=slot_type.name)
 
 
-def _strip_fillers(said: tuple[str, ...],
-                   fillers: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+def _strip_fillers(said: tuple[str, ...], fillers: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
     changed = True
     while changed and said:
         changed = False
         for filler in fillers:
-            if said[:len(filler)] == filler and len(said) > len(filler):
-                said = said[len(filler):]
+            if said[: len(filler)] == filler and len(said) > len(filler):
+                said = said[len(filler) :]
                 changed = True
     return said

@@ -44,11 +44,11 @@ from skill.tools.simulator.conversation import Conversation, Turn
 
 EXPECT_KEYS = {
     "request": "the request type sent: LaunchRequest, IntentRequest or SessionEndedRequest; "
-               "null when Alexa keeps the words to herself",
+    "null when Alexa keeps the words to herself",
     "intent": "the intent name sent",
     "new_session": "true when the request started a new session",
     "slots": "slot name to the resolved value id; null for an empty slot; "
-             "{value: words, id: null} for words that matched no value",
+    "{value: words, id: null} for words that matched no value",
     "speech": "the whole speech, as text",
     "speech_contains": "text (or a list) the speech must contain, case-insensitive",
     "speech_not_contains": "text (or a list) the speech must not contain, case-insensitive",
@@ -71,8 +71,9 @@ _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
-                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,18 @@ class AskReplay:
     user_input: tuple[str, ...]
 
     def to_json(self) -> str:
-        return json.dumps({"skillId": self.skill_id, "locale": self.locale, "type": "text",
-                           "userInput": list(self.user_input)}, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "skillId": self.skill_id,
+                    "locale": self.locale,
+                    "type": "text",
+                    "userInput": list(self.user_input),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
 
 def read_ask_replay(path: Path) -> AskReplay:
@@ -96,13 +107,14 @@ def read_ask_replay(path: Path) -> AskReplay:
         raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
     problems = []
     if not isinstance(data, dict):
-        raise DataError([f"{path}: expected a JSON object with skillId, locale, type and "
-                         "userInput"])
+        raise DataError(
+            [f"{path}: expected a JSON object with skillId, locale, type and userInput"]
+        )
     for key in ("skillId", "locale"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             problems.append(f"{path}:$.{key}: the replay file must contain {key}")
     if data.get("type", "text") != "text":
-        problems.append(f"{path}:$.type: expected \"text\", got {data.get('type')!r}")
+        problems.append(f'{path}:$.type: expected "text", got {data.get("type")!r}')
     inputs = data.get("userInput")
     if not isinstance(inputs, list) or not inputs:
         problems.append(f"{path}:$.userInput: expected a non-empty list of utterances")
@@ -112,8 +124,9 @@ def read_ask_replay(path: Path) -> AskReplay:
             problems.append(f"{path}:$.userInput[{i}]: userInput cannot contain an empty string")
     if problems:
         raise DataError(problems)
-    return AskReplay(data["skillId"].strip(), data["locale"].strip(),
-                     tuple(str(i).strip() for i in inputs))
+    return AskReplay(
+        data["skillId"].strip(), data["locale"].strip(), tuple(str(i).strip() for i in inputs)
+    )
 
 
 @dataclass(frozen=True)
@@ -146,8 +159,9 @@ def _check_expect(expect: Any, place: str) -> list[str]:
     problems = []
     for key in expect:
         if key not in EXPECT_KEYS:
-            problems.append(f"{place}.expect.{key}: unknown expectation; expected one of "
-                            f"{sorted(EXPECT_KEYS)}")
+            problems.append(
+                f"{place}.expect.{key}: unknown expectation; expected one of {sorted(EXPECT_KEYS)}"
+            )
     for key in ("slots", "session"):
         if key in expect and not isinstance(expect[key], dict):
             problems.append(f"{place}.expect.{key}: expected a mapping")
@@ -161,8 +175,11 @@ def read_script(path: Path) -> Script:
     """Read a conversation test (YAML), or an ASK CLI replay file (JSON) with no expectations."""
     if path.suffix == ".json":
         replay = read_ask_replay(path)
-        turns = tuple(ScriptTurn(f"{path}:$.userInput[{i}]", user=u)
-                      for i, u in enumerate(replay.user_input) if u != ".quit")
+        turns = tuple(
+            ScriptTurn(f"{path}:$.userInput[{i}]", user=u)
+            for i, u in enumerate(replay.user_input)
+            if u != ".quit"
+        )
         return Script(str(path), f"ASK CLI replay file {path.name}", replay.locale, True, turns)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -170,8 +187,11 @@ def read_script(path: Path) -> Script:
         raise DataError([f"{path}: not valid YAML: {exc}"]) from exc
     if not isinstance(data, dict):
         raise DataError([f"{path}: expected a mapping with description and turns"])
-    problems = [f"{path}:$.{k}: unknown key; expected one of {sorted(TOP_KEYS)}"
-                for k in data if k not in TOP_KEYS]
+    problems = [
+        f"{path}:$.{k}: unknown key; expected one of {sorted(TOP_KEYS)}"
+        for k in data
+        if k not in TOP_KEYS
+    ]
     if not isinstance(data.get("description"), str) or not data["description"].strip():
         problems.append(f"{path}:$.description: say what the conversation checks")
     raw_turns = data.get("turns")
@@ -184,13 +204,18 @@ def read_script(path: Path) -> Script:
         if not isinstance(item, dict):
             problems.append(f"{place}: expected a mapping with user or advance_days")
             continue
-        problems.extend(f"{place}.{k}: unknown key; expected one of {sorted(TURN_KEYS)}"
-                        for k in item if k not in TURN_KEYS)
+        problems.extend(
+            f"{place}.{k}: unknown key; expected one of {sorted(TURN_KEYS)}"
+            for k in item
+            if k not in TURN_KEYS
+        )
         user = item.get("user")
         advancing = "advance_days" in item or "advance_hours" in item
         if (user is None) == (not advancing):
-            problems.append(f"{place}: expected either user (words said) or advance_days / "
-                            "advance_hours (time passing)")
+            problems.append(
+                f"{place}: expected either user (words said) or advance_days / "
+                "advance_hours (time passing)"
+            )
             continue
         if user is not None and (not isinstance(user, str) or not user.strip()):
             problems.append(f"{place}.user: expected the words said, as text")
@@ -201,15 +226,23 @@ def read_script(path: Path) -> Script:
         if not all(isinstance(n, int | float) and n >= 0 for n in (days, hours)):
             problems.append(f"{place}: advance_days and advance_hours must be numbers >= 0")
             continue
-        parsed.append(ScriptTurn(place, user, expect if isinstance(expect, dict) else {},
-                                float(days), float(hours)))
+        parsed.append(
+            ScriptTurn(
+                place, user, expect if isinstance(expect, dict) else {}, float(days), float(hours)
+            )
+        )
     store = data.get("store", True)
     if not isinstance(store, bool):
         problems.append(f"{path}:$.store: expected true (keep check-ins) or false")
     if problems:
         raise DataError(problems)
-    return Script(str(path), data["description"].strip(), str(data.get("locale", "en-US")),
-                  bool(store), tuple(parsed))
+    return Script(
+        str(path),
+        data["description"].strip(),
+        str(data.get("locale", "en-US")),
+        bool(store),
+        tuple(parsed),
+    )
 
 
 def ask_replay_of(script: Script, skill_id: str = DEFAULT_SKILL_ID) -> AskReplay:
@@ -232,11 +265,14 @@ def check_turn(turn: Turn, expect: dict[str, Any]) -> list[str]:
     failures: list[str] = []
     sent = turn.resolution
     if "request" in expect and sent.request_type != expect["request"]:
-        failures.append(f"expected a {expect['request']}, Alexa sent "
-                        f"{sent.request_type or 'nothing to the skill'} ({sent.describe()})")
+        failures.append(
+            f"expected a {expect['request']}, Alexa sent "
+            f"{sent.request_type or 'nothing to the skill'} ({sent.describe()})"
+        )
     if "intent" in expect and sent.intent != expect["intent"]:
-        failures.append(f"expected intent {expect['intent']}, got {sent.intent} "
-                        f"({sent.describe()})")
+        failures.append(
+            f"expected intent {expect['intent']}, got {sent.intent} ({sent.describe()})"
+        )
     if "new_session" in expect and sent.new_session != expect["new_session"]:
         failures.append(f"expected new_session {expect['new_session']}, got {sent.new_session}")
     for name, want in (expect.get("slots") or {}).items():
@@ -250,17 +286,26 @@ def check_turn(turn: Turn, expect: dict[str, Any]) -> list[str]:
             continue
         if isinstance(want, dict):
             if "value" in want and _norm(str(want["value"])) != _norm(got.value):
-                failures.append(f"expected slot {name} words {want['value']!r}, "
-                                f"got {got.value!r}")
+                failures.append(f"expected slot {name} words {want['value']!r}, got {got.value!r}")
             if "id" in want and want["id"] != got.resolved_id:
-                failures.append(f"expected slot {name} id {want['id']!r}, "
-                                f"got {got.resolved_id!r}")
+                failures.append(f"expected slot {name} id {want['id']!r}, got {got.resolved_id!r}")
         elif str(want) != got.resolved_id:
-            failures.append(f"expected slot {name} to resolve to {want!r}, got "
-                            f"{got.resolved_id!r} from {got.value!r}")
+            failures.append(
+                f"expected slot {name} to resolve to {want!r}, got "
+                f"{got.resolved_id!r} from {got.value!r}"
+            )
     if not turn.routed:
-        if any(k in expect for k in ("speech", "speech_contains", "session",
-                                     "should_end_session", "card_title", "card_contains")):
+        if any(
+            k in expect
+            for k in (
+                "speech",
+                "speech_contains",
+                "session",
+                "should_end_session",
+                "card_title",
+                "card_contains",
+            )
+        ):
             failures.append(f"expected the skill to answer, but {sent.note}")
         return failures
     speech = _norm(turn.speech)
@@ -279,21 +324,27 @@ def check_turn(turn: Turn, expect: dict[str, Any]) -> list[str]:
     if expect.get("no_card") and card is not None:
         failures.append(f"expected no card, got {card[0]!r}")
     if "card_title" in expect and (card is None or card[0] != expect["card_title"]):
-        failures.append(f"expected card title {expect['card_title']!r}, got "
-                        f"{card[0] if card else 'no card'!r}")
+        failures.append(
+            f"expected card title {expect['card_title']!r}, got {card[0] if card else 'no card'!r}"
+        )
     for text in _texts(expect.get("card_contains", [])):
         if card is None or _norm(text) not in _norm(card[1]):
-            failures.append(f"expected card containing {text!r}, got "
-                            f"{card[1] if card else 'no card'!r}")
+            failures.append(
+                f"expected card containing {text!r}, got {card[1] if card else 'no card'!r}"
+            )
     attrs = turn.session_attributes
     for key, want in (expect.get("session") or {}).items():
         got_value = attrs.get(key)
         if got_value != want:
-            failures.append(f"expected session attribute {key} = {json.dumps(want)}, got "
-                            f"{json.dumps(got_value)}")
+            failures.append(
+                f"expected session attribute {key} = {json.dumps(want)}, got "
+                f"{json.dumps(got_value)}"
+            )
     if "should_end_session" in expect and turn.should_end_session != expect["should_end_session"]:
-        failures.append(f"expected shouldEndSession {expect['should_end_session']}, got "
-                        f"{turn.should_end_session}")
+        failures.append(
+            f"expected shouldEndSession {expect['should_end_session']}, got "
+            f"{turn.should_end_session}"
+        )
     return failures
 
 
@@ -319,6 +370,7 @@ def localize(value: Any, strings: LocaleStrings) -> Any:
     ``{doctor}``, and ``{section.key}`` for any of the locale's strings
     (``{advice.urgent_care}``), so one conversation file runs in every locale."""
     if isinstance(value, str):
+
         def repl(match: re.Match[str]) -> str:
             if match.group(1) == "number":
                 return strings.emergency_number
@@ -336,9 +388,11 @@ def localize(value: Any, strings: LocaleStrings) -> Any:
     return value
 
 
-def run_script(script: Script, conversation: Conversation,
-               on_turn: Callable[[ScriptTurn, Turn | None, list[str]], None] | None = None
-               ) -> ScriptResult:
+def run_script(
+    script: Script,
+    conversation: Conversation,
+    on_turn: Callable[[ScriptTurn, Turn | None, list[str]], None] | None = None,
+) -> ScriptResult:
     """Say every turn of the script, check each against its expectations."""
     result = ScriptResult(script)
     for st in script.turns:
@@ -357,8 +411,9 @@ def run_script(script: Script, conversation: Conversation,
 
 def discover(folder: Path) -> list[Path]:
     """The conversation files in a folder: YAML tests and ASK CLI replay files."""
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix in (".yaml", ".yml", ".json"))
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml", ".json")
+    )
 
 
 def utterances_of(paths: Iterable[Path]) -> list[str]:

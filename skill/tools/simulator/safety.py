@@ -43,8 +43,7 @@ from skill.tools.simulator.nlu import InteractionModel
 SAFETY_DIR = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "safety"
 FIRST_RUN = "first-run.json"
 ANSWERS = {"yes": True, "no": False, "unsure": None}
-KINDS = ("danger", "complaint", "out_of_scope", "ends", "repeats", "answer", "features",
-         "cause")
+KINDS = ("danger", "complaint", "out_of_scope", "ends", "repeats", "answer", "features", "cause")
 
 
 @dataclass(frozen=True)
@@ -78,56 +77,82 @@ def _words(item: dict[str, Any], key: str) -> frozenset[str]:
     return frozenset(str(x) for x in item.get(key) or ())
 
 
-def load_safety_utterances(folder: Path = SAFETY_DIR,
-                           name: str = "utterances.yaml") -> list[SafetyUtterance]:
+def load_safety_utterances(
+    folder: Path = SAFETY_DIR, name: str = "utterances.yaml"
+) -> list[SafetyUtterance]:
     """The held-out utterances (``name``: ``utterances.yaml``, or a later probe such as
     ``probe-2.yaml``, written blind the same way after the fixes)."""
     path = folder / name
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [SafetyUtterance(
-        say=str(item["say"]), locale=str(item["locale"]), category=str(item["category"]),
-        expect=dict(item["expect"]), pending=item.get("pending"),
-        present=_words(item, "present"), absent=_words(item, "absent"),
-        not_present=_words(item, "not_present"), never_advise=_words(item, "never_advise"),
-        place=f"{path.name}[{i}]") for i, item in enumerate(data)]
+    return [
+        SafetyUtterance(
+            say=str(item["say"]),
+            locale=str(item["locale"]),
+            category=str(item["category"]),
+            expect=dict(item["expect"]),
+            pending=item.get("pending"),
+            present=_words(item, "present"),
+            absent=_words(item, "absent"),
+            not_present=_words(item, "not_present"),
+            never_advise=_words(item, "never_advise"),
+            place=f"{path.name}[{i}]",
+        )
+        for i, item in enumerate(data)
+    ]
 
 
 def load_safety_conversations(folder: Path = SAFETY_DIR) -> list[SafetyConversation]:
     path = folder / "conversations.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [SafetyConversation(
-        name=str(conv["name"]), locale=str(conv["locale"]), category=str(conv["category"]),
-        turns=tuple(str(t) for t in conv["turns"]),
-        answers={str(k): str(v) for k, v in (conv.get("answers") or {}).items()},
-        otherwise=str(conv.get("otherwise") or "i'm not sure"), expect=dict(conv["expect"]),
-        never_advise=_words(conv, "never_advise"),
-        place=f"{path.name}[{i}] {conv['name']}") for i, conv in enumerate(data["conversations"])]
+    return [
+        SafetyConversation(
+            name=str(conv["name"]),
+            locale=str(conv["locale"]),
+            category=str(conv["category"]),
+            turns=tuple(str(t) for t in conv["turns"]),
+            answers={str(k): str(v) for k, v in (conv.get("answers") or {}).items()},
+            otherwise=str(conv.get("otherwise") or "i'm not sure"),
+            expect=dict(conv["expect"]),
+            never_advise=_words(conv, "never_advise"),
+            place=f"{path.name}[{i}] {conv['name']}",
+        )
+        for i, conv in enumerate(data["conversations"])
+    ]
 
 
-def check_safety_ids(utterances: Iterable[SafetyUtterance],
-                     conversations: Iterable[SafetyConversation],
-                     knowledge: Knowledge) -> list[str]:
+def check_safety_ids(
+    utterances: Iterable[SafetyUtterance],
+    conversations: Iterable[SafetyConversation],
+    knowledge: Knowledge,
+) -> list[str]:
     """Every id the corpus names is one of the knowledge file's."""
     dangers = {d.id for d in knowledge.danger_signs}
     complaints = {c.id for c in knowledge.complaints}
     causes = {c.id for c in knowledge.causes}
     problems: list[str] = []
 
-    def check(place: str, expect: dict[str, Any], features: Iterable[str],
-              advice: Iterable[str]) -> None:
+    def check(
+        place: str, expect: dict[str, Any], features: Iterable[str], advice: Iterable[str]
+    ) -> None:
         if not any(k in expect for k in KINDS):
             problems.append(f"{place}: expect names none of {KINDS}")
         for key, known in (("danger", dangers), ("complaint", complaints), ("cause", causes)):
             if key in expect and expect[key] not in known:
                 problems.append(f"{place}: unknown {key} {expect[key]!r}")
-        problems.extend(f"{place}: unknown feature {f!r}" for f in features
-                        if f not in knowledge.features)
-        problems.extend(f"{place}: unknown advice {a!r}" for a in advice
-                        if a not in knowledge.advice)
+        problems.extend(
+            f"{place}: unknown feature {f!r}" for f in features if f not in knowledge.features
+        )
+        problems.extend(
+            f"{place}: unknown advice {a!r}" for a in advice if a not in knowledge.advice
+        )
 
     for u in utterances:
-        check(u.place, u.expect, [*u.present, *u.absent, *u.not_present,
-                                  *([u.pending] if u.pending else [])], u.never_advise)
+        check(
+            u.place,
+            u.expect,
+            [*u.present, *u.absent, *u.not_present, *([u.pending] if u.pending else [])],
+            u.never_advise,
+        )
     for c in conversations:
         check(c.place, c.expect, c.answers, c.never_advise)
     return problems
@@ -147,13 +172,16 @@ def check_interpreted(u: SafetyUtterance, knowledge: Knowledge | None = None) ->
     expect = u.expect
     if "danger" in expect:
         if expect["danger"] not in result.danger_signs:
-            wrong.append(f"danger {expect['danger']} not raised "
-                         f"(heard {sorted(heard.present)}, dangers {list(result.danger_signs)})")
+            wrong.append(
+                f"danger {expect['danger']} not raised "
+                f"(heard {sorted(heard.present)}, dangers {list(result.danger_signs)})"
+            )
     elif result.danger_signs:
         wrong.append(f"false danger {list(result.danger_signs)}")
     if "complaint" in expect and expect["complaint"] not in result.complaints:
-        wrong.append(f"complaint {expect['complaint']} not recognised "
-                     f"(heard {sorted(heard.present)})")
+        wrong.append(
+            f"complaint {expect['complaint']} not recognised (heard {sorted(heard.present)})"
+        )
     if expect.get("out_of_scope") and heard.request != "out_of_scope":
         wrong.append(f"not heard as a request it cannot serve (heard {sorted(heard.present)})")
     if expect.get("ends") and heard.request != "stop":
@@ -178,7 +206,7 @@ def _without_invocation(say: str) -> str:
     runner's description."""
     for opening in INVOCATIONS:
         if say.startswith(opening + " "):
-            return say[len(opening) + 1:]
+            return say[len(opening) + 1 :]
     return say
 
 
@@ -234,8 +262,12 @@ def _prompt(strings: LocaleStrings, key: str, **values: Any) -> str:
         return "\0"  # a prompt this version of the skill does not have: never said
 
 
-def check_end_to_end(u: SafetyUtterance, model: InteractionModel, conversation: Conversation,
-                     knowledge: Knowledge | None = None) -> list[str]:
+def check_end_to_end(
+    u: SafetyUtterance,
+    model: InteractionModel,
+    conversation: Conversation,
+    knowledge: Knowledge | None = None,
+) -> list[str]:
     """Say it to the skill as Alexa would route it (a one-shot opening as a one-shot, else in
     a session with its question pending) and judge the reply as the runner hears it."""
     kb = knowledge or load_knowledge()
@@ -247,8 +279,9 @@ def check_end_to_end(u: SafetyUtterance, model: InteractionModel, conversation: 
     return judge_turn(u, turn, strings, kb, conversation.in_session)
 
 
-def judge_turn(u: SafetyUtterance, turn: Turn, strings: LocaleStrings, kb: Knowledge,
-               in_session: bool) -> list[str]:
+def judge_turn(
+    u: SafetyUtterance, turn: Turn, strings: LocaleStrings, kb: Knowledge, in_session: bool
+) -> list[str]:
     expect = u.expect
     wrong: list[str] = []
     dangers = danger_signs_said(turn, strings, kb)
@@ -257,24 +290,31 @@ def judge_turn(u: SafetyUtterance, turn: Turn, strings: LocaleStrings, kb: Knowl
     if "danger" in expect:
         if expect["danger"] not in dangers:
             wrong.append(f"danger {expect['danger']} not said ({how}): {turn.speech[:120]!r}")
-        elif strings.emergency_number not in _texts(turn) and \
-                kb.levels[_level(kb, expect["danger"])] == max(kb.levels.values()):
+        elif strings.emergency_number not in _texts(turn) and kb.levels[
+            _level(kb, expect["danger"])
+        ] == max(kb.levels.values()):
             wrong.append("the emergency number was not said")
     elif dangers:
         wrong.append(f"false emergency {sorted(dangers)}")
     if "complaint" in expect:
         if expect["complaint"] not in _complaint_said(turn, strings, kb):
-            wrong.append(f"complaint {expect['complaint']} not answered ({how}): "
-                         f"{turn.speech[:120]!r}")
-        if causes := [c.id for c in kb.causes
-                      if strings.prompt("may_be", cause=strings.cause(c.id)["name"])
-                      in turn.speech]:
+            wrong.append(
+                f"complaint {expect['complaint']} not answered ({how}): {turn.speech[:120]!r}"
+            )
+        if causes := [
+            c.id
+            for c in kb.causes
+            if strings.prompt("may_be", cause=strings.cause(c.id)["name"]) in turn.speech
+        ]:
             wrong.append(f"named the article's cause {causes}")
     if expect.get("out_of_scope"):
         said = {_prompt(strings, "out_of_scope")}
         if u.pending:
-            said.add(_prompt(strings, "out_of_scope_during_question",
-                             question=strings.question(u.pending)))
+            said.add(
+                _prompt(
+                    strings, "out_of_scope_during_question", question=strings.question(u.pending)
+                )
+            )
         if turn.speech not in said:
             wrong.append(f"not told what Leg Check does ({how}): {turn.speech[:120]!r}")
         if attrs.get("pending") not in (None, u.pending):
@@ -291,8 +331,9 @@ def judge_turn(u: SafetyUtterance, turn: Turn, strings: LocaleStrings, kb: Knowl
     if expect.get("features") or "answer" in expect:
         answers = attrs.get("answers") or {}
         if not dangers:
-            present = set(triage.present_features(kb, {f: v for f, v in answers.items()
-                                                        if v is True}))
+            present = set(
+                triage.present_features(kb, {f: v for f, v in answers.items() if v is True})
+            )
             absent = {f for f, v in answers.items() if v is False}
             wrong += _features(u, present, absent)
     if said := _advised(_texts(turn), u.never_advise, strings):
@@ -321,8 +362,9 @@ class SafetyRun:
         return "\n".join(f"  > {t.utterance}\n    {t.speech}" for t in self.turns)
 
 
-def run_safety_conversation(case: SafetyConversation, make: Callable[[], Conversation],
-                            knowledge: Knowledge | None = None) -> SafetyRun:
+def run_safety_conversation(
+    case: SafetyConversation, make: Callable[[], Conversation], knowledge: Knowledge | None = None
+) -> SafetyRun:
     """Talk it through: the scripted turns, then the runner's truthful answer to each
     question (``otherwise`` for a question the script did not foresee)."""
     kb = knowledge or load_knowledge()
@@ -332,8 +374,7 @@ def run_safety_conversation(case: SafetyConversation, make: Callable[[], Convers
     script = list(case.turns)
     danger_turn: int | None = None
     for _ in range(14):
-        utterance = next_utterance(script, run.turns, conversation, case.answers,
-                                   case.otherwise)
+        utterance = next_utterance(script, run.turns, conversation, case.answers, case.otherwise)
         if utterance is None:
             break
         turn = conversation.say(utterance)
@@ -352,16 +393,16 @@ def run_safety_conversation(case: SafetyConversation, make: Callable[[], Convers
     said = danger_signs_said(last, strings, kb)
     if "danger" in expect:
         if expect["danger"] not in said:
-            run.problems.append(f"expected the {expect['danger']} advice, got "
-                                f"{last.speech[:160]!r}")
+            run.problems.append(
+                f"expected the {expect['danger']} advice, got {last.speech[:160]!r}"
+            )
         elif expect.get("immediate") and danger_turn != len(case.turns):
             run.problems.append("the danger said outright did not escalate at once")
         return run
     if said:
         run.problems.append(f"false emergency {sorted(said)}")
     if "complaint" in expect and expect["complaint"] not in _complaint_said(last, strings, kb):
-        run.problems.append(f"expected the {expect['complaint']} answer, got "
-                            f"{last.speech[:160]!r}")
+        run.problems.append(f"expected the {expect['complaint']} answer, got {last.speech[:160]!r}")
     if expect.get("out_of_scope"):
         told = [t for t in run.turns if t.speech == _prompt(strings, "out_of_scope")]
         if not told:
@@ -387,9 +428,12 @@ def run_safety_conversation(case: SafetyConversation, make: Callable[[], Convers
 # ------------------------------------------------------------------ figures
 
 
-def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
-                  folder: Path = SAFETY_DIR, name: str = "utterances.yaml"
-                  ) -> dict[str, tuple[int, int]]:
+def safety_shares(
+    models: dict[str, InteractionModel],
+    skill: Any = None,
+    folder: Path = SAFETY_DIR,
+    name: str = "utterances.yaml",
+) -> dict[str, tuple[int, int]]:
     """(passed, total) for each measure of the held-out safety corpus (``name``: its
     utterances, or a later probe's; the conversations go with ``utterances.yaml``)."""
     from skill.app import build_skill
@@ -400,13 +444,22 @@ def safety_shares(models: dict[str, InteractionModel], skill: Any = None,
     cases = load_safety_conversations(folder) if name == "utterances.yaml" else []
     interpreted = sum(1 for u in utterances if not check_interpreted(u, kb))
     talks = {code: new_conversation(model, skill) for code, model in models.items()}
-    end_to_end = sum(1 for u in utterances if u.locale in models
-                     and not check_end_to_end(u, models[u.locale], talks[u.locale], kb))
-    runs = [run_safety_conversation(c, _maker(models[c.locale], skill), kb)
-            for c in cases if c.locale in models]
+    end_to_end = sum(
+        1
+        for u in utterances
+        if u.locale in models and not check_end_to_end(u, models[u.locale], talks[u.locale], kb)
+    )
+    runs = [
+        run_safety_conversation(c, _maker(models[c.locale], skill), kb)
+        for c in cases
+        if c.locale in models
+    ]
     dangers = [u for u in utterances if "danger" in u.expect]
-    danger_ok = sum(1 for u in dangers if u.locale in models
-                    and not check_end_to_end(u, models[u.locale], talks[u.locale], kb))
+    danger_ok = sum(
+        1
+        for u in dangers
+        if u.locale in models and not check_end_to_end(u, models[u.locale], talks[u.locale], kb)
+    )
     return {
         "utterances through the interpreter": (interpreted, len(utterances)),
         "utterances end to end through the simulator": (end_to_end, len(utterances)),
