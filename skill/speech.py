@@ -77,6 +77,24 @@ class Spoken:
         return replace(self, parts=(*lead, *self.parts))
 
 
+_SAID_NUMBER = re.compile(r'<sub alias="[^"]*">([^<]*)</sub>')
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def parts_of(ssml: str) -> tuple[str, ...]:
+    """The sentences of SSML that :meth:`Spoken.ssml_for` wrote (its inverse): split at the
+    pauses, each number's ``<sub>`` back to the number, the text unescaped. What a response
+    said, kept for Repeat (``Spoken(parts_of(ssml)).ssml_for(aliases)`` says it again)."""
+    inner = ssml.removeprefix("<speak>").removesuffix("</speak>")
+    if not inner:
+        return ()
+    return tuple(
+        _ENTITY.sub(lambda entity: _ENTITIES[entity[1]], _SAID_NUMBER.sub(r"\1", part))
+        for part in inner.split(f" {PAUSE} ")
+    )
+
+
 @lru_cache(maxsize=16)
 def _substitutions(
     aliases: tuple[tuple[str, str], ...],
