@@ -13,13 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from skill.knowledge import Knowledge
-from skill.state import NO_CAUSE
+from skill.knowledge import NO_CAUSE, Knowledge
 from skill.store import CheckIn
 from skill.triage import PriorCheckIn
-
-NOT_A_CAUSE = NO_CAUSE
-"""The cause kept for a check-in whose advice named no cause."""
 
 
 def prior_checkins(checkins: Sequence[CheckIn], today: date) -> list[PriorCheckIn]:
@@ -117,12 +113,12 @@ def cause_to_keep(
     complaints: Sequence[str] = (),
 ) -> str:
     """The cause id kept with a check-in: the danger sign, the adjacent complaint or the
-    cause the advice named, or :data:`NOT_A_CAUSE` when it named none (never a cause it did
-    not say)."""
+    cause the advice named, or :data:`~skill.knowledge.NO_CAUSE` when it named none (never
+    a cause it did not say)."""
     if danger_signs:
         return danger_signs[0]
     if complaints:
         return complaints[0]
     if contenders:
         return contenders[0]
-    return NOT_A_CAUSE
+    return NO_CAUSE

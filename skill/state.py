@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from skill.knowledge import Knowledge
+from skill.knowledge import NO_CAUSE, Knowledge
 
 MAX_REPEAT_CHARS = 6000
 """Speech kept for Repeat: well inside Alexa's 8,000-character limit."""
@@ -27,10 +27,6 @@ def _int(value: Any, low: int = 0, high: int = 100) -> int:
 
 MAX_REPEAT_PARTS = 40
 """Sentences kept for Repeat: each becomes a pause in SSML, so their number is capped too."""
-
-
-NO_CAUSE = "unclear"
-"""The cause kept for advice that named none (see :func:`skill.history.cause_to_keep`)."""
 
 
 def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
