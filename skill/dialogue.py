@@ -112,7 +112,7 @@ def take_turn(turn: Turn, heard: Heard, answer: bool | None = None) -> Reply:
     pending = state.pending
     if answer is None:
         answer = heard.answer
-    denied = _record(state, heard)
+    denied = _note_heard(state, heard)
     understood = answer is not None or heard.unsure or not heard.empty
     prefix: list[str] = []
     if denied:
@@ -148,7 +148,7 @@ def take_turn(turn: Turn, heard: Heard, answer: bool | None = None) -> Reply:
     return advance(turn, prefix)
 
 
-def _record(state: DialogState, heard: Heard) -> list[str]:
+def _note_heard(state: DialogState, heard: Heard) -> list[str]:
     """Add what was heard to the answers; the danger signs newly heard as denied."""
     knowledge = load_knowledge()
     denied: list[str] = []
@@ -339,7 +339,7 @@ def consent_answer(turn: Turn, agreed: bool) -> Reply:
     return prompt(turn.strings, "consent_no", end=True)
 
 
-def _settle_memory_question(state: DialogState) -> None:
+def _drop_consent_question(state: DialogState) -> None:
     """A privacy request while "may I remember?" waits: the question is dropped unanswered."""
     state.consent = None
 
@@ -355,7 +355,7 @@ def forget(turn: Turn, confirmed: bool) -> Reply:
 
 def forget_me(turn: Turn) -> Reply:
     """ "Delete my check-ins": asks to confirm (the next yes or no is :func:`forget`'s)."""
-    _settle_memory_question(turn.state)
+    _drop_consent_question(turn.state)
     count = len(turn.memory.history())
     if turn.memory.unreadable:
         # a record that cannot be read is still deleted when asked
@@ -369,7 +369,7 @@ def forget_me(turn: Turn) -> Reply:
 
 def privacy(turn: Turn) -> Reply:
     """ "What do you keep about me?": whether check-ins are kept, and how many are."""
-    _settle_memory_question(turn.state)
+    _drop_consent_question(turn.state)
     memory = turn.memory
     if not memory.available:
         return prompt(turn.strings, "privacy_unavailable", "help_reprompt")
@@ -390,7 +390,7 @@ def privacy(turn: Turn) -> Reply:
 
 def stop_remembering(turn: Turn) -> Reply:
     """ "Stop remembering": delete the check-ins and keep the refusal, at any time."""
-    _settle_memory_question(turn.state)
+    _drop_consent_question(turn.state)
     if not turn.memory.available:
         return prompt(turn.strings, "privacy_unavailable", end=True)
     had = turn.memory.stop_remembering()  # a failure raises: never "done"
@@ -425,7 +425,7 @@ def start_remembering(turn: Turn) -> Reply:
 
 def history_summary(turn: Turn) -> Reply:
     """ "How have my legs been": a short summary of the recent check-ins."""
-    _settle_memory_question(turn.state)
+    _drop_consent_question(turn.state)
     memory = turn.memory
     if not memory.available:
         return prompt(turn.strings, "privacy_unavailable", end=True)

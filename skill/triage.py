@@ -5,7 +5,8 @@ It never sees the Alexa SDK. Given the symptom features answered so far
 already asked and the runner's earlier check-ins, :func:`assess` ranks the
 causes from the knowledge base with the reasons for and against each, picks a
 triage level, says whether enough is known, and names the single most useful
-yes/no question to ask next.
+yes/no question to ask next, in five steps, each a function of its own (see
+:func:`assess`).
 """
 
 from __future__ import annotations
