@@ -1,11 +1,12 @@
 """The dialogue policy: what the skill does next, given what the runner said.
 
-Every function here takes one request's :class:`Turn` and returns a :class:`Reply`: what
-to say, what to say again if the runner says nothing, whether the session ends and
-whether the card is shown. It changes the turn's :class:`~skill.state.DialogState` in
-place (the question now pending, the answers so far, a consent or a deletion awaiting a
-yes); the handlers (:mod:`skill.handlers`) read the request into a turn, call one
-function here and build the SDK's response from the reply.
+Each function here takes one request's :class:`Turn` (or, when that is all it needs, the
+locale's strings) and returns a :class:`Reply`: what to say, what to say again if the
+runner says nothing, whether the session ends and whether the card is shown. It changes
+the turn's :class:`~skill.state.DialogState` in place (the answers so far, the question
+now pending, a consent or a deletion awaiting a yes); the handlers (:mod:`skill.handlers`)
+read the request into a turn, call one function here and build the SDK's response from
+the reply.
 
 It never sees ``HandlerInput``. A turn is plain data but for one part: the runner's
 :class:`~skill.memory.Memory`, through which the policy reads the stored check-ins (at
