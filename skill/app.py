@@ -2,8 +2,9 @@
 
 ``build_skill(store)`` registers the skill-event handlers, every request
 handler (the catch-all last), the exception handlers and the interceptors
-that log each request and give it a :class:`~skill.memory.Memory` over
-``store``. :func:`default_skill` is the instance the web app and the Lambda
+that log each request, give it a :class:`~skill.memory.Memory` over
+``store``, read its state, record what its response said (for Repeat) and
+write the state back. :func:`default_skill` is the instance the web app and the Lambda
 entry point share, with the store the environment names
 (:func:`skill.store.store_from_env`: ``LEGCHECK_DB`` and
 ``LEGCHECK_USER_KEY_SECRET``), built on first use.
@@ -32,9 +33,10 @@ from skill.errors import EnvelopeError
 from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
 from skill.handlers import (
     REQUEST_HANDLERS,
-    REQUEST_INTERCEPTORS,
-    RESPONSE_INTERCEPTORS,
     CatchAllExceptionHandler,
+    LastSpeechResponseInterceptor,
+    StateRequestInterceptor,
+    StateResponseInterceptor,
 )
 from skill.limits import one_line
 from skill.memory import MemoryInterceptor
@@ -61,10 +63,10 @@ def build_builder(store: CheckInStore | None) -> CustomSkillBuilder:
     builder.add_exception_handler(CatchAllExceptionHandler())
     builder.add_global_request_interceptor(LogRequestInterceptor())
     builder.add_global_request_interceptor(MemoryInterceptor(store))
-    for interceptor in REQUEST_INTERCEPTORS:
-        builder.add_global_request_interceptor(interceptor())
-    for response_interceptor in RESPONSE_INTERCEPTORS:
-        builder.add_global_response_interceptor(response_interceptor())
+    builder.add_global_request_interceptor(StateRequestInterceptor())
+    # what the response said is recorded into the state before the state is written back
+    builder.add_global_response_interceptor(LastSpeechResponseInterceptor())
+    builder.add_global_response_interceptor(StateResponseInterceptor())
     return builder
 
 

@@ -13,13 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from skill.knowledge import Knowledge
-from skill.state import NO_CAUSE
+from skill.knowledge import NO_CAUSE, Knowledge
 from skill.store import CheckIn
 from skill.triage import PriorCheckIn
-
-NOT_A_CAUSE = NO_CAUSE
-"""The cause kept for a check-in whose advice named no cause."""
 
 
 def prior_checkins(checkins: Sequence[CheckIn], today: date) -> list[PriorCheckIn]:
@@ -27,7 +23,7 @@ def prior_checkins(checkins: Sequence[CheckIn], today: date) -> list[PriorCheckI
     return [PriorCheckIn(float(max(c.age_days(today), 0)), c.features) for c in checkins]
 
 
-def _ordered(knowledge: Knowledge, features: Iterable[str]) -> tuple[str, ...]:
+def _in_knowledge_order(knowledge: Knowledge, features: Iterable[str]) -> tuple[str, ...]:
     """Features in the knowledge file's order (so they are always said the same way)."""
     wanted = set(features)
     return tuple(f for f in knowledge.features if f in wanted)
@@ -40,7 +36,9 @@ def symptom_of(knowledge: Knowledge, features: Iterable[str]) -> tuple[str, ...]
     sensations = [f for f in known if knowledge.features[f].category == "sensation"]
     places = [f for f in known if knowledge.features[f].category == "place"]
     implied = {i for f in places for i in knowledge.features[f].implies}
-    return _ordered(knowledge, [*sensations, *(p for p in places if p not in implied)][:4])
+    return _in_knowledge_order(
+        knowledge, [*sensations, *(p for p in places if p not in implied)][:4]
+    )
 
 
 class Recurrence(NamedTuple):
@@ -73,13 +71,17 @@ def recurrence(
         return None
     came_back = sensations.intersection(f for c in matching for f in c.features)
     places = [f for f in now if knowledge.features[f].category == "place"][-1:]  # narrowest
-    return Recurrence(_ordered(knowledge, [*came_back, *places]), len(matching) + 1)
+    return Recurrence(_in_knowledge_order(knowledge, [*came_back, *places]), len(matching) + 1)
 
 
 class SymptomCount(NamedTuple):
+    """One symptom of the recent check-ins (see :func:`symptom_of`)."""
+
     features: tuple[str, ...]
     times: int
+    """How many check-ins in the window mention it."""
     last: date
+    """The day of the latest of them."""
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,12 @@ def cause_to_keep(
     complaints: Sequence[str] = (),
 ) -> str:
     """The cause id kept with a check-in: the danger sign, the adjacent complaint or the
-    cause the advice named, or :data:`NOT_A_CAUSE` when it named none (never a cause it did
-    not say)."""
+    cause the advice named, or :data:`~skill.knowledge.NO_CAUSE` when it named none (never
+    a cause it did not say)."""
     if danger_signs:
         return danger_signs[0]
     if complaints:
         return complaints[0]
     if contenders:
         return contenders[0]
-    return NOT_A_CAUSE
+    return NO_CAUSE

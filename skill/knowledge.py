@@ -57,6 +57,12 @@ class Cause(NamedTuple):
     key_question: str | None
 
 
+NO_CAUSE = "unclear"
+"""The cause kept with a check-in whose advice named none (see
+:func:`skill.history.cause_to_keep`), so no cause, danger sign or complaint may take it as
+its id."""
+
+
 class Escalation(NamedTuple):
     id: str
     title: str

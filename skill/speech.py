@@ -77,6 +77,24 @@ class Spoken:
         return replace(self, parts=(*lead, *self.parts))
 
 
+_SAID_NUMBER = re.compile(r'<sub alias="[^"]*">([^<]*)</sub>')
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def parts_of(ssml: str) -> tuple[str, ...]:
+    """The sentences of SSML that :meth:`Spoken.ssml_for` wrote (its inverse): split at the
+    pauses, each number's ``<sub>`` back to the number, the text unescaped. What a response
+    said, kept for Repeat (``Spoken(parts_of(ssml)).ssml_for(aliases)`` says it again)."""
+    inner = ssml.removeprefix("<speak>").removesuffix("</speak>")
+    if not inner:
+        return ()
+    return tuple(
+        _ENTITY.sub(lambda entity: _ENTITIES[entity[1]], _SAID_NUMBER.sub(r"\1", part))
+        for part in inner.split(f" {PAUSE} ")
+    )
+
+
 @lru_cache(maxsize=16)
 def _substitutions(
     aliases: tuple[tuple[str, str], ...],
@@ -101,15 +119,15 @@ def join_words(items: list[str], conj: str) -> str:
 def describe_features(strings: LocaleStrings, knowledge: Knowledge, features: list[str]) -> str:
     """Phrase the runner's own symptoms: "tingling in your shins or calves, and that it
     got worse as you ran"; "that it eased once you cooled down" when no symptom is named."""
-    cat = {f: knowledge.features[f].category for f in features}
+    category = {f: knowledge.features[f].category for f in features}
     sensations = [
         strings.feature(f)
         for f in features
-        if cat[f] in ("sensation", "danger", "body", "complaint")
+        if category[f] in ("sensation", "danger", "body", "complaint")
     ]
-    places = [strings.feature(f) for f in features if cat[f] == "place"][:2]
+    places = [strings.feature(f) for f in features if category[f] == "place"][:2]
     clauses = [
-        strings.feature(f) for f in features if cat[f] not in ("sensation", "danger", "place")
+        strings.feature(f) for f in features if category[f] not in ("sensation", "danger", "place")
     ][:2]
     conj = strings.prompt("and")
     head = join_words(sensations, conj)
@@ -204,16 +222,18 @@ def complaint(strings: LocaleStrings, knowledge: Knowledge, result: TriageResult
     return Spoken(
         tuple(parts),
         title,
-        _card(
+        _card_lines(
             strings, f"{may_be} {first['explain']}", [], steps, strings.prompt("complaint_scope")
         ),
         Screen(strings, knowledge, result, "", tuple(steps)),
     )
 
 
-def _card(
+def _card_lines(
     strings: LocaleStrings, summary: str, first: list[str], steps: list[str], level: str
 ) -> tuple[str, ...]:
+    """The card: what came first (see a doctor), the summary, the steps numbered, the level
+    and the disclaimer; empty lines dropped."""
     lines = [*first, summary]
     if steps:
         lines.append(strings.prompt("card_steps"))
@@ -275,7 +295,9 @@ def outcome(
         return Spoken(
             tuple(p for p in parts if p),
             strings.prompt("card_title_unclear"),
-            _card(strings, strings.prompt("unclear"), first, advice, strings.level(result.level)),
+            _card_lines(
+                strings, strings.prompt("unclear"), first, advice, strings.level(result.level)
+            ),
             Screen(strings, knowledge, result, " ".join(first), tuple(advice)),
         )
     top = strings.cause(result.top.id)
@@ -312,7 +334,9 @@ def outcome(
     return Spoken(
         tuple(p for p in parts if p),
         title,
-        _card(strings, f"{may_be} {top['explain']}", first, advice, strings.level(result.level)),
+        _card_lines(
+            strings, f"{may_be} {top['explain']}", first, advice, strings.level(result.level)
+        ),
         Screen(strings, knowledge, result, " ".join(first), tuple(advice)),
     )
 
@@ -327,13 +351,15 @@ def recurrence(strings: LocaleStrings, knowledge: Knowledge, came_back: Recurren
     return strings.prompt("recurrence_many", count=came_back.times, symptom=symptom)
 
 
-def times(strings: LocaleStrings, count: int) -> str:
+def how_often(strings: LocaleStrings, count: int) -> str:
+    """ "once", "twice", "3 times"."""
     if count <= 2:
         return strings.prompt(f"times_{count}")
     return strings.prompt("times_many", count=count)
 
 
-def when(strings: LocaleStrings, day: date, today: date) -> str:
+def how_long_ago(strings: LocaleStrings, day: date, today: date) -> str:
+    """ "today", "yesterday", "4 days ago" (a day after ``today`` counts as today)."""
     days = max((today - day).days, 0)
     if days <= 1:
         return strings.prompt(f"when_{days}")
@@ -350,7 +376,7 @@ def history_summary(
     if summary.last is None:
         return Spoken((strings.prompt("history_none", days=days),), title)
     shown = [
-        f"{describe_features(strings, knowledge, list(s.features))} {times(strings, s.times)}"
+        f"{describe_features(strings, knowledge, list(s.features))} {how_often(strings, s.times)}"
         for s in summary.symptoms[:3]
     ]
     parts = [
@@ -364,7 +390,7 @@ def history_summary(
         else strings.prompt("history_count", days=days, count=strings.count_checkins(summary.count))
     ]
     last = summary.last
-    said_when = when(strings, last.day, today)
+    said_when = how_long_ago(strings, last.day, today)
     if last.cause in {c.id for c in knowledge.causes}:
         parts.append(
             strings.prompt("history_last", when=said_when, cause=strings.cause(last.cause)["name"])

@@ -3,8 +3,8 @@
 Session attributes come back from Alexa as the skill sent them, but a request
 can carry anything: unknown keys are dropped, values of the wrong type are
 reset, feature ids the knowledge file does not know are ignored, and the text
-kept for AMAZON.RepeatIntent is capped. Handlers read and write only
-:class:`DialogState`, never raw attribute keys.
+kept for AMAZON.RepeatIntent is capped. The handlers and the dialogue policy read and
+write only :class:`DialogState`, never raw attribute keys.
 """
 
 from __future__ import annotations
@@ -13,27 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from skill.knowledge import Knowledge
+from skill.knowledge import NO_CAUSE, Knowledge
 
 MAX_REPEAT_CHARS = 6000
 """Speech kept for Repeat: well inside Alexa's 8,000-character limit."""
+MAX_REPEAT_PARTS = 40
+"""Sentences kept for Repeat: each becomes a pause in SSML, so their number is capped too."""
 
 
-def _int(value: Any, low: int = 0, high: int = 100) -> int:
+def _bounded(value: Any, low: int = 0, high: int = 100) -> int:
+    """``value`` as a count between ``low`` and ``high``; ``low`` when it is not an integer."""
     if isinstance(value, bool) or not isinstance(value, int):
         return low
     return max(low, min(high, value))
 
 
-MAX_REPEAT_PARTS = 40
-"""Sentences kept for Repeat: each becomes a pause in SSML, so their number is capped too."""
-
-
-NO_CAUSE = "unclear"
-"""The cause kept for advice that named none (see :func:`skill.history.cause_to_keep`)."""
-
-
-def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
+def _waiting_outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
     """The check-in waiting for consent, if it is one the engine could have given."""
     if not isinstance(value, Mapping):
         return None
@@ -56,7 +51,9 @@ def _outcome(value: Any, knowledge: Knowledge) -> Outcome | None:
     return Outcome(kept, str(cause), str(level))
 
 
-def _parts(value: Any) -> tuple[str, ...]:
+def _repeatable(value: Any) -> tuple[str, ...]:
+    """The sentences kept for Repeat, each printable and stripped, the empty ones dropped;
+    none when they are not a list of strings, or more than the caps allow."""
     if not isinstance(value, list) or len(value) > MAX_REPEAT_PARTS:
         return ()
     out: list[str] = []
@@ -88,6 +85,9 @@ class Outcome(NamedTuple):
 
 @dataclass
 class DialogState:
+    """The check-in so far: what was heard and asked, the question waiting for an answer,
+    and what was last said (for Repeat)."""
+
     answers: dict[str, bool] = field(default_factory=dict)
     """Feature id to what was heard or answered: True present, False absent."""
     asked: list[str] = field(default_factory=list)
@@ -112,10 +112,13 @@ class DialogState:
     noted: list[str] = field(default_factory=list)
     """Danger features already confirmed as denied ("Okay, no chest pain")."""
     last_speech: tuple[str, ...] = ()
+    """The sentences the skill last said in the session (recorded from the response)."""
     last_reprompt: tuple[str, ...] = ()
+    """That response's reprompt."""
 
     @property
     def described(self) -> bool:
+        """Whether the runner has described a symptom (some feature was heard as present)."""
         return any(self.answers.values())
 
     @classmethod
@@ -150,18 +153,18 @@ class DialogState:
             else []
         )
         last = attrs.get("last")
-        speech = _parts(last.get("speech")) if isinstance(last, Mapping) else ()
-        reprompt = _parts(last.get("reprompt")) if isinstance(last, Mapping) else ()
+        speech = _repeatable(last.get("speech")) if isinstance(last, Mapping) else ()
+        reprompt = _repeatable(last.get("reprompt")) if isinstance(last, Mapping) else ()
         return cls(
             answers=answers,
             asked=asked,
             pending=pending,
             forget=attrs.get("forget") is True,
-            consent=_outcome(attrs.get("consent"), knowledge),
-            tries=_int(attrs.get("tries")),
-            repeats=_int(attrs.get("repeats")),
-            turns=_int(attrs.get("turns")),
-            questions=_int(attrs.get("questions")),
+            consent=_waiting_outcome(attrs.get("consent"), knowledge),
+            tries=_bounded(attrs.get("tries")),
+            repeats=_bounded(attrs.get("repeats")),
+            turns=_bounded(attrs.get("turns")),
+            questions=_bounded(attrs.get("questions")),
             guided=attrs.get("guided") is True,
             noted=noted,
             last_speech=speech,
@@ -190,6 +193,7 @@ class DialogState:
         return out
 
     def start_over(self) -> None:
+        """A fresh check-in: everything reset but what was last said (Repeat still works)."""
         keep = (self.last_speech, self.last_reprompt)
         self.__dict__.update(DialogState().__dict__)
         self.last_speech, self.last_reprompt = keep

@@ -5,7 +5,8 @@ It never sees the Alexa SDK. Given the symptom features answered so far
 already asked and the runner's earlier check-ins, :func:`assess` ranks the
 causes from the knowledge base with the reasons for and against each, picks a
 triage level, says whether enough is known, and names the single most useful
-yes/no question to ask next.
+yes/no question to ask next, in five steps, each a function of its own (see
+:func:`assess`).
 """
 
 from __future__ import annotations
@@ -131,9 +132,11 @@ def _score(
     )
 
 
-def _merge(
+def _add_advice(
     advice: list[str], more: Iterable[str], present: frozenset[str], knowledge: Knowledge
 ) -> None:
+    """Add to ``advice`` each item of ``more`` not in it already and not left out for this
+    runner (:func:`blocked`)."""
     for item in more:
         if item not in advice and not blocked(knowledge, item, present):
             advice.append(item)
@@ -182,8 +185,9 @@ def _separation(knowledge: Knowledge, feature: str, contenders: Sequence[str]) -
     return total
 
 
-def _screen(kb: Knowledge, present: frozenset[str], answered: set[str]) -> str | None:
-    for sign in kb.danger_signs:
+def _safety_screen(knowledge: Knowledge, present: frozenset[str], answered: set[str]) -> str | None:
+    """The first danger sign's screening question that what was heard calls for, unasked."""
+    for sign in knowledge.danger_signs:
         if (
             sign.screen_question
             and sign.screen_question not in answered
@@ -191,6 +195,49 @@ def _screen(kb: Knowledge, present: frozenset[str], answered: set[str]) -> str |
         ):
             return sign.screen_question
     return None
+
+
+def rank_causes(
+    knowledge: Knowledge, present: frozenset[str], absent: frozenset[str]
+) -> list[RankedCause]:
+    """Every cause scored on the evidence, best first (the knowledge's order breaks ties)."""
+    return sorted(
+        (_score(c, present, absent, knowledge.weights[c.id]) for c in knowledge.causes),
+        key=lambda rc: -rc.score,  # stable: knowledge order breaks ties
+    )
+
+
+class Naming(NamedTuple):
+    """Step 3's verdict: the causes that may be named, and the level and advice they give."""
+
+    eligible: list[RankedCause]
+    """The causes with one of their core symptoms heard, best first."""
+    lead: RankedCause | None
+    """The best of them, if any."""
+    supported: bool
+    """The leader has support enough to be named."""
+    contenders: list[str]
+    """The causes to name, the leader first (used only when ``supported``)."""
+    level: str
+    advice: list[str]
+
+
+class Raised(NamedTuple):
+    """Step 4's verdict: the level and advice after the red flags and the history."""
+
+    level: str
+    rules: list[str]
+    """Ids of the escalation and history rules that raised the level."""
+    advice: list[str]
+    """The advice, a raising rule's first."""
+
+
+class NextQuestion(NamedTuple):
+    """Step 5's verdict: what to ask next, if anything."""
+
+    feature: str | None
+    needs_description: bool
+    guided: bool
 
 
 def assess(
@@ -209,117 +256,197 @@ def assess(
     even when none are left. With ``guided`` (the open question yielded nothing),
     the policy's guided yes/no questions are asked in turn, instead of waiting for
     a description, until some cause has support.
+
+    The steps, in order: danger signs win over everything else
+    (:func:`danger_verdict`); a common complaint outside the article gets its own
+    answer (:func:`complaint_verdict`); otherwise the causes are named on their own
+    evidence (:func:`name_causes`), the red flags and the runner's history raise the
+    level (:func:`raise_level`), and the next question is chosen
+    (:func:`choose_next_question`).
     """
-    kb = knowledge or load_knowledge()
-    rank = kb.levels
-    present = present_features(kb, answers)
-    absent = frozenset(f for f, v in answers.items() if v is False and f in kb.features) - present
-    budget = kb.policy.max_questions - len(asked) if questions_left is None else questions_left
-
-    ranked = sorted(
-        (_score(c, present, absent, kb.weights[c.id]) for c in kb.causes),
-        key=lambda rc: -rc.score,  # stable: knowledge order breaks ties
+    knowledge = knowledge or load_knowledge()
+    present = present_features(knowledge, answers)
+    absent = (
+        frozenset(f for f, v in answers.items() if v is False and f in knowledge.features) - present
     )
-    answered = answered_features(kb, answers, asked, present)
+    budget = (
+        knowledge.policy.max_questions - len(asked) if questions_left is None else questions_left
+    )
+    ranked = rank_causes(knowledge, present, absent)
+    answered = answered_features(knowledge, answers, asked, present)
 
-    # 1. Danger signs win over everything else.
-    dangers = danger_signs_of(kb, present)
-    if dangers:
-        level = max((d.level for d in dangers), key=lambda lv: rank[lv])
-        advice: list[str] = []
-        for d in sorted(dangers, key=lambda d: -rank[d.level]):
-            _merge(advice, d.advice, present, kb)
-        return TriageResult(
-            tuple(ranked),
-            (),
-            level,
-            tuple(d.id for d in dangers),
-            (),
-            tuple(advice),
-            True,
-            None,
-            present,
-        )
+    danger = danger_verdict(knowledge, ranked, present)
+    if danger is not None:
+        return danger
+    complaint = complaint_verdict(knowledge, ranked, present, answered)
+    if complaint is not None:
+        return complaint
+    naming = name_causes(knowledge, ranked, present)
+    raised = raise_level(knowledge, naming, present, history)
+    question = choose_next_question(
+        knowledge, naming, raised.level, ranked, present, answered, budget, guided
+    )
+    lead = naming.lead
+    top_first = tuple(ranked) if lead is None else (lead, *[r for r in ranked if r is not lead])
+    return TriageResult(
+        top_first,
+        tuple(naming.contenders) if naming.supported else (),
+        raised.level,
+        (),
+        tuple(raised.rules),
+        tuple(raised.advice),
+        question.feature is None and not question.needs_description,
+        question.feature,
+        present,
+        question.needs_description,
+        question.guided,
+    )
 
-    # 2. A common complaint outside the article (a blister, a stitch) gets its own answer,
-    #    never an article cause and never the questionnaire; a safety screen still comes first.
-    complaints = complaints_of(kb, present)
-    if complaints:
-        by_id = {c.id: c for c in kb.complaints}
-        advice_c: list[str] = []
-        for cid in complaints:
-            _merge(advice_c, by_id[cid].advice, present, kb)
-        level = max((by_id[c].level for c in complaints), key=lambda lv: rank[lv])
-        screen = _screen(kb, present, answered)
-        return TriageResult(
-            tuple(ranked),
-            (),
-            level,
-            (),
-            (),
-            tuple(advice_c),
-            screen is None,
-            screen,
-            present,
-            complaints=tuple(complaints),
-        )
 
-    # 3. A cause is named only on its own evidence: one of its core symptoms heard.
-    eligible = [rc for rc in ranked if not present.isdisjoint(kb.cause(rc.id).core)]
+def danger_verdict(
+    knowledge: Knowledge, ranked: Sequence[RankedCause], present: frozenset[str]
+) -> TriageResult | None:
+    """Step 1: the danger signs present win over everything else (the most urgent's
+    advice first); None when there are none."""
+    dangers = danger_signs_of(knowledge, present)
+    if not dangers:
+        return None
+    severity = knowledge.levels
+    level = max((d.level for d in dangers), key=lambda lv: severity[lv])
+    advice: list[str] = []
+    for d in sorted(dangers, key=lambda d: -severity[d.level]):
+        _add_advice(advice, d.advice, present, knowledge)
+    return TriageResult(
+        tuple(ranked),
+        (),
+        level,
+        tuple(d.id for d in dangers),
+        (),
+        tuple(advice),
+        True,
+        None,
+        present,
+    )
+
+
+def complaint_verdict(
+    knowledge: Knowledge,
+    ranked: Sequence[RankedCause],
+    present: frozenset[str],
+    answered: set[str],
+) -> TriageResult | None:
+    """Step 2: a common complaint outside the article (a blister, a stitch) gets its own
+    answer, never an article cause and never the questionnaire; a safety screen still
+    comes first. None when there is none."""
+    complaints = complaints_of(knowledge, present)
+    if not complaints:
+        return None
+    severity = knowledge.levels
+    by_id = {c.id: c for c in knowledge.complaints}
+    advice: list[str] = []
+    for cid in complaints:
+        _add_advice(advice, by_id[cid].advice, present, knowledge)
+    level = max((by_id[c].level for c in complaints), key=lambda lv: severity[lv])
+    screen = _safety_screen(knowledge, present, answered)
+    return TriageResult(
+        tuple(ranked),
+        (),
+        level,
+        (),
+        (),
+        tuple(advice),
+        screen is None,
+        screen,
+        present,
+        complaints=tuple(complaints),
+    )
+
+
+def name_causes(
+    knowledge: Knowledge, ranked: Sequence[RankedCause], present: frozenset[str]
+) -> Naming:
+    """Step 3: a cause is named only on its own evidence, one of its core symptoms heard;
+    the leader with those close behind it, their level and their advice (or the lowest
+    level and the general advice, when no cause has support enough)."""
+    eligible = [rc for rc in ranked if not present.isdisjoint(knowledge.cause(rc.id).core)]
     lead = eligible[0] if eligible else None
-    supported = lead is not None and lead.score >= kb.policy.min_top_score
+    supported = lead is not None and lead.score >= knowledge.policy.min_top_score
     contenders = [
         rc.id
         for rc in eligible
-        if rc.score > 0 and lead is not None and lead.score - rc.score < kb.policy.min_margin
+        if rc.score > 0 and lead is not None and lead.score - rc.score < knowledge.policy.min_margin
     ][:3]
     if supported and lead is not None and len(contenders) < 3:
-        # two complaints in one breath ("twitching calves and burning feet"): a cause with
-        # a core symptom the leader does not explain is named too, on its own evidence
-        unexplained = present.intersection(kb.features_in("sensation")).difference(
-            *(kb.speaks_for[c] for c in contenders)
-        )
-        second: tuple[float, str] | None = None
-        for rc in eligible if unexplained else ():
-            if rc.id in contenders:
-                continue
-            weights = kb.weights[rc.id]
-            # summed in the evidence's order, so the total never depends on a set's order
-            covers = sum(
-                w[1]
-                for w in sorted(weights[f] for f in unexplained.intersection(kb.speaks_for[rc.id]))
-            )
-            if covers <= 0 or (second is not None and covers <= second[0]):
-                continue
-            own = kb.cause(rc.id).prior + sum(
-                w[1] for w in sorted(weights[f] for f in present.intersection(kb.speaks_for[rc.id]))
-            )
-            if own >= kb.policy.min_top_score:  # (every eligible cause has a core symptom)
-                second = (covers, rc.id)
-        if second is not None:
-            contenders.append(second[1])
-    advice = []
+        other = _cause_for_the_rest(knowledge, eligible, contenders, present)
+        if other is not None:
+            contenders.append(other)
+    severity = knowledge.levels
+    advice: list[str] = []
     if supported:
-        level = max((kb.cause(cid).level for cid in contenders), key=lambda lv: rank[lv])
+        level = max((knowledge.cause(cid).level for cid in contenders), key=lambda lv: severity[lv])
         for cid in contenders:
-            _merge(advice, kb.cause(cid).advice, present, kb)
+            _add_advice(advice, knowledge.cause(cid).advice, present, knowledge)
     else:
-        level = min(rank, key=lambda lv: rank[lv])
-        _merge(advice, kb.policy.general_advice, present, kb)
+        level = min(severity, key=lambda lv: severity[lv])
+        _add_advice(advice, knowledge.policy.general_advice, present, knowledge)
+    return Naming(eligible, lead, supported, contenders, level, advice)
 
-    # 4. The article's red flags and the runner's history raise it.
+
+def _cause_for_the_rest(
+    knowledge: Knowledge,
+    eligible: Sequence[RankedCause],
+    contenders: Sequence[str],
+    present: frozenset[str],
+) -> str | None:
+    """Two complaints in one breath ("twitching calves and burning feet"): the cause, not
+    yet a contender, that best covers the sensations the contenders do not explain, when
+    its own evidence would have it named too."""
+    unexplained = present.intersection(knowledge.features_in("sensation")).difference(
+        *(knowledge.speaks_for[c] for c in contenders)
+    )
+    second: tuple[float, str] | None = None
+    for rc in eligible if unexplained else ():
+        if rc.id in contenders:
+            continue
+        weights = knowledge.weights[rc.id]
+        speaks_for = knowledge.speaks_for[rc.id]
+        # summed in the evidence's order, so the total never depends on a set's order
+        covers = sum(w[1] for w in sorted(weights[f] for f in unexplained.intersection(speaks_for)))
+        if covers <= 0 or (second is not None and covers <= second[0]):
+            continue
+        own = knowledge.cause(rc.id).prior + sum(
+            w[1] for w in sorted(weights[f] for f in present.intersection(speaks_for))
+        )
+        if own >= knowledge.policy.min_top_score:  # (every eligible cause has a core symptom)
+            second = (covers, rc.id)
+    return second[1] if second is not None else None
+
+
+def raise_level(
+    knowledge: Knowledge,
+    naming: Naming,
+    present: frozenset[str],
+    history: Sequence[PriorCheckIn],
+) -> Raised:
+    """Step 4: the article's red flags and the runner's history raise the level; the
+    advice of the rules that raised it ("see a doctor") is said plainly and first."""
+    severity = knowledge.levels
+    level = naming.level
     raised: list[str] = []
-    base_level = level
-    for esc in kb.escalations:
-        if not present.intersection(esc.any_features):
+    for escalation in knowledge.escalations:
+        if not present.intersection(escalation.any_features):
             continue
-        if esc.raise_from is not None and base_level not in esc.raise_from:
+        if escalation.raise_from is not None and naming.level not in escalation.raise_from:
             continue
-        raised.append(esc.id)
-        if rank[esc.raise_to] > rank[level]:
-            level = esc.raise_to
-    sensations = {f for f in present if f in kb.features and kb.features[f].category == "sensation"}
-    for rule in kb.history_rules:
+        raised.append(escalation.id)
+        if severity[escalation.raise_to] > severity[level]:
+            level = escalation.raise_to
+    sensations = {
+        f
+        for f in present
+        if f in knowledge.features and knowledge.features[f].category == "sensation"
+    }
+    for rule in knowledge.history_rules:
         matches = sum(
             1
             for prior in history
@@ -328,29 +455,47 @@ def assess(
         )
         if matches >= rule.min_matches:
             raised.append(rule.id)
-            if rank[rule.raise_to] > rank[level]:
+            if severity[rule.raise_to] > severity[level]:
                 level = rule.raise_to
+    advice = naming.advice
     if raised:
         # see a doctor, said plainly and first
         first: list[str] = []
         for rule_id in raised:
             rule_advice = next(
-                (e.advice for e in kb.escalations if e.id == rule_id),
-                next((h.advice for h in kb.history_rules if h.id == rule_id), ()),
+                (e.advice for e in knowledge.escalations if e.id == rule_id),
+                next((h.advice for h in knowledge.history_rules if h.id == rule_id), ()),
             )
-            _merge(first, rule_advice, present, kb)
+            _add_advice(first, rule_advice, present, knowledge)
         advice = first + [a for a in advice if a not in first]
+    return Raised(level, raised, advice)
 
-    # 5. The next question: a safety screen first, then the red flags, then what
-    #    tells the causes apart, then the leading cause's hallmark.
-    next_question = _screen(kb, present, answered)
+
+def choose_next_question(
+    knowledge: Knowledge,
+    naming: Naming,
+    level: str,
+    ranked: Sequence[RankedCause],
+    present: frozenset[str],
+    answered: set[str],
+    budget: int,
+    guided: bool,
+) -> NextQuestion:
+    """Step 5: the next question: a safety screen first (asked even with no ``budget``
+    left), then the red flags that would raise ``level``, then what tells the causes
+    apart, then the leading cause's hallmark; with nothing heard, the open question
+    again (``needs_description``) or, once ``guided``, the guided path's next question."""
+    severity = knowledge.levels
+    policy = knowledge.policy
+    lead, eligible, supported = naming.lead, naming.eligible, naming.supported
+    next_question = _safety_screen(knowledge, present, answered)
     needs_description = False
     is_guided = False
     if next_question is None and budget > 0:
         if not present:
             if guided:
                 next_question = next(
-                    (f for f in kb.policy.guided_questions if f not in answered), None
+                    (f for f in policy.guided_questions if f not in answered), None
                 )
                 is_guided = next_question is not None
             else:
@@ -358,36 +503,37 @@ def assess(
         if next_question is None and present and guided and not supported:
             # still on the guided path: the likeliest cause's hallmark, else the next
             # broad question, until some cause has support
-            key = kb.cause(lead.id).key_question if lead is not None else None
+            key = knowledge.cause(lead.id).key_question if lead is not None else None
             if key is not None and key not in answered:
                 next_question = key
             else:
                 next_question = next(
-                    (f for f in kb.policy.guided_questions if f not in answered), None
+                    (f for f in policy.guided_questions if f not in answered), None
                 )
                 is_guided = next_question is not None
         if next_question is None and present and not needs_description:
             # the red flags before the causes; but the leader's hallmark first when a
             # yes to it would rule the red flag out (eased after cooling down: not days)
-            hallmark = kb.cause(lead.id).key_question if lead is not None else None
+            hallmark = knowledge.cause(lead.id).key_question if lead is not None else None
             rules_out = (
-                set(kb.features[hallmark].excludes)
+                set(knowledge.features[hallmark].excludes)
                 if hallmark is not None and hallmark not in answered
                 else set()
             )
-            for fid in kb.policy.confirm_before_advice:
+            for fid in policy.confirm_before_advice:
                 if fid in answered or fid in rules_out:
                     continue
                 if any(
-                    fid in esc.any_features and rank[esc.raise_to] > rank[level]
-                    for esc in kb.escalations
+                    fid in escalation.any_features
+                    and severity[escalation.raise_to] > severity[level]
+                    for escalation in knowledge.escalations
                 ):
                     next_question = fid
                     break
         confident = (
             supported
             and lead is not None
-            and (len(eligible) < 2 or lead.score - eligible[1].score >= kb.policy.min_margin)
+            and (len(eligible) < 2 or lead.score - eligible[1].score >= policy.min_margin)
         )
         if next_question is None and present and not confident:
             pool = (
@@ -396,30 +542,15 @@ def assess(
                 else [rc.id for rc in ranked[:3]]
             )
             best = 0.0
-            for feat in kb.questions:
+            for feat in knowledge.questions:
                 if feat.id in answered:
                     continue
-                sep = _separation(kb, feat.id, pool)
+                sep = _separation(knowledge, feat.id, pool)
                 if sep > best:
                     best, next_question = sep, feat.id
         if next_question is None and lead is not None:
-            key = kb.cause(lead.id).key_question
+            key = knowledge.cause(lead.id).key_question
             if key is not None and key not in answered:
                 # Before advising, confirm the leading cause by its hallmark.
                 next_question = key
-    enough = next_question is None and not needs_description
-    named = tuple(contenders) if supported else ()
-    top_first = tuple(ranked) if lead is None else (lead, *[r for r in ranked if r is not lead])
-    return TriageResult(
-        top_first,
-        named,
-        level,
-        (),
-        tuple(raised),
-        tuple(advice),
-        enough,
-        next_question,
-        present,
-        needs_description,
-        is_guided,
-    )
+    return NextQuestion(next_question, needs_description, is_guided)

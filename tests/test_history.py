@@ -29,8 +29,8 @@ def test_a_check_in_dated_after_today_counts_as_today() -> None:
 
 # ------------------------------------------------------------------ recurrence and summary
 
-from skill.history import NOT_A_CAUSE, cause_to_keep, recurrence, summarize  # noqa: E402
-from skill.knowledge import load_knowledge  # noqa: E402
+from skill.history import cause_to_keep, recurrence, summarize  # noqa: E402
+from skill.knowledge import NO_CAUSE, load_knowledge  # noqa: E402
 
 KB = load_knowledge()
 
@@ -75,5 +75,5 @@ def test_the_summary_counts_symptoms_most_often_first() -> None:
 
 def test_the_cause_kept_is_the_one_said() -> None:
     assert cause_to_keep(KB, ["neuroma", "low_electrolytes"], []) == "neuroma"
-    assert cause_to_keep(KB, [], []) == NOT_A_CAUSE
+    assert cause_to_keep(KB, [], []) == NO_CAUSE
     assert cause_to_keep(KB, ["neuroma"], ["chest_or_breathing"]) == "chest_or_breathing"

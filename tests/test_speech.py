@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill.knowledge import load_knowledge
-from skill.speech import MAX_WORDS, describe_features, join_words, outcome, word_count
+from skill.speech import (
+    MAX_WORDS,
+    Spoken,
+    describe_features,
+    join_words,
+    outcome,
+    parts_of,
+    word_count,
+)
 from skill.strings import LOCALES, strings_for
 from skill.triage import assess
 from tests.markets import locale_models
@@ -152,6 +160,26 @@ def test_the_emergency_number_is_said_the_local_way(locale: str) -> None:
     number = strings.emergency_number
     assert f'<sub alias="{strings.aliases[number]}">{number}</sub>' in ssml
     assert check_ssml(ssml) == []
+
+
+@pytest.mark.parametrize("locale", MARKETS)
+@pytest.mark.parametrize(("name", "answers"), outcomes(), ids=[n for n, _ in outcomes()])
+def test_what_was_said_is_read_back_from_its_ssml_as_it_was_said(
+    locale: str, name: str, answers: dict[str, bool]
+) -> None:
+    strings = strings_for(locale)
+    spoken = outcome(strings, KB, assess(answers))
+    ssml = spoken.ssml_for(strings.aliases)
+    assert parts_of(ssml) == spoken.parts
+    assert Spoken(parts_of(ssml)).ssml_for(strings.aliases) == ssml
+
+
+def test_reading_ssml_back_undoes_the_escaping_and_the_local_numbers() -> None:
+    spoken = Spoken(("Call 000 & wait.", "Fish <3 chips", "a&lt;b"))
+    ssml = spoken.ssml_for({"000": "triple zero"})
+    assert '<sub alias="triple zero">000</sub>' in ssml
+    assert parts_of(ssml) == spoken.parts
+    assert parts_of("<speak></speak>") == ()
 
 
 def test_a_card_lists_the_steps_in_order() -> None:

@@ -1,0 +1,510 @@
+"""The dialogue policy: what the skill does next, given what the runner said.
+
+Each function here takes one request's :class:`Turn` (or, when that is all it needs, the
+locale's strings) and returns a :class:`Reply`: what to say, what to say again if the
+runner says nothing, whether the session ends and whether the card is shown. It changes
+the turn's :class:`~skill.state.DialogState` in place (the answers so far, the question
+now pending, a consent or a deletion awaiting a yes); the handlers (:mod:`skill.handlers`)
+read the request into a turn, call one function here and build the SDK's response from
+the reply.
+
+It never sees ``HandlerInput``. A turn is plain data but for one part: the runner's
+:class:`~skill.memory.Memory`, through which the policy reads the stored check-ins (at
+most once a turn) and, in the consent, forget and stop-remembering flows, writes or
+deletes them.
+
+The wording is asked of :mod:`skill.strings` and :mod:`skill.speech`, what the words said
+is already read (a :class:`~skill.interpret.Heard`), and the decisions about causes,
+levels and questions are the engine's (:func:`skill.triage.assess`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from skill import history, speech, triage
+from skill.interpret import Heard
+from skill.knowledge import load_knowledge
+from skill.memory import Memory
+from skill.speech import Spoken
+from skill.state import DialogState, Outcome
+from skill.store import Consent
+from skill.strings import LocaleStrings
+
+log = logging.getLogger("legcheck.dialogue")
+
+
+class Turn(NamedTuple):
+    """One request, as the policy sees it."""
+
+    state: DialogState
+    """The check-in so far, changed in place by the policy."""
+    strings: LocaleStrings
+    """The request's locale's words."""
+    memory: Memory
+    """The runner's stored record: read at most once a turn, written by the consent flows."""
+    now: datetime
+    """When the request was made (its timestamp, timezone-aware)."""
+    in_session: bool
+    """Whether the request came in a session (a skill event does not)."""
+
+
+class Reply(NamedTuple):
+    """What the skill says in answer to one request."""
+
+    spoken: Spoken
+    reprompt: Spoken | None = None
+    """Said when the runner says nothing; never said when the session ends."""
+    end: bool = False
+    """Whether the session ends with this reply."""
+    card: bool = False
+    """Whether the reply's card is shown in the Alexa app."""
+
+
+def prompt(
+    strings: LocaleStrings,
+    key: str,
+    reprompt_key: str | None = None,
+    end: bool = False,
+    **values: Any,
+) -> Reply:
+    """The prompt ``key``, with the prompt ``reprompt_key`` (or the same one) as the reprompt
+    unless the session ends; ``values`` fill both."""
+    text = Spoken((strings.prompt(key, **values),))
+    reprompt = Spoken((strings.prompt(reprompt_key, **values),)) if reprompt_key else text
+    return Reply(text, None if end else reprompt, end=end)
+
+
+def _window_days() -> int:
+    """How many days of check-ins are kept and summed up."""
+    return load_knowledge().policy.history_window_days
+
+
+# ---------------------------------------------------------------- a check-in
+
+
+def take_turn(turn: Turn, heard: Heard, answer: bool | None = None) -> Reply:
+    """One runner turn: record what it said, then say the next thing.
+
+    A yes or no (from the words, or from AMAZON.YesIntent/NoIntent) answers the
+    pending question; "not sure" leaves it unknown; a turn that yields nothing
+    gets the pending question once more, then moves on; with no question
+    pending, it starts the guided path of yes/no questions.
+    """
+    strings = turn.strings
+    state = turn.state
+    state.forget = False
+    if state.consent is not None:
+        # the advice was given and "may I remember?" asked: a bare yes or no answers it,
+        # nothing heard asks it again, anything else is a new check-in (nothing kept)
+        yes_or_no = "yes" if answer is True else "no" if answer is False else heard.reply
+        if heard.present or heard.absent:
+            state.start_over()
+        elif yes_or_no in ("yes", "no"):
+            return consent_answer(turn, yes_or_no == "yes")
+        elif heard.request == "stop":
+            return consent_answer(turn, False)  # "never mind": not remembered
+        else:
+            return prompt(strings, "consent_reprompt", "consent_reprompt", days=_window_days())
+    if heard.request is not None and answer is None:
+        return _requested(turn, heard.request)
+    pending = state.pending
+    if answer is None:
+        answer = heard.answer
+    denied = _note_heard(state, heard)
+    understood = answer is not None or heard.unsure or not heard.empty
+    prefix: list[str] = []
+    if denied:
+        prefix.append(speech.noted_no_danger(strings, load_knowledge(), denied))
+    if pending is not None:
+        if answer is not None:
+            state.answers[pending] = answer
+        elif not understood:
+            if state.repeats < 1:
+                state.repeats += 1
+                return _ask_again(strings, pending)
+            prefix.append(strings.prompt("moving_on"))
+        elif not heard.unsure and state.repeats < 1 and _is_safety_check(pending):
+            # words about something else while a safety check waits: it is not dropped but
+            # asked once more, after the engine has seen the words (a danger in them wins)
+            state.repeats += 1
+            state.pending = None
+            if pending in state.asked:  # (a session's state may hold it without)
+                state.asked.remove(pending)
+            state.questions = max(0, state.questions - 1)  # the same question, not another
+            if state.described:
+                state.turns += 1
+            return advance(turn, [*prefix, strings.prompt("safety_check_again")])
+        state.pending = None
+        state.repeats = 0
+    elif not understood or (not state.described and heard.reply is not None):
+        # the open question yielded nothing: no dead end, the guided path starts
+        state.tries += 1
+        if not understood:
+            prefix.append(strings.prompt("not_caught"))
+    if state.described:
+        state.turns += 1
+    return advance(turn, prefix)
+
+
+def _note_heard(state: DialogState, heard: Heard) -> list[str]:
+    """Add what was heard to the answers; the danger signs newly heard as denied."""
+    knowledge = load_knowledge()
+    denied: list[str] = []
+    for feature in heard.present:
+        state.answers[feature] = True
+    order = list(knowledge.features)
+    for feature in sorted(heard.absent, key=order.index):
+        danger = knowledge.features[feature].category == "danger"
+        if danger and state.answers.get(feature):
+            continue  # a danger sign once heard stays heard
+        state.answers[feature] = False
+        if danger and feature not in state.noted:
+            state.noted.append(feature)
+            denied.append(feature)
+    return denied
+
+
+def _requested(turn: Turn, request: str) -> Reply:
+    """A request instead of an answer: stop the check-in ("never mind"), say the question
+    again ("pardon?"), or say what Leg Check does when asked for something it cannot serve
+    ("how far did I run?"), without starting the questionnaire."""
+    state = turn.state
+    if request == "stop":
+        return stop(turn)
+    if request == "repeat":
+        if state.pending is not None:
+            ask, reprompt = speech.question(turn.strings, state.pending)
+            return Reply(ask, reprompt)
+        if state.last_speech:
+            return Reply(
+                Spoken(state.last_speech), Spoken(state.last_reprompt or state.last_speech)
+            )
+        return prompt(turn.strings, "repeat_nothing", "launch_reprompt")
+    if state.pending is not None:
+        if state.repeats >= 1:
+            return take_turn(turn, Heard())  # asked once more already: move on
+        state.repeats += 1
+    return _unless_pending(turn, "out_of_scope_during_question", "out_of_scope", "launch_reprompt")
+
+
+def _is_safety_check(feature: str) -> bool:
+    """Whether the question about ``feature`` is a danger sign's safety check."""
+    return any(d.screen_question == feature for d in load_knowledge().danger_signs)
+
+
+def _ask_again(strings: LocaleStrings, pending: str) -> Reply:
+    """The pending question once more, for a turn that did not answer it."""
+    question = strings.question(pending)
+    return prompt(strings, "fallback_during_question", "question_reprompt", question=question)
+
+
+def _unless_pending(turn: Turn, during_key: str, key: str, reprompt_key: str) -> Reply:
+    """Say ``during_key`` with the pending question again, or ``key`` when none is pending."""
+    pending = turn.state.pending
+    if pending:
+        question = turn.strings.question(pending)
+        return prompt(turn.strings, during_key, "question_reprompt", question=question)
+    return prompt(turn.strings, key, reprompt_key)
+
+
+def advance(turn: Turn, prefix: list[str] | None = None) -> Reply:
+    """Ask the engine what it makes of the answers so far, and say the next thing."""
+    strings = turn.strings
+    knowledge = load_knowledge()
+    state = turn.state
+    policy = knowledge.policy
+    now = turn.now
+    stored = list(turn.memory.history())
+    left = (
+        min(policy.max_turns - state.turns, policy.max_questions - state.questions)
+        if state.described
+        else len(policy.guided_questions)
+    )
+    result = triage.assess(
+        state.answers,
+        state.asked,
+        history.prior_checkins(stored, now.date()),
+        knowledge,
+        questions_left=left,
+        guided=state.tries > 0,
+    )
+    lead = [p for p in (prefix or []) if p]
+
+    if result.is_danger:
+        # the advice ends the session at once: no question, not even about remembering
+        state.pending = None
+        log.info("danger signs %s", ",".join(result.danger_signs))
+        spoken = speech.outcome(strings, knowledge, result)
+        _save_checkin(turn.memory, result)
+        return Reply(spoken, end=True, card=True)
+
+    if result.needs_description:
+        state.pending = None
+        return Reply(
+            Spoken((*lead, strings.prompt("describe"))),
+            Spoken((strings.prompt("launch_reprompt"),)),
+        )
+
+    if result.next_question is not None:
+        question = result.next_question
+        if result.guided and not state.guided:
+            state.guided = True
+            lead.append(strings.prompt("guided_intro"))
+        state.pending = question
+        state.asked.append(question)
+        if state.described:
+            state.questions += 1
+        ask, reprompt = speech.question(strings, question)
+        return Reply(Spoken((*lead, *ask.parts)), reprompt)
+
+    state.pending = None
+    came_back = history.recurrence(
+        stored, result.present, knowledge, now.date(), policy.history_window_days
+    )
+    recurred = speech.recurrence(strings, knowledge, came_back) if came_back else ""
+    spoken = speech.outcome(strings, knowledge, result, recurred)
+    if lead:
+        spoken = spoken.led_by(lead)
+    if _should_ask_consent(turn):
+        return _advise_and_ask_consent(turn, spoken, result)
+    _save_checkin(turn.memory, result)
+    return Reply(spoken, end=True, card=True)
+
+
+def stop(turn: Turn) -> Reply:
+    """End politely: a check-in under way is dropped (nothing kept) and the runner hears how
+    to get help; with none under way, the plain goodbye."""
+    state = turn.state
+    under_way = state.consent is None and (state.pending is not None or state.described)
+    state.start_over()
+    return prompt(turn.strings, "check_in_stopped" if under_way else "goodbye", end=True)
+
+
+# ---------------------------------------------------------------- remembering check-ins
+
+
+def _outcome_of(result: triage.TriageResult) -> Outcome:
+    """What is kept of a check-in: its features, the cause the advice named (or the danger
+    sign), and the triage level; nothing else."""
+    cause = history.cause_to_keep(
+        load_knowledge(), result.contenders, result.danger_signs, result.complaints
+    )
+    return Outcome(tuple(sorted(result.present)), cause, result.level)
+
+
+def _save_checkin(memory: Memory, result: triage.TriageResult) -> None:
+    """Keep this check-in, if the runner agreed to be remembered, in one atomic write; a
+    failure is logged (with the request id) and the advice is still said."""
+    if memory.known and memory.consent() is Consent.YES:
+        kept = _outcome_of(result)
+        memory.remember(kept.features, kept.cause, kept.level)
+
+
+def _should_ask_consent(turn: Turn) -> bool:
+    """Ask "may I remember?" only where check-ins can be kept, the runner's record was
+    read, and they have not answered yet (or their answer has expired)."""
+    memory = turn.memory
+    return turn.in_session and memory.known and memory.consent() is Consent.UNKNOWN
+
+
+def _advise_and_ask_consent(turn: Turn, advice: Spoken, result: triage.TriageResult) -> Reply:
+    """The advice (on the card too), then once: may I remember your check-ins?"""
+    strings = turn.strings
+    days = _window_days()
+    turn.state.consent = _outcome_of(result)
+    ask = Spoken(
+        (*advice.parts, strings.prompt("consent_ask", days=days)),
+        advice.card_title,
+        advice.card_lines,
+        advice.screen,
+    )
+    reprompt = Spoken((strings.prompt("consent_reprompt", days=days),))
+    return Reply(ask, reprompt, card=True)
+
+
+def consent_answer(turn: Turn, agreed: bool) -> Reply:
+    """The answer to "may I remember?": yes keeps this check-in and the consent in one
+    write; no keeps only the refusal."""
+    memory = turn.memory
+    state = turn.state
+    kept, state.consent = state.consent, None
+    days = _window_days()
+    if agreed and kept is not None:
+        if memory.remember(kept.features, kept.cause, kept.level, Consent.YES):
+            return prompt(turn.strings, "consent_yes", end=True, days=days)
+        return prompt(turn.strings, "consent_not_saved", end=True)
+    memory.set_consent(Consent.NO)  # a failure is logged; the runner may be asked again
+    return prompt(turn.strings, "consent_no", end=True)
+
+
+def _drop_consent_question(state: DialogState) -> None:
+    """A privacy request while "may I remember?" waits: the question is dropped unanswered."""
+    state.consent = None
+
+
+def forget(turn: Turn, confirmed: bool) -> Reply:
+    """The answer to "delete all your stored check-ins?": yes deletes them, no keeps them."""
+    turn.state.forget = False
+    if not confirmed:
+        return prompt(turn.strings, "forget_kept", end=True)
+    turn.memory.forget()  # a failure raises: never say it is gone when it is not
+    return prompt(turn.strings, "forget_done", end=True)
+
+
+def forget_me(turn: Turn) -> Reply:
+    """ "Delete my check-ins": asks to confirm (the next yes or no is :func:`forget`'s)."""
+    _drop_consent_question(turn.state)
+    count = len(turn.memory.history())
+    if turn.memory.unreadable:
+        # a record that cannot be read is still deleted when asked
+        turn.state.forget = True
+        return prompt(turn.strings, "forget_confirm_reprompt", "forget_confirm_reprompt")
+    if count == 0:
+        return prompt(turn.strings, "forget_nothing", end=True)
+    turn.state.forget = True
+    return prompt(turn.strings, "forget_confirm", "forget_confirm_reprompt", count=count)
+
+
+def privacy(turn: Turn) -> Reply:
+    """ "What do you keep about me?": whether check-ins are kept, and how many are."""
+    _drop_consent_question(turn.state)
+    memory = turn.memory
+    if not memory.available:
+        return prompt(turn.strings, "privacy_unavailable", "help_reprompt")
+    count = len(memory.history())
+    days = _window_days()
+    if memory.consent() is Consent.NO:
+        return prompt(turn.strings, "privacy_refused", "help_reprompt", days=days)
+    if count == 0:
+        return prompt(turn.strings, "privacy_nothing", "help_reprompt", days=days)
+    return prompt(
+        turn.strings,
+        "privacy",
+        "help_reprompt",
+        days=days,
+        count=turn.strings.count_checkins(count),
+    )
+
+
+def stop_remembering(turn: Turn) -> Reply:
+    """ "Stop remembering": delete the check-ins and keep the refusal, at any time."""
+    _drop_consent_question(turn.state)
+    if not turn.memory.available:
+        return prompt(turn.strings, "privacy_unavailable", end=True)
+    had = turn.memory.stop_remembering()  # a failure raises: never "done"
+    return prompt(
+        turn.strings, "stop_remembering_done" if had else "stop_remembering_none", end=True
+    )
+
+
+def start_remembering(turn: Turn) -> Reply:
+    """ "Start remembering": the runner opts in, at any time (after a no, or before being
+    asked). While "may I remember?" waits it is that question's yes; in the middle of a
+    check-in the question that was waiting is asked again."""
+    state = turn.state
+    strings = turn.strings
+    if state.consent is not None:
+        return consent_answer(turn, True)
+    memory = turn.memory
+    if not memory.available:
+        return prompt(strings, "privacy_unavailable", end=True)
+    if memory.known and memory.consent() is Consent.YES:
+        key = "start_remembering_already"
+    elif memory.set_consent(Consent.YES):  # a failure is logged
+        key = "start_remembering_done"
+    else:
+        return prompt(strings, "consent_not_saved", end=True)
+    days = _window_days()
+    if state.pending is None:
+        return prompt(strings, key, end=True, days=days)
+    ask, reprompt = speech.question(strings, state.pending)
+    return Reply(ask.led_by([strings.prompt(key, days=days)]), reprompt)
+
+
+def history_summary(turn: Turn) -> Reply:
+    """ "How have my legs been": a short summary of the recent check-ins."""
+    _drop_consent_question(turn.state)
+    memory = turn.memory
+    if not memory.available:
+        return prompt(turn.strings, "privacy_unavailable", end=True)
+    days = _window_days()
+    if memory.known and memory.consent() is Consent.NO:
+        return prompt(turn.strings, "history_refused", end=True)
+    knowledge = load_knowledge()
+    summary = history.summarize(list(memory.history()), knowledge, memory.today, days)
+    spoken = speech.history_summary(turn.strings, knowledge, summary, memory.today, days)
+    return Reply(spoken, end=True, card=summary.last is not None)
+
+
+# ---------------------------------------------------------------- the other intents
+
+
+def launch(strings: LocaleStrings) -> Reply:
+    """The open question that starts a check-in."""
+    return prompt(strings, "launch", "launch_reprompt")
+
+
+def yes_or_no(turn: Turn, said_yes: bool) -> Reply:
+    """A bare yes or no: to "delete all your stored check-ins?" or to "may I remember?" when
+    either waits, else to the pending question (with none pending, the guided path starts)."""
+    if turn.state.forget:
+        return forget(turn, said_yes)
+    if turn.state.consent is not None:
+        return consent_answer(turn, said_yes)
+    return take_turn(turn, Heard(reply="yes" if said_yes else "no"), answer=said_yes)
+
+
+def give_help(turn: Turn) -> Reply:
+    """Help: while "may I remember?" waits, what would be kept and the question again; with
+    a question pending, that question again; else what Leg Check does."""
+    if turn.state.consent is not None:
+        return prompt(turn.strings, "consent_help", "consent_reprompt", days=_window_days())
+    return _unless_pending(turn, "help_during_question", "help", "help_reprompt")
+
+
+def fallback(turn: Turn) -> Reply:
+    """Words the model could not place: the question once more; at the open question, what
+    Leg Check does, then the guided path."""
+    state = turn.state
+    if (
+        state.pending is None
+        and state.consent is None
+        and not state.forget
+        and not state.described
+        and state.tries == 0
+    ):
+        # the open question met words the model could not place (often a request Leg
+        # Check cannot serve): say what it does; a second time, the guided path starts
+        state.tries += 1
+        return prompt(turn.strings, "out_of_scope", "launch_reprompt")
+    return take_turn(turn, Heard())
+
+
+def repeat(turn: Turn) -> Reply:
+    """The waiting question again; with none waiting, what the skill itself last said."""
+    return _requested(turn, "repeat")
+
+
+def out_of_scope(turn: Turn) -> Reply:
+    """A request Leg Check cannot serve ("how far did I run?", "play some music"): what it
+    does, and the question that was waiting, if any; the questionnaire is not started."""
+    return _requested(turn, "out_of_scope")
+
+
+def start_over(turn: Turn) -> Reply:
+    """A fresh check-in: everything heard so far is dropped."""
+    turn.state.start_over()
+    return prompt(turn.strings, "start_over", "launch_reprompt")
+
+
+def unhandled(strings: LocaleStrings) -> Reply:
+    """A request or intent Leg Check does not take: what it does instead."""
+    return prompt(strings, "fallback", "launch_reprompt")
+
+
+def apology(strings: LocaleStrings) -> Reply:
+    """An error inside the skill: an apology, the session kept open."""
+    return prompt(strings, "error", "error_reprompt")
