@@ -447,21 +447,20 @@ def launch(strings: LocaleStrings) -> Reply:
     return prompt(strings, "launch", "launch_reprompt")
 
 
-def yes_or_no(turn: Turn, said_yes: bool) -> Reply:
-    """A bare yes or no: to "delete all your stored check-ins?" or to "may I remember?" when
-    either waits, else to the pending question (with none pending, the guided path starts)."""
-    if turn.state.forget:
-        return forget(turn, said_yes)
-    if turn.state.consent is not None:
-        return consent_answer(turn, said_yes)
+def reply(turn: Turn, said_yes: bool) -> Reply:
+    """A bare yes or no to the pending question (with none pending, the guided path starts).
+    A yes or no to "delete all your stored check-ins?" or "may I remember?" goes to
+    :func:`forget` or :func:`consent_answer`: the handlers choose by the question waiting."""
     return take_turn(turn, Heard(reply="yes" if said_yes else "no"), answer=said_yes)
 
 
+def consent_help(turn: Turn) -> Reply:
+    """Help while "may I remember?" waits: what would be kept, and the question again."""
+    return prompt(turn.strings, "consent_help", "consent_reprompt", days=_window_days())
+
+
 def give_help(turn: Turn) -> Reply:
-    """Help: while "may I remember?" waits, what would be kept and the question again; with
-    a question pending, that question again; else what Leg Check does."""
-    if turn.state.consent is not None:
-        return prompt(turn.strings, "consent_help", "consent_reprompt", days=_window_days())
+    """Help: with a question pending, that question again; else what Leg Check does."""
     return _unless_pending(turn, "help_during_question", "help", "help_reprompt")
 
 

@@ -306,24 +306,73 @@ class UnsureDescribeIntentHandler(WordsIntentHandler):
     intent = "UnsureDescribeIntent"
 
 
-class YesIntentHandler(IntentHandler):
-    """Yes: to "delete all your stored check-ins?", to "may I remember?", or to the pending
-    question (see :func:`skill.dialogue.yes_or_no`)."""
+class ForgetYesIntentHandler(IntentHandler):
+    """Yes to "delete all your stored check-ins?": only while that question waits."""
 
     intent = "AMAZON.YesIntent"
+    confirmed: ClassVar[bool] = True
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).forget
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, dialogue.yes_or_no(turn_of(handler_input), True))
+        return respond(handler_input, dialogue.forget(turn_of(handler_input), self.confirmed))
 
 
-class NoIntentHandler(IntentHandler):
-    """No: to "delete all your stored check-ins?", to "may I remember?" (kept as a refusal),
-    or to the pending question."""
+class ForgetNoIntentHandler(ForgetYesIntentHandler):
+    """No to "delete all your stored check-ins?": nothing is deleted."""
 
     intent = "AMAZON.NoIntent"
+    confirmed = False
+
+
+class ConsentYesIntentHandler(IntentHandler):
+    """Yes to "may I remember your check-ins?": only while that question waits."""
+
+    intent = "AMAZON.YesIntent"
+    agreed: ClassVar[bool] = True
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).consent is not None
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, dialogue.yes_or_no(turn_of(handler_input), False))
+        return respond(handler_input, dialogue.consent_answer(turn_of(handler_input), self.agreed))
+
+
+class ConsentNoIntentHandler(ConsentYesIntentHandler):
+    """No to "may I remember your check-ins?": kept as a refusal."""
+
+    intent = "AMAZON.NoIntent"
+    agreed = False
+
+
+class ConsentHelpIntentHandler(IntentHandler):
+    """Help while "may I remember?" waits: what would be kept, then the question again."""
+
+    intent = "AMAZON.HelpIntent"
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).consent is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return respond(handler_input, dialogue.consent_help(turn_of(handler_input)))
+
+
+class YesIntentHandler(IntentHandler):
+    """Yes to the pending question (with none pending, the guided path starts)."""
+
+    intent = "AMAZON.YesIntent"
+    said_yes: ClassVar[bool] = True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return respond(handler_input, dialogue.reply(turn_of(handler_input), self.said_yes))
+
+
+class NoIntentHandler(YesIntentHandler):
+    """No to the pending question."""
+
+    intent = "AMAZON.NoIntent"
+    said_yes = False
 
 
 class HelpIntentHandler(IntentHandler):
@@ -459,7 +508,13 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
 
 
 REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
-    # the answers of a check-in first, as the SDK asks each handler in turn
+    # a yes, a no or help gated on the question it answers first, as the SDK asks each
+    # handler in turn; then the answers of a check-in
+    ForgetYesIntentHandler,
+    ForgetNoIntentHandler,
+    ConsentYesIntentHandler,
+    ConsentNoIntentHandler,
+    ConsentHelpIntentHandler,
     YesIntentHandler,
     NoIntentHandler,
     ReportSymptomsIntentHandler,
