@@ -33,8 +33,9 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
 from skill import history, screen, speech, triage
-from skill.interpret import Heard, interpret, load_lexicon
+from skill.interpret import Heard, interpret
 from skill.knowledge import load_knowledge
+from skill.lexicon import load_lexicon
 from skill.memory import memory_of
 from skill.speech import Spoken
 from skill.state import DialogState, Outcome

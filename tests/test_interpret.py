@@ -13,18 +13,14 @@ import sys
 import pytest
 
 from skill.interpret import (
-    LEXICON_DIR,
     SHORT_CLAUSE,
     _clauses,
     _read_clause,
     _read_words,
-    check_lexicon,
     interpret,
-    load_lexicon,
-    read_lexicon_data,
-    tokens,
 )
 from skill.knowledge import load_knowledge
+from skill.lexicon import LEXICON_DIR, check_lexicon, load_lexicon, read_lexicon_data, tokens
 from skill.tools.simulator.corpus import check_ids, check_utterance_interpreted, load_utterances
 from skill.triage import assess, present_features
 
