@@ -196,11 +196,11 @@ def hear(handler_input: HandlerInput, pending: str | None) -> Heard:
             heard.reply,
             heard.answer if heard.answer is not None else (True if pending in extra else None),
             heard.unsure,
-            heard.words,
+            heard.word_count,
         )
     log.debug(
         "heard %d words in %d slots: %d present, %d absent, reply %s",
-        heard.words,
+        heard.word_count,
         len(fragments),
         len(heard.present),
         len(heard.absent),

@@ -34,8 +34,8 @@ from skill.lexicon import PUNCTUATION, Lexicon, load_lexicon, tokens
 
 
 class Match(NamedTuple):
-    """A phrase found: the feature it states (``present``) or denies, at stems
-    ``start`` to ``end``."""
+    """A phrase found from stem ``start`` up to (not including) ``end``: the feature it
+    states (``present``) or denies."""
 
     start: int
     end: int
@@ -53,8 +53,8 @@ class Heard(NamedTuple):
     answer: bool | None = None
     """The answer to the pending question, when the words give one."""
     unsure: bool = False
-    """The words open with a "not sure" and give no answer."""
-    words: int = 0
+    """The reply is a "not sure" and the words give no answer."""
+    word_count: int = 0
     """How many words were heard (punctuation not counted)."""
     request: str | None = None
     """What the runner asked of the skill instead of telling it: ``stop`` ("never mind"),
@@ -68,7 +68,7 @@ class Heard(NamedTuple):
 # ------------------------------------------------------------------ reading
 
 
-def _clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
+def split_clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
     """The tokens cut into clauses, each read on its own: at punctuation, at the lexicon's
     clause breaks, at "and" before a new subject, and at a new subject after a word that
     ends a statement of a symptom."""
@@ -88,7 +88,7 @@ def _clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
     return [c for c in out if c]
 
 
-def _find(stems: Sequence[str], lex: Lexicon, at: Sequence[int]) -> list[Match]:
+def find_phrases(stems: Sequence[str], lex: Lexicon, at: Sequence[int]) -> list[Match]:
     """Every phrase of the lexicon in the stems (fillers already dropped), each match placed
     at the positions ``at`` gives for its first and last stem."""
     found: list[Match] = []
@@ -105,11 +105,13 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
     right foot"). A phrase inside a longer one of the same kind gives way to it ("gone
     numb" is numbness, not "gone"), unless the longer one keeps its parts ("my left
     calf" is one leg and the calf)."""
-    found = _find(stems, lex, range(len(stems)))
+    found = find_phrases(stems, lex, range(len(stems)))
     rest = [(k, s) for k, s in enumerate(stems) if s not in lex.skip_words]
     if len(rest) < len(stems):
         found += [
-            m for m in _find([s for _, s in rest], lex, [k for k, _ in rest]) if m not in found
+            m
+            for m in find_phrases([s for _, s in rest], lex, [k for k, _ in rest])
+            if m not in found
         ]
     if len(found) < 2:
         return found
@@ -246,11 +248,11 @@ def _hot_temperatures(clause: Sequence[str], lex: Lexicon) -> list[int]:
 
 
 SHORT_CLAUSE = 3
-"""Clauses of at most this many words are remembered once read (see :func:`_read_clause`)."""
+"""Clauses of at most this many words are remembered once read (see :func:`read_clause`)."""
 MAX_REMEMBERED = 20_000
 
 
-def _read_clause(
+def read_clause(
     clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
 ) -> tuple[frozenset[str], frozenset[str]]:
     """The features a clause states and denies.
@@ -261,17 +263,17 @@ def _read_clause(
     one is read every time.
     """
     if len(clause) > SHORT_CLAUSE or knowledge is not lex.knowledge:
-        return _read_words(clause, lex, knowledge)
+        return read_clause_afresh(clause, lex, knowledge)
     key = tuple(clause)
     known = lex.short_clauses.get(key)
     if known is None:
-        known = _read_words(clause, lex, knowledge)
+        known = read_clause_afresh(clause, lex, knowledge)
         if len(lex.short_clauses) < MAX_REMEMBERED:
             lex.short_clauses[key] = known
     return known
 
 
-def _read_words(
+def read_clause_afresh(
     clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
 ) -> tuple[frozenset[str], frozenset[str]]:
     """The features a clause states and denies, read word by word (never remembered)."""
@@ -529,7 +531,9 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
                 kind == "no"
                 and bool(raw[end : end + 1])
                 and raw[end] not in lex.fillers
-                and any(m.start == 0 and m.present for m in _find(rest, lex, range(len(rest))))
+                and any(
+                    m.start == 0 and m.present for m in find_phrases(rest, lex, range(len(rest)))
+                )
             )
             return kind, end, denies
     return None, 0, False
@@ -580,7 +584,9 @@ def interpret(
         everything = [t for f in fragments for t in tokens(f, lexicon.spelling)]
         asked = _request(everything, lexicon)
         if asked is not None:
-            return Heard(words=sum(1 for t in everything if t not in PUNCTUATION), request=asked)
+            return Heard(
+                word_count=sum(1 for t in everything if t not in PUNCTUATION), request=asked
+            )
     present: set[str] = set()
     absent: set[str] = set()
     reply: str | None = None
@@ -597,16 +603,16 @@ def interpret(
                 if not denies and (pending is not None or kind == "no"):
                     # (a "no" opening with no question asked is no negation either)
                     raw = raw[used:]
-        for clause in _clauses(raw, lexicon):
-            p, a = _read_clause(clause, lexicon, knowledge)
+        for clause in split_clauses(raw, lexicon):
+            p, a = read_clause(clause, lexicon, knowledge)
             present |= p
             absent |= a
     if len(fragments) > 1 and not all(_whole_phrase(f, lexicon) for f in fragments):
         # a phrase can be cut in two by where the slots split ("every" | "time I run"):
         # read the slots joined, either way round, for what they state
         for joined in (list(fragments), list(reversed(fragments))):
-            for clause in _clauses(tokens(" ".join(joined), lexicon.spelling), lexicon):
-                present |= _read_clause(clause, lexicon, knowledge)[0] - absent
+            for clause in split_clauses(tokens(" ".join(joined), lexicon.spelling), lexicon):
+                present |= read_clause(clause, lexicon, knowledge)[0] - absent
     for combo in knowledge.combinations:
         # slots of one utterance are one sentence: "my {BodyPart} are {Sensation}"
         wide = combo.scope == "report" or len(fragments) > 1

@@ -95,7 +95,7 @@ class Lexicon:
         default_factory=dict
     )
     """Short clauses already read, with what they state and deny (see
-    :func:`skill.interpret._read_clause`)."""
+    :func:`skill.interpret.read_clause`)."""
     cues_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     neutral_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     """``cues`` and ``neutral`` by their first stem, in the same order."""
@@ -359,9 +359,9 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
     )
     for fid, entry in data["features"].items():
         for text in (entry["name"], *entry["synonyms"], *entry["phrases"]):
-            lex_add(lex, text, fid, True)
+            add_phrase(lex, text, fid, True)
         for text in entry["absent_phrases"]:
-            lex_add(lex, text, fid, False)
+            add_phrase(lex, text, fid, False)
     # a phrase that would shrink to one word nobody else uses keeps its small words
     for bucket in list(lex.phrases.values()):
         for phrase in list(bucket):
@@ -496,7 +496,7 @@ def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
     return lex
 
 
-def lex_add(lex: Lexicon, text: str, feature: str, present: bool) -> None:
+def add_phrase(lex: Lexicon, text: str, feature: str, present: bool) -> None:
     """Add a phrase of a feature (``present``) or of its absence to the lexicon."""
     said = tokens(text, lex.spelling)
     key = lex.key(said)

@@ -674,7 +674,7 @@ def check_words(
     * Slots with only a space between them are a warning: which words go to which slot
       is then Alexa's guess (virtual-alexa cannot split them at all).
     """
-    from skill.interpret import _find as find_phrases
+    from skill.interpret import find_phrases
     from skill.lexicon import build_lexicon, tokens
 
     problems: list[str] = []
