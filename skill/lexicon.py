@@ -167,7 +167,8 @@ def tokens(text: str, spelling: Spelling | None = None) -> list[str]:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("-", " ")
     out = [rules.contractions.get(t, t) for t in rules.pattern.findall(text)]
     # possessives and "is" contractions: "my calf's swollen", "since Tuesday's run"
-    out = [_without_ending(t, rules) for t in out]
+    ends, keep = rules.dropped_endings, rules.keep_ending
+    out = [_without_ending(t, ends) if t.endswith(ends) and t not in keep else t for t in out]
     merged: list[str] = []
     for tok in out:
         for phrase, word in rules.joined.get(tok, ()):
@@ -182,13 +183,9 @@ def tokens(text: str, spelling: Spelling | None = None) -> list[str]:
     return merged
 
 
-def _without_ending(token: str, spelling: Spelling) -> str:
-    if token in spelling.keep_ending:
-        return token
-    for ending in spelling.dropped_endings:
-        if token.endswith(ending):
-            return token[: -len(ending)]
-    return token
+def _without_ending(token: str, endings: tuple[str, ...]) -> str:
+    ending = next(e for e in endings if token.endswith(e))
+    return token[: -len(ending)]
 
 
 def read_spelling(data: dict[str, Any]) -> Spelling:
