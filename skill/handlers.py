@@ -40,8 +40,9 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill import dialogue, screen
 from skill.dialogue import Reply, Turn
-from skill.interpret import Heard, interpret, load_lexicon
+from skill.interpret import Heard, interpret
 from skill.knowledge import load_knowledge
+from skill.lexicon import load_lexicon
 from skill.memory import memory_of
 from skill.speech import parts_of
 from skill.state import DialogState
@@ -144,11 +145,11 @@ def hear(handler_input: HandlerInput, pending: str | None) -> Heard:
             heard.reply,
             heard.answer if heard.answer is not None else (True if pending in extra else None),
             heard.unsure,
-            heard.words,
+            heard.word_count,
         )
     log.debug(
         "heard %d words in %d slots: %d present, %d absent, reply %s",
-        heard.words,
+        heard.word_count,
         len(fragments),
         len(heard.present),
         len(heard.absent),

@@ -19,121 +19,28 @@ turned into the features it states (``present``) and the ones it denies
   between the toes", "nah, it comes and goes"), read as the answer to the
   pending question while the rest still counts.
 
-The vocabulary is ``skill/data/lexicon/<language>.json``, the same data the
-interaction models' slot values and synonyms are written from.
+The words and rules of the language are its lexicon (:mod:`skill.lexicon`, built from
+``skill/data/lexicon/<language>.json``, the same data the interaction models' slot
+values and synonyms are written from); this module only reads.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from skill.errors import DataError
 from skill.knowledge import Knowledge, load_knowledge
-
-LEXICON_DIR = Path(__file__).parent / "data" / "lexicon"
-DEFAULT_LANGUAGE = "en"
-
-TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,.;:!?]")
-PUNCTUATION = frozenset(",.;:!?")
-CONTRACTIONS = {
-    "cant": "can't",
-    "cannot": "can't",
-    "dont": "don't",
-    "doesnt": "doesn't",
-    "didnt": "didn't",
-    "isnt": "isn't",
-    "arent": "aren't",
-    "wasnt": "wasn't",
-    "werent": "weren't",
-    "havent": "haven't",
-    "hasnt": "hasn't",
-    "hadnt": "hadn't",
-    "couldnt": "couldn't",
-    "wouldnt": "wouldn't",
-    "wont": "won't",
-    "im": "i'm",
-    "ive": "i've",
-    "its": "it's",
-    "theyre": "they're",
-    "thats": "that's",
-    "theres": "there's",
-}
-KEEP_S = frozenset(
-    {
-        "it's",
-        "that's",
-        "there's",
-        "what's",
-        "he's",
-        "she's",
-        "let's",
-        "who's",
-        "here's",
-        "where's",
-        "one's",
-    }
-)
-REPLIES = ("yes", "no", "unsure")
-LEAD_FILLERS = frozenset(
-    {
-        "um",
-        "umm",
-        "uh",
-        "uhh",
-        "er",
-        "erm",
-        "hmm",
-        "hm",
-        "well",
-        "oh",
-        "so",
-        "actually",
-        "honestly",
-        "ah",
-        "ok",
-        "okay",
-        "alright",
-    }
-)
-
-
-class Phrase(NamedTuple):
-    tokens: tuple[str, ...]
-    feature: str
-    present: bool
-    raw: tuple[str, ...] = ()
-    """The words as written, when fillers were dropped from a longer phrase."""
+from skill.lexicon import PUNCTUATION, Lexicon, load_lexicon, tokens
 
 
 class Match(NamedTuple):
+    """A phrase found from stem ``start`` up to (not including) ``end``: the feature it
+    states (``present``) or denies."""
+
     start: int
     end: int
     feature: str
     present: bool
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
-
-
-class Sense(NamedTuple):
-    """A word read in its other sense, decided by its neighbours (``senses`` in the lexicon):
-    a phrase matched for ``feature`` means ``becomes`` instead (``None``: nothing)."""
-
-    id: str
-    feature: str
-    words: frozenset[str]
-    near: frozenset[str]
-    window: int
-    unless_near: frozenset[str]
-    unless_features: frozenset[str]
-    becomes: str | None
 
 
 class Heard(NamedTuple):
@@ -146,7 +53,9 @@ class Heard(NamedTuple):
     answer: bool | None = None
     """The answer to the pending question, when the words give one."""
     unsure: bool = False
-    words: int = 0
+    """The reply is a "not sure" and the words give no answer."""
+    word_count: int = 0
+    """How many words were heard (punctuation not counted)."""
     request: str | None = None
     """What the runner asked of the skill instead of telling it: ``stop`` ("never mind"),
     ``repeat`` ("pardon?") or ``out_of_scope`` ("how far did I run?")."""
@@ -156,361 +65,18 @@ class Heard(NamedTuple):
         return not self.present and not self.absent and self.reply is None
 
 
-@dataclass(eq=False, repr=False)  # one per language, built once: only __init__ is needed
-class Lexicon:
-    language: str
-    stemmer: Any
-    fillers: frozenset[str]
-    phrases: dict[str, list[Phrase]] = field(default_factory=dict)
-    raw_phrases: dict[str, list[Phrase]] = field(default_factory=dict)
-    """Phrases matched with their small words ("all the time", "it's back"): without
-    them they would be one common word."""
-    replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    """Phrases that open an answer with a yes, no or "not sure", longest first."""
-    whole_replies: dict[tuple[str, ...], str] = field(default_factory=dict)
-    all_replies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    replies_by_word: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
-    stems: dict[str, str] = field(default_factory=dict)
-    knowledge: Knowledge | None = None
-    """The knowledge the lexicon was built for (its feature ids)."""
-    short_clauses: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = field(
-        default_factory=dict
-    )
-    """Short clauses already read, with what they state and deny (see ``_read_clause``)."""
-    """Phrases that are a yes, no or "not sure" only when nothing else is said ("it does")."""
-    cues_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    neutral_at: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    """``cues`` and ``neutral`` by their first stem, in the same order."""
-    cues: list[tuple[str, ...]] = field(default_factory=list)
-    window: int = 5
-    scope_breaks: frozenset[str] = frozenset()
-    clause_breaks: frozenset[str] = frozenset()
-    and_before: frozenset[str] = frozenset()
-    side_words: frozenset[str] = frozenset()
-    skip_words: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()
-    durations: dict[str, Any] = field(default_factory=dict)
-    categories: dict[str, str] = field(default_factory=dict)
-    keeps_parts: frozenset[str] = frozenset()
-    fine_words: frozenset[str] = frozenset()
-    run_context: dict[str, Any] = field(default_factory=dict)
-    restored: dict[str, str] = field(default_factory=dict)
-    list_words: frozenset[str] = frozenset()
-    pronouns: frozenset[str] = frozenset()
-    neutral: list[tuple[str, ...]] = field(default_factory=list)
-    clause_starts: frozenset[str] = frozenset()
-    ends: frozenset[str] = frozenset()
-    """Words that end a statement of a symptom ("sore", "fine"): a new subject after one
-    starts a new clause even without a comma."""
-    fine_distance: int = 2
-    comparatives: frozenset[str] = frozenset()
-    comparative_feature: str = ""
-    swallowing: frozenset[str] = frozenset()
-    """Features whose phrases take in the words inside them ("stitch under my ribs" is a
-    stitch, not the chest; "hot day" is the weather, not a hot calf)."""
-    senses: dict[str, list[Sense]] = field(default_factory=dict)
-    """Sense rules by the feature they re-read."""
-    temperature: dict[str, Any] = field(default_factory=dict)
-    request_lead: frozenset[str] = frozenset()
-    request_trail: frozenset[str] = frozenset()
-    openings: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    """Openings of requests the skill cannot serve ("how far", "play"), by their first word."""
-    requests: dict[tuple[str, ...], str] = field(default_factory=dict)
-    """Whole utterances that are a request to stop or to repeat."""
-    out_of_scope: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    """Phrases of requests the skill cannot serve, by their first word."""
-    """Intent name to the carrier word its samples open with and the words still mean
-    ("no" for NoDescribeIntent: "no {Description}")."""
-
-    def stem(self, token: str) -> str:
-        cached = self.stems.get(token)
-        if cached is not None:
-            return cached
-        out: str = token if "'" in token or not token.isalpha() else self.stemmer.stemWord(token)
-        if len(self.stems) < 20_000:  # runners use a few thousand words; the cache stays small
-            self.stems[token] = out
-        return out
-
-    def key(self, tokens: Iterable[str]) -> tuple[str, ...]:
-        """A phrase as the matcher sees it: fillers dropped, each word stemmed."""
-        return tuple(self.stem(t) for t in tokens if t not in self.fillers)
-
-
-def tokens(text: str) -> list[str]:
-    """Lower case, straight quotes, contractions spelled one way, punctuation as tokens."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("-", " ")
-    out = [CONTRACTIONS.get(t, t) for t in TOKEN_RE.findall(text)]
-    # possessives and "is" contractions: "my calf's swollen", "since Tuesday's run"
-    out = [t[:-2] if t.endswith("'s") and t not in KEEP_S else t for t in out]
-    merged: list[str] = []
-    for tok in out:
-        if tok == "not" and merged and merged[-1] == "can":
-            merged[-1] = "can't"
-            continue
-        if tok == "to" and merged and (merged[-1] == "unable" or merged[-2:] == ["not", "able"]):
-            # "not able to control it", "unable to walk": can't
-            del merged[-2 if merged[-1] == "able" else -1 :]
-            merged.append("can't")
-            continue
-        merged.append(tok)
-    return merged
-
-
-def check_lexicon(data: Any, knowledge: Knowledge, file: str) -> list[str]:
-    """Every problem in a lexicon file, each with its place."""
-    problems: list[str] = []
-    if not isinstance(data, dict):
-        return [f"{file}: expected a JSON object"]
-    for key in (
-        "features",
-        "replies",
-        "negation",
-        "clauses",
-        "fillers",
-        "sides",
-        "durations",
-        "slot_types",
-        "fine_words",
-        "run_context",
-        "restored_carriers",
-        "neutral_phrases",
-        "fine_distance",
-        "comparatives",
-        "senses",
-        "requests",
-        "temperature",
-    ):
-        if key not in data:
-            problems.append(f"{file}:$.{key}: missing")
-    if problems:
-        return problems
-    for fid, entry in data["features"].items():
-        if fid not in knowledge.features:
-            problems.append(f"{file}:$.features.{fid}: not a feature of the knowledge file")
-        for part in ("name", "synonyms", "phrases", "absent_phrases"):
-            if part not in entry:
-                problems.append(f"{file}:$.features.{fid}.{part}: missing")
-    for fid in knowledge.features:
-        if fid not in data["features"]:
-            problems.append(f"{file}:$.features: no words for feature {fid!r}")
-    for kind in REPLIES:
-        if kind not in data["replies"]:
-            problems.append(f"{file}:$.replies.{kind}: missing")
-    for i, rule in enumerate(data["senses"]):
-        for part in (
-            "id",
-            "feature",
-            "words",
-            "near",
-            "window",
-            "unless_near",
-            "unless_features",
-            "becomes",
-        ):
-            if part not in rule:
-                problems.append(f"{file}:$.senses[{i}].{part}: missing")
-        for part in ("feature", "becomes"):
-            fid = rule.get(part)
-            if fid is not None and fid not in knowledge.features:
-                problems.append(f"{file}:$.senses[{i}].{part}: unknown feature {fid!r}")
-        for j, fid in enumerate(rule.get("unless_features") or ()):
-            if fid not in knowledge.features:
-                problems.append(
-                    f"{file}:$.senses[{i}].unless_features[{j}]: unknown feature {fid!r}"
-                )
-        if rule.get("becomes") is not None and rule.get("becomes") == rule.get("feature"):
-            problems.append(f"{file}:$.senses[{i}].becomes: the same feature as it re-reads")
-    for kind in ("lead", "trail", "stop", "repeat", "out_of_scope", "openings"):
-        if not isinstance(data["requests"].get(kind), list):
-            problems.append(f"{file}:$.requests.{kind}: expected a list of phrases")
-    for type_name, ids in data["slot_types"].items():
-        for i, fid in enumerate(ids):
-            if fid not in data["features"] and fid not in REPLIES:
-                problems.append(f"{file}:$.slot_types.{type_name}[{i}]: unknown feature {fid!r}")
-    return problems
-
-
-def build_lexicon(data: dict[str, Any], knowledge: Knowledge) -> Lexicon:
-    # imported here, on the first words heard: a launch needs no stemmer
-    from snowballstemmer.english_stemmer import EnglishStemmer
-
-    lex = Lexicon(
-        language=str(data["language"]),
-        stemmer=EnglishStemmer(),
-        fillers=frozenset(data["fillers"]),
-        knowledge=knowledge,
-    )
-    for fid, entry in data["features"].items():
-        for words_ in (entry["name"], *entry["synonyms"], *entry["phrases"]):
-            lex_add(lex, words_, fid, True)
-        for words_ in entry["absent_phrases"]:
-            lex_add(lex, words_, fid, False)
-    # a phrase that would shrink to one word nobody else uses keeps its small words
-    for bucket in list(lex.phrases.values()):
-        for phrase in list(bucket):
-            if (
-                len(phrase.tokens) == 1
-                and phrase.raw
-                and not any(
-                    other.tokens == phrase.tokens and not other.raw
-                    for other in lex.phrases.get(phrase.tokens[0], ())
-                )
-            ):
-                bucket.remove(phrase)
-                full = tuple(lex.stem(t) for t in phrase.raw)
-                lex.raw_phrases.setdefault(full[0], []).append(
-                    Phrase(full, phrase.feature, phrase.present)
-                )
-    for bucket in lex.phrases.values():
-        # "legs", "my legs" and "the legs" are one phrase once the small words are dropped:
-        # kept once, or each would be matched (and weighed against the others) again
-        bucket[:] = dict.fromkeys(Phrase(p.tokens, p.feature, p.present) for p in bucket)
-    for kind in REPLIES:
-        entry = data["replies"][kind]
-        whole = {tuple(tokens(w)) for w in entry.get("whole_only", ())}
-        for words_ in (entry["name"], *entry["synonyms"], *entry.get("whole_only", ())):
-            said = tuple(tokens(words_))
-            if said in whole:
-                lex.whole_replies[said] = kind
-            else:
-                lex.replies.append((said, kind))
-    lex.replies.sort(key=lambda r: -len(r[0]))
-    lex.all_replies = sorted([*lex.replies, *lex.whole_replies.items()], key=lambda r: -len(r[0]))
-    for said, kind in lex.all_replies:
-        if said:
-            lex.replies_by_word.setdefault(said[0], []).append((said, kind))
-    neg = data["negation"]
-    lex.cues = sorted((lex.key(tokens(c)) for c in neg["cues"]), key=len, reverse=True)
-    lex.cues = [c for c in lex.cues if c]
-    lex.window = int(neg["window"])
-    lex.scope_breaks = frozenset(neg["scope_breaks"])
-    lex.clause_breaks = frozenset(data["clauses"]["breaks"])
-    lex.and_before = frozenset(data["clauses"]["and_before"])
-    lex.side_words = frozenset(data["sides"]["one_side_words"])
-    lex.skip_words = frozenset(data["sides"]["side_words"])
-    lex.categories = {fid: f.category for fid, f in knowledge.features.items()}
-    lex.keeps_parts = frozenset(
-        fid for fid, entry in data["features"].items() if entry.get("keeps_parts")
-    )
-    lex.fine_words = frozenset(data["fine_words"])
-    lex.restored = {str(k): str(v) for k, v in data["restored_carriers"].items()}
-    lex.list_words = frozenset(neg["list_words"])
-    lex.pronouns = frozenset(neg["pronouns"])
-    lex.neutral = sorted(
-        {lex.key(tokens(p)) for p in data["neutral_phrases"]} - {()}, key=len, reverse=True
-    )
-    for cue in lex.cues:
-        lex.cues_at.setdefault(cue[0], []).append(cue)
-    for neutral in lex.neutral:
-        lex.neutral_at.setdefault(neutral[0], []).append(neutral)
-    lex.clause_starts = frozenset(data["clauses"]["starts"])
-    lex.ends = frozenset(
-        {
-            p.tokens[0]
-            for bucket in lex.phrases.values()
-            for p in bucket
-            if len(p.tokens) == 1 and knowledge.features[p.feature].category == "sensation"
-        }
-        | {lex.stem(w) for w in data["fine_words"]}
-    )
-    lex.fine_distance = int(data["fine_distance"])
-    lex.comparatives = frozenset(data["comparatives"]["words"])
-    lex.comparative_feature = str(data["comparatives"]["feature"])
-    rc = data["run_context"]
-    lex.run_context = {
-        "after": frozenset(lex.stem(w) for w in rc["after_leads"]),
-        "when": frozenset(lex.stem(w) for w in rc["when_leads"]),
-        "run": frozenset(lex.stem(w) for w in rc["run_words"]),
-        "end": frozenset(lex.stem(w) for w in rc["end_words"]),
-        "window": int(rc["window"]),
-        "units": frozenset(rc["during_units_before_number"]),
-    }
-    lex.places = frozenset(
-        f
-        for f in ("legs", "lower_legs", "feet", "thighs", "toes", "ball_of_foot")
-        if f in knowledge.features
-    )
-    lex.durations = data["durations"]
-    lex.swallowing = frozenset(
-        fid for fid, entry in data["features"].items() if entry.get("swallows_parts")
-    )
-
-    def stems(words_: Iterable[str]) -> frozenset[str]:
-        return frozenset(lex.stem(t) for w in words_ for t in tokens(w))
-
-    for rule in data["senses"]:
-        lex.senses.setdefault(str(rule["feature"]), []).append(
-            Sense(
-                str(rule["id"]),
-                str(rule["feature"]),
-                stems(rule["words"]),
-                stems(rule["near"]),
-                int(rule["window"]),
-                stems(rule["unless_near"]),
-                frozenset(rule["unless_features"]),
-                rule["becomes"],
-            )
-        )
-    lex.temperature = dict(data["temperature"])
-    req = data["requests"]
-    lex.request_lead = frozenset(req["lead"]) | LEAD_FILLERS
-    lex.request_trail = frozenset(req["trail"])
-    for phrase in req["openings"]:
-        said = tuple(t for t in tokens(phrase) if t not in PUNCTUATION)
-        if said:
-            lex.openings.setdefault(said[0], []).append(said)
-    for kind in ("stop", "repeat"):
-        for phrase in req[kind]:
-            said = tuple(t for t in tokens(phrase) if t not in PUNCTUATION)
-            if said:
-                lex.requests.setdefault(said, kind)
-    for phrase in req["out_of_scope"]:
-        said = tuple(t for t in tokens(phrase) if t not in PUNCTUATION)
-        if said:
-            lex.out_of_scope.setdefault(said[0], []).append(said)
-    return lex
-
-
-def lex_add(lex: Lexicon, words_: str, feature: str, present: bool) -> None:
-    said = tokens(words_)
-    key = lex.key(said)
-    if not key:
-        return
-    phrase = Phrase(key, feature, present, tuple(said) if len(said) > len(key) else ())
-    bucket = lex.phrases.setdefault(key[0], [])
-    if phrase not in bucket:
-        bucket.append(phrase)
-
-
-def read_lexicon_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
-    path = LEXICON_DIR / f"{language}.json"
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError([f"{path}: no lexicon for language {language!r}"]) from exc
-    except json.JSONDecodeError as exc:
-        raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
-    return data
-
-
-@lru_cache(maxsize=8)
-def load_lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
-    """The lexicon for a language (``en`` for ``en-GB``), read once per process."""
-    lang = language.split("-")[0].lower() if isinstance(language, str) else ""
-    if not (lang.isalpha() and len(lang) <= 3 and (LEXICON_DIR / f"{lang}.json").exists()):
-        lang = DEFAULT_LANGUAGE
-    return build_lexicon(read_lexicon_data(lang), load_knowledge())
-
-
 # ------------------------------------------------------------------ reading
 
 
-def _clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
+def split_clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
+    """The tokens cut into clauses, each read on its own: at punctuation, at the lexicon's
+    clause breaks, at "and" before a new subject, and at a new subject after a word that
+    ends a statement of a symptom."""
     out: list[list[str]] = [[]]
     for i, tok in enumerate(raw):
         nxt = raw[i + 1] if i + 1 < len(raw) else ""
         prev = raw[i - 1] if i > 0 else ""
-        joined = tok == "and" and nxt in lex.and_before
+        joined = tok in lex.and_words and nxt in lex.and_before
         if tok in PUNCTUATION or tok in lex.clause_breaks or joined:
             if out[-1]:
                 out.append([])
@@ -522,7 +88,9 @@ def _clauses(raw: Sequence[str], lex: Lexicon) -> list[list[str]]:
     return [c for c in out if c]
 
 
-def _find(stems: Sequence[str], lex: Lexicon, at: Sequence[int]) -> list[Match]:
+def find_phrases(stems: Sequence[str], lex: Lexicon, at: Sequence[int]) -> list[Match]:
+    """Every phrase of the lexicon in the stems (fillers already dropped), each match placed
+    at the positions ``at`` gives for its first and last stem."""
     found: list[Match] = []
     for i, stem in enumerate(stems):
         for phrase in lex.phrases.get(stem, ()):
@@ -537,11 +105,13 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
     right foot"). A phrase inside a longer one of the same kind gives way to it ("gone
     numb" is numbness, not "gone"), unless the longer one keeps its parts ("my left
     calf" is one leg and the calf)."""
-    found = _find(stems, lex, range(len(stems)))
+    found = find_phrases(stems, lex, range(len(stems)))
     rest = [(k, s) for k, s in enumerate(stems) if s not in lex.skip_words]
     if len(rest) < len(stems):
         found += [
-            m for m in _find([s for _, s in rest], lex, [k for k, _ in rest]) if m not in found
+            m
+            for m in find_phrases([s for _, s in rest], lex, [k for k, _ in rest])
+            if m not in found
         ]
     if len(found) < 2:
         return found
@@ -571,19 +141,23 @@ def _matches(stems: Sequence[str], lex: Lexicon) -> list[Match]:
     return kept
 
 
-def _number(words_: Sequence[str], quantities: dict[str, float]) -> float | None:
+def _number(
+    words: Sequence[str], quantities: dict[str, float], not_number: frozenset[str]
+) -> float | None:
+    """The amount the words end with: in digits, one of ``quantities`` ("a couple"), or in
+    number words read back until a word of ``not_number``."""
     from word2number import w2n
 
-    if not words_:
+    if not words:
         return None
-    last = words_[-1]
+    last = words[-1]
     if last.replace(".", "", 1).isdigit():
         return float(last)
     if last in quantities:
         return float(quantities[last])
     run: list[str] = []
-    for word in reversed(words_):
-        if word.isalpha() and word not in ("a", "an", "and", "or", "of"):
+    for word in reversed(words):
+        if word.isalpha() and word not in not_number:
             run.insert(0, word)
         else:
             break
@@ -619,14 +193,14 @@ def _durations(clause: Sequence[str], lex: Lexicon) -> list[tuple[int, str, bool
         if (
             tok in lex.run_context["units"]
             and after_num
-            and _number([after_num], quantities) is not None
+            and _number([after_num], quantities, lex.not_number_words) is not None
         ):
             found.append((i, "during_run", True))  # "at mile eleven"
             continue
         if i == 0:
             continue
-        before = [w for w in clause[max(0, i - 4) : i] if w not in ("of", "or", "so", "more")]
-        amount = _number(before, quantities)
+        before = [w for w in clause[max(0, i - 4) : i] if w not in lex.skipped_before_unit]
+        amount = _number(before, quantities, lex.not_number_words)
         if amount is None:
             continue
         after = clause[i + 1] if i + 1 < len(clause) else ""
@@ -665,7 +239,7 @@ def _hot_temperatures(clause: Sequence[str], lex: Lexicon) -> list[int]:
     for i, tok in enumerate(clause):
         if tok not in spec["units"] or i == 0:
             continue
-        amount = _number(list(clause[max(0, i - 3) : i]), {})
+        amount = _number(list(clause[max(0, i - 3) : i]), {}, lex.not_number_words)
         if amount is None:
             continue
         if spec["celsius_hot"] <= amount <= spec["celsius_max"] or amount >= spec["fahrenheit_hot"]:
@@ -674,11 +248,11 @@ def _hot_temperatures(clause: Sequence[str], lex: Lexicon) -> list[int]:
 
 
 SHORT_CLAUSE = 3
-"""Clauses of at most this many words are remembered once read (see :func:`_read_clause`)."""
+"""Clauses of at most this many words are remembered once read (see :func:`read_clause`)."""
 MAX_REMEMBERED = 20_000
 
 
-def _read_clause(
+def read_clause(
     clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
 ) -> tuple[frozenset[str], frozenset[str]]:
     """The features a clause states and denies.
@@ -689,19 +263,20 @@ def _read_clause(
     one is read every time.
     """
     if len(clause) > SHORT_CLAUSE or knowledge is not lex.knowledge:
-        return _read_words(clause, lex, knowledge)
+        return read_clause_afresh(clause, lex, knowledge)
     key = tuple(clause)
     known = lex.short_clauses.get(key)
     if known is None:
-        known = _read_words(clause, lex, knowledge)
+        known = read_clause_afresh(clause, lex, knowledge)
         if len(lex.short_clauses) < MAX_REMEMBERED:
             lex.short_clauses[key] = known
     return known
 
 
-def _read_words(
+def read_clause_afresh(
     clause: Sequence[str], lex: Lexicon, knowledge: Knowledge
 ) -> tuple[frozenset[str], frozenset[str]]:
+    """The features a clause states and denies, read word by word (never remembered)."""
     kept = [(i, t) for i, t in enumerate(clause) if t not in lex.fillers]
     stems = [lex.stem(t) for _, t in kept]
     raw_at = [i for i, _ in kept]
@@ -731,7 +306,11 @@ def _read_words(
             matches.append(Match(max(0, m.start - 1), m.end, "one_leg", True))
     matches.extend(_run_context(stems, lex))
     for k in range(len(clause) - 2):  # "heavier and heavier", "tighter and tighter"
-        if clause[k] == clause[k + 2] and clause[k + 1] == "and" and clause[k] in lex.comparatives:
+        if (
+            clause[k] == clause[k + 2]
+            and clause[k + 1] in lex.and_words
+            and clause[k] in lex.comparatives
+        ):
             inside = [j for j, r in enumerate(raw_at) if k <= r <= k + 2]
             if inside:
                 matches.append(Match(inside[0], inside[-1] + 1, lex.comparative_feature, True))
@@ -863,7 +442,7 @@ def _out_of_scope(fragments: Sequence[str], lex: Lexicon, heard_anything: bool) 
     ("how far did I run?", "play some music"; in whichever slot the opening landed, or
     either way round when the slots cut it), or, when no symptom was heard, name one
     anywhere ("what was me pace for parkrun")."""
-    parts = [[t for t in tokens(f) if t not in PUNCTUATION] for f in fragments]
+    parts = [[t for t in tokens(f, lex.spelling) if t not in PUNCTUATION] for f in fragments]
     starts = [*parts, [t for p in parts for t in p], [t for p in reversed(parts) for t in p]]
     for said in starts:
         start = 0
@@ -935,7 +514,7 @@ def _run_context(stems: Sequence[str], lex: Lexicon) -> list[Match]:
 def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
     """A yes/no/unsure opening: (kind, tokens it takes, whether it denies what follows)."""
     start = 0
-    while start < len(raw) and (raw[start] in LEAD_FILLERS or raw[start] in PUNCTUATION):
+    while start < len(raw) and (raw[start] in lex.lead_fillers or raw[start] in PUNCTUATION):
         start += 1
     said = tuple(t for t in raw[start:] if t not in PUNCTUATION)
     whole = _only_replies(said, lex)
@@ -952,7 +531,9 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
                 kind == "no"
                 and bool(raw[end : end + 1])
                 and raw[end] not in lex.fillers
-                and any(m.start == 0 and m.present for m in _find(rest, lex, range(len(rest))))
+                and any(
+                    m.start == 0 and m.present for m in find_phrases(rest, lex, range(len(rest)))
+                )
             )
             return kind, end, denies
     return None, 0, False
@@ -961,7 +542,7 @@ def _reply(raw: Sequence[str], lex: Lexicon) -> tuple[str | None, int, bool]:
 def _whole_phrase(fragment: str, lex: Lexicon) -> bool:
     """The fragment is one phrase the lexicon knows ("itchy", "my calves"): nothing of it
     can belong to a phrase cut by a slot boundary."""
-    key = lex.key(tokens(fragment))
+    key = lex.key(tokens(fragment, lex.spelling))
     return bool(key) and any(p.tokens == key for p in lex.phrases.get(key[0], ()))
 
 
@@ -970,7 +551,7 @@ def _only_replies(said: tuple[str, ...], lex: Lexicon) -> str | None:
     kinds: list[str] = []
     rest = said
     while rest:
-        if rest[0] in LEAD_FILLERS:
+        if rest[0] in lex.lead_fillers:
             rest = rest[1:]
             continue
         for phrase, kind in lex.replies_by_word.get(rest[0], ()):
@@ -997,40 +578,42 @@ def interpret(
     The first fragment may open with a yes, no or "not sure"; when a question
     is pending, that (or a feature the words state or deny) answers it.
     """
-    kb = knowledge or load_knowledge()
-    lex = lexicon or load_lexicon()
-    if lex.requests:
-        everything = [t for f in fragments for t in tokens(f)]
-        asked = _request(everything, lex)
+    knowledge = knowledge or load_knowledge()
+    lexicon = lexicon or load_lexicon()
+    if lexicon.requests:
+        everything = [t for f in fragments for t in tokens(f, lexicon.spelling)]
+        asked = _request(everything, lexicon)
         if asked is not None:
-            return Heard(words=sum(1 for t in everything if t not in PUNCTUATION), request=asked)
+            return Heard(
+                word_count=sum(1 for t in everything if t not in PUNCTUATION), request=asked
+            )
     present: set[str] = set()
     absent: set[str] = set()
     reply: str | None = None
     count = 0
     denied = False
     for n, fragment in enumerate(fragments):
-        raw = tokens(fragment)
+        raw = tokens(fragment, lexicon.spelling)
         count += sum(1 for t in raw if t not in PUNCTUATION)
         if n == 0:
-            kind, used, denies = _reply(raw, lex)
+            kind, used, denies = _reply(raw, lexicon)
             denied = denies
             if kind is not None:
                 reply = kind
                 if not denies and (pending is not None or kind == "no"):
                     # (a "no" opening with no question asked is no negation either)
                     raw = raw[used:]
-        for clause in _clauses(raw, lex):
-            p, a = _read_clause(clause, lex, kb)
+        for clause in split_clauses(raw, lexicon):
+            p, a = read_clause(clause, lexicon, knowledge)
             present |= p
             absent |= a
-    if len(fragments) > 1 and not all(_whole_phrase(f, lex) for f in fragments):
+    if len(fragments) > 1 and not all(_whole_phrase(f, lexicon) for f in fragments):
         # a phrase can be cut in two by where the slots split ("every" | "time I run"):
         # read the slots joined, either way round, for what they state
         for joined in (list(fragments), list(reversed(fragments))):
-            for clause in _clauses(tokens(" ".join(joined)), lex):
-                present |= _read_clause(clause, lex, kb)[0] - absent
-    for combo in kb.combinations:
+            for clause in split_clauses(tokens(" ".join(joined), lexicon.spelling), lexicon):
+                present |= read_clause(clause, lexicon, knowledge)[0] - absent
+    for combo in knowledge.combinations:
         # slots of one utterance are one sentence: "my {BodyPart} are {Sensation}"
         wide = combo.scope == "report" or len(fragments) > 1
         if wide and combo.holds(present):
@@ -1038,19 +621,19 @@ def interpret(
     absent -= present
     if denied:
         reply = None  # "no pain at all" denies pain; it is no answer by itself
-    answer = _answer(pending, reply, present, absent, kb)
+    answer = _answer(pending, reply, present, absent, knowledge)
     if answer is True and pending is not None:
         present.add(pending)
     elif answer is False and pending is not None:
         absent.add(pending)
         present.discard(pending)
     request = None
-    danger = any(kb.features[f].category == "danger" for f in present)
+    danger = any(knowledge.features[f].category == "danger" for f in present)
     if (
         not danger
         and answer is None
-        and (lex.out_of_scope or lex.openings)
-        and _out_of_scope(fragments, lex, bool(present or absent))
+        and (lexicon.out_of_scope or lexicon.openings)
+        and _out_of_scope(fragments, lexicon, bool(present or absent))
     ):
         request = "out_of_scope"
     return Heard(
@@ -1078,11 +661,11 @@ def related(feature: str, knowledge: Knowledge) -> set[str]:
     return {feature, *(f for group in knowledge.features[feature].answered_by for f in group)}
 
 
-def _ruled_out(feature: str, absent: set[str], kb: Knowledge) -> bool:
+def _ruled_out(feature: str, absent: set[str], knowledge: Knowledge) -> bool:
     """Whether the parts denied leave none of the feature's combinations able to hold: "my
     calf isn't hot or swollen" answers "is one calf hot, red or swollen?" (two of the three
     are needed, one is left); "my calf isn't hot" does not."""
-    combos = [c for c in kb.combinations if c.feature == feature]
+    combos = [c for c in knowledge.combinations if c.feature == feature]
     return bool(combos) and all(
         any(sum(1 for f in group.any if f not in absent) < group.min for group in combo.groups)
         for combo in combos
@@ -1090,9 +673,15 @@ def _ruled_out(feature: str, absent: set[str], kb: Knowledge) -> bool:
 
 
 def _answer(
-    pending: str | None, reply: str | None, present: set[str], absent: set[str], kb: Knowledge
+    pending: str | None,
+    reply: str | None,
+    present: set[str],
+    absent: set[str],
+    knowledge: Knowledge,
 ) -> bool | None:
-    if pending is None or pending not in kb.features:
+    """The answer to the pending question: the reply, else what the features heard say of
+    it (``None``: no answer)."""
+    if pending is None or pending not in knowledge.features:
         return None
     if reply == "yes":
         return True
@@ -1100,18 +689,18 @@ def _answer(
         return False
     if reply == "unsure":
         return None
-    if answered_yes(pending, present, kb):
+    if answered_yes(pending, present, knowledge):
         return True
-    if pending in absent or (absent and absent <= related(pending, kb) and not present):
+    if pending in absent or (absent and absent <= related(pending, knowledge) and not present):
         return False
-    if any(pending in kb.features[f].excludes for f in present):
+    if any(pending in knowledge.features[f].excludes for f in present):
         return False
-    if absent and _ruled_out(pending, absent, kb):
+    if absent and _ruled_out(pending, absent, knowledge):
         return False
-    feat = kb.features[pending]
+    feat = knowledge.features[pending]
     if feat.category == "place":
-        others = {f for f in present if kb.features[f].category == "place"}
-        near = set(feat.implies) | {f for f in others if pending in kb.features[f].implies}
+        others = {f for f in present if knowledge.features[f].category == "place"}
+        near = set(feat.implies) | {f for f in others if pending in knowledge.features[f].implies}
         if others - near:
             return False
     return None

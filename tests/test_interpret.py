@@ -13,18 +13,14 @@ import sys
 import pytest
 
 from skill.interpret import (
-    LEXICON_DIR,
     SHORT_CLAUSE,
-    _clauses,
-    _read_clause,
-    _read_words,
-    check_lexicon,
     interpret,
-    load_lexicon,
-    read_lexicon_data,
-    tokens,
+    read_clause,
+    read_clause_afresh,
+    split_clauses,
 )
 from skill.knowledge import load_knowledge
+from skill.lexicon import LEXICON_DIR, check_lexicon, load_lexicon, read_lexicon_data, tokens
 from skill.tools.simulator.corpus import check_ids, check_utterance_interpreted, load_utterances
 from skill.triage import assess, present_features
 
@@ -275,7 +271,7 @@ def _short_clauses() -> list[list[str]]:
     texts += [u.say for u in CORPUS]
     seen: dict[tuple[str, ...], list[str]] = {}
     for text in texts:
-        for clause in _clauses(tokens(text), lex):
+        for clause in split_clauses(tokens(text), lex):
             if len(clause) <= SHORT_CLAUSE:
                 seen.setdefault(tuple(clause), clause)
     return list(seen.values())
@@ -286,29 +282,29 @@ def test_a_remembered_short_clause_reads_as_it_would_be_read_afresh() -> None:
     clauses = _short_clauses()
     assert len(clauses) > 300
     for clause in clauses:
-        fresh = _read_words(clause, lex, KB)
-        assert _read_clause(clause, lex, KB) == fresh, clause  # read (or remembered) ...
-        assert _read_clause(clause, lex, KB) == fresh, clause  # ... and remembered
+        fresh = read_clause_afresh(clause, lex, KB)
+        assert read_clause(clause, lex, KB) == fresh, clause  # read (or remembered) ...
+        assert read_clause(clause, lex, KB) == fresh, clause  # ... and remembered
         assert tuple(clause) in lex.short_clauses
 
 
 def test_other_knowledge_is_never_answered_from_memory() -> None:
     lex = load_lexicon("en")
-    _read_clause(["legs"], lex, KB)
+    read_clause(["legs"], lex, KB)
     other = KB._replace(combinations=())  # a different knowledge object
     lex.short_clauses[("legs",)] = (frozenset({"chest_pain"}), frozenset())  # poisoned
     try:
-        assert _read_clause(["legs"], lex, other) == _read_words(["legs"], lex, other)
-        assert "chest_pain" not in _read_clause(["legs"], lex, other)[0]
+        assert read_clause(["legs"], lex, other) == read_clause_afresh(["legs"], lex, other)
+        assert "chest_pain" not in read_clause(["legs"], lex, other)[0]
     finally:
         del lex.short_clauses[("legs",)]
-    assert _read_clause(["legs"], lex, KB) == (frozenset({"legs"}), frozenset())
+    assert read_clause(["legs"], lex, KB) == (frozenset({"legs"}), frozenset())
 
 
 def test_long_clauses_are_not_remembered() -> None:
     lex = load_lexicon("en")
     clause = tokens("my calves keep twitching on long runs")
-    _read_clause(clause, lex, KB)
+    read_clause(clause, lex, KB)
     assert tuple(clause) not in lex.short_clauses
 
 

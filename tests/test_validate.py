@@ -375,7 +375,7 @@ def test_a_market_model_edited_by_hand_is_reported(tmp_path: Path) -> None:
 
 
 def _words_problems(data: dict[str, Any]) -> tuple[list[str], list[str]]:
-    from skill.interpret import read_lexicon_data
+    from skill.lexicon import read_lexicon_data
     from skill.tools.validate import check_words, sync_model_types
 
     return check_words(
@@ -410,7 +410,7 @@ def test_slots_side_by_side_are_a_warning_not_an_error() -> None:
 
 
 def test_slot_types_that_drift_from_the_lexicon_are_an_error() -> None:
-    from skill.interpret import read_lexicon_data
+    from skill.lexicon import read_lexicon_data
     from skill.tools.validate import check_words
 
     data = small_model_dict()

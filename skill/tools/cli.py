@@ -162,7 +162,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_model_sync(args: argparse.Namespace) -> int:
     """Write each interaction model's custom slot types from its language's lexicon."""
-    from skill.interpret import read_lexicon_data
+    from skill.lexicon import read_lexicon_data
     from skill.tools.validate import (
         MODELS_DIR,
         SOURCE_LOCALE,

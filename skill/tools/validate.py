@@ -674,8 +674,8 @@ def check_words(
     * Slots with only a space between them are a warning: which words go to which slot
       is then Alexa's guess (virtual-alexa cannot split them at all).
     """
-    from skill.interpret import _find as find_phrases
-    from skill.interpret import build_lexicon, tokens
+    from skill.interpret import find_phrases
+    from skill.lexicon import build_lexicon, tokens
 
     problems: list[str] = []
     warnings: list[str] = []
@@ -738,7 +738,7 @@ def check_words(
 def _lexicon_for(locale: str, knowledge: Knowledge) -> tuple[list[str], dict[str, Any] | None]:
     """The lexicon for a model's language, checked."""
     from skill.errors import DataError
-    from skill.interpret import LEXICON_DIR, check_lexicon, read_lexicon_data
+    from skill.lexicon import LEXICON_DIR, check_lexicon, read_lexicon_data
 
     language = locale.split("-")[0]
     file = _rel(LEXICON_DIR / f"{language}.json")
@@ -792,7 +792,7 @@ def _numbers_problems() -> list[str]:
 def check_locale_models(models_dir: Path = MODELS_DIR, folder: Path = OVERLAYS_DIR) -> list[str]:
     """Every market's model is what ``legcheck model sync`` writes from the source model and
     its overlay, so the five cannot drift; every overlay names intents the source has."""
-    from skill.interpret import read_lexicon_data
+    from skill.lexicon import read_lexicon_data
 
     problems: list[str] = []
     source_path = models_dir / f"{SOURCE_LOCALE}.json"

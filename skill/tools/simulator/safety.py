@@ -28,8 +28,9 @@ from typing import Any
 import yaml
 
 from skill import triage
-from skill.interpret import interpret, load_lexicon
+from skill.interpret import interpret
 from skill.knowledge import Knowledge, load_knowledge
+from skill.lexicon import load_lexicon
 from skill.strings import LocaleStrings, strings_for
 from skill.tools.simulator.conversation import Conversation, Turn
 from skill.tools.simulator.corpus import (
