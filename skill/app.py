@@ -36,6 +36,8 @@ from skill.handlers import (
     RESPONSE_INTERCEPTORS,
     CatchAllExceptionHandler,
 )
+from skill.history import retention
+from skill.knowledge import load_knowledge
 from skill.limits import one_line
 from skill.memory import MemoryInterceptor
 from skill.serializer import LegCheckSerializer
@@ -88,7 +90,8 @@ def default_skill(deployment: Deployment) -> CustomSkill:
     """
     with _default_lock:
         if deployment not in _default:
-            _default[deployment] = build_skill(store_from_env(None, deployment))
+            kept = retention(load_knowledge())
+            _default[deployment] = build_skill(store_from_env(None, deployment, retention=kept))
         return _default[deployment]
 
 

@@ -3,10 +3,11 @@
 What is kept, per runner, under a keyed hash of the Alexa user id (never the id
 itself): whether they agreed to be remembered (``yes``, ``no`` or ``unknown``),
 and for each check-in only its date, the symptom feature ids, the cause id and
-the triage level. Check-ins older than the knowledge base's
-``history_window_days`` (30) are never returned; a record with nothing newer
-than that is deleted (by the next read, by ``legcheck purge``, and on DynamoDB
-by its TTL attribute).
+the triage level. A store is given its :class:`Retention` by whoever builds it
+(the runtime's comes from the knowledge base's ``history_window_days``, 30:
+:func:`skill.history.retention`). Check-ins older than its window are never
+returned; a record with nothing newer than that is deleted (by the next read,
+by ``legcheck purge``, and on DynamoDB by its TTL attribute).
 
 :func:`store_from_env` is the one place that turns configuration into a store:
 
@@ -227,16 +228,13 @@ def _oldest_first(checkins: tuple[CheckIn, ...]) -> tuple[CheckIn, ...]:
 
 
 class Retention(NamedTuple):
-    """How long check-ins are kept, in days, and how many at most."""
+    """How long check-ins are kept, in days, and how many at most.
+
+    A store is given one by whoever builds it; it never reads the knowledge base itself.
+    """
 
     days: int
     max_checkins: int = MAX_CHECKINS
-
-    @classmethod
-    def from_knowledge(cls) -> Retention:
-        from skill.knowledge import load_knowledge
-
-        return cls(load_knowledge().policy.history_window_days)
 
     def bounded(self, max_checkins: int) -> Retention:
         """The same window, keeping at most ``max_checkins`` check-ins."""
@@ -372,16 +370,17 @@ class CheckInStore(ABC):
     """Earlier check-ins and consent per runner, under keyed user hashes.
 
     Every method takes the *user key* (see :meth:`user_key`), never the raw
-    Alexa user id. Reads apply the retention; writes are atomic per runner
-    and never replace a record that could not be read (:class:`CorruptRecordError`).
+    Alexa user id. Reads apply :attr:`retention`, which whoever builds the store
+    gives it; writes are atomic per runner and never replace a record that could
+    not be read (:class:`CorruptRecordError`).
     Failures raise subclasses of :class:`skill.errors.StoreError`.
     """
 
     kind: ClassVar[str] = ""
 
-    def __init__(self, keys: UserKeys | None, retention: Retention | None = None) -> None:
+    def __init__(self, keys: UserKeys | None, retention: Retention) -> None:
         self._keys = keys
-        self.retention = retention or Retention.from_knowledge()
+        self.retention = retention
 
     @property
     def keys(self) -> UserKeys:
@@ -466,8 +465,8 @@ class SqliteStore(CheckInStore):
     def __init__(
         self,
         path: str | Path,
-        keys: UserKeys | None = None,
-        retention: Retention | None = None,
+        keys: UserKeys | None,
+        retention: Retention,
         busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.path = Path(path)
@@ -833,7 +832,7 @@ class DynamoDbStore(CheckInStore):
         self,
         table: str,
         keys: UserKeys | None,
-        retention: Retention | None = None,
+        retention: Retention,
         client: Any = None,
         max_attempts: int = 6,
         deadline: float = 2.5,
@@ -1132,8 +1131,8 @@ class StoreConfig(NamedTuple):
         return config
 
 
-def open_store(config: StoreConfig, retention: Retention | None = None) -> CheckInStore | None:
-    """The store a :class:`StoreConfig` names, or None for ``off``."""
+def open_store(config: StoreConfig, retention: Retention) -> CheckInStore | None:
+    """The store a :class:`StoreConfig` names, keeping ``retention``; None for ``off``."""
     if config.kind == "off":
         return None
     if config.kind == "dynamodb":
@@ -1145,11 +1144,15 @@ def open_store(config: StoreConfig, retention: Retention | None = None) -> Check
 
 
 def store_from_env(
-    env: Mapping[str, str] | None = None, deployment: Deployment = Deployment.LOCAL
+    env: Mapping[str, str] | None = None,
+    deployment: Deployment = Deployment.LOCAL,
+    *,
+    retention: Retention,
 ) -> CheckInStore | None:
-    """The one place configuration picks the store (``None``: nothing is stored)."""
+    """The one place configuration picks the store (``None``: nothing is stored); it keeps
+    check-ins as long as ``retention`` says."""
     config = StoreConfig.from_env(os.environ if env is None else env, deployment)
-    store = open_store(config)
+    store = open_store(config, retention)
     if store is not None:
         log.info("check-ins are kept in the %s", store.describe())
     return store

@@ -711,7 +711,9 @@ def test_dynamodb_store_from_the_environment_talks_to_the_server(
     client, name = moto_table
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
     store = store_from_env(
-        {"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.LAMBDA
+        {"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET},
+        Deployment.LAMBDA,
+        retention=RETENTION,
     )
     assert isinstance(store, DynamoDbStore) and store.table == name
     store.append(store.user_key(ALICE), checkin(), Consent.YES)
@@ -725,14 +727,16 @@ def test_dynamodb_store_from_the_environment_talks_to_the_server(
 def test_off_needs_nothing(deployment: Deployment) -> None:
     for value in ("off", "OFF", "none"):
         config = StoreConfig.from_env({"LEGCHECK_DB": value}, deployment)
-        assert config.kind == "off" and open_store(config) is None
+        assert config.kind == "off" and open_store(config, RETENTION) is None
 
 
 def test_local_development_defaults_to_an_sqlite_file_with_its_own_secret(tmp_path: Path) -> None:
     config = StoreConfig.from_env({}, Deployment.LOCAL)
     assert config.kind == "sqlite" and config.path is not None
     assert config.path.name == "checkins.sqlite3" and config.secret is None
-    store = store_from_env({"LEGCHECK_DB": str(tmp_path / "dev.sqlite3")}, Deployment.LOCAL)
+    store = store_from_env(
+        {"LEGCHECK_DB": str(tmp_path / "dev.sqlite3")}, Deployment.LOCAL, retention=RETENTION
+    )
     assert isinstance(store, SqliteStore) and store.path == tmp_path / "dev.sqlite3"
 
 
@@ -763,6 +767,7 @@ def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
     store = store_from_env(
         {"LEGCHECK_DB": str(tmp_path / "prod.sqlite3"), "LEGCHECK_USER_KEY_SECRET": SECRET},
         Deployment.SERVER,
+        retention=RETENTION,
     )
     assert store is not None and store.user_key(ALICE) == KEYS(ALICE)
     assert not UserKeys.secret_path(tmp_path / "prod.sqlite3").exists()
