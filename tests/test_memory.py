@@ -25,7 +25,8 @@ from skill.errors import CorruptRecordError, StoreUnavailableError
 from skill.history import retention
 from skill.knowledge import load_knowledge
 from skill.memory import Memory, today_of, user_id_of
-from skill.store import BUSY_TIMEOUT_S, CheckIn, CheckInStore, Consent, Record, UserKeys
+from skill.store import CheckIn, CheckInStore, Consent, Record, UserKeys
+from skill.store.sqlite import BUSY_TIMEOUT_S
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
 from tests.conftest import TEST_SECRET, sqlite_store

@@ -31,23 +31,12 @@ from skill.errors import (
     StoreConflictError,
     StoreUnavailableError,
 )
-from skill.store import (
-    KEY_ATTRIBUTE,
-    RECENT_USERS,
-    TTL_ATTRIBUTE,
-    CheckIn,
-    CheckInStore,
-    Consent,
-    Deployment,
-    DynamoDbStore,
-    Record,
-    Retention,
-    SqliteStore,
-    StoreConfig,
-    UserKeys,
-    open_store,
-    store_from_env,
-)
+from skill.store.base import CheckInStore
+from skill.store.config import Deployment, StoreConfig, open_store, store_from_env
+from skill.store.dynamodb import KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore
+from skill.store.keys import RECENT_USERS, UserKeys
+from skill.store.records import CheckIn, Consent, Record, Retention
+from skill.store.sqlite import SqliteStore
 
 TODAY = date(2026, 11, 24)
 SECRET = "store-test-secret-0123456789abcdef"
@@ -797,7 +786,7 @@ class RecordingClient:
 
 
 def test_dynamodb_a_turn_uses_only_the_actions_the_role_allows(moto_mock: Any) -> None:
-    from skill.store import DYNAMODB_ACTIONS
+    from skill.store.dynamodb import DYNAMODB_ACTIONS
 
     recording = RecordingClient(moto_mock)
     store = DynamoDbStore(TABLE, KEYS, RETENTION, client=recording)
