@@ -218,16 +218,16 @@ class DynamoDbStore(CheckInStore):
     def load(self, user_key: str, today: date) -> Record:
         item, version = self._get(user_key, "reading check-ins")
         stored = self._record(item)
-        seen = self.retention.seen(stored, today)
-        if seen != stored:
+        unexpired = self.retention.unexpired(stored, today)
+        if unexpired != stored:
             try:  # tidy what is past its time, unless another write came first
-                if seen.empty:
+                if unexpired.empty:
                     self._delete_if(user_key, version)
                 else:
-                    self._put(user_key, seen._replace(updated=stored.updated), version)
+                    self._put(user_key, unexpired._replace(updated=stored.updated), version)
             except self._boto_errors as exc:
                 log.debug("left expired check-ins for the TTL: %s", exc)
-        return seen
+        return unexpired
 
     def append(self, user_key: str, checkin: CheckIn, consent: Consent | None = None) -> None:
         self._update(
@@ -280,13 +280,13 @@ class DynamoDbStore(CheckInStore):
                 return 1
             log.warning("purge: left an unreadable record (it expires on its own): %s", exc)
             return 0
-        seen = self.retention.seen(stored, today)
-        if seen == stored:
+        unexpired = self.retention.unexpired(stored, today)
+        if unexpired == stored:
             return 0
-        if seen.empty:
+        if unexpired.empty:
             return int(self._delete_if(user_key, version))
         try:
-            self._put(user_key, seen._replace(updated=stored.updated), version)
+            self._put(user_key, unexpired._replace(updated=stored.updated), version)
         except self._client_error as exc:
             if self._code(exc) == "ConditionalCheckFailedException":
                 return 0  # written meanwhile: that write dropped what had expired

@@ -183,7 +183,7 @@ class Retention(NamedTuple):
     def record_expired(self, record: Record, today: date) -> bool:
         return record.updated is not None and (today - record.updated).days > self.days
 
-    def seen(self, record: Record, today: date) -> Record:
+    def unexpired(self, record: Record, today: date) -> Record:
         """The record as a read may return it: nothing past its time (``record`` itself,
         when nothing is)."""
         if record.updated is None:
@@ -209,7 +209,7 @@ def appended(
 ) -> Record:
     """The record with ``checkin`` added (expired ones dropped, the list bounded)."""
     today = checkin.day
-    base = retention.seen(record, today)
+    base = retention.unexpired(record, today)
     kept = base.checkins + (checkin,)
     if base.checkins and checkin.day < base.checkins[-1].day:
         kept = _oldest_first(kept)  # the clock went back: keep the order
@@ -218,6 +218,6 @@ def appended(
 
 def with_consent(record: Record, consent: Consent, today: date, retention: Retention) -> Record:
     """The record with a new consent; a refusal keeps no check-ins."""
-    base = retention.seen(record, today)
+    base = retention.unexpired(record, today)
     kept = () if consent is not Consent.YES else base.checkins
     return Record(consent, kept, today)

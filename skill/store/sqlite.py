@@ -253,34 +253,34 @@ class SqliteStore(CheckInStore):
             self._local.last_read = (user_key, None, Record())
             return Record()
         stored = self._row_record(row)
-        seen = self.retention.seen(stored, today)
-        if seen is stored:
+        unexpired = self.retention.unexpired(stored, today)
+        if unexpired is stored:
             self._local.last_read = (user_key, row, stored)
         else:
             self._local.last_read = None
-            self._tidy(conn, user_key, row, seen)
-        return seen
+            self._tidy(conn, user_key, row, unexpired)
+        return unexpired
 
     def _tidy(
-        self, conn: sqlite3.Connection, user_key: str, row: tuple[Any, ...], seen: Record
+        self, conn: sqlite3.Connection, user_key: str, row: tuple[Any, ...], unexpired: Record
     ) -> None:
         """Remove what a read found past its time, if the row is unchanged and the lock free."""
         import sqlite3
 
         try:
             with self._impatient(conn):
-                if seen.empty:
+                if unexpired.empty:
                     conn.execute(
                         "DELETE FROM checkins WHERE user_key = ? AND checkins = ? AND updated = ?",
                         (user_key, row[1], row[2]),
                     )
                 else:
-                    oldest = seen.oldest
+                    oldest = unexpired.oldest
                     conn.execute(
                         "UPDATE checkins SET checkins = ?, oldest = ? "
                         "WHERE user_key = ? AND checkins = ? AND updated = ?",
                         (
-                            _checkins_json(seen.checkins),
+                            _checkins_json(unexpired.checkins),
                             oldest.isoformat() if oldest else None,
                             user_key,
                             row[1],
