@@ -40,8 +40,8 @@ class DynamoDbStore(CheckInStore):
     """One DynamoDB item per runner: conditional writes on a version number, retried.
 
     The table has the string hash key ``user_key`` and a TTL on ``expires_at``.
-    Needs GetItem, PutItem, UpdateItem and DeleteItem on the table (and Scan
-    for :meth:`purge`, which only an operator runs: the TTL does it in production).
+    Needs GetItem, PutItem and DeleteItem on the table (:data:`DYNAMODB_ACTIONS`), and Scan
+    for :meth:`purge`, which only an operator runs: the TTL does it in production.
     """
 
     kind = "dynamodb"
