@@ -809,3 +809,27 @@ def test_dynamodb_calls_are_bounded_so_a_turn_stays_inside_eight_seconds(aws_env
     assert config.retries["total_max_attempts"] == 1
     # a turn: one read, then at most a read and a write per attempt within the deadline
     assert 3 * (config.connect_timeout + config.read_timeout) + store.deadline < 8
+
+
+# ------------------------------------------------------------------ the package
+
+
+def test_the_store_is_given_its_retention_and_reads_no_domain_policy() -> None:
+    """Its modules import each other and skill.errors, never the knowledge base."""
+    import ast
+
+    import skill.store
+
+    for path in sorted(Path(skill.store.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name == "skill" or name.startswith("skill."):
+                    assert name == "skill.errors" or name.startswith("skill.store."), (
+                        f"{path.name} imports {name}"
+                    )
