@@ -57,7 +57,9 @@ from ask_sdk_core.skill import CustomSkill
 from hello_world import hello_skill
 
 from skill.app import build_skill, handle_event
-from skill.store import MAX_CHECKINS, CheckIn, Consent, Retention, SqliteStore, UserKeys
+from skill.history import retention
+from skill.knowledge import load_knowledge
+from skill.store import MAX_CHECKINS, CheckIn, Consent, SqliteStore, UserKeys
 from skill.tools.envelopes import Session, SlotValue
 from skill.tools.lambda_zip import ENTRY_NAME, build_lambda_zip, can_precompile, precompile
 from skill.tools.simulator import checkin
@@ -266,8 +268,9 @@ def runners(envelopes: list[dict[str, Any]], count: int) -> list[list[str]]:
 
 def bench_check_in(tmp: Path) -> None:
     keys = UserKeys("bench-secret-" + "x" * 16)
-    recorded = SqliteStore(tmp / "recorded.sqlite3", keys)
-    stored = SqliteStore(tmp / "check-ins.sqlite3", keys)
+    window = retention(load_knowledge())
+    recorded = SqliteStore(tmp / "recorded.sqlite3", keys, window)
+    stored = SqliteStore(tmp / "check-ins.sqlite3", keys, window)
     try:
         with_store = checkin.record(build_skill(recorded))
         without = checkin.record(build_skill(None))
@@ -358,15 +361,14 @@ def bench_turns(tmp: Path, turns: int) -> None:
     last_turn = final_turn(Session())
     today = datetime.now(UTC).date()
     keys = UserKeys("bench-secret-" + "x" * 16)
+    window = retention(load_knowledge())
     # one runner turn after turn: the list is bounded so it stays at TYPICAL_HISTORY
-    same = SqliteStore(
-        tmp / "same.sqlite3", keys, Retention.from_knowledge().bounded(TYPICAL_HISTORY)
-    )
+    same = SqliteStore(tmp / "same.sqlite3", keys, window.bounded(TYPICAL_HISTORY))
     regular = Session()
     same.set_consent(same.user_key(regular.user_id), Consent.YES, today)
     # a different runner every turn, so no history builds up across turns
-    typical = SqliteStore(tmp / "typical.sqlite3", keys)
-    most = SqliteStore(tmp / "most.sqlite3", keys)
+    typical = SqliteStore(tmp / "typical.sqlite3", keys, window)
+    most = SqliteStore(tmp / "most.sqlite3", keys, window)
     store_turns = min(turns, 500)
     most_turns = min(turns, 100)
     try:

@@ -48,6 +48,8 @@ if str(ROOT) not in sys.path:
 
 from skill.app import build_skill  # noqa: E402
 from skill.handlers import HANDLED_INTENTS  # noqa: E402
+from skill.history import retention  # noqa: E402
+from skill.knowledge import load_knowledge  # noqa: E402
 from skill.store import SqliteStore, UserKeys  # noqa: E402
 from skill.tools.envelopes import Session, SlotValue  # noqa: E402
 from skill.web import create_app  # noqa: E402
@@ -553,7 +555,9 @@ def main() -> int:
     root.setLevel(logging.WARNING)
 
     with tempfile.TemporaryDirectory() as tmp:
-        skill = build_skill(SqliteStore(Path(tmp) / "fuzz.sqlite3", UserKeys("fuzz-" + "x" * 16)))
+        keys = UserKeys("fuzz-" + "x" * 16)
+        store = SqliteStore(Path(tmp) / "fuzz.sqlite3", keys, retention(load_knowledge()))
+        skill = build_skill(store)
         config: dict[str, Any] = {"LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False}
         sign: Callable[[bytes], dict[str, str]] = lambda body: {}  # noqa: E731
         if args.verify:

@@ -38,6 +38,8 @@ from skill.handlers import (
     StateRequestInterceptor,
     StateResponseInterceptor,
 )
+from skill.history import retention
+from skill.knowledge import load_knowledge
 from skill.limits import one_line
 from skill.memory import MemoryInterceptor
 from skill.serializer import LegCheckSerializer
@@ -90,7 +92,8 @@ def default_skill(deployment: Deployment) -> CustomSkill:
     """
     with _default_lock:
         if deployment not in _default:
-            _default[deployment] = build_skill(store_from_env(None, deployment))
+            kept = retention(load_knowledge())
+            _default[deployment] = build_skill(store_from_env(None, deployment, retention=kept))
         return _default[deployment]
 
 

@@ -1,9 +1,11 @@
 """Earlier check-ins, as the engine and the speech need them.
 
-The records themselves live in :mod:`skill.store`; this module turns them into
-the engine's plain :class:`~skill.triage.PriorCheckIn` values, notices a
-symptom that comes back (:func:`recurrence`), and sums up the recent ones for
-"how have my legs been" (:func:`summarize`). Pure functions, no SDK.
+The records themselves live in :mod:`skill.store`; this module says how long
+they are kept (:func:`retention`, the knowledge's history window, which whoever
+builds a store gives it), turns them into the engine's plain
+:class:`~skill.triage.PriorCheckIn` values, notices a symptom that comes back
+(:func:`recurrence`), and sums up the recent ones for "how have my legs been"
+(:func:`summarize`). Pure functions, no SDK.
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from datetime import date
 from typing import NamedTuple
 
 from skill.knowledge import NO_CAUSE, Knowledge
-from skill.store import CheckIn
+from skill.store import CheckIn, Retention
 from skill.triage import PriorCheckIn
+
+
+def retention(knowledge: Knowledge) -> Retention:
+    """How long check-ins are kept: the knowledge's ``history_window_days``. Whoever builds
+    a store gives it this (the store never reads the knowledge itself)."""
+    return Retention(knowledge.policy.history_window_days)
 
 
 def prior_checkins(checkins: Sequence[CheckIn], today: date) -> list[PriorCheckIn]:

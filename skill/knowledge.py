@@ -453,7 +453,7 @@ def check_article_anchors(data: dict[str, Any], article_path: Path | None = None
 
 
 def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
-    """Turn knowledge data into the engine's frozen dataclasses, checking it first
+    """Turn knowledge data into the engine's NamedTuples, checking it first
     unless ``check`` is false (the runtime's data was checked before it shipped)."""
     if check:
         problems = check_knowledge(data)

@@ -13,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from skill.app import build_skill
+from skill.history import retention
+from skill.knowledge import load_knowledge
 from skill.store import SqliteStore, UserKeys
 from skill.web import create_app
 from tests.certs import TestPKI, shared_pki
@@ -43,8 +45,8 @@ TEST_SECRET = "test-user-key-secret-0123456789"
 
 
 def sqlite_store(path: Path) -> SqliteStore:
-    """An SQLite check-in store with the tests' user key secret."""
-    return SqliteStore(path, UserKeys(TEST_SECRET))
+    """An SQLite check-in store with the tests' user key secret and the knowledge's retention."""
+    return SqliteStore(path, UserKeys(TEST_SECRET), retention(load_knowledge()))
 
 
 @pytest.fixture

@@ -122,10 +122,12 @@ def test_purge_removes_what_is_past_its_time(
 ) -> None:
     from datetime import date
 
+    from skill.history import retention
+    from skill.knowledge import load_knowledge
     from skill.store import CheckIn, Consent, SqliteStore, UserKeys
 
     db = tmp_path / "purge.sqlite3"
-    store = SqliteStore(db, UserKeys("cli-test-secret-0123456789"))
+    store = SqliteStore(db, UserKeys("cli-test-secret-0123456789"), retention(load_knowledge()))
     store.append(
         "old",
         CheckIn.of(date(2026, 10, 1), ["cramp"], "low_electrolytes", "self_care"),

@@ -22,8 +22,11 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.app import build_skill, handle_event, read_event
 from skill.errors import CorruptRecordError, StoreUnavailableError
+from skill.history import retention
+from skill.knowledge import load_knowledge
 from skill.memory import Memory, today_of, user_id_of
-from skill.store import BUSY_TIMEOUT_S, CheckIn, CheckInStore, Consent, Record, UserKeys
+from skill.store import CheckIn, CheckInStore, Consent, Record, UserKeys
+from skill.store.sqlite import BUSY_TIMEOUT_S
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
 from tests.conftest import TEST_SECRET, sqlite_store
@@ -80,7 +83,7 @@ class FailingStore(CheckInStore):
     def __init__(
         self, fail_read: Exception | None = None, fail_write: Exception | None = None
     ) -> None:
-        super().__init__(UserKeys(TEST_SECRET))
+        super().__init__(UserKeys(TEST_SECRET), retention(load_knowledge()))
         self.fail_read, self.fail_write = fail_read, fail_write
         self.loads = 0
         self.appended: list[CheckIn] = []

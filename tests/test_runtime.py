@@ -137,12 +137,8 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
 
 @pytest.mark.parametrize("module", RUNTIME_MODULES)
 def test_runtime_code_imports_only_the_runtime(module: str) -> None:
-    parts = module.split(".")
-    path = (
-        ROOT.joinpath(*parts, "__init__.py")
-        if len(parts) == 1
-        else ROOT.joinpath(*parts[:-1], parts[-1] + ".py")
-    )
+    where = ROOT.joinpath(*module.split("."))
+    path = where / "__init__.py" if where.is_dir() else where.with_suffix(".py")
     for name, at_top in _imports(path):
         top = name.split(".")[0]
         if top == "skill":

@@ -31,23 +31,12 @@ from skill.errors import (
     StoreConflictError,
     StoreUnavailableError,
 )
-from skill.store import (
-    KEY_ATTRIBUTE,
-    RECENT_USERS,
-    TTL_ATTRIBUTE,
-    CheckIn,
-    CheckInStore,
-    Consent,
-    Deployment,
-    DynamoDbStore,
-    Record,
-    Retention,
-    SqliteStore,
-    StoreConfig,
-    UserKeys,
-    open_store,
-    store_from_env,
-)
+from skill.store.base import CheckInStore
+from skill.store.config import Deployment, StoreConfig, open_store, store_from_env
+from skill.store.dynamodb import KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore
+from skill.store.keys import RECENT_USERS, UserKeys
+from skill.store.records import CheckIn, Consent, Record, Retention
+from skill.store.sqlite import SqliteStore
 
 TODAY = date(2026, 11, 24)
 SECRET = "store-test-secret-0123456789abcdef"
@@ -711,7 +700,9 @@ def test_dynamodb_store_from_the_environment_talks_to_the_server(
     client, name = moto_table
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
     store = store_from_env(
-        {"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.LAMBDA
+        {"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET},
+        Deployment.LAMBDA,
+        retention=RETENTION,
     )
     assert isinstance(store, DynamoDbStore) and store.table == name
     store.append(store.user_key(ALICE), checkin(), Consent.YES)
@@ -725,14 +716,16 @@ def test_dynamodb_store_from_the_environment_talks_to_the_server(
 def test_off_needs_nothing(deployment: Deployment) -> None:
     for value in ("off", "OFF", "none"):
         config = StoreConfig.from_env({"LEGCHECK_DB": value}, deployment)
-        assert config.kind == "off" and open_store(config) is None
+        assert config.kind == "off" and open_store(config, RETENTION) is None
 
 
 def test_local_development_defaults_to_an_sqlite_file_with_its_own_secret(tmp_path: Path) -> None:
     config = StoreConfig.from_env({}, Deployment.LOCAL)
     assert config.kind == "sqlite" and config.path is not None
     assert config.path.name == "checkins.sqlite3" and config.secret is None
-    store = store_from_env({"LEGCHECK_DB": str(tmp_path / "dev.sqlite3")}, Deployment.LOCAL)
+    store = store_from_env(
+        {"LEGCHECK_DB": str(tmp_path / "dev.sqlite3")}, Deployment.LOCAL, retention=RETENTION
+    )
     assert isinstance(store, SqliteStore) and store.path == tmp_path / "dev.sqlite3"
 
 
@@ -763,6 +756,7 @@ def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
     store = store_from_env(
         {"LEGCHECK_DB": str(tmp_path / "prod.sqlite3"), "LEGCHECK_USER_KEY_SECRET": SECRET},
         Deployment.SERVER,
+        retention=RETENTION,
     )
     assert store is not None and store.user_key(ALICE) == KEYS(ALICE)
     assert not UserKeys.secret_path(tmp_path / "prod.sqlite3").exists()
@@ -792,7 +786,7 @@ class RecordingClient:
 
 
 def test_dynamodb_a_turn_uses_only_the_actions_the_role_allows(moto_mock: Any) -> None:
-    from skill.store import DYNAMODB_ACTIONS
+    from skill.store.dynamodb import DYNAMODB_ACTIONS
 
     recording = RecordingClient(moto_mock)
     store = DynamoDbStore(TABLE, KEYS, RETENTION, client=recording)
@@ -815,3 +809,27 @@ def test_dynamodb_calls_are_bounded_so_a_turn_stays_inside_eight_seconds(aws_env
     assert config.retries["total_max_attempts"] == 1
     # a turn: one read, then at most a read and a write per attempt within the deadline
     assert 3 * (config.connect_timeout + config.read_timeout) + store.deadline < 8
+
+
+# ------------------------------------------------------------------ the package
+
+
+def test_the_store_is_given_its_retention_and_reads_no_domain_policy() -> None:
+    """Its modules import each other and skill.errors, never the knowledge base."""
+    import ast
+
+    import skill.store
+
+    for path in sorted(Path(skill.store.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name == "skill" or name.startswith("skill."):
+                    assert name == "skill.errors" or name.startswith("skill.store."), (
+                        f"{path.name} imports {name}"
+                    )

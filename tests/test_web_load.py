@@ -105,11 +105,13 @@ SECRET = "load-test-user-key-secret-0123"
 def test_fifty_check_ins_for_one_runner_at_once_are_all_kept(pki: TestPKI, tmp_path: Path) -> None:
     """The issue's load: 50 final answers for one runner, sent at once to gunicorn with
     four workers sharing one SQLite file. Every check-in must be kept."""
+    from skill.history import retention
+    from skill.knowledge import load_knowledge
     from skill.store import MAX_CHECKINS, Consent, SqliteStore, UserKeys
 
     db = tmp_path / "one-runner.sqlite3"
     user = "amzn1.ask.account.ONE-RUNNER"
-    store = SqliteStore(db, UserKeys(SECRET))
+    store = SqliteStore(db, UserKeys(SECRET), retention(load_knowledge()))
     store.set_consent(store.user_key(user), Consent.YES, datetime.now(UTC).date())
     (tmp_path / "chain.pem").write_bytes(pki.chain())
     (tmp_path / "roots.pem").write_bytes(pki.root.pem)

@@ -115,6 +115,8 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     from datetime import UTC, date, datetime
 
     from skill.errors import ConfigError, StoreError
+    from skill.history import retention
+    from skill.knowledge import load_knowledge
     from skill.store import DB_ENV, Deployment, store_from_env
 
     env = dict(os.environ)
@@ -128,7 +130,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        store = store_from_env(env, Deployment.LOCAL)
+        store = store_from_env(env, Deployment.LOCAL, retention=retention(load_knowledge()))
         if store is None:
             print(f"legcheck purge: {DB_ENV} is off; nothing is stored, nothing to purge.")
             return 0

@@ -356,6 +356,8 @@ def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[st
     (its data deleted).
     """
     from skill.app import build_skill, handle_event
+    from skill.history import retention
+    from skill.knowledge import load_knowledge
     from skill.store import SqliteStore, UserKeys
     from skill.tools.simulator import checkin
 
@@ -364,8 +366,9 @@ def trace_conversations() -> tuple[list[list[dict[str, Any]]], list[list[dict[st
     quiet.setLevel(max(level, logging.WARNING))
     with tempfile.TemporaryDirectory(prefix="legcheck-trace-") as tmp:
         keys = UserKeys(secrets.token_hex(16))
-        recorded = SqliteStore(Path(tmp) / "recorded.sqlite3", keys)
-        replayed = SqliteStore(Path(tmp) / "replayed.sqlite3", keys)
+        kept = retention(load_knowledge())
+        recorded = SqliteStore(Path(tmp) / "recorded.sqlite3", keys, kept)
+        replayed = SqliteStore(Path(tmp) / "replayed.sqlite3", keys, kept)
         try:
             recorder = build_skill(recorded)
             check_in = checkin.record(recorder)

@@ -53,13 +53,16 @@ class Options:
 def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
     """The skill object in this process, with a check-in store that lives as long as needed."""
     from skill.app import build_skill
+    from skill.history import retention
+    from skill.knowledge import load_knowledge
     from skill.store import DB_ENV, Deployment, store_from_env
 
     if not store or (db is not None and db.strip().lower() in ("off", "none", "")):
         yield InProcess(build_skill(None))
         return
+    kept = retention(load_knowledge())
     if db is not None:
-        opened = store_from_env({**os.environ, DB_ENV: db}, Deployment.LOCAL)
+        opened = store_from_env({**os.environ, DB_ENV: db}, Deployment.LOCAL, retention=kept)
         try:
             yield InProcess(build_skill(opened))
         finally:
@@ -70,7 +73,7 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
         # a temporary database, and its own user key secret beside it
         env = {k: v for k, v in os.environ.items() if k != "LEGCHECK_USER_KEY_SECRET"}
         opened = store_from_env(
-            {**env, DB_ENV: str(Path(tmp) / "checkins.sqlite3")}, Deployment.LOCAL
+            {**env, DB_ENV: str(Path(tmp) / "checkins.sqlite3")}, Deployment.LOCAL, retention=kept
         )
         try:
             yield InProcess(build_skill(opened))
