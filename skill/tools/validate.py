@@ -17,13 +17,21 @@ stopping at the first. The checks on an interaction model are Amazon's rules
   values, every value id a feature id of the knowledge file;
 * the built-in intents Amazon requires (Cancel, Help, Stop, NavigateHome) and
   the FallbackIntent Leg Check relies on; every intent handled by a handler in
-  :data:`skill.handlers.HANDLED_INTENTS`, and every handled intent in the model.
+  :data:`skill.handlers.HANDLED_INTENTS`, and every handled intent in the model;
+* the words (:func:`check_words`): the slot types are the lexicon's, and a sample's
+  carrier words mean nothing the skill needs;
+* every market's model is the source model with the market's overlay, as
+  ``legcheck model sync`` writes it (:func:`check_locale_models`).
 
 The knowledge file is checked with :func:`skill.knowledge.check_knowledge`
 and against the source article (:func:`article_check`), and for reach: every cause
 can rank first from what a runner can say or be asked, every advice is given
 by some rule, every danger sign can be heard. Each locale file is checked
-with :func:`skill.strings.check_locale`.
+with :func:`skill.strings.check_locale`, the emergency numbers with
+:func:`skill.strings.check_numbers`.
+
+Where the models are, how they are read and written, and their slot grammar belong to
+:mod:`skill.tools.models`.
 """
 
 from __future__ import annotations
@@ -519,10 +527,14 @@ def _rel(path: Path) -> str:
 
 @dataclass
 class Report:
+    """What ``legcheck validate`` found: every problem and warning, and what it checked."""
+
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     models: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Each model's count of intents, samples and slot types, by locale."""
     knowledge: dict[str, int] = field(default_factory=dict)
+    """The knowledge file's count of features, causes, danger signs and advice."""
     locales: list[str] = field(default_factory=list)
     article_skipped: str | None = None
     """Why the article cross-check was skipped (it is also among the warnings), if it was."""
@@ -548,11 +560,12 @@ class Report:
             f"{code} ({m['intents']} intents, {m['samples']} samples, {m['types']} slot types)"
             for code, m in sorted(self.models.items())
         )
-        kb = self.knowledge
+        counts = self.knowledge
         return (
             f"legcheck validate: OK: interaction model {models}; knowledge "
-            f"({kb['features']} features, {kb['causes']} causes, {kb['danger_signs']} "
-            f"danger signs, {kb['advice']} advice); locales {', '.join(self.locales)}"
+            f"({counts['features']} features, {counts['causes']} causes, "
+            f"{counts['danger_signs']} danger signs, {counts['advice']} advice); locales "
+            f"{', '.join(self.locales)}"
             f"{warned}"
         )
 
@@ -574,25 +587,27 @@ def validate(
             "LOCALE.json files such as en-US.json)"
         )
     # knowledge first: the models' slot value ids are checked against it
-    kb_file = _rel(knowledge_path)
+    knowledge_file = _rel(knowledge_path)
     knowledge: Knowledge | None = None
     try:
-        kb_data = json.loads(knowledge_path.read_text(encoding="utf-8"))
+        knowledge_data = json.loads(knowledge_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        report.problems.append(f"{kb_file}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
-        kb_data = None
+        report.problems.append(
+            f"{knowledge_file}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        )
+        knowledge_data = None
     except OSError as exc:
-        report.problems.append(f"{kb_file}: cannot be read: {exc.strerror}")
-        kb_data = None
-    if kb_data is not None:
-        kb_problems = check_knowledge(kb_data, kb_file)
-        report.problems.extend(kb_problems)
-        if not kb_problems:
-            article_problems, skipped = article_check(kb_data, article)
+        report.problems.append(f"{knowledge_file}: cannot be read: {exc.strerror}")
+        knowledge_data = None
+    if knowledge_data is not None:
+        knowledge_problems = check_knowledge(knowledge_data, knowledge_file)
+        report.problems.extend(knowledge_problems)
+        if not knowledge_problems:
+            article_problems, skipped = article_check(knowledge_data, article)
             report.problems.extend(article_problems)
             report.warnings.extend([skipped] if skipped else [])
             report.article_skipped = skipped
-            knowledge = build_knowledge(kb_data)
+            knowledge = build_knowledge(knowledge_data)
             report.knowledge = {
                 "features": len(knowledge.features),
                 "causes": len(knowledge.causes),
@@ -642,7 +657,9 @@ def validate(
     report.locales = sorted(locales)
     if knowledge is not None:
         report.problems.extend(check_locale_files(locales, knowledge, locales_dir))
-        report.problems.extend(check_reach(knowledge, model_feature_ids(models), locales, kb_file))
+        report.problems.extend(
+            check_reach(knowledge, model_feature_ids(models), locales, knowledge_file)
+        )
     for code in sorted(locales):
         if LOCALE_RE.match(code) and code not in models and model_paths is None:
             report.problems.append(

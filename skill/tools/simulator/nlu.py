@@ -1,6 +1,8 @@
 """Resolve typed words against an Alexa interaction model, the way Alexa's NLU does.
 
-A small, pure library: no SDK, no I/O beyond reading the model file.
+A small, pure library: no SDK, no I/O beyond reading the model file and the language's
+phrasebook (both through :mod:`skill.tools.models`, which also holds the slot grammar the
+samples are read by; the matching is this module's).
 
 * Each sample utterance is compiled to a regular expression over normalised
   words (lower case, punctuation dropped) in which ``{Slot}`` captures one or
@@ -12,11 +14,12 @@ A small, pure library: no SDK, no I/O beyond reading the model file.
 * Custom slot values are resolved against the type's values and synonyms:
   ``ER_SUCCESS_MATCH`` with the value's id and canonical name, or
   ``ER_SUCCESS_NO_MATCH`` with the words heard kept as the slot's value. A
-  sample made only of slots matches only when every slot resolves, so
-  gibberish goes to ``AMAZON.FallbackIntent`` instead of a catch-all intent.
+  sample made only of slots matches only when one of its slots resolves, or the
+  words share a content word with its slot types' values, so gibberish goes to
+  ``AMAZON.FallbackIntent`` instead of a catch-all intent.
 * Built-in intents declared in the model understand Amazon's common
-  phrasings ("help", "yeah", "nope", "say that again", "go home", ...) even
-  when the model lists no samples for them.
+  phrasings ("help", "yeah", "nope", "say that again", "go home", ...; the
+  phrasebook's) even when the model lists no samples for them.
 * Outside a session only phrases with the invocation name reach the skill:
   "open leg check" is a ``LaunchRequest``; "ask leg check my calves are
   twitching" is an ``IntentRequest`` in a new session. Anything else is
@@ -138,6 +141,8 @@ class Sample:
 
 
 def parse_sample(intent: str, text: str, builtin: bool = False) -> Sample:
+    """A sample utterance of ``intent`` (or a built-in phrasing, ``builtin``), read by the
+    slot grammar of :mod:`skill.tools.models`, ready to match."""
     return Sample(intent, text, sample_parts(text), builtin)
 
 
