@@ -48,8 +48,8 @@ from skill.store import (
     open_store,
     store_from_env,
 )
+from tests.conftest import TODAY
 
-TODAY = date(2026, 11, 24)
 SECRET = "store-test-secret-0123456789abcdef"
 KEYS = UserKeys(SECRET)
 RETENTION = Retention(30)
