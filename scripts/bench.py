@@ -62,9 +62,9 @@ from skill.knowledge import load_knowledge
 from skill.store import MAX_CHECKINS, CheckIn, Consent, SqliteStore, UserKeys
 from skill.tools.envelopes import Session, SlotValue
 from skill.tools.lambda_zip import ENTRY_NAME, build_lambda_zip, can_precompile, precompile
+from skill.tools.paths import REPO_ROOT
 from skill.tools.simulator import checkin
 
-ROOT = Path(__file__).resolve().parent.parent
 COLD_TARGET = 1.3
 CHECK_IN_TARGET = 1.3
 STORE_TARGET = 1.5
@@ -419,7 +419,7 @@ def bench_turns(tmp: Path, turns: int) -> None:
 def bench_http(extra: list[str]) -> None:
     print("\n4. HTTP requests per second under gunicorn (scripts/bench_http.py)", flush=True)
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_http.py"), *extra], check=False
+        [sys.executable, str(REPO_ROOT / "scripts" / "bench_http.py"), *extra], check=False
     )
     if done.returncode:
         raise SystemExit(done.returncode)

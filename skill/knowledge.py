@@ -8,8 +8,7 @@ reads the data it was shipped with, already checked, without jsonschema.
 """
 
 import json
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,10 +22,7 @@ from skill.errors import DataError
 
 DATA_DIR = Path(__file__).parent / "data"
 KNOWLEDGE_PATH = DATA_DIR / "knowledge.json"
-SCHEMA_PATH = DATA_DIR / "knowledge.schema.json"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ARTICLE_ENV = "LEGCHECK_ARTICLE"
-"""Where the source article is, when not at the knowledge file's ``article.path``."""
+KNOWLEDGE_SCHEMA_PATH = DATA_DIR / "knowledge.schema.json"
 
 
 class Feature(NamedTuple):
@@ -186,7 +182,7 @@ def _place(path: Iterable[Any]) -> str:
 
 
 def load_schema() -> dict[str, Any]:
-    with SCHEMA_PATH.open(encoding="utf-8") as fh:
+    with KNOWLEDGE_SCHEMA_PATH.open(encoding="utf-8") as fh:
         schema: dict[str, Any] = json.load(fh)
     return schema
 
@@ -409,38 +405,9 @@ def check_knowledge(data: Any, file: str = "skill/data/knowledge.json") -> list[
     return problems
 
 
-def article_path(
-    data: Mapping[str, Any], override: Path | None = None, env: Mapping[str, str] | None = None
-) -> Path:
-    """Where to read the source article: ``override`` (``--article PATH``), else the
-    ``LEGCHECK_ARTICLE`` environment variable, else ``article.path`` in the knowledge file
-    (relative to the repository, ``../shared/seed/...``: beside the clone, not in it)."""
-    if override is not None:
-        return override
-    named = (os.environ if env is None else env).get(ARTICLE_ENV)
-    if named:
-        return Path(named)
-    return (REPO_ROOT / str(data["article"]["path"])).resolve()
-
-
-def article_check(
-    data: dict[str, Any], override: Path | None = None, env: Mapping[str, str] | None = None
-) -> tuple[list[str], str | None]:
-    """The article cross-check where the article is present: ``(problems, None)``; where it
-    is not, ``([], why it was skipped)``, so a clone without the article still validates and
-    packages (the knowledge file's sections are then checked only against each other)."""
-    path = article_path(data, override, env)
-    if not path.is_file():
-        return [], (
-            f"the article cross-check was skipped: the source article is not at {path} "
-            f"(give its path with --article PATH or {ARTICLE_ENV} to run it)"
-        )
-    return check_article_anchors(data, path), None
-
-
-def check_article_anchors(data: dict[str, Any], article_path: Path | None = None) -> list[str]:
-    """Check that every cited article section can be found in the article's text."""
-    path = article_path or (REPO_ROOT / data["article"]["path"]).resolve()
+def check_article_anchors(data: dict[str, Any], path: Path) -> list[str]:
+    """Check that every cited article section can be found in the article's text (at ``path``:
+    the tooling says where, see :func:`skill.tools.paths.article_path`)."""
     if not path.exists():
         return [f"{path}: the source article is missing, so its sections cannot be checked"]
     text = path.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ from skill.web import create_app
 from tests.certs import TestPKI, shared_pki
 
 FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
+"""The tests' fixed clock: a morning after a run."""
+TODAY = NOW.date()
+"""The tests' fixed day."""
 
 
 @pytest.fixture

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ROOT / "scripts"
+from skill.tools.paths import REPO_ROOT
+
+SCRIPTS = REPO_ROOT / "scripts"
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class GunicornServer:
         self._socket = sock
         self.port = sock.getsockname()[1]
         env = {**os.environ, **self.env}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
             [
                 sys.executable,

@@ -4,7 +4,7 @@ symptom that comes back, through the skill object with a real SQLite store."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
@@ -13,13 +13,13 @@ from skill.app import build_skill
 from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, Record, SqliteStore
 from skill.strings import strings_for
+from tests.conftest import NOW
 from tests.test_handlers import Runner, said, slot
 from tests.test_memory import FailingStore
 
 EN = strings_for("en-US")
 DAYS = 30
 ASK = EN.prompt("consent_ask", days=DAYS)
-NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
 
 
 @pytest.fixture

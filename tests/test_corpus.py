@@ -10,6 +10,7 @@ import pytest
 
 from skill.app import build_skill
 from skill.knowledge import load_knowledge
+from skill.tools.models import model_path
 from skill.tools.simulator.conversation import Conversation
 from skill.tools.simulator.corpus import (
     check_utterance_end_to_end,
@@ -19,12 +20,11 @@ from skill.tools.simulator.corpus import (
     run_conversation,
 )
 from skill.tools.simulator.nlu import InteractionModel
-from skill.tools.validate import MODELS_DIR
 from tests.markets import locale_models
 
 KB = load_knowledge()
 MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
-MODELS = {code: InteractionModel.load(MODELS_DIR / f"{code}.json") for code in MARKETS}
+MODELS = {code: InteractionModel.load(model_path(code)) for code in MARKETS}
 MODEL = MODELS["en-US"]
 CORPUS = load_utterances("en-US")
 CASES = load_conversations("en-US")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,9 +14,8 @@ from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, SqliteStore
 from skill.tools.envelopes import Session
 from skill.web import create_app
+from tests.conftest import NOW
 from tests.test_memory import FailingStore
-
-NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
 
 
 def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:

@@ -18,22 +18,21 @@ import json
 import re
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from skill.knowledge import KNOWLEDGE_PATH
+from skill.tools.paths import REPO_ROOT
 from tests.schema_fields import schema_properties
 
-ROOT = Path(__file__).resolve().parent.parent
-SAFETY_DIR = ROOT / "docs" / "safety"
-LOG_PATH = SAFETY_DIR / "hazard-log.yaml"
-SCHEMA_PATH = SAFETY_DIR / "hazard-log.schema.json"
-CASE_PATH = SAFETY_DIR / "safety-case.md"
-KNOWLEDGE_PATH = ROOT / "skill" / "data" / "knowledge.json"
-LEXICON_PATH = ROOT / "skill" / "data" / "lexicon" / "en.json"
+SAFETY_DOCS = REPO_ROOT / "docs" / "safety"
+LOG_PATH = SAFETY_DOCS / "hazard-log.yaml"
+SCHEMA_PATH = SAFETY_DOCS / "hazard-log.schema.json"
+CASE_PATH = SAFETY_DOCS / "safety-case.md"
+LEXICON_PATH = REPO_ROOT / "skill" / "data" / "lexicon" / "en.json"
 
 RULE_SECTIONS = ("danger_signs", "complaints", "escalations", "history_rules", "advice")
 """The sections of knowledge.json whose ids a control's ``rule`` may name."""
@@ -48,9 +47,12 @@ def _read_log() -> tuple[dict[str, Any], str | None]:
     try:
         data = yaml.safe_load(LOG_PATH.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        return {}, f"{LOG_PATH.relative_to(ROOT)}: {exc}"
+        return {}, f"{LOG_PATH.relative_to(REPO_ROOT)}: {exc}"
     if not isinstance(data, dict):
-        return {}, f"{LOG_PATH.relative_to(ROOT)}: expected a mapping, got {type(data).__name__}"
+        return (
+            {},
+            f"{LOG_PATH.relative_to(REPO_ROOT)}: expected a mapping, got {type(data).__name__}",
+        )
     return data, None
 
 
@@ -138,13 +140,13 @@ def test_every_hazard_id_cited_in_the_repository_is_in_the_log() -> None:
     """Ids are stable: a test, module or document that cites one keeps pointing at it."""
     known = {_hazard_id(h) for h in HAZARDS}
     files = [
-        *ROOT.glob("tests/**/*.py"),
-        *ROOT.glob("skill/**/*.py"),
-        ROOT / "README.md",
-        *SAFETY_DIR.glob("*.md"),
+        *REPO_ROOT.glob("tests/**/*.py"),
+        *REPO_ROOT.glob("skill/**/*.py"),
+        REPO_ROOT / "README.md",
+        *SAFETY_DOCS.glob("*.md"),
     ]
     cited = {
-        f"{path.relative_to(ROOT)}: {hid}"
+        f"{path.relative_to(REPO_ROOT)}: {hid}"
         for path in files
         if path.is_file() and "node_modules" not in path.parts
         for hid in HAZARD_ID.findall(path.read_text(encoding="utf-8"))
@@ -186,7 +188,7 @@ def test_the_risk_scale_has_five_levels_each_and_a_whole_matrix() -> None:
 
 @cache
 def _test_source(path: str) -> str | None:
-    file = ROOT / path
+    file = REPO_ROOT / path
     return file.read_text(encoding="utf-8") if file.is_file() else None
 
 
@@ -228,12 +230,12 @@ def _missing(hazard: dict[str, Any]) -> list[str]:
         if "rule" in control and control["rule"] not in RULE_IDS:
             problems.append(
                 f"rule {control['rule']}: not an id of {', '.join(RULE_SECTIONS)} "
-                f"in {KNOWLEDGE_PATH.relative_to(ROOT)}"
+                f"in {KNOWLEDGE_PATH.relative_to(REPO_ROOT)}"
             )
         if "lexicon" in control and control["lexicon"] not in LEXICON_IDS:
             problems.append(
                 f"lexicon {control['lexicon']}: not a senses id, a requests list "
-                f"or a feature of {LEXICON_PATH.relative_to(ROOT)}"
+                f"or a feature of {LEXICON_PATH.relative_to(REPO_ROOT)}"
             )
         if "code" in control and (why := _code_exists(str(control["code"]))):
             problems.append(f"code {why}")
@@ -243,7 +245,7 @@ def _missing(hazard: dict[str, Any]) -> list[str]:
         if "test" in item and (why := _test_exists(str(item["test"]))):
             problems.append(f"test {why}")
         for key in ("corpus", "conversation"):
-            if key in item and not (ROOT / str(item[key])).is_file():
+            if key in item and not (REPO_ROOT / str(item[key])).is_file():
                 problems.append(f"{key} {item[key]}: no such file")
     known = {_hazard_id(h) for h in HAZARDS}
     problems += [
@@ -339,7 +341,7 @@ def test_the_safety_case_table_agrees_with_the_log(hazard: dict[str, Any]) -> No
     """The table in docs/safety/safety-case.md is written by hand: one row per hazard, with
     its initial and residual risk as severity/likelihood/rating and its status."""
     row = _case_rows().get(_hazard_id(hazard))
-    assert row is not None, f"{_hazard_id(hazard)}: no row in {CASE_PATH.relative_to(ROOT)}"
+    assert row is not None, f"{_hazard_id(hazard)}: no row in {CASE_PATH.relative_to(REPO_ROOT)}"
 
     def sl_r(risk: dict[str, Any]) -> str:
         return f"{risk.get('severity')}/{risk.get('likelihood')}/{risk.get('rating')}"

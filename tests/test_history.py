@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from skill.history import prior_checkins
 from skill.store import CheckIn
-
-TODAY = date(2026, 11, 24)
+from tests.conftest import TODAY
 
 
 def test_prior_check_ins_say_how_many_days_ago_and_what() -> None:

@@ -23,15 +23,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from skill.knowledge import load_knowledge
-from skill.tools.validate import check_sample, sample_key
+from skill.tools.models import MODEL_SCHEMA_PATH, MODELS_DIR, SLOT_RE
+from skill.tools.validate import REQUIRED_BUILTINS, SKILL_BUILTINS, check_sample, sample_key
 from skill.triage import assess
 from tests.schema_fields import schema_properties
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = ROOT / "interaction_model"
-SCHEMA_PATH = MODELS_DIR / "schema" / "interaction-model.schema.json"
-
-SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+SCHEMA: dict[str, Any] = json.loads(MODEL_SCHEMA_PATH.read_text(encoding="utf-8"))
 MODEL_FILES = sorted(MODELS_DIR.glob("*.json"))  # not recursive: the schema folder is skipped
 MODELS: dict[str, dict[str, Any]] = {
     p.name: json.loads(p.read_text(encoding="utf-8")) for p in MODEL_FILES
@@ -60,15 +57,6 @@ CONNECTING_WORDS = frozenset({"about", "and", "by", "from", "if", "to", "using",
 WAKE_WORDS = frozenset({"alexa", "amazon", "echo", "computer", "skill", "app"})
 NOT_IN_TWO_WORD_NAMES = frozenset({"the", "a", "an", "for", "to", "of"})
 
-# The built-ins Amazon requires, and the fallback Leg Check relies on for words that
-# match nothing.
-REQUIRED_BUILTINS = (
-    "AMAZON.CancelIntent",
-    "AMAZON.HelpIntent",
-    "AMAZON.StopIntent",
-    "AMAZON.NavigateHomeIntent",
-    "AMAZON.FallbackIntent",
-)
 # Leg Check's own intents and slots (every locale has the same, since the handlers are shared).
 CUSTOM_INTENTS = frozenset(
     {
@@ -188,11 +176,10 @@ TYPE_CATEGORY = {
     "DANGER_SIGN": {"danger"},
 }
 
-SLOT_RE = re.compile(r"\{([^{}]*)\}")
 # A spoken word: lower-case letters, with in-word apostrophes (contractions and
 # possessives: "i've", "can't", "runner's"), a plural possessive ("runners'"), or a
 # letter with a period, as in a spoken abbreviation ("a. b. c.").
-WORD_RE = re.compile(r"^(?:[a-z]+(?:'[a-z]+)*|[a-z]+s'|[a-z]\.)$")
+SPOKEN_WORD_RE = re.compile(r"^(?:[a-z]+(?:'[a-z]+)*|[a-z]+s'|[a-z]\.)$")
 INVOCATION_RE = re.compile(r"^[a-z][a-z '.]*$")
 
 
@@ -353,7 +340,7 @@ def test_invocation_name_follows_amazons_rules(file: str) -> None:
     if not INVOCATION_RE.match(name):
         problems.append("only lower-case letters, spaces, apostrophes and periods")
     said = name.split()
-    bad_words = [w for w in said if not WORD_RE.match(w)]
+    bad_words = [w for w in said if not SPOKEN_WORD_RE.match(w)]
     if bad_words:
         problems.append(f"apostrophes only possessive, periods only in abbreviations: {bad_words}")
     if len(said) < 2:
@@ -378,7 +365,9 @@ def test_model_has_leg_checks_intents_and_the_required_built_ins(file: str) -> N
     assert len(names) == len(set(names)), f"intents listed twice: {names}"
     custom = {n for n in names if not n.startswith("AMAZON.")}
     assert custom == CUSTOM_INTENTS
-    assert [n for n in REQUIRED_BUILTINS if n not in names] == []
+    # the built-ins Amazon requires, and the fallback Leg Check relies on for words that
+    # match nothing
+    assert [n for n in (*REQUIRED_BUILTINS, *SKILL_BUILTINS) if n not in names] == []
     for name in ("ReportSymptomsIntent", "AnswerIntent"):
         assert slot_types(intent_named(file, name)) == SYMPTOM_SLOTS, name
     for name in (
@@ -491,7 +480,7 @@ def test_no_phrase_names_two_values_of_a_type(file: str, name: str) -> None:
                     else f"{phrase!r} is listed twice for {value['id']!r}"
                 )
             owner.setdefault(said, value["id"])
-            bad = [w for w in phrase.split() if not WORD_RE.match(w)]
+            bad = [w for w in phrase.split() if not SPOKEN_WORD_RE.match(w)]
             if bad or phrase != said:
                 problems.append(f"{phrase!r}: spoken words only, lower case ({bad})")
     assert problems == [], f"{name}:\n" + "\n".join(problems)

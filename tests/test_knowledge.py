@@ -15,6 +15,7 @@ from skill.knowledge import (
     load_schema,
     read_knowledge_data,
 )
+from skill.tools.paths import article_path
 
 DATA = read_knowledge_data()
 
@@ -24,7 +25,7 @@ def test_the_shipped_knowledge_has_no_problems() -> None:
 
 
 def test_every_cited_article_section_is_in_the_article() -> None:
-    assert check_article_anchors(DATA) == []
+    assert check_article_anchors(DATA, article_path(DATA)) == []
 
 
 def _walk(node: Any, path: str = "$") -> list[str]:

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 
 from skill.tools.envelopes import Session, SlotValue
+from skill.tools.lambda_zip import LAMBDA_ENTRY
 from tests.conftest import load_fixture
-
-LAMBDA_FILE = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"
 
 
 def load_entry() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lambda_function", LAMBDA_FILE)
+    spec = importlib.util.spec_from_file_location("lambda_function", LAMBDA_ENTRY)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -27,6 +27,7 @@ from skill.tools.lambda_zip import (
     ENTRY_NAME,
     LAMBDA_EXCLUDED,
     NEVER_IMPORTED,
+    PACKAGE_DIR,
     RUNTIME_MODULES,
     TASK_ROOT,
     LambdaZip,
@@ -216,7 +217,7 @@ def test_asked_not_to_it_ships_source(tmp_path: Path) -> None:
 
 def test_a_missing_runtime_module_is_named(tmp_path: Path) -> None:
     package = tmp_path / "skill"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "skill", package)
+    shutil.copytree(PACKAGE_DIR, package)
     (package / "triage.py").unlink()
     with pytest.raises(PackageError, match="the runtime module skill.triage is missing"):
         runtime_files(package)

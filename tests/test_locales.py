@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from skill.app import build_skill
-from skill.knowledge import REPO_ROOT
-from skill.strings import read_numbers, strings_for
+from skill.strings import NUMBERS_PATH, read_numbers, strings_for
 from skill.tools.envelopes import Session, SlotValue
 from tests.test_handlers import invoke
 
@@ -152,9 +151,7 @@ def test_an_english_market_without_its_own_strings_hears_no_market_number() -> N
     assert not re.search(r"(?<!\d)(911|999|112|000)(?!\d)", text)
 
 
-EMERGENCY_NUMBERS = json.loads(
-    (REPO_ROOT / "skill" / "data" / "emergency_numbers.json").read_text(encoding="utf-8")
-)["countries"]
+EMERGENCY_NUMBERS = json.loads(NUMBERS_PATH.read_text(encoding="utf-8"))["countries"]
 EVERY_NUMBER = {"911", "999", "000", "112", "111"} | {
     e["number"] for e in EMERGENCY_NUMBERS.values()
 }

@@ -29,11 +29,9 @@ from skill.store import CheckIn, CheckInStore, Consent, Record, UserKeys
 from skill.store.sqlite import BUSY_TIMEOUT_S
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
-from tests.conftest import TEST_SECRET, sqlite_store
+from tests.conftest import NOW, TEST_SECRET, TODAY, sqlite_store
 
 EN = strings_for("en-US")
-NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
-TODAY = NOW.date()
 
 
 def envelope(session: Session, data: dict[str, Any]) -> RequestEnvelope:

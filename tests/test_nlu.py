@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from skill.errors import DataError
-from skill.tools.simulator.nlu import InteractionModel, Resolution, words
+from skill.tools.models import words
+from skill.tools.simulator.nlu import InteractionModel, Resolution
 
 BUILTINS = [
     "AMAZON.YesIntent",

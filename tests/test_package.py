@@ -14,6 +14,7 @@ import pytest
 
 from skill.tools.envelopes import Session
 from skill.tools.lambda_zip import PackageError
+from skill.tools.models import MODELS_DIR, model_path, read_models
 from skill.tools.package import Endpoint, build, skill_stack
 from tests.test_nlu import small_model_dict
 
@@ -390,7 +391,7 @@ def test_package_cli_builds_the_real_project(
     out = capsys.readouterr().out
     assert f"aws lambda update-function-code --function-name {ARN}" in out
     assert "CloudFormation stack in us-east-1: the function legcheck" in out
-    real = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
+    real = model_path("en-US")
     copied = tmp_path / "skill-package" / "interactionModels" / "custom" / "en-US.json"
     assert read_json(copied) == read_json(real)
     assert zipfile.ZipFile(tmp_path / "legcheck-lambda.zip").namelist()[0] == ("lambda_function.py")
@@ -495,7 +496,7 @@ def test_each_market_is_listed_in_its_own_words() -> None:
     emergency number and doctor, no other market's number; its example phrases reach it."""
     import re
 
-    from skill.tools.package import MODELS_DIR, check_example_phrases, publishing_text, read_models
+    from skill.tools.package import check_example_phrases, publishing_text
 
     numbers = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}
     for locale, number in numbers.items():

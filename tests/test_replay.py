@@ -17,7 +17,7 @@ from skill.app import build_skill
 from skill.errors import DataError
 from skill.strings import strings_for
 from skill.tools.cli import main
-from skill.tools.simulator.command import default_model_path
+from skill.tools.models import model_path
 from skill.tools.simulator.conversation import Conversation, InProcess
 from skill.tools.simulator.nlu import InteractionModel
 from skill.tools.simulator.replay import (
@@ -53,7 +53,7 @@ def run_file(
     on every turn without the skill's apology for an error. ``locale`` runs the file in
     that locale's model and words instead of the file's own."""
     script = read_script(path)
-    model = model or InteractionModel.load(default_model_path(locale or script.locale))
+    model = model or InteractionModel.load(model_path(locale or script.locale))
     store = sqlite_store(tmp_path / "replay.sqlite3") if script.store else None
     conversation = Conversation(model, InProcess(build_skill(store)))
     result = run_script(script, conversation)

@@ -26,10 +26,10 @@ from skill.tools.lambda_zip import (
     RUNTIME_MODULES,
     requirement_name,
 )
+from skill.tools.paths import REPO_ROOT
 from skill.tools.simulator import checkin
 from tests.conftest import sqlite_store
 
-ROOT = Path(__file__).resolve().parent.parent
 BRIEF = (
     "flask",
     "werkzeug",
@@ -49,7 +49,7 @@ LAZY_TOOLING = {("skill.knowledge", "jsonschema")}
 (``check_knowledge``: ``legcheck validate`` and the packager check the data; the runtime
 reads it as shipped)."""
 
-CHECK_IN = """
+CHECK_IN_SCRIPT = """
 import json, sys
 for name in json.loads(sys.argv[1]):
     __import__(name)
@@ -82,8 +82,14 @@ def ran(
     env["LEGCHECK_DB"] = str(tmp_path_factory.mktemp("runtime") / "checkins.sqlite3")
     env["LEGCHECK_USER_KEY_SECRET"] = "a-secret-for-the-runtime-test-0123"
     done = subprocess.run(
-        [sys.executable, "-c", CHECK_IN, json.dumps(RUNTIME_MODULES), json.dumps(conversations)],
-        cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            CHECK_IN_SCRIPT,
+            json.dumps(RUNTIME_MODULES),
+            json.dumps(conversations),
+        ],
+        cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -137,7 +143,7 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
 
 @pytest.mark.parametrize("module", RUNTIME_MODULES)
 def test_runtime_code_imports_only_the_runtime(module: str) -> None:
-    where = ROOT.joinpath(*module.split("."))
+    where = REPO_ROOT.joinpath(*module.split("."))
     path = where / "__init__.py" if where.is_dir() else where.with_suffix(".py")
     for name, at_top in _imports(path):
         top = name.split(".")[0]
@@ -151,7 +157,7 @@ def test_runtime_code_imports_only_the_runtime(module: str) -> None:
 
 
 def test_pyproject_splits_the_runtime_from_the_web_extra_and_the_tooling() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     names = {requirement_name(r) for r in project["dependencies"]}
     assert names == {"ask-sdk-core", "snowballstemmer", "word2number"}
     extras = {
@@ -160,7 +166,7 @@ def test_pyproject_splits_the_runtime_from_the_web_extra_and_the_tooling() -> No
     assert extras["web"] == {"flask", "gunicorn", "cryptography", "certifi"}
     assert {"jsonschema", "pyyaml"} <= extras["tools"]
     assert {"boto3", "moto", "cfn-lint", "hypothesis", "pytest"} <= extras["dev"]
-    setup = (ROOT / "scripts" / "setup").read_text(encoding="utf-8")
+    setup = (REPO_ROOT / "scripts" / "setup").read_text(encoding="utf-8")
     assert '-e ".[web,tools,dev]"' in setup
 
 
@@ -232,7 +238,7 @@ def cold_start_modules() -> list[str]:
     env["LEGCHECK_DB"] = "off"
     done = subprocess.run(
         [sys.executable, "-c", COLD_START, json.dumps(Session().launch())],
-        cwd=ROOT / "lambda",
+        cwd=REPO_ROOT / "lambda",
         env=env,
         capture_output=True,
         text=True,
@@ -248,9 +254,11 @@ def test_an_installed_package_has_every_data_file() -> None:
     """`pip install .` (not editable) installs only what package-data names."""
     from fnmatch import fnmatch
 
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["skill"]
-    data = [p.relative_to(ROOT / "skill").as_posix() for p in (ROOT / "skill").rglob("*.json")]
+    data = [
+        p.relative_to(REPO_ROOT / "skill").as_posix() for p in (REPO_ROOT / "skill").rglob("*.json")
+    ]
     assert data
     missing = [
         f

@@ -11,6 +11,7 @@ import pytest
 from skill.app import build_skill
 from skill.knowledge import load_knowledge
 from skill.strings import strings_for
+from skill.tools.models import model_path
 from skill.tools.simulator.conversation import Conversation, Turn
 from skill.tools.simulator.corpus import (
     check_utterance_interpreted,
@@ -30,12 +31,11 @@ from skill.tools.simulator.safety import (
     load_safety_utterances,
     run_safety_conversation,
 )
-from skill.tools.validate import MODELS_DIR
 from tests.markets import locale_models
 
 KB = load_knowledge()
 MARKETS = locale_models()
-MODELS = {code: InteractionModel.load(MODELS_DIR / f"{code}.json") for code in MARKETS}
+MODELS = {code: InteractionModel.load(model_path(code)) for code in MARKETS}
 UTTERANCES = load_safety_utterances()
 CONVERSATIONS = load_safety_conversations()
 SKILL = build_skill(None)

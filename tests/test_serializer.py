@@ -27,10 +27,8 @@ from skill.app import build_skill, handle_event
 from skill.serializer import LegCheckSerializer
 from skill.tools.envelopes import Session, SlotValue
 from skill.tools.simulator import checkin
+from tests.conftest import FIXTURES
 from tests.test_web_properties import envelopes, json_values
-
-FIXTURES = Path(__file__).parent / "fixtures"
-CONVERSATIONS = Path(__file__).parent / "conversations"
 
 
 def read_both(payload: str, obj_type: Any = RequestEnvelope) -> tuple[Any, Any]:

@@ -37,8 +37,8 @@ from skill.store.dynamodb import KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore
 from skill.store.keys import RECENT_USERS, UserKeys
 from skill.store.records import CheckIn, Consent, Record, Retention
 from skill.store.sqlite import SqliteStore
+from tests.conftest import TODAY
 
-TODAY = date(2026, 11, 24)
 SECRET = "store-test-secret-0123456789abcdef"
 KEYS = UserKeys(SECRET)
 RETENTION = Retention(30)

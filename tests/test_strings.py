@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from skill.knowledge import REPO_ROOT, load_knowledge, read_knowledge_data
+from skill.knowledge import load_knowledge, read_knowledge_data
 from skill.strings import LOCALES, LOCALES_DIR, check_locale, strings_for
+from skill.tools.paths import article_path
 
 KB = load_knowledge()
 LOCALE_FILES = sorted(LOCALES_DIR.glob("*.json"))
-ARTICLE = (REPO_ROOT / read_knowledge_data()["article"]["path"]).resolve()
+ARTICLE = article_path(read_knowledge_data())
 
 
 def all_text(node: Any) -> list[str]:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from skill.knowledge import KNOWLEDGE_PATH, build_knowledge, load_knowledge, read_knowledge_data
+from skill.strings import LOCALES_DIR
 from skill.tools.cli import main
+from skill.tools.models import MODELS_DIR, OVERLAYS_DIR, sync_model_types
 from skill.tools.validate import (
-    MODELS_DIR,
     check_interaction_model,
     check_invocation_name,
     check_model_schema,
@@ -23,8 +24,7 @@ from tests.test_nlu import small_model_dict
 
 KB = load_knowledge()
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
-LM = "$.interactionModel.languageModel"
-LOCALES = Path(__file__).resolve().parent.parent / "skill" / "data" / "locales"
+LM_PLACE = "$.interactionModel.languageModel"
 
 
 def problems_in(data: dict[str, Any]) -> list[str]:
@@ -96,7 +96,8 @@ def test_bad_samples_are_reported_at_their_place(sample: str, complaint: str) ->
     intent(data, "AnswerIntent")["samples"].append(sample)
     problems = problems_in(data)
     assert any(
-        p.startswith(f"m.json:{LM}.intents[1].samples[3]: ") and complaint in p for p in problems
+        p.startswith(f"m.json:{LM_PLACE}.intents[1].samples[3]: ") and complaint in p
+        for p in problems
     ), problems
 
 
@@ -125,7 +126,7 @@ def test_samples_that_differ_only_in_slot_names_of_one_type_collide() -> None:
     )
     problems = problems_in(data)
     assert any(
-        f"m.json:{LM}.intents[1].samples[3]: 'my {{BodyPart}} are {{Sensation}} and "
+        f"m.json:{LM_PLACE}.intents[1].samples[3]: 'my {{BodyPart}} are {{Sensation}} and "
         "more' is also a sample of ReportSymptomsIntent" in p
         for p in problems
     ), problems
@@ -150,7 +151,7 @@ def test_a_slot_no_sample_uses_is_reported() -> None:
     data = small_model_dict()
     intent(data, "AnswerIntent")["slots"].append({"name": "Timing", "type": "TIMING"})
     assert (
-        f"m.json:{LM}.intents[1].slots[2]: slot 'Timing' is never used in a sample "
+        f"m.json:{LM_PLACE}.intents[1].slots[2]: slot 'Timing' is never used in a sample "
         "utterance, so it is never filled" in problems_in(data)
     )
 
@@ -160,14 +161,16 @@ def test_an_undefined_or_unused_slot_type_is_reported() -> None:
     intent(data, "AnswerIntent")["slots"][0]["type"] = "FEELING"
     problems = problems_in(data)
     assert (
-        f"m.json:{LM}.intents[1].slots[0].type: slot type 'FEELING' is not defined "
+        f"m.json:{LM_PLACE}.intents[1].slots[0].type: slot type 'FEELING' is not defined "
         "under types" in problems
     )
     data = small_model_dict()
     lm(data)["types"].append(
         {"name": "SHOE", "values": [{"id": "feet", "name": {"value": "trainers"}}]}
     )
-    assert f"m.json:{LM}.types[4].name: slot type 'SHOE' is used by no slot" in problems_in(data)
+    assert f"m.json:{LM_PLACE}.types[4].name: slot type 'SHOE' is used by no slot" in problems_in(
+        data
+    )
 
 
 def test_slot_values_must_be_feature_ids_and_unambiguous() -> None:
@@ -178,7 +181,7 @@ def test_slot_values_must_be_feature_ids_and_unambiguous() -> None:
     values.append({"name": {"value": "numb"}})
     problems = problems_in(data)
     assert (
-        f"m.json:{LM}.types[0].values[0].id: 'wobbly' is not a feature in "
+        f"m.json:{LM_PLACE}.types[0].values[0].id: 'wobbly' is not a feature in "
         "skill/data/knowledge.json" in problems
     )
     assert any(
@@ -196,7 +199,9 @@ def test_required_built_ins_must_be_present() -> None:
         if i["name"] not in ("AMAZON.StopIntent", "AMAZON.FallbackIntent")
     ]
     problems = problems_in(data)
-    assert f"m.json:{LM}.intents: AMAZON.StopIntent is missing; Amazon requires it" in problems
+    assert (
+        f"m.json:{LM_PLACE}.intents: AMAZON.StopIntent is missing; Amazon requires it" in problems
+    )
     assert any("AMAZON.FallbackIntent is missing; Leg Check relies on it" in p for p in problems)
 
 
@@ -207,7 +212,7 @@ def test_every_intent_needs_a_handler_and_every_handler_an_intent() -> None:
     problems = problems_in(data)
     assert any("no handler takes 'DanceIntent'" in p for p in problems), problems
     assert (
-        f"m.json:{LM}.intents: skill/handlers.py handles 'PrivacyIntent', which the model "
+        f"m.json:{LM_PLACE}.intents: skill/handlers.py handles 'PrivacyIntent', which the model "
         "never sends" in problems
     )
 
@@ -236,10 +241,10 @@ def test_schema_errors_come_first_with_their_place() -> None:
     data = small_model_dict()
     lm(data)["invocationName"] = "x"
     assert check_model_schema(data, "m.json", schema) == [
-        f"m.json:{LM}.invocationName: 'x' is too short"
+        f"m.json:{LM_PLACE}.invocationName: 'x' is too short"
     ]
     assert check_interaction_model(data, "m.json", KB, schema=schema) == [
-        f"m.json:{LM}.invocationName: 'x' is too short"
+        f"m.json:{LM_PLACE}.invocationName: 'x' is too short"
     ]
 
 
@@ -249,7 +254,9 @@ def test_schema_errors_come_first_with_their_place() -> None:
 def test_every_cause_advice_and_danger_sign_of_the_real_knowledge_is_reachable() -> None:
     real = json.loads((MODELS_DIR / "en-US.json").read_text(encoding="utf-8"))
     sayable = {v["id"] for t in lm(real)["types"] for v in t["values"]}
-    locales = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in LOCALES.glob("*.json")}
+    locales = {
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in LOCALES_DIR.glob("*.json")
+    }
     assert check_reach(KB, sayable, locales) == []
 
 
@@ -307,9 +314,9 @@ def test_validate_lists_problems_across_files(tmp_path: Path) -> None:
     report = validate([model], KNOWLEDGE_PATH)
     ours = [p for p in report.problems if p.startswith(str(model))]
     assert any(
-        f"{LM}.invocationName: 'open legs' contains the launch word 'open'" in p for p in ours
+        f"{LM_PLACE}.invocationName: 'open legs' contains the launch word 'open'" in p for p in ours
     ), ours
-    assert any(f"{LM}.intents[1].samples[3]: 'what?' contains '?'" in p for p in ours), ours
+    assert any(f"{LM_PLACE}.intents[1].samples[3]: 'what?' contains '?'" in p for p in ours), ours
     assert report.summary().startswith("legcheck validate: ")
     assert "problem" in report.summary()
 
@@ -323,7 +330,7 @@ def test_validate_cli_exits_non_zero_and_lists_each_problem(
     model.write_text(json.dumps(data), encoding="utf-8")
     assert main(["validate", "--model", str(model)]) == 1
     out, err = capsys.readouterr()
-    assert f"{model}:{LM}.invocationName: 'legcheck' must be two words or more" in out
+    assert f"{model}:{LM_PLACE}.invocationName: 'legcheck' must be two words or more" in out
     summary = err.strip().splitlines()[-1]
     assert summary.startswith("legcheck validate: ") and "problem" in summary
 
@@ -356,7 +363,7 @@ def test_the_project_as_committed_validates(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_a_market_model_edited_by_hand_is_reported(tmp_path: Path) -> None:
-    from skill.tools.validate import MODELS_DIR, OVERLAYS_DIR, check_locale_models
+    from skill.tools.validate import check_locale_models
 
     models = tmp_path / "models"
     models.mkdir()
@@ -376,7 +383,7 @@ def test_a_market_model_edited_by_hand_is_reported(tmp_path: Path) -> None:
 
 def _words_problems(data: dict[str, Any]) -> tuple[list[str], list[str]]:
     from skill.lexicon import read_lexicon_data
-    from skill.tools.validate import check_words, sync_model_types
+    from skill.tools.validate import check_words
 
     return check_words(
         sync_model_types(data, read_lexicon_data()), "m.json", read_lexicon_data(), load_knowledge()

@@ -32,10 +32,11 @@ import pytest
 from skill.knowledge import load_knowledge
 from skill.strings import strings_for
 from skill.tools.envelopes import Session
+from skill.tools.models import model_path
 from skill.tools.simulator.conversation import ssml_to_text
 
 HERE = Path(__file__).resolve().parent / "virtual_alexa"
-MODEL = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
+MODEL = model_path("en-US")
 INSTALL = "npm ci --prefix tests/virtual_alexa"
 EN = strings_for("en-US")
 KB = load_knowledge()

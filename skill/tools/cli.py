@@ -1,14 +1,14 @@
 """The ``legcheck`` console command.
 
-``legcheck serve`` runs the local endpoint. Each sub-command lives in its own
-``_cmd_*`` function registered in :func:`build_parser`.
+``serve`` (the local endpoint), ``simulate``, ``purge``, ``validate``, ``model sync``,
+``corpus`` and ``package``: each sub-command lives in its own ``_cmd_*`` function
+registered in :func:`build_parser`, and imports what it needs when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import logging
 import os
 import socket
@@ -164,33 +164,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_model_sync(args: argparse.Namespace) -> int:
     """Write each interaction model's custom slot types from its language's lexicon."""
-    from skill.lexicon import read_lexicon_data
-    from skill.tools.validate import (
-        MODELS_DIR,
-        SOURCE_LOCALE,
-        locale_model,
-        read_overlays,
-        sync_model_types,
-    )
+    from skill.tools.models import sync_models
 
-    paths = args.model or [MODELS_DIR / f"{SOURCE_LOCALE}.json"]
-    for path in paths:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        before = json.dumps(data, sort_keys=True)
-        sync_model_types(data, read_lexicon_data(path.stem.split("-")[0]))
-        changed = json.dumps(data, sort_keys=True) != before
-        if changed:
-            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"{path}: slot types {'written' if changed else 'already in sync'}")
-    if not args.model:
-        source = json.loads((MODELS_DIR / f"{SOURCE_LOCALE}.json").read_text(encoding="utf-8"))
-        for code, overlay in read_overlays().items():
-            target = MODELS_DIR / f"{code}.json"
-            model = locale_model(source, overlay, read_lexicon_data(code.split("-")[0]))
-            target.write_text(
-                json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-            print(f"{target}: written from {SOURCE_LOCALE}.json and overlays/{code}.json")
+    for line in sync_models(args.model):
+        print(line)
     return 0
 
 
@@ -204,19 +181,21 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
         share = passed / total if total else 0.0
         print(f"{measure}: {passed}/{total} ({share:.1%})")
         failed = failed or not total
-    return 1 if failed or _safety_corpus() else 0
+    _print_safety_corpus()
+    return 1 if failed else 0
 
 
-def _safety_corpus() -> bool:
-    """The held-out safety corpus, in every market that has a model: now, and as it was on
-    its first run (before anything was changed for it). True when it could not run."""
+def _print_safety_corpus() -> None:
+    """Print the held-out safety corpus's shares, in every market that has a model: now, and
+    as it was on its first run (before anything was changed for it); where the corpus is not
+    in the clone, say so."""
+    from skill.tools.models import MODELS_DIR
     from skill.tools.simulator.nlu import InteractionModel
     from skill.tools.simulator.safety import SAFETY_DIR, first_run, safety_shares
-    from skill.tools.validate import MODELS_DIR
 
     if not (SAFETY_DIR / "utterances.yaml").is_file():
         print(f"held-out safety corpus: not found at {SAFETY_DIR}")
-        return False
+        return
     models = {p.stem: InteractionModel.load(p) for p in sorted(MODELS_DIR.glob("*-*.json"))}
     before = first_run()
     print("\nheld-out safety corpus (tests/corpus/safety, written blind; every market):")
@@ -239,11 +218,9 @@ def _safety_corpus() -> bool:
             first = first_run_of.get(measure)
             then = f"; first run {first[0]}/{first[1]} ({first[0] / first[1]:.1%})" if first else ""
             print(f"  {measure}: now {passed}/{total} ({passed / total:.1%}){then}")
-    return False
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
-    from skill.knowledge import KNOWLEDGE_PATH, article_check
     from skill.tools.lambda_zip import PackageError
     from skill.tools.package import CODE_DIR, LAMBDA_RUNTIME, STACK_PATH, Endpoint, build
     from skill.tools.validate import validate
@@ -266,11 +243,8 @@ def _cmd_package(args: argparse.Namespace) -> int:
             raise PackageError(
                 f"fix these {len(report.problems)} problem(s) first (legcheck validate lists them)"
             )
-        _, skipped = article_check(
-            json.loads(KNOWLEDGE_PATH.read_text(encoding="utf-8")), args.article
-        )
-        if skipped:
-            print(f"legcheck package: {skipped}")
+        if report.article_skipped:
+            print(f"legcheck package: {report.article_skipped}")
         result = build(
             args.out,
             endpoint,

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.errors import LegCheckError
-from skill.knowledge import REPO_ROOT
+from skill.tools.paths import REPO_ROOT
 
 LAMBDA_ENTRY = REPO_ROOT / "lambda" / "lambda_function.py"
 PACKAGE_DIR = REPO_ROOT / "skill"

@@ -41,7 +41,8 @@ from typing import Any
 
 import yaml
 
-from skill.knowledge import REPO_ROOT, load_knowledge
+from skill.errors import DataError
+from skill.knowledge import load_knowledge
 from skill.store import DB_ENV, DYNAMODB_ACTIONS, KEY_ATTRIBUTE, SECRET_ENV, TTL_ATTRIBUTE
 from skill.tools.lambda_zip import (
     LAMBDA_PYTHON,
@@ -51,8 +52,8 @@ from skill.tools.lambda_zip import (
     build_lambda_zip,
     run_pip,
 )
+from skill.tools.models import MODELS_DIR, read_models
 
-MODELS_DIR = REPO_ROOT / "interaction_model"
 ZIP_NAME = "legcheck-lambda.zip"
 CODE_DIR = "lambda"
 STACK_PATH = "infrastructure/cfn-deployer/skill-stack.yaml"
@@ -114,21 +115,6 @@ class Endpoint:
     @property
     def region(self) -> str:
         return self.uri.split(":")[3]
-
-
-def read_models(folder: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
-    """Every interaction model in the folder, by locale (the file name)."""
-    models: dict[str, dict[str, Any]] = {}
-    for path in sorted(folder.glob("*.json")):
-        try:
-            models[path.stem] = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise PackageError(
-                f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
-            ) from exc
-    if not models:
-        raise PackageError(f"{folder}: no interaction model (expected LOCALE.json files)")
-    return models
 
 
 def check_example_phrases(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -428,7 +414,10 @@ def build(
     compile_bytecode: bool = True,
 ) -> BuildResult:
     """Write the ASK CLI project and the Lambda zip into ``out``."""
-    models = read_models(models_dir)
+    try:
+        models = read_models(models_dir)
+    except DataError as exc:
+        raise PackageError(str(exc)) from exc
     problems = check_example_phrases(models)
     if problems:
         raise PackageError(

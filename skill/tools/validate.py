@@ -17,13 +17,21 @@ stopping at the first. The checks on an interaction model are Amazon's rules
   values, every value id a feature id of the knowledge file;
 * the built-in intents Amazon requires (Cancel, Help, Stop, NavigateHome) and
   the FallbackIntent Leg Check relies on; every intent handled by a handler in
-  :data:`skill.handlers.HANDLED_INTENTS`, and every handled intent in the model.
+  :data:`skill.handlers.HANDLED_INTENTS`, and every handled intent in the model;
+* the words (:func:`check_words`): the slot types are the lexicon's, and a sample's
+  carrier words mean nothing the skill needs;
+* every market's model is the source model with the market's overlay, as
+  ``legcheck model sync`` writes it (:func:`check_locale_models`).
 
 The knowledge file is checked with :func:`skill.knowledge.check_knowledge`
-and :func:`skill.knowledge.article_check`, and for reach: every cause
+and against the source article (:func:`article_check`), and for reach: every cause
 can rank first from what a runner can say or be asked, every advice is given
 by some rule, every danger sign can be heard. Each locale file is checked
-with :func:`skill.strings.check_locale`.
+with :func:`skill.strings.check_locale`, the emergency numbers with
+:func:`skill.strings.check_numbers`.
+
+Where the models are, how they are read and written, and their slot grammar belong to
+:mod:`skill.tools.models`.
 """
 
 from __future__ import annotations
@@ -39,17 +47,26 @@ from jsonschema.validators import validator_for
 
 from skill.knowledge import (
     KNOWLEDGE_PATH,
-    REPO_ROOT,
     Knowledge,
-    article_check,
     build_knowledge,
+    check_article_anchors,
     check_knowledge,
 )
-from skill.tools.simulator.nlu import SLOT_RE, phrasebook, words
-
-MODELS_DIR = REPO_ROOT / "interaction_model"
-SCHEMA_PATH = MODELS_DIR / "schema" / "interaction-model.schema.json"
-LOCALES_DIR = REPO_ROOT / "skill" / "data" / "locales"
+from skill.strings import LOCALES_DIR
+from skill.tools.models import (
+    MODEL_SCHEMA_PATH,
+    MODELS_DIR,
+    OVERLAYS_DIR,
+    SLOT_RE,
+    SOURCE_LOCALE,
+    lexicon_types,
+    locale_model,
+    phrasebook,
+    read_overlays,
+    slot_names,
+    words,
+)
+from skill.tools.paths import ARTICLE_ENV, REPO_ROOT, article_path
 
 REQUIRED_BUILTINS = (
     "AMAZON.CancelIntent",
@@ -83,12 +100,12 @@ LM = ("interactionModel", "languageModel")
 def check_model_schema(data: Any, file: str, schema: Mapping[str, Any] | None = None) -> list[str]:
     """Problems against the interaction model's JSON Schema."""
     if schema is None:
-        if not SCHEMA_PATH.exists():
+        if not MODEL_SCHEMA_PATH.exists():
             return [
-                f"{SCHEMA_PATH.relative_to(REPO_ROOT)}: the interaction model schema is "
+                f"{MODEL_SCHEMA_PATH.relative_to(REPO_ROOT)}: the interaction model schema is "
                 "missing, so the models cannot be checked against it"
             ]
-        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        schema = json.loads(MODEL_SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = validator_for(schema)(schema)
     return [
         f"{file}:{_place(*err.absolute_path)}: {err.message}"
@@ -177,8 +194,7 @@ def check_sample(sample: str, slots: Mapping[str, str], where: str) -> list[str]
     if "." in rest:
         problems.append(f"{where}: {sample!r} uses a period outside an abbreviation")
     seen: set[str] = set()
-    for match in SLOT_RE.finditer(sample):
-        name = match.group(1).strip()
+    for name in slot_names(sample):
         if name not in slots:
             problems.append(
                 f"{where}: {sample!r} refers to slot {{{name}}}, which the intent "
@@ -205,7 +221,7 @@ def check_interaction_model(
     ``handled`` (default: :data:`skill.handlers.HANDLED_INTENTS`) the intents.
     """
     problems = check_model_schema(data, file, schema)
-    if schema is None and not SCHEMA_PATH.exists():
+    if schema is None and not MODEL_SCHEMA_PATH.exists():
         schema_missing, problems = problems, []
     else:
         schema_missing = []
@@ -301,7 +317,7 @@ def check_interaction_model(
         for j, sample in enumerate(samples):
             place = where("intents", i, "samples", j)
             problems.extend(check_sample(sample, slots, place))
-            used_slots.update(m.group(1).strip() for m in SLOT_RE.finditer(sample))
+            used_slots.update(slot_names(sample))
             key = sample_key(sample, slots)
             if key in own:
                 problems.append(f"{place}: {sample!r} is listed twice in {name}")
@@ -382,6 +398,22 @@ def check_interaction_model(
 
 
 # ------------------------------------------------------------------ knowledge
+
+
+def article_check(
+    data: dict[str, Any], override: Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[list[str], str | None]:
+    """The article cross-check where the article is present (see
+    :func:`skill.tools.paths.article_path`): ``(problems, None)``; where it is not, ``([], why
+    it was skipped)``, so a clone without the article still validates and packages (the
+    knowledge file's sections are then checked only against each other)."""
+    path = article_path(data, override, env)
+    if not path.is_file():
+        return [], (
+            f"the article cross-check was skipped: the source article is not at {path} "
+            f"(give its path with --article PATH or {ARTICLE_ENV} to run it)"
+        )
+    return check_article_anchors(data, path), None
 
 
 def model_feature_ids(models: Mapping[str, Any]) -> set[str]:
@@ -495,11 +527,17 @@ def _rel(path: Path) -> str:
 
 @dataclass
 class Report:
+    """What ``legcheck validate`` found: every problem and warning, and what it checked."""
+
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     models: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Each model's count of intents, samples and slot types, by locale."""
     knowledge: dict[str, int] = field(default_factory=dict)
+    """The knowledge file's count of features, causes, danger signs and advice."""
     locales: list[str] = field(default_factory=list)
+    article_skipped: str | None = None
+    """Why the article cross-check was skipped (it is also among the warnings), if it was."""
 
     @property
     def ok(self) -> bool:
@@ -522,11 +560,12 @@ class Report:
             f"{code} ({m['intents']} intents, {m['samples']} samples, {m['types']} slot types)"
             for code, m in sorted(self.models.items())
         )
-        kb = self.knowledge
+        counts = self.knowledge
         return (
             f"legcheck validate: OK: interaction model {models}; knowledge "
-            f"({kb['features']} features, {kb['causes']} causes, {kb['danger_signs']} "
-            f"danger signs, {kb['advice']} advice); locales {', '.join(self.locales)}"
+            f"({counts['features']} features, {counts['causes']} causes, "
+            f"{counts['danger_signs']} danger signs, {counts['advice']} advice); locales "
+            f"{', '.join(self.locales)}"
             f"{warned}"
         )
 
@@ -538,8 +577,8 @@ def validate(
     article: Path | None = None,
 ) -> Report:
     """Check every interaction model, the knowledge file and the locale files (and the cited
-    sections against the source article, where it is: see :func:`skill.knowledge.article_check`;
-    ``article`` overrides where)."""
+    sections against the source article, where it is: see :func:`article_check`; ``article``
+    overrides where)."""
     report = Report()
     paths = sorted(model_paths) if model_paths is not None else sorted(MODELS_DIR.glob("*.json"))
     if not paths:
@@ -548,24 +587,27 @@ def validate(
             "LOCALE.json files such as en-US.json)"
         )
     # knowledge first: the models' slot value ids are checked against it
-    kb_file = _rel(knowledge_path)
+    knowledge_file = _rel(knowledge_path)
     knowledge: Knowledge | None = None
     try:
-        kb_data = json.loads(knowledge_path.read_text(encoding="utf-8"))
+        knowledge_data = json.loads(knowledge_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        report.problems.append(f"{kb_file}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
-        kb_data = None
+        report.problems.append(
+            f"{knowledge_file}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        )
+        knowledge_data = None
     except OSError as exc:
-        report.problems.append(f"{kb_file}: cannot be read: {exc.strerror}")
-        kb_data = None
-    if kb_data is not None:
-        kb_problems = check_knowledge(kb_data, kb_file)
-        report.problems.extend(kb_problems)
-        if not kb_problems:
-            article_problems, skipped = article_check(kb_data, article)
+        report.problems.append(f"{knowledge_file}: cannot be read: {exc.strerror}")
+        knowledge_data = None
+    if knowledge_data is not None:
+        knowledge_problems = check_knowledge(knowledge_data, knowledge_file)
+        report.problems.extend(knowledge_problems)
+        if not knowledge_problems:
+            article_problems, skipped = article_check(knowledge_data, article)
             report.problems.extend(article_problems)
             report.warnings.extend([skipped] if skipped else [])
-            knowledge = build_knowledge(kb_data)
+            report.article_skipped = skipped
+            knowledge = build_knowledge(knowledge_data)
             report.knowledge = {
                 "features": len(knowledge.features),
                 "causes": len(knowledge.causes),
@@ -615,7 +657,9 @@ def validate(
     report.locales = sorted(locales)
     if knowledge is not None:
         report.problems.extend(check_locale_files(locales, knowledge, locales_dir))
-        report.problems.extend(check_reach(knowledge, model_feature_ids(models), locales, kb_file))
+        report.problems.extend(
+            check_reach(knowledge, model_feature_ids(models), locales, knowledge_file)
+        )
     for code in sorted(locales):
         if LOCALE_RE.match(code) and code not in models and model_paths is None:
             report.problems.append(
@@ -635,31 +679,6 @@ def validate(
 
 
 # ------------------------------------------------------------------ words and carriers
-
-
-def lexicon_types(lexicon_data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The custom slot types an interaction model should hold, written from the lexicon."""
-    out = []
-    for type_name, ids in lexicon_data["slot_types"].items():
-        values = []
-        for vid in ids:
-            entry = (
-                lexicon_data["replies"][vid]
-                if vid in lexicon_data["replies"]
-                else lexicon_data["features"][vid]
-            )
-            values.append(
-                {"id": vid, "name": {"value": entry["name"], "synonyms": list(entry["synonyms"])}}
-            )
-        out.append({"name": type_name, "values": values})
-    return out
-
-
-def sync_model_types(data: dict[str, Any], lexicon_data: Mapping[str, Any]) -> dict[str, Any]:
-    """The model with its custom slot types rewritten from the lexicon (``legcheck model
-    sync``), so the words Alexa resolves and the words the interpreter reads cannot drift."""
-    data["interactionModel"]["languageModel"]["types"] = lexicon_types(lexicon_data)
-    return data
 
 
 def check_words(
@@ -751,31 +770,6 @@ def _lexicon_for(locale: str, knowledge: Knowledge) -> tuple[list[str], dict[str
 
 
 # ------------------------------------------------------------------ locale models
-
-SOURCE_LOCALE = "en-US"
-OVERLAYS_DIR = MODELS_DIR / "overlays"
-
-
-def locale_model(
-    source: Mapping[str, Any], overlay: Mapping[str, Any], lexicon_data: Mapping[str, Any]
-) -> dict[str, Any]:
-    """A market's model: the source model, the overlay's own samples added to its intents,
-    the slot types written from the lexicon."""
-    data = json.loads(json.dumps(source))
-    for intent in data["interactionModel"]["languageModel"]["intents"]:
-        extra = overlay.get("samples", {}).get(intent["name"], [])
-        if extra:
-            intent["samples"] = [
-                *intent.get("samples", []),
-                *(x for x in extra if x not in intent.get("samples", [])),
-            ]
-    return sync_model_types(data, lexicon_data)
-
-
-def read_overlays(folder: Path = OVERLAYS_DIR) -> dict[str, dict[str, Any]]:
-    return {
-        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
-    }
 
 
 def _numbers_problems() -> list[str]:

@@ -15,16 +15,14 @@ import copy
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 
 from skill.tools.envelopes import Session
+from skill.tools.models import model_path
 from skill.tools.simulator.conversation import Conversation, InProcess
 from skill.tools.simulator.nlu import InteractionModel
-
-MODELS_DIR = Path(__file__).resolve().parents[3] / "interaction_model"
 
 CHECK_IN: tuple[str, ...] = (
     "open leg check",
@@ -74,7 +72,7 @@ def record(
 
     The user is new unless ``user_id`` names one; ``now`` fixes the requests' time.
     """
-    model = InteractionModel.load(MODELS_DIR / f"{locale}.json")
+    model = InteractionModel.load(model_path(locale))
     conversation = Conversation(model, InProcess(skill), user_id=user_id or "")
     if now is not None:
         conversation.offset = now - datetime.now(UTC)

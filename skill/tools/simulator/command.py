@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from skill.errors import DataError
-from skill.knowledge import REPO_ROOT
 from skill.tools.envelopes import DEFAULT_SKILL_ID
+from skill.tools.models import model_path
 from skill.tools.simulator.console import COMMANDS_HELP, Console, Speaker
 from skill.tools.simulator.conversation import (
     Conversation,
@@ -25,12 +25,6 @@ from skill.tools.simulator.conversation import (
 )
 from skill.tools.simulator.nlu import InteractionModel
 from skill.tools.simulator.replay import ask_replay_of, read_ask_replay, read_script, run_script
-
-MODELS_DIR = REPO_ROOT / "interaction_model"
-
-
-def default_model_path(locale: str) -> Path:
-    return MODELS_DIR / f"{locale}.json"
 
 
 @dataclass
@@ -92,7 +86,7 @@ def transport_for(options: Options, store: bool = True) -> Iterator[Transport]:
 
 
 def load_model(options: Options, locale: str) -> InteractionModel:
-    path = options.model or default_model_path(locale)
+    path = options.model or model_path(locale)
     if not path.exists():
         raise DataError([f"{path}: the interaction model is missing; pass --model PATH"])
     return InteractionModel.load(path)
@@ -211,4 +205,4 @@ def _replay(options: Options, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-__all__ = ["COMMANDS_HELP", "Options", "default_model_path", "simulate"]
+__all__ = ["COMMANDS_HELP", "Options", "simulate"]

@@ -32,11 +32,14 @@ from skill.interpret import interpret
 from skill.knowledge import Knowledge, load_knowledge
 from skill.lexicon import load_lexicon
 from skill.strings import LocaleStrings, strings_for
+from skill.tools.models import model_path
+from skill.tools.paths import REPO_ROOT
 from skill.tools.simulator.conversation import Conversation, InProcess, Turn
 from skill.tools.simulator.nlu import InteractionModel
 
-CORPUS_DIR = Path(__file__).resolve().parents[3] / "tests" / "corpus"
-ANSWER = {"yes": True, "no": False, "unsure": None}
+CORPUS_DIR = REPO_ROOT / "tests" / "corpus"
+ANSWER_VALUES: dict[str, bool | None] = {"yes": True, "no": False, "unsure": None}
+"""What a corpus's answer words mean: yes, no, and not sure (None)."""
 UNSURE_REPLY = "I'm not sure"
 
 
@@ -53,8 +56,8 @@ class Utterance:
 
     @property
     def dangers(self) -> frozenset[str]:
-        kb = load_knowledge()
-        return frozenset(f for f in self.present if kb.features[f].category == "danger")
+        knowledge = load_knowledge()
+        return frozenset(f for f in self.present if knowledge.features[f].category == "danger")
 
 
 def load_utterances(locale: str = "en-US", folder: Path = CORPUS_DIR) -> list[Utterance]:
@@ -94,7 +97,7 @@ def check_ids(utterances: Iterable[Utterance], knowledge: Knowledge) -> list[str
         for fid in (*u.present, *u.absent, *u.not_present, *([u.pending] if u.pending else [])):
             if fid not in knowledge.features:
                 problems.append(f"{u.place}: unknown feature {fid!r}")
-        if u.pending and u.answer not in ANSWER:
+        if u.pending and u.answer not in ANSWER_VALUES:
             problems.append(f"{u.place}: answer must be yes, no or unsure, got {u.answer!r}")
     return problems
 
@@ -118,7 +121,7 @@ def _judge(
     if false_danger:
         wrong.append(f"false danger {sorted(false_danger)}")
     if u.pending:
-        expected = ANSWER[u.answer or ""]
+        expected = ANSWER_VALUES[u.answer or ""]
         if expected is None and answer is not None:
             wrong.append(f"took 'not sure' as {answer}")
         elif expected is not None and answer is not expected:
@@ -127,9 +130,9 @@ def _judge(
 
 
 def check_utterance_interpreted(u: Utterance, knowledge: Knowledge | None = None) -> list[str]:
-    kb = knowledge or load_knowledge()
-    heard = interpret([u.say], u.pending, kb, load_lexicon("en"))
-    return _judge(u, set(heard.present), set(heard.absent), heard.answer, kb)
+    knowledge = knowledge or load_knowledge()
+    heard = interpret([u.say], u.pending, knowledge, load_lexicon("en"))
+    return _judge(u, set(heard.present), set(heard.absent), heard.answer, knowledge)
 
 
 def new_conversation(model: InteractionModel, skill: Any = None) -> Conversation:
@@ -146,7 +149,7 @@ def check_utterance_end_to_end(
 ) -> list[str]:
     """Say it to the skill in a session (with its question pending), as Alexa would route
     it, and judge what the skill kept of it, or the danger advice it gave."""
-    kb = knowledge or load_knowledge()
+    knowledge = knowledge or load_knowledge()
     strings = strings_for(model.locale)
     turn = say_pending(conversation, model, u.say, u.pending)
     if isinstance(turn, str):
@@ -158,7 +161,7 @@ def check_utterance_end_to_end(
         card[0] if card else "",
         turn.session_attributes,
         strings,
-        kb,
+        knowledge,
         turn.resolution.describe(),
     )
 
@@ -196,15 +199,17 @@ def judge_reply(
     card_title: str,
     attributes: dict[str, Any],
     strings: LocaleStrings,
-    kb: Knowledge,
+    knowledge: Knowledge,
     how: str = "",
 ) -> list[str]:
     """Judge the skill's reply to an utterance as a runner would notice it: the danger
     advice when a danger sign was said (or its safety question), else what it kept."""
-    danger_said = _danger_said(speech, card_title, strings, kb)
+    danger_said = _danger_said(speech, card_title, strings, knowledge)
     if danger_said:
         expected = {
-            d.id for d in kb.danger_signs if u.dangers & set(d.any_features) or _screened(d, u)
+            d.id
+            for d in knowledge.danger_signs
+            if u.dangers & set(d.any_features) or _screened(d, u)
         }
         if not expected:
             return [f"false emergency {sorted(danger_said)}"]
@@ -216,7 +221,7 @@ def judge_reply(
     if u.dangers:
         screens = {
             d.screen_question
-            for d in kb.danger_signs
+            for d in knowledge.danger_signs
             if d.screen_question and u.dangers & set(d.any_features)
         }
         if attributes.get("pending") not in screens:
@@ -228,22 +233,24 @@ def judge_reply(
     answer = answers.get(u.pending) if u.pending else None
     if u.pending and u.pending in u.present:
         present.add(u.pending)
-    return _judge(u, present, absent, answer, kb)
+    return _judge(u, present, absent, answer, knowledge)
 
 
 def _screened(sign: Any, u: Utterance) -> bool:
     return bool(sign.screen_question and u.pending == sign.screen_question and u.answer == "yes")
 
 
-def _danger_said(speech: str, card_title: str, strings: LocaleStrings, kb: Knowledge) -> set[str]:
+def _danger_said(
+    speech: str, card_title: str, strings: LocaleStrings, knowledge: Knowledge
+) -> set[str]:
     if card_title != strings.prompt("card_title_danger"):
         return set()
-    return {d.id for d in kb.danger_signs if strings.danger(d.id) in speech}
+    return {d.id for d in knowledge.danger_signs if strings.danger(d.id) in speech}
 
 
-def danger_signs_said(turn: Turn, strings: LocaleStrings, kb: Knowledge) -> set[str]:
+def danger_signs_said(turn: Turn, strings: LocaleStrings, knowledge: Knowledge) -> set[str]:
     card = turn.card
-    return _danger_said(turn.speech, card[0] if card else "", strings, kb)
+    return _danger_said(turn.speech, card[0] if card else "", strings, knowledge)
 
 
 # ------------------------------------------------------------ conversations
@@ -323,7 +330,7 @@ def run_conversation(
     max_turns: int = 6,
 ) -> ConversationRun:
     """Talk the conversation through: scripted turns first, then truthful answers."""
-    kb = knowledge or load_knowledge()
+    knowledge = knowledge or load_knowledge()
     strings = strings_for(model.locale)
     conversation = make()
     run = ConversationRun(case)
@@ -346,7 +353,7 @@ def run_conversation(
             any((attrs.get("answers") or {}).values()) or not conversation.in_session
         ):
             first_described = index
-        if danger_signs_said(turn, strings, kb) and danger_turn is None:
+        if danger_signs_said(turn, strings, knowledge) and danger_turn is None:
             danger_turn = index
         pending = attrs.get("pending") if conversation.in_session else None
         if pending:
@@ -369,7 +376,7 @@ def run_conversation(
             f"advice (at most {max_turns})"
         )
     expect = case.expect
-    said = danger_signs_said(last, strings, kb)
+    said = danger_signs_said(last, strings, knowledge)
     if "danger" in expect:
         if expect["danger"] not in said:
             run.problems.append(f"expected the {expect['danger']} danger advice")
@@ -391,23 +398,23 @@ def run_conversation(
     return run
 
 
-def shares(locale: str = "en-US", model_path: Path | None = None) -> dict[str, tuple[int, int]]:
+def shares(locale: str = "en-US", model_file: Path | None = None) -> dict[str, tuple[int, int]]:
     """(passed, total) for each measure."""
-    from skill.tools.validate import MODELS_DIR
-
-    kb = load_knowledge()
-    model = InteractionModel.load(model_path or MODELS_DIR / f"{locale}.json")
+    knowledge = load_knowledge()
+    model = InteractionModel.load(model_file or model_path(locale))
     utterances = load_utterances(locale)
-    interpreted = sum(1 for u in utterances if not check_utterance_interpreted(u, kb))
+    interpreted = sum(1 for u in utterances if not check_utterance_interpreted(u, knowledge))
     conversation = new_conversation(model)
     end_to_end = sum(
-        1 for u in utterances if not check_utterance_end_to_end(u, model, conversation, kb)
+        1 for u in utterances if not check_utterance_end_to_end(u, model, conversation, knowledge)
     )
     cases = load_conversations(locale)
     from skill.app import build_skill
 
     skill = build_skill(None)
-    runs = [run_conversation(c, model, lambda: new_conversation(model, skill), kb) for c in cases]
+    runs = [
+        run_conversation(c, model, lambda: new_conversation(model, skill), knowledge) for c in cases
+    ]
     return {
         "utterances through the interpreter": (interpreted, len(utterances)),
         "utterances end to end through the simulator": (end_to_end, len(utterances)),

@@ -1,6 +1,8 @@
 """Resolve typed words against an Alexa interaction model, the way Alexa's NLU does.
 
-A small, pure library: no SDK, no I/O beyond reading the model file.
+A small, pure library: no SDK, no I/O beyond reading the model file and the language's
+phrasebook (both through :mod:`skill.tools.models`, which also holds the slot grammar the
+samples are read by; the matching is this module's).
 
 * Each sample utterance is compiled to a regular expression over normalised
   words (lower case, punctuation dropped) in which ``{Slot}`` captures one or
@@ -12,11 +14,12 @@ A small, pure library: no SDK, no I/O beyond reading the model file.
 * Custom slot values are resolved against the type's values and synonyms:
   ``ER_SUCCESS_MATCH`` with the value's id and canonical name, or
   ``ER_SUCCESS_NO_MATCH`` with the words heard kept as the slot's value. A
-  sample made only of slots matches only when every slot resolves, so
-  gibberish goes to ``AMAZON.FallbackIntent`` instead of a catch-all intent.
+  sample made only of slots matches only when one of its slots resolves, or the
+  words share a content word with its slot types' values, so gibberish goes to
+  ``AMAZON.FallbackIntent`` instead of a catch-all intent.
 * Built-in intents declared in the model understand Amazon's common
-  phrasings ("help", "yeah", "nope", "say that again", "go home", ...) even
-  when the model lists no samples for them.
+  phrasings ("help", "yeah", "nope", "say that again", "go home", ...; the
+  phrasebook's) even when the model lists no samples for them.
 * Outside a session only phrases with the invocation name reach the skill:
   "open leg check" is a ``LaunchRequest``; "ask leg check my calves are
   twitching" is an ``IntentRequest`` in a new session. Anything else is
@@ -26,69 +29,16 @@ A small, pure library: no SDK, no I/O beyond reading the model file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from skill.errors import DataError
 from skill.tools.envelopes import SlotValue
-
-WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
-SLOT_RE = re.compile(r"\{([^{}]*)\}")
-
-NLU_DATA_DIR = Path(__file__).parent / "data"
-
-
-@dataclass(frozen=True)
-class Phrasebook:
-    """How speakers of one language talk to Alexa itself
-    (``skill/tools/simulator/data/<lang>.json``): Amazon's common phrasings of the built-in
-    intents, launch and one-shot phrases, polite openings, the words that end a session,
-    the words an invocation name may not hold."""
-
-    builtin_phrases: dict[str, tuple[str, ...]]
-    launch_verbs: tuple[tuple[str, ...], ...]
-    ask_verbs: tuple[tuple[str, ...], ...]
-    ask_connectors: tuple[str, ...]
-    launch_connectors: tuple[str, ...]
-    trailing_connectors: tuple[str, ...]
-    filler_prefixes: tuple[tuple[str, ...], ...]
-    session_end_words: tuple[tuple[str, ...], ...]
-    invocation: dict[str, frozenset[str]]
-
-
-def phrasebook(locale: str = "en-US") -> Phrasebook:
-    """The phrasebook of a locale's language (English when there is none)."""
-    language = locale.split("-")[0].lower() if isinstance(locale, str) else "en"
-    return _phrasebook(language if (NLU_DATA_DIR / f"{language}.json").exists() else "en")
-
-
-@lru_cache(maxsize=8)
-def _phrasebook(language: str) -> Phrasebook:
-    data = json.loads((NLU_DATA_DIR / f"{language}.json").read_text(encoding="utf-8"))
-
-    def split(items: list[str]) -> tuple[tuple[str, ...], ...]:
-        return tuple(tuple(p.split()) for p in items)
-
-    return Phrasebook(
-        builtin_phrases={k: tuple(v) for k, v in data["builtin_phrases"].items()},
-        launch_verbs=split(data["launch_verbs"]),
-        ask_verbs=split(data["ask_verbs"]),
-        ask_connectors=tuple(data["ask_connectors"]),
-        launch_connectors=tuple(data["launch_connectors"]),
-        trailing_connectors=tuple(data["trailing_connectors"]),
-        filler_prefixes=split(data["filler_prefixes"]),
-        session_end_words=split(data["session_end_words"]),
-        invocation={k: frozenset(v) for k, v in data["invocation"].items()},
-    )
-
-
-BUILTIN_PHRASES: dict[str, tuple[str, ...]] = phrasebook("en-US").builtin_phrases
-"""English's built-in phrasings (the validator's default)."""
+from skill.tools.models import SamplePart, phrasebook, read_model, sample_parts, words
 
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 COMMON_WORDS = frozenset(
@@ -140,12 +90,6 @@ COMMON_WORDS = frozenset(
 )
 
 
-def words(text: str) -> tuple[str, ...]:
-    """Normalise what was typed: lower case, curly quotes straightened, punctuation gone."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return tuple(WORD_RE.findall(text))
-
-
 @dataclass(frozen=True)
 class TypeValue:
     id: str
@@ -178,18 +122,10 @@ class SlotType:
 
 
 @dataclass(frozen=True)
-class Part:
-    """One piece of a sample: a literal word, or a slot (``slot`` set)."""
-
-    word: str = ""
-    slot: str = ""
-
-
-@dataclass(frozen=True)
 class Sample:
     intent: str
     text: str
-    parts: tuple[Part, ...]
+    parts: tuple[SamplePart, ...]
     builtin: bool = False
 
     @property
@@ -205,14 +141,9 @@ class Sample:
 
 
 def parse_sample(intent: str, text: str, builtin: bool = False) -> Sample:
-    parts: list[Part] = []
-    pos = 0
-    for match in SLOT_RE.finditer(text):
-        parts.extend(Part(word=w) for w in words(text[pos : match.start()]))
-        parts.append(Part(slot=match.group(1).strip()))
-        pos = match.end()
-    parts.extend(Part(word=w) for w in words(text[pos:]))
-    return Sample(intent, text, tuple(parts), builtin)
+    """A sample utterance of ``intent`` (or a built-in phrasing, ``builtin``), read by the
+    slot grammar of :mod:`skill.tools.models`, ready to match."""
+    return Sample(intent, text, sample_parts(text), builtin)
 
 
 @dataclass(frozen=True)
@@ -288,15 +219,7 @@ class InteractionModel:
     @classmethod
     def load(cls, path: str | Path) -> InteractionModel:
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise DataError([f"{path}: the interaction model is missing"]) from exc
-        except json.JSONDecodeError as exc:
-            raise DataError(
-                [f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]
-            ) from exc
-        return cls.from_dict(data, locale=path.stem, source=str(path))
+        return cls.from_dict(read_model(path), locale=path.stem, source=str(path))
 
     @classmethod
     def from_dict(

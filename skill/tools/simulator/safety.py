@@ -34,6 +34,8 @@ from skill.lexicon import load_lexicon
 from skill.strings import LocaleStrings, strings_for
 from skill.tools.simulator.conversation import Conversation, Turn
 from skill.tools.simulator.corpus import (
+    ANSWER_VALUES,
+    CORPUS_DIR,
     danger_signs_said,
     new_conversation,
     next_utterance,
@@ -41,9 +43,8 @@ from skill.tools.simulator.corpus import (
 )
 from skill.tools.simulator.nlu import InteractionModel
 
-SAFETY_DIR = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "safety"
+SAFETY_DIR = CORPUS_DIR / "safety"
 FIRST_RUN = "first-run.json"
-ANSWERS = {"yes": True, "no": False, "unsure": None}
 KINDS = ("danger", "complaint", "out_of_scope", "ends", "repeats", "answer", "features", "cause")
 
 
@@ -74,7 +75,7 @@ class SafetyConversation:
     place: str = ""
 
 
-def _words(item: dict[str, Any], key: str) -> frozenset[str]:
+def _ids(item: dict[str, Any], key: str) -> frozenset[str]:
     return frozenset(str(x) for x in item.get(key) or ())
 
 
@@ -92,10 +93,10 @@ def load_safety_utterances(
             category=str(item["category"]),
             expect=dict(item["expect"]),
             pending=item.get("pending"),
-            present=_words(item, "present"),
-            absent=_words(item, "absent"),
-            not_present=_words(item, "not_present"),
-            never_advise=_words(item, "never_advise"),
+            present=_ids(item, "present"),
+            absent=_ids(item, "absent"),
+            not_present=_ids(item, "not_present"),
+            never_advise=_ids(item, "never_advise"),
             place=f"{path.name}[{i}]",
         )
         for i, item in enumerate(data)
@@ -114,7 +115,7 @@ def load_safety_conversations(folder: Path = SAFETY_DIR) -> list[SafetyConversat
             answers={str(k): str(v) for k, v in (conv.get("answers") or {}).items()},
             otherwise=str(conv.get("otherwise") or "i'm not sure"),
             expect=dict(conv["expect"]),
-            never_advise=_words(conv, "never_advise"),
+            never_advise=_ids(conv, "never_advise"),
             place=f"{path.name}[{i}] {conv['name']}",
         )
         for i, conv in enumerate(data["conversations"])
@@ -164,10 +165,10 @@ def check_safety_ids(
 
 def check_interpreted(u: SafetyUtterance, knowledge: Knowledge | None = None) -> list[str]:
     """Read the words (with the question pending), then ask the engine; judge both."""
-    kb = knowledge or load_knowledge()
-    heard = interpret([_without_invocation(u.say)], u.pending, kb, load_lexicon(u.locale))
+    knowledge = knowledge or load_knowledge()
+    heard = interpret([_without_invocation(u.say)], u.pending, knowledge, load_lexicon(u.locale))
     answers = {f: False for f in heard.absent} | {f: True for f in heard.present}
-    result = triage.assess(answers, [u.pending] if u.pending else [], (), kb)
+    result = triage.assess(answers, [u.pending] if u.pending else [], (), knowledge)
     present = set(result.present)
     wrong: list[str] = []
     expect = u.expect
@@ -190,7 +191,7 @@ def check_interpreted(u: SafetyUtterance, knowledge: Knowledge | None = None) ->
     if expect.get("repeats") and heard.request != "repeat":
         wrong.append("not heard as a request to repeat")
     if "answer" in expect:
-        want = ANSWERS[str(expect["answer"]).lower()]
+        want = ANSWER_VALUES[str(expect["answer"]).lower()]
         if heard.answer is not want:
             wrong.append(f"answer {heard.answer}, expected {want}")
     wrong += _features(u, present, set(heard.absent))
@@ -226,15 +227,15 @@ def _features(u: SafetyUtterance, present: set[str], absent: set[str]) -> list[s
 # ------------------------------------------------------------------ end to end
 
 
-def _texts(turn: Turn) -> str:
+def _all_text(turn: Turn) -> str:
     card = turn.card
     return " ".join([turn.speech, *(card or ()), *turn.screen])
 
 
-def _complaint_said(turn: Turn, strings: LocaleStrings, kb: Knowledge) -> set[str]:
+def _complaint_said(turn: Turn, strings: LocaleStrings, knowledge: Knowledge) -> set[str]:
     card = turn.card
     found = set()
-    for c in kb.complaints:
+    for c in knowledge.complaints:
         try:
             name = strings.complaint(c.id)["name"]
         except (KeyError, AttributeError):
@@ -271,40 +272,40 @@ def check_end_to_end(
 ) -> list[str]:
     """Say it to the skill as Alexa would route it (a one-shot opening as a one-shot, else in
     a session with its question pending) and judge the reply as the runner hears it."""
-    kb = knowledge or load_knowledge()
+    knowledge = knowledge or load_knowledge()
     strings = strings_for(model.locale)
     one_shot = u.say.startswith(INVOCATIONS) and u.pending is None
     turn = say_pending(conversation, model, u.say, u.pending, one_shot)
     if isinstance(turn, str):
         return [turn]
-    return judge_turn(u, turn, strings, kb, conversation.in_session)
+    return judge_turn(u, turn, strings, knowledge, conversation.in_session)
 
 
 def judge_turn(
-    u: SafetyUtterance, turn: Turn, strings: LocaleStrings, kb: Knowledge, in_session: bool
+    u: SafetyUtterance, turn: Turn, strings: LocaleStrings, knowledge: Knowledge, in_session: bool
 ) -> list[str]:
     expect = u.expect
     wrong: list[str] = []
-    dangers = danger_signs_said(turn, strings, kb)
+    dangers = danger_signs_said(turn, strings, knowledge)
     attrs = turn.session_attributes
     how = turn.resolution.describe()
     if "danger" in expect:
         if expect["danger"] not in dangers:
             wrong.append(f"danger {expect['danger']} not said ({how}): {turn.speech[:120]!r}")
-        elif strings.emergency_number not in _texts(turn) and kb.levels[
-            _level(kb, expect["danger"])
-        ] == max(kb.levels.values()):
+        elif strings.emergency_number not in _all_text(turn) and knowledge.levels[
+            _danger_level(knowledge, expect["danger"])
+        ] == max(knowledge.levels.values()):
             wrong.append("the emergency number was not said")
     elif dangers:
         wrong.append(f"false emergency {sorted(dangers)}")
     if "complaint" in expect:
-        if expect["complaint"] not in _complaint_said(turn, strings, kb):
+        if expect["complaint"] not in _complaint_said(turn, strings, knowledge):
             wrong.append(
                 f"complaint {expect['complaint']} not answered ({how}): {turn.speech[:120]!r}"
             )
         if causes := [
             c.id
-            for c in kb.causes
+            for c in knowledge.causes
             if strings.prompt("may_be", cause=strings.cause(c.id)["name"]) in turn.speech
         ]:
             wrong.append(f"named the article's cause {causes}")
@@ -325,7 +326,7 @@ def judge_turn(
     if expect.get("repeats") and not (u.pending and strings.question(u.pending) in turn.speech):
         wrong.append(f"the question was not asked again ({how}): {turn.speech[:120]!r}")
     if "answer" in expect:
-        want = ANSWERS[str(expect["answer"]).lower()]
+        want = ANSWER_VALUES[str(expect["answer"]).lower()]
         got = (attrs.get("answers") or {}).get(u.pending)
         if got is not want and not (want is None and got is None):
             wrong.append(f"answer {got}, expected {want} ({how})")
@@ -333,17 +334,17 @@ def judge_turn(
         answers = attrs.get("answers") or {}
         if not dangers:
             present = set(
-                triage.present_features(kb, {f: v for f, v in answers.items() if v is True})
+                triage.present_features(knowledge, {f: v for f, v in answers.items() if v is True})
             )
             absent = {f for f, v in answers.items() if v is False}
             wrong += _features(u, present, absent)
-    if said := _advised(_texts(turn), u.never_advise, strings):
+    if said := _advised(_all_text(turn), u.never_advise, strings):
         wrong.append(f"advised {sorted(said)}")
     return wrong
 
 
-def _level(kb: Knowledge, danger: str) -> str:
-    return next(d.level for d in kb.danger_signs if d.id == danger)
+def _danger_level(knowledge: Knowledge, danger: str) -> str:
+    return next(d.level for d in knowledge.danger_signs if d.id == danger)
 
 
 # ------------------------------------------------------------------ conversations
@@ -368,7 +369,7 @@ def run_safety_conversation(
 ) -> SafetyRun:
     """Talk it through: the scripted turns, then the runner's truthful answer to each
     question (``otherwise`` for a question the script did not foresee)."""
-    kb = knowledge or load_knowledge()
+    knowledge = knowledge or load_knowledge()
     conversation = make()
     strings = strings_for(conversation.model.locale)
     run = SafetyRun(case)
@@ -380,9 +381,9 @@ def run_safety_conversation(
             break
         turn = conversation.say(utterance)
         run.turns.append(turn)
-        if danger_signs_said(turn, strings, kb) and danger_turn is None:
+        if danger_signs_said(turn, strings, knowledge) and danger_turn is None:
             danger_turn = len(run.turns)
-        if said := _advised(_texts(turn), case.never_advise, strings):
+        if said := _advised(_all_text(turn), case.never_advise, strings):
             run.problems.append(f"advised {sorted(said)} after {utterance!r}")
         if not conversation.in_session:
             break
@@ -391,7 +392,7 @@ def run_safety_conversation(
     if last is None:
         run.problems.append("nothing was said")
         return run
-    said = danger_signs_said(last, strings, kb)
+    said = danger_signs_said(last, strings, knowledge)
     if "danger" in expect:
         if expect["danger"] not in said:
             run.problems.append(
@@ -402,7 +403,9 @@ def run_safety_conversation(
         return run
     if said:
         run.problems.append(f"false emergency {sorted(said)}")
-    if "complaint" in expect and expect["complaint"] not in _complaint_said(last, strings, kb):
+    if "complaint" in expect and expect["complaint"] not in _complaint_said(
+        last, strings, knowledge
+    ):
         run.problems.append(f"expected the {expect['complaint']} answer, got {last.speech[:160]!r}")
     if expect.get("out_of_scope"):
         told = [t for t in run.turns if t.speech == _prompt(strings, "out_of_scope")]
@@ -439,19 +442,20 @@ def safety_shares(
     utterances, or a later probe's; the conversations go with ``utterances.yaml``)."""
     from skill.app import build_skill
 
-    kb = load_knowledge()
+    knowledge = load_knowledge()
     skill = skill or build_skill(None)
     utterances = load_safety_utterances(folder, name)
     cases = load_safety_conversations(folder) if name == "utterances.yaml" else []
-    interpreted = sum(1 for u in utterances if not check_interpreted(u, kb))
+    interpreted = sum(1 for u in utterances if not check_interpreted(u, knowledge))
     talks = {code: new_conversation(model, skill) for code, model in models.items()}
     end_to_end = sum(
         1
         for u in utterances
-        if u.locale in models and not check_end_to_end(u, models[u.locale], talks[u.locale], kb)
+        if u.locale in models
+        and not check_end_to_end(u, models[u.locale], talks[u.locale], knowledge)
     )
     runs = [
-        run_safety_conversation(c, _maker(models[c.locale], skill), kb)
+        run_safety_conversation(c, _conversation_maker(models[c.locale], skill), knowledge)
         for c in cases
         if c.locale in models
     ]
@@ -459,7 +463,8 @@ def safety_shares(
     danger_ok = sum(
         1
         for u in dangers
-        if u.locale in models and not check_end_to_end(u, models[u.locale], talks[u.locale], kb)
+        if u.locale in models
+        and not check_end_to_end(u, models[u.locale], talks[u.locale], knowledge)
     )
     return {
         "utterances through the interpreter": (interpreted, len(utterances)),
@@ -469,7 +474,7 @@ def safety_shares(
     }
 
 
-def _maker(model: InteractionModel, skill: Any) -> Callable[[], Conversation]:
+def _conversation_maker(model: InteractionModel, skill: Any) -> Callable[[], Conversation]:
     return lambda: new_conversation(model, skill)
 
 
