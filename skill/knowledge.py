@@ -548,13 +548,21 @@ def build_knowledge(data: dict[str, Any], check: bool = True) -> Knowledge:
     )
 
 
-def read_knowledge_data(path: Path = KNOWLEDGE_PATH) -> dict[str, Any]:
+def read_data_file(path: Path, missing: str) -> dict[str, Any]:
+    """A JSON data file as it is written; :class:`DataError` says ``missing`` when there is
+    no such file, and where the JSON breaks when it is not valid."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            data: dict[str, Any] = json.load(fh)
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError([f"{path}: {missing}"]) from exc
     except json.JSONDecodeError as exc:
         raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
     return data
+
+
+def read_knowledge_data(path: Path = KNOWLEDGE_PATH) -> dict[str, Any]:
+    """The knowledge file as it is written."""
+    return read_data_file(path, "the knowledge file is missing")
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ into the words the lexicon is matched against.
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from skill.errors import DataError
-from skill.knowledge import DATA_DIR, Knowledge, load_knowledge
+from skill.knowledge import DATA_DIR, Knowledge, load_knowledge, read_data_file
 
 LEXICON_DIR = DATA_DIR / "lexicon"
 DEFAULT_LANGUAGE = "en"
@@ -507,14 +506,8 @@ def add_phrase(lex: Lexicon, text: str, feature: str, present: bool) -> None:
 
 def read_lexicon_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """A language's lexicon file as it is written."""
-    path = LEXICON_DIR / f"{language}.json"
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError([f"{path}: no lexicon for language {language!r}"]) from exc
-    except json.JSONDecodeError as exc:
-        raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
-    return data
+    missing = f"no lexicon for language {language!r}"
+    return read_data_file(LEXICON_DIR / f"{language}.json", missing)
 
 
 @lru_cache(maxsize=8)

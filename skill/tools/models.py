@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.errors import DataError
+from skill.knowledge import read_data_file
 from skill.tools.paths import REPO_ROOT
 
 MODELS_DIR = REPO_ROOT / "interaction_model"
@@ -58,13 +59,7 @@ def model_path(locale: str) -> Path:
 
 def read_model(path: Path) -> dict[str, Any]:
     """One interaction model file's data; :class:`DataError` says why it cannot be read."""
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError([f"{path}: the interaction model is missing"]) from exc
-    except json.JSONDecodeError as exc:
-        raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
-    return data
+    return read_data_file(path, "the interaction model is missing")
 
 
 def read_models(folder: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:

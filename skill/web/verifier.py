@@ -123,7 +123,7 @@ class EnvelopeError(VerificationError):
     check = "envelope"
 
 
-def _show(value: object, limit: int = 200) -> str:
+def _quoted(value: object, limit: int = 200) -> str:
     """``repr`` of untrusted text, cut to ``limit`` characters so that a log line stays one line."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -141,24 +141,25 @@ def validate_cert_url(url: str) -> str:
         port = parts.port
     except ValueError as exc:
         raise CertificateUrlError(
-            f"expected an https://s3.amazonaws.com/echo.api/ URL, got {_show(url)} ({exc})"
+            f"expected an https://s3.amazonaws.com/echo.api/ URL, got {_quoted(url)} ({exc})"
         ) from exc
     if parts.scheme.lower() != CERT_URL_SCHEME:
         raise CertificateUrlError(
-            f"expected certificate URL scheme 'https', got {_show(parts.scheme)} in {_show(url)}"
+            f"expected certificate URL scheme 'https', got {_quoted(parts.scheme)} "
+            f"in {_quoted(url)}"
         )
     if (parts.hostname or "").lower() != CERT_URL_HOST:
         raise CertificateUrlError(
-            f"expected certificate URL host 's3.amazonaws.com', got {_show(parts.hostname)} "
-            f"in {_show(url)}"
+            f"expected certificate URL host 's3.amazonaws.com', got {_quoted(parts.hostname)} "
+            f"in {_quoted(url)}"
         )
     if parts.username is not None or parts.password is not None:
         raise CertificateUrlError(
-            f"expected a certificate URL without user information, got {_show(url)}"
+            f"expected a certificate URL without user information, got {_quoted(url)}"
         )
     if port is not None and port != CERT_URL_PORT:
         raise CertificateUrlError(
-            f"expected certificate URL port 443 (or none), got {port} in {_show(url)}"
+            f"expected certificate URL port 443 (or none), got {port} in {_quoted(url)}"
         )
     # posixpath.normpath keeps exactly two leading slashes ("//x"); such a path can never start
     # with "/echo.api/", so it is refused below, as it should be.
@@ -166,7 +167,7 @@ def validate_cert_url(url: str) -> str:
     if not path.startswith(CERT_URL_PATH_PREFIX):
         raise CertificateUrlError(
             f"expected a certificate URL path beginning with '/echo.api/' (case-sensitive, "
-            f"after normalising '.' and '..'), got {_show(path)} from {_show(url)}"
+            f"after normalising '.' and '..'), got {_quoted(path)} from {_quoted(url)}"
         )
     return urlunsplit((CERT_URL_SCHEME, CERT_URL_HOST, path, parts.query, ""))
 
@@ -192,14 +193,14 @@ def download_chain(
             length = reply.headers.get("Content-Length")
             if length is not None and length.isdigit() and int(length) > max_bytes:
                 raise CertificateChainError(
-                    f"expected a certificate chain of at most {max_bytes} bytes at {_show(url)}, "
+                    f"expected a certificate chain of at most {max_bytes} bytes at {_quoted(url)}, "
                     f"got Content-Length {int(length)}"
                 )
             data = bytearray()
             while True:
                 if time.monotonic() > deadline:
                     raise CertificateChainError(
-                        f"expected the certificate chain at {_show(url)} within {timeout:g} s, "
+                        f"expected the certificate chain at {_quoted(url)} within {timeout:g} s, "
                         "the download took longer"
                     )
                 chunk = reply.read(min(16 * 1024, max_bytes + 1 - len(data)))
@@ -209,14 +210,14 @@ def download_chain(
                 if len(data) > max_bytes:
                     raise CertificateChainError(
                         f"expected a certificate chain of at most {max_bytes} bytes at "
-                        f"{_show(url)}, got more"
+                        f"{_quoted(url)}, got more"
                     )
     except CertificateChainError:
         raise
     except (OSError, ValueError, urllib.error.URLError) as exc:  # timeouts are OSErrors
         raise CertificateChainError(
-            f"expected to download the certificate chain from {_show(url)}, got an error: "
-            f"{_show(str(exc))}"
+            f"expected to download the certificate chain from {_quoted(url)}, got an error: "
+            f"{_quoted(str(exc))}"
         ) from exc
     return bytes(data)
 
@@ -280,17 +281,17 @@ def parse_timestamp(raw: object) -> datetime:
         kind = (
             "a number"
             if isinstance(raw, int | float) and not isinstance(raw, bool)
-            else (_show(raw, 60))
+            else (_quoted(raw, 60))
         )
         raise TimestampError(f"{expected}, got {kind}")
     match = TIMESTAMP_PATTERN.fullmatch(raw)
     if match is None:
-        raise TimestampError(f"{expected}, got {_show(raw, 60)}")
+        raise TimestampError(f"{expected}, got {_quoted(raw, 60)}")
     year = int(raw[:4])
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         raise TimestampError(
             f"expected request.timestamp between the years {EARLIEST_YEAR} and {LATEST_YEAR}, "
-            f"got {_show(raw, 60)}"
+            f"got {_quoted(raw, 60)}"
         )
     fraction = (match["fraction"] or "")[:6].ljust(6, "0")
     zone = match["zone"] or ""
@@ -301,7 +302,7 @@ def parse_timestamp(raw: object) -> datetime:
         moment = datetime.fromisoformat(f"{match['date']}T{match['time']}.{fraction}{zone}")
         return moment.astimezone(UTC)
     except (ValueError, OverflowError) as exc:  # a 31st of February, an hour 25, an offset 99
-        raise TimestampError(f"{expected}, got {_show(raw, 60)} ({exc})") from exc
+        raise TimestampError(f"{expected}, got {_quoted(raw, 60)} ({exc})") from exc
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -443,8 +444,8 @@ class RequestVerifier:
             raise
         except Exception as exc:  # an injected fetcher may raise anything
             raise CertificateChainError(
-                f"expected to download the certificate chain from {_show(canonical)}, got "
-                f"{type(exc).__name__}: {_show(str(exc))}"
+                f"expected to download the certificate chain from {_quoted(canonical)}, got "
+                f"{type(exc).__name__}: {_quoted(str(exc))}"
             ) from exc
         try:
             return self.check_chain(pem, now, source=canonical)
@@ -452,8 +453,8 @@ class RequestVerifier:
             raise
         except Exception as exc:  # a certificate cryptography can load but not inspect
             raise CertificateChainError(
-                f"expected a certificate chain that can be checked at {_show(canonical)}, got "
-                f"{type(exc).__name__}: {_show(str(exc))}"
+                f"expected a certificate chain that can be checked at {_quoted(canonical)}, got "
+                f"{type(exc).__name__}: {_quoted(str(exc))}"
             ) from exc
 
     @staticmethod
@@ -461,14 +462,14 @@ class RequestVerifier:
         """The outcome of another thread's download of the same URL."""
         if not download.done.wait(SHARED_DOWNLOAD_WAIT_SECONDS):
             raise CertificateChainError(
-                f"expected the certificate chain from {_show(canonical)} within "
+                f"expected the certificate chain from {_quoted(canonical)} within "
                 f"{SHARED_DOWNLOAD_WAIT_SECONDS:g} s, another request's download of it is "
                 "still going"
             )
         if download.trusted is not None:
             return download.trusted.key
         error = download.error or CertificateChainError(
-            f"expected the certificate chain from {_show(canonical)}, its download ended "
+            f"expected the certificate chain from {_quoted(canonical)}, its download ended "
             "without one"
         )
         raise type(error)(str(error))
@@ -496,7 +497,7 @@ class RequestVerifier:
             certs = x509.load_pem_x509_certificates(pem)
         except ValueError as exc:
             raise CertificateChainError(
-                f"expected PEM certificates at {_show(source)}, got unreadable data ({exc})"
+                f"expected PEM certificates at {_quoted(source)}, got unreadable data ({exc})"
             ) from exc
         leaf, intermediates = certs[0], certs[1:]
         not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
@@ -513,7 +514,7 @@ class RequestVerifier:
         if ALEXA_CERT_NAME not in names:
             raise CertificateChainError(
                 f"expected {ALEXA_CERT_NAME!r} among the signing certificate's subject "
-                f"alternative names, got {_show(names)}"
+                f"alternative names, got {_quoted(names)}"
             )
         key = leaf.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
@@ -529,7 +530,7 @@ class RequestVerifier:
         except verification.VerificationError as exc:
             raise CertificateChainError(
                 f"expected a chain from {leaf.subject.rfc4514_string()!r} to a trusted root "
-                f"CA, got: {_show(str(exc), 300)}"
+                f"CA, got: {_quoted(str(exc), 300)}"
             ) from exc
         expires = min(cert.not_valid_after_utc for cert in certs)
         return _TrustedChain(key, expires)
@@ -543,7 +544,7 @@ class RequestVerifier:
             signature = base64.b64decode("".join(signature_b64.split()), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise SignatureError(
-                f"expected {SIGNATURE_HEADER} to be base64, got {_show(signature_b64, 60)}"
+                f"expected {SIGNATURE_HEADER} to be base64, got {_quoted(signature_b64, 60)}"
             ) from exc
         try:
             key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
@@ -583,7 +584,7 @@ class RequestVerifier:
         if drift > tolerance.total_seconds():
             raise TimestampError(
                 f"expected request.timestamp within {tolerance.total_seconds():g} s of "
-                f"{now.isoformat()}, got {_show(request.get('timestamp'))} ({drift:.0f} s away)"
+                f"{now.isoformat()}, got {_quoted(request.get('timestamp'))} ({drift:.0f} s away)"
             )
 
     def verify_skill_id(self, data: Mapping[str, Any]) -> None:
@@ -593,8 +594,8 @@ class RequestVerifier:
         found = [
             value
             for value in (
-                _dig(data, "session", "application", "applicationId"),
-                _dig(data, "context", "System", "application", "applicationId"),
+                _value_at(data, "session", "application", "applicationId"),
+                _value_at(data, "context", "System", "application", "applicationId"),
             )
             if value is not None
         ]
@@ -605,10 +606,13 @@ class RequestVerifier:
             )
         for value in found:
             if value != self.skill_id:
-                raise SkillIdError(f"expected application id {self.skill_id!r}, got {_show(value)}")
+                raise SkillIdError(
+                    f"expected application id {self.skill_id!r}, got {_quoted(value)}"
+                )
 
 
-def _dig(data: Mapping[str, Any], *path: str) -> Any:
+def _value_at(data: Mapping[str, Any], *path: str) -> Any:
+    """The value at ``path`` in nested mappings, or None where the path leaves them."""
     node: Any = data
     for key in path:
         if not isinstance(node, Mapping):
@@ -624,7 +628,7 @@ def request_id_of(body: bytes) -> str | None:
     (a newline that would forge a log line, say) becomes ``?``.
     """
     try:
-        value = _dig(load_json(body), "request", "requestId")
+        value = _value_at(load_json(body), "request", "requestId")
     except JsonLimitError:
         return None
     if not isinstance(value, str):

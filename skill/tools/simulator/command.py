@@ -49,9 +49,9 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
     from skill.app import build_skill
     from skill.history import retention
     from skill.knowledge import load_knowledge
-    from skill.store import DB_ENV, Deployment, store_from_env
+    from skill.store import DB_ENV, OFF_VALUES, Deployment, store_from_env
 
-    if not store or (db is not None and db.strip().lower() in ("off", "none", "")):
+    if not store or (db is not None and db.strip().lower() in (*OFF_VALUES, "")):
         yield InProcess(build_skill(None))
         return
     kept = retention(load_knowledge())
