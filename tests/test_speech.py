@@ -6,6 +6,8 @@ import dataclasses
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skill.knowledge import load_knowledge
 from skill.speech import (
@@ -162,3 +164,105 @@ def test_the_emergency_number_is_said_the_local_way(locale: str) -> None:
     number = strings.emergency_number
     assert f'<sub alias="{strings.aliases[number]}">{number}</sub>' in ssml
     assert check_ssml(ssml) == []
+
+
+def test_reading_ssml_back_undoes_the_escaping_and_the_local_numbers() -> None:
+    spoken = Spoken(("Call 000 & wait.", "Fish <3 chips", "a&lt;b"))
+    ssml = spoken.ssml_for({"000": "triple zero"})
+    assert '<sub alias="triple zero">000</sub>' in ssml
+    assert parts_of(ssml) == spoken.parts
+    assert parts_of("<speak></speak>") == ()
+
+
+def test_a_card_lists_the_steps_in_order() -> None:
+    spoken = outcome(EN, KB, assess({"between_toes": True, "burning": True, "lasts_days": False}))
+    steps = [line for line in spoken.card_lines if line[:2] in ("1.", "2.", "3.", "4.")]
+    assert steps[0] == "1. " + EN.advice("ice")
+    assert spoken.card_text.splitlines()[-1] == EN.prompt("disclaimer")
+
+
+# ------------------------------------------------------------------ advice that could harm
+
+
+def _outcome_answers() -> list[tuple[str, dict[str, bool]]]:
+    """Every kind of outcome the engine reaches: each cause on its own evidence, each danger
+    sign, each adjacent complaint, and advice that names no cause."""
+    found: list[tuple[str, dict[str, bool]]] = [
+        (
+            f"cause:{c.id}",
+            {
+                e.feature: True
+                for e in c.evidence
+                if e.present > 0 and KB.features[e.feature].category != "danger"
+            },
+        )
+        for c in KB.causes
+    ]
+    found += [(f"danger:{d.id}", {d.any_features[0]: True}) for d in KB.danger_signs]
+    found += [(f"complaint:{c.id}", {c.any_features[0]: True}) for c in KB.complaints]
+    found.append(("unclear", {"legs": True}))
+    return found
+
+
+OUTCOMES = _outcome_answers()
+CONTRAINDICATED = [
+    (advice_id, sign)
+    for advice_id, entry in KB.advice.items()
+    for sign in entry.get("contraindicated_by", ())
+]
+
+
+def _everything_shown(strings: object, result: object) -> str:
+    """What the runner hears, reads on the card and sees on a screen."""
+    from skill.screen import screen_lines
+
+    spoken = outcome(strings, KB, result)  # type: ignore[arg-type]
+    shown = spoken.screen.content()[1] if spoken.screen is not None else {}
+    return "\n".join([spoken.text, spoken.card_title or "", spoken.card_text, *screen_lines(shown)])
+
+
+def test_the_knowledge_names_advice_that_could_harm() -> None:
+    """Drinking with signs of water overload, keeping moving after a collapse: the
+    contraindications are data, so the tests below cover every one."""
+    assert ("hydrate", "water_overload_signs") in CONTRAINDICATED
+    assert ("sip_fluids", "drank_lots") in CONTRAINDICATED
+    assert ("cool_down", "collapsed") in CONTRAINDICATED
+
+
+@pytest.mark.parametrize("locale", locale_models())
+@pytest.mark.parametrize(("advice", "sign"), CONTRAINDICATED, ids=lambda x: str(x))
+def test_advice_that_could_harm_is_never_said_shown_or_carded(
+    locale: str, advice: str, sign: str
+) -> None:
+    """Every outcome kind, with each sign that contraindicates an advice step added: the
+    step is not spoken, not on the card, not on the screen, in any market."""
+    strings = strings_for(locale)
+    step = strings.advice(advice)
+    given = [
+        name
+        for name, answers in OUTCOMES
+        if step in _everything_shown(strings, assess({**answers, sign: True}))
+    ]
+    assert given == []
+
+
+@given(
+    st.sets(st.sampled_from(sorted(KB.features)), min_size=1, max_size=8),
+    st.sampled_from(locale_models()),
+)
+@settings(max_examples=300, deadline=None)
+def test_no_reachable_outcome_speaks_a_contraindicated_step(
+    features: set[str], locale: str
+) -> None:
+    """Any mix of what a runner can say: each step whose contraindicating sign is present
+    (after implications and combinations) is nowhere in the outcome; and with signs of
+    water overload, nothing tells the runner to drink."""
+    strings = strings_for(locale)
+    result = assess({f: True for f in features})
+    shown = _everything_shown(strings, result)
+    for advice_id, sign in CONTRAINDICATED:
+        if sign in result.present:
+            assert strings.advice(advice_id) not in shown, (advice_id, sign, features)
+    if "water_overload_signs" in result.present or "drank_lots" in result.present:
+        for drink in ("hydrate", "sports_drink", "sip_fluids"):
+            assert strings.advice(drink) not in shown, (drink, features)
