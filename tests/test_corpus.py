@@ -20,7 +20,7 @@ from skill.tools.simulator.corpus import (
 )
 from skill.tools.simulator.nlu import InteractionModel
 from skill.tools.validate import MODELS_DIR
-from tests.markets import locale_models
+from tests.support.markets import locale_models
 
 KB = load_knowledge()
 MARKETS = locale_models()  # every locale with a model: a new one is tested without edits

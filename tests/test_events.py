@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
 from flask.testing import FlaskClient
 
-from skill.app import build_skill, handle_event
+from skill.app import build_skill
 from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, SqliteStore
 from skill.tools.envelopes import Session
 from skill.web import create_app
-from tests.test_memory import FailingStore
+from tests.support.runner import invoke
+from tests.support.stores import FailingStore
 
 NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
-
-
-def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:
-    return handle_event(data, None, skill_obj)
 
 
 def remember_someone(store: SqliteStore, session: Session) -> str:

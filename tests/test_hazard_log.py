@@ -25,7 +25,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from tests.schema_fields import schema_properties
+from tests.support.schema_fields import schema_properties
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFETY_DIR = ROOT / "docs" / "safety"

@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator
 from skill.knowledge import load_knowledge
 from skill.tools.validate import check_sample, sample_key
 from skill.triage import assess
-from tests.schema_fields import schema_properties
+from tests.support.schema_fields import schema_properties
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "interaction_model"

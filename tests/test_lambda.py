@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from skill.tools.envelopes import Session, SlotValue
-from tests.conftest import load_fixture
+from tests.support.fixtures import load_fixture
 
 LAMBDA_FILE = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"
 
@@ -126,12 +126,10 @@ def test_the_entry_keeps_nothing_when_told_off(monkeypatch: pytest.MonkeyPatch) 
 
 # ------------------------------------------------------------------ on DynamoDB
 
-from tests.test_store import aws_env, moto_server, moto_table  # noqa: E402, F401
-
 
 def test_a_check_in_then_skill_disabled_on_dynamodb(
     monkeypatch: pytest.MonkeyPatch,
-    moto_table: Any,  # noqa: F811
+    moto_table: Any,
 ) -> None:
     import skill.app
     from skill.store import UserKeys

@@ -13,7 +13,7 @@ from skill.app import build_skill
 from skill.knowledge import REPO_ROOT
 from skill.strings import read_numbers, strings_for
 from skill.tools.envelopes import Session, SlotValue
-from tests.test_handlers import invoke
+from tests.support.runner import invoke
 
 NUMBERS = {
     "en-US": {"911"},

@@ -15,7 +15,7 @@ import pytest
 from skill.tools.envelopes import Session
 from skill.tools.lambda_zip import PackageError
 from skill.tools.package import Endpoint, build, skill_stack
-from tests.test_nlu import small_model_dict
+from tests.support.small_model import small_model_dict
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:legcheck"
 

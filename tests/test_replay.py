@@ -28,9 +28,9 @@ from skill.tools.simulator.replay import (
     read_script,
     run_script,
 )
-from tests.conftest import sqlite_store
-from tests.markets import locale_models
-from tests.test_nlu import small_model_dict
+from tests.support.markets import locale_models
+from tests.support.small_model import small_model_dict
+from tests.support.stores import sqlite_store
 
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"
 EN = strings_for("en-US")

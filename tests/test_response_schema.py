@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.alexa_response import SCHEMA_PATH, reply_problems, response_problems, validator
+from tests.support.alexa_response import SCHEMA_PATH, reply_problems, response_problems, validator
 
 
 def full_response() -> dict[str, Any]:

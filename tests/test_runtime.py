@@ -27,7 +27,7 @@ from skill.tools.lambda_zip import (
     requirement_name,
 )
 from skill.tools.simulator import checkin
-from tests.conftest import sqlite_store
+from tests.support.stores import sqlite_store
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEF = (

@@ -31,7 +31,7 @@ from skill.tools.simulator.safety import (
     run_safety_conversation,
 )
 from skill.tools.validate import MODELS_DIR
-from tests.markets import locale_models
+from tests.support.markets import locale_models
 
 KB = load_knowledge()
 MARKETS = locale_models()

@@ -16,9 +16,9 @@ from skill.knowledge import load_knowledge
 from skill.screen import APL_DIR, RENDER_DIRECTIVE, screen_lines
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
-from tests.alexa_response import assert_valid_response
-from tests.markets import locale_models
-from tests.test_handlers import invoke
+from tests.support.alexa_response import assert_valid_response
+from tests.support.markets import locale_models
+from tests.support.runner import invoke
 
 HERE = Path(__file__).resolve().parent / "apl"
 INSTALL = "npm ci --prefix tests/apl"

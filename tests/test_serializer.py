@@ -27,9 +27,9 @@ from skill.app import build_skill, handle_event
 from skill.serializer import LegCheckSerializer
 from skill.tools.envelopes import Session, SlotValue
 from skill.tools.simulator import checkin
-from tests.test_web_properties import envelopes, json_values
+from tests.support.fixtures import FIXTURES
+from tests.support.strategies import envelopes, json_values
 
-FIXTURES = Path(__file__).parent / "fixtures"
 CONVERSATIONS = Path(__file__).parent / "conversations"
 
 

@@ -27,8 +27,8 @@ from skill.tools.simulator.conversation import (
 )
 from skill.tools.simulator.nlu import InteractionModel
 from skill.web import create_app
-from tests.conftest import sqlite_store
-from tests.test_nlu import small_model_dict
+from tests.support.small_model import small_model_dict
+from tests.support.stores import sqlite_store
 
 EN = strings_for("en-US")
 

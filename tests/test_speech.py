@@ -13,7 +13,7 @@ from skill.knowledge import load_knowledge
 from skill.speech import MAX_WORDS, describe_features, join_words, outcome, word_count
 from skill.strings import LOCALES, strings_for
 from skill.triage import assess
-from tests.markets import locale_models
+from tests.support.markets import locale_models
 
 KB = load_knowledge()
 EN = strings_for("en-US")

@@ -19,7 +19,7 @@ from skill.tools.validate import (
     check_reach,
     validate,
 )
-from tests.test_nlu import small_model_dict
+from tests.support.small_model import small_model_dict
 
 KB = load_knowledge()
 ANY_OBJECT: dict[str, Any] = {"type": "object"}

@@ -28,7 +28,7 @@ from skill.web.verifier import (
     request_id_of,
     validate_cert_url,
 )
-from tests.certs import (
+from tests.support.certs import (
     CERT_URL,
     SKILL_ID,
     CountingFetcher,

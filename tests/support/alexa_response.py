@@ -22,7 +22,7 @@ from werkzeug.test import TestResponse
 
 from skill import limits
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "alexa-response.schema.json"
+SCHEMA_PATH = Path(__file__).parents[1] / "schemas" / "alexa-response.schema.json"
 
 
 @functools.cache
