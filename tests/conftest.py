@@ -6,6 +6,8 @@ Helpers that are not fixtures live in ``tests/support/``."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +17,23 @@ import pytest
 from ask_sdk_core.skill import CustomSkill
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from skill.app import build_skill
 from skill.store import DynamoDbStore, SqliteStore
 from skill.web import create_app
 from tests.support.certs import TestPKI, shared_pki
 from tests.support.stores import server_client, sqlite_store
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its caches and example database in a temporary folder of this
+    process's own (one per xdist worker), removed at the end, not in ``.hypothesis/`` in the
+    working tree. Set here, before collection: its plugin reads the test modules' constants
+    into that folder while collecting."""
+    home = tempfile.mkdtemp(prefix="legcheck-hypothesis-")
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    set_hypothesis_home_dir(home)
 
 
 @pytest.fixture
