@@ -35,6 +35,7 @@ def test_serve_defaults_to_loopback_port_5000() -> None:
     assert (args.host, args.port, args.no_verify) == ("127.0.0.1", 5000, True)
 
 
+@pytest.mark.slow
 def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
     import os

@@ -22,6 +22,8 @@ from skill.tools.simulator.nlu import InteractionModel
 from skill.tools.validate import MODELS_DIR
 from tests.support.markets import locale_models
 
+pytestmark = pytest.mark.slow  # the whole runner corpus, end to end, in every locale
+
 KB = load_knowledge()
 MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
 MODELS = {code: InteractionModel.load(MODELS_DIR / f"{code}.json") for code in MARKETS}

@@ -541,6 +541,7 @@ def test_every_danger_sign_can_be_heard(file: str, sign: Any) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("file", "sign"), DANGER_CASES)
 def test_each_danger_phrase_said_alone_raises_its_danger_sign(file: str, sign: Any) -> None:
     """Through the skill's NLU simulator and the skill: every word for a danger value, said
@@ -584,6 +585,7 @@ MEMORY_PHRASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("file", MODELS)
 @pytest.mark.parametrize(("words", "intent"), MEMORY_PHRASES)
 def test_opting_in_and_out_are_never_confused(file: str, words: str, intent: str) -> None:

@@ -127,6 +127,7 @@ def test_the_entry_keeps_nothing_when_told_off(monkeypatch: pytest.MonkeyPatch) 
 # ------------------------------------------------------------------ on DynamoDB
 
 
+@pytest.mark.slow
 def test_a_check_in_then_skill_disabled_on_dynamodb(
     monkeypatch: pytest.MonkeyPatch,
     moto_table: Any,

@@ -172,6 +172,7 @@ def stored_days(path: Path, session: Session) -> list[date]:
         store.close()
 
 
+@pytest.mark.slow
 def test_a_lock_held_past_the_busy_timeout_still_gets_advice_with_the_history(
     seeded: tuple[Path, Session], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -80,6 +80,7 @@ def conversation_files() -> list[Path]:
 MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("locale", MARKETS)
 @pytest.mark.parametrize("path", conversation_files(), ids=lambda p: p.name)
 def test_conversation(path: Path, locale: str, tmp_path: Path) -> None:

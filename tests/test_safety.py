@@ -33,6 +33,8 @@ from skill.tools.simulator.safety import (
 from skill.tools.validate import MODELS_DIR
 from tests.support.markets import locale_models
 
+pytestmark = pytest.mark.slow  # the whole safety corpus, end to end, in every market
+
 KB = load_knowledge()
 MARKETS = locale_models()
 MODELS = {code: InteractionModel.load(MODELS_DIR / f"{code}.json") for code in MARKETS}

@@ -45,11 +45,13 @@ def lint(paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_document_passes_amazons_apl_linter_without_a_warning() -> None:
     assert DOCUMENTS
     assert lint(DOCUMENTS) == {str(p): [] for p in DOCUMENTS}
 
 
+@pytest.mark.slow
 def test_the_linter_does_find_problems(tmp_path: Path) -> None:
     broken = json.loads(DOCUMENTS[0].read_text(encoding="utf-8"))
     broken["mainTemplate"]["items"][0]["colour"] = "#FFFFFF"

@@ -226,6 +226,7 @@ def test_advice_that_could_harm_is_never_said_shown_or_carded(
     assert given == []
 
 
+@pytest.mark.slow
 @given(
     st.sets(st.sampled_from(sorted(KB.features)), min_size=1, max_size=8),
     st.sampled_from(locale_models()),

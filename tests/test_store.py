@@ -79,7 +79,13 @@ def moto_mock(aws_env: None) -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture(params=["sqlite", "dynamodb-mock", "dynamodb-server"])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("dynamodb-mock", marks=pytest.mark.slow),  # moto's mock, set up per test
+        pytest.param("dynamodb-server", marks=pytest.mark.slow),  # a table on moto's server
+    ]
+)
 def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CheckInStore]:
     """Each kind of store, empty."""
     opened: CheckInStore
@@ -357,6 +363,7 @@ def _append_many(path: str, user_id: str, count: int, start: Any, worker: int) -
     store.close()
 
 
+@pytest.mark.slow
 def test_several_processes_appending_for_one_user_lose_nothing(tmp_path: Path) -> None:
     path = str(tmp_path / "shared.sqlite3")
     workers, each = 4, 25
@@ -441,6 +448,7 @@ def held_lock(tmp_path: Path) -> Iterator[Callable[[], None]]:
     release()
 
 
+@pytest.mark.slow
 def test_a_lock_held_past_the_busy_timeout_fails_the_write_and_keeps_the_history(
     tmp_path: Path, held_lock: Callable[[], None]
 ) -> None:
@@ -536,6 +544,7 @@ def test_dynamodb_a_conflicting_write_is_retried_and_nothing_is_lost(moto_mock: 
     ]
 
 
+@pytest.mark.slow
 def test_dynamodb_gives_up_after_its_attempts_without_writing(moto_mock: Any) -> None:
     rival = DynamoDbStore(TABLE, KEYS, RETENTION, client=moto_mock)
     key = rival.user_key(ALICE)
@@ -547,6 +556,7 @@ def test_dynamodb_gives_up_after_its_attempts_without_writing(moto_mock: Any) ->
     assert ("mine",) not in [c.features for c in rival.read(key, TODAY)]
 
 
+@pytest.mark.slow
 def test_dynamodb_concurrent_writers_over_http_lose_nothing(moto_table: Any) -> None:
     client, name = moto_table
     key = KEYS(ALICE)

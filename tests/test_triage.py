@@ -378,6 +378,7 @@ COMPLAINT_FEATURES = sorted({f for c in KB.complaints for f in c.any_features})
 ARTICLE_SYMPTOMS = {f for c in KB.complaints for f in c.unless_features}
 
 
+@pytest.mark.slow
 @given(
     st.sampled_from(COMPLAINT_FEATURES),
     st.sets(

@@ -29,6 +29,8 @@ from skill.strings import strings_for
 from skill.tools.simulator.conversation import ssml_to_text
 from tests.support.serve import LegcheckServer
 
+pytestmark = pytest.mark.slow  # node and a ``legcheck serve`` process
+
 HERE = Path(__file__).resolve().parent / "virtual_alexa"
 MODEL = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
 INSTALL = "npm ci --prefix tests/virtual_alexa"

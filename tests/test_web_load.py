@@ -21,7 +21,7 @@ from tests.support.alexa_response import reply_problems
 from tests.support.certs import CERT_URL, SKILL_ID, TestPKI, headers_for
 from tests.support.gunicorn_server import GunicornServer, Sent, send_all
 
-pytestmark = pytest.mark.usefixtures("no_network")
+pytestmark = [pytest.mark.usefixtures("no_network"), pytest.mark.slow]  # slow: gunicorn
 
 REQUESTS = 500
 THREADS = 4

@@ -141,6 +141,7 @@ def assert_sound(
 # -- the properties -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(envelope=envelopes())
 def test_every_envelope_gets_a_valid_answer_unverified(
@@ -151,6 +152,7 @@ def test_every_envelope_gets_a_valid_answer_unverified(
         assert status == 200  # what Alexa sends is answered, not refused
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(body=http_bodies)
 def test_every_body_gets_a_valid_answer_or_a_reason_unverified(
@@ -159,6 +161,7 @@ def test_every_body_gets_a_valid_answer_or_a_reason_unverified(
     assert_sound(open_app, body, {}, caplog)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(envelope=envelopes())
 def test_every_signed_envelope_gets_a_valid_answer(
@@ -170,6 +173,7 @@ def test_every_signed_envelope_gets_a_valid_answer(
         assert status == 200
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     body=http_bodies,
