@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from skill.tools.cli import build_parser, is_loopback, main
@@ -36,7 +38,7 @@ def test_serve_defaults_to_loopback_port_5000() -> None:
 
 
 @pytest.mark.slow
-def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path: Path) -> None:
     import json
     import os
     import urllib.request
@@ -88,8 +90,8 @@ def test_serve_with_verification_needs_a_skill_id(
 
 
 def test_purge_removes_what_is_past_its_time(
-    tmp_path,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from datetime import date

@@ -12,6 +12,7 @@ from skill.app import build_skill
 from skill.knowledge import load_knowledge
 from skill.tools.simulator.conversation import Conversation
 from skill.tools.simulator.corpus import (
+    Utterance,
     check_utterance_end_to_end,
     load_conversations,
     load_utterances,
@@ -42,8 +43,8 @@ def market(request: pytest.FixtureRequest) -> tuple[InteractionModel, Conversati
 
 @pytest.mark.parametrize("u", [u for u in CORPUS if u.dangers], ids=lambda u: u.place)
 def test_every_danger_utterance_escalates_end_to_end(
-    u, market: tuple[InteractionModel, Conversation]
-) -> None:  # type: ignore[no-untyped-def]
+    u: Utterance, market: tuple[InteractionModel, Conversation]
+) -> None:
     model, conversation = market
     assert check_utterance_end_to_end(u, model, conversation, KB) == [], u.say
 

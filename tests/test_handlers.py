@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from skill import handlers
+from skill import triage
 from skill.app import build_skill
 from skill.knowledge import load_knowledge
 from skill.store import Consent, SqliteStore
@@ -259,7 +259,7 @@ def test_an_internal_error_is_an_apology_not_a_crash(
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(handlers.triage, "assess", broken)
+    monkeypatch.setattr(triage, "assess", broken)
     speech = runner.report(slot("Sensation", "tingling", "tingling"))
     assert speech == EN.prompt("error")
     assert runner.open

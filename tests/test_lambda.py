@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -142,6 +143,7 @@ def test_a_check_in_then_skill_disabled_on_dynamodb(
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
     module = load_entry()
     session = Session()
+    envelope: Callable[[], dict[str, Any]]
     for envelope in (
         lambda: session.intent(
             "ReportSymptomsIntent",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ def twitching_check_in(
     """A whole check-in for twitching calves; the advice and the slowest turn's seconds."""
     slowest = 0.0
     response: dict[str, Any] = {}
+    data: Callable[[], dict[str, Any]]
     for data in (
         lambda: session.intent(
             "ReportSymptomsIntent",
