@@ -4,7 +4,7 @@ as a ratio of a hello-world ASK SDK skill served the same way in the same run.
 Both apps run under gunicorn on 127.0.0.1 (free ports, the same number of sync workers; see
 ``scripts/http_apps.py``) and get the same load: a fixed number of POSTs from a few client
 threads, one connection per request. Leg Check's requests are signed with the test PKI
-(``tests/certs.py``) and fully verified (certificate URL, chain from the per-worker cache,
+(``tests/support/certs.py``) and fully verified (certificate URL, chain from the per-worker cache,
 ``Signature-256``, timestamp, skill id); the hello-world skill only deserializes, invokes and
 serializes. Each round measures all three back to back (in a rotating order), so a round's
 ratio compares runs made under the same load on the machine; the ratio printed is the median
@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from skill.tools.envelopes import Session, SlotValue  # noqa: E402
-from tests.certs import CERT_URL, SKILL_ID, TestPKI, headers_for, shared_pki  # noqa: E402
-from tests.gunicorn_server import GunicornServer, Sent, send_all  # noqa: E402
+from tests.support.certs import CERT_URL, SKILL_ID, TestPKI, headers_for, shared_pki  # noqa: E402
+from tests.support.gunicorn_server import GunicornServer, Sent, send_all  # noqa: E402
 
 POOL = 256  # distinct signed requests per round, sent round-robin
 

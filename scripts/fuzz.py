@@ -20,8 +20,8 @@ bytes cut, flipped or wrapped. Every answer is sorted into:
     .venv/bin/python scripts/fuzz.py [-n 10000] [--seed 9] [--verify] [--examples 2]
 
 With ``--verify`` the app verifies requests and each mutated body is signed with the test PKI
-(``tests/certs.py``), so the mutations reach the skill through the verified path. Exits 1 when
-any request got a 5xx or an invalid response.
+(``tests/support/certs.py``), so the mutations reach the skill through the verified path. Exits 1
+when any request got a 5xx or an invalid response.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from skill.knowledge import load_knowledge  # noqa: E402
 from skill.store import SqliteStore, UserKeys  # noqa: E402
 from skill.tools.envelopes import Session, SlotValue  # noqa: E402
 from skill.web import create_app  # noqa: E402
-from tests.alexa_response import reply_problems  # noqa: E402
+from tests.support.alexa_response import reply_problems  # noqa: E402
 
 SLOTS = {  # slot name -> (slot type, resolved ids)
     "Sensation": (
@@ -561,7 +561,7 @@ def main() -> int:
         config: dict[str, Any] = {"LEGCHECK_SKILL": skill, "LEGCHECK_VERIFY": False}
         sign: Callable[[bytes], dict[str, str]] = lambda body: {}  # noqa: E731
         if args.verify:
-            from tests.certs import CERT_URL, SKILL_ID, headers_for, shared_pki
+            from tests.support.certs import CERT_URL, SKILL_ID, headers_for, shared_pki
 
             pki = shared_pki()
             config = {
@@ -644,7 +644,7 @@ def main() -> int:
 
 def _align_for_verification(envelope: dict[str, Any]) -> None:
     """Give an envelope the test skill id and a current timestamp, so mutations are what fails."""
-    from tests.certs import SKILL_ID
+    from tests.support.certs import SKILL_ID
 
     for holder in (envelope.get("session"), envelope.get("context", {}).get("System")):
         if isinstance(holder, dict):

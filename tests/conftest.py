@@ -1,10 +1,15 @@
-"""Shared fixtures: the Flask ``app`` and ``client``, and a skill with its own store."""
+"""Shared fixtures: the Flask ``app`` and ``client``, a skill with its own store, the test PKI,
+and DynamoDB on moto (in-process credentials, a server on a free loopback port, a fresh table).
+
+Helpers that are not fixtures live in ``tests/support/``."""
 
 from __future__ import annotations
 
-import json
+import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +17,29 @@ import pytest
 from ask_sdk_core.skill import CustomSkill
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from skill.app import build_skill
-from skill.history import retention
-from skill.knowledge import load_knowledge
-from skill.store import SqliteStore, UserKeys
+from skill.store import DynamoDbStore, SqliteStore
 from skill.web import create_app
-from tests.certs import TestPKI, shared_pki
+from tests.support.certs import TestPKI, shared_pki
+from tests.support.stores import server_client, sqlite_store
 
-FIXTURES = Path(__file__).parent / "fixtures"
-NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
-"""The tests' fixed clock: a morning after a run."""
-TODAY = NOW.date()
-"""The tests' fixed day."""
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its caches and example database in a temporary folder of this
+    process's own (one per xdist worker), removed at the end, not in ``.hypothesis/`` in the
+    working tree. Set here, before collection: its plugin reads the test modules' constants
+    into that folder while collecting."""
+    home = tempfile.mkdtemp(prefix="legcheck-hypothesis-")
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    set_hypothesis_home_dir(home)
 
 
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that tries to connect beyond 127.0.0.1."""
-    from tests.certs import forbid_network
+    from tests.support.certs import forbid_network
 
     forbid_network(monkeypatch)
 
@@ -39,19 +48,6 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def pki() -> TestPKI:
     """The test certificate authority, intermediate and leaves, built once."""
     return shared_pki()
-
-
-def load_fixture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return data
-
-
-TEST_SECRET = "test-user-key-secret-0123456789"
-
-
-def sqlite_store(path: Path) -> SqliteStore:
-    """An SQLite check-in store with the tests' user key secret and the knowledge's retention."""
-    return SqliteStore(path, UserKeys(TEST_SECRET), retention(load_knowledge()))
 
 
 @pytest.fixture
@@ -83,8 +79,71 @@ def checked_responses(monkeypatch: pytest.MonkeyPatch) -> None:
 
     A 200 from POST / must be a response Alexa would take (the JSON Schema in
     ``tests/schemas/alexa-response.schema.json`` and ``skill.limits``), any other answer a 4xx
-    with a one-line reason, never a 5xx (see ``tests.alexa_response.CheckingClient``).
+    with a one-line reason, never a 5xx (see ``tests.support.alexa_response.CheckingClient``).
     """
-    from tests.alexa_response import CheckingClient
+    from tests.support.alexa_response import CheckingClient
 
     monkeypatch.setattr(Flask, "test_client_class", CheckingClient)
+
+
+# ------------------------------------------------------------------ DynamoDB on moto
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a region, so nothing can reach a real AWS account."""
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_SESSION_TOKEN", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_REGION", "us-east-1"),
+    ):
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    """moto's DynamoDB server on a free loopback port; its endpoint URL.
+
+    DynamoDB checks a conditional write and makes it as one atomic step; moto's server
+    answers each request on its own thread and does not (its condition check and its write
+    can interleave with another request's, so a write that should have been refused lands:
+    seen here once in a loaded full run). Its writes are made atomic here, as the real
+    service's are, so the concurrency tests test the store, not moto."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.server import ThreadedMotoServer
+
+    lock = threading.Lock()
+    originals = {name: getattr(DynamoDBBackend, name) for name in ("put_item", "delete_item")}
+
+    def atomic(method: Any) -> Any:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(self, *args, **kwargs)
+
+        return call
+
+    for name, method in originals.items():
+        setattr(DynamoDBBackend, name, atomic(method))
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        for name, method in originals.items():
+            setattr(DynamoDBBackend, name, method)
+
+
+@pytest.fixture
+def moto_table(moto_server: str, aws_env: None) -> Iterator[Any]:
+    """A fresh table on the moto server; deleted afterwards."""
+    client = server_client(moto_server)
+    name = f"legcheck-test-{os.urandom(4).hex()}"
+    DynamoDbStore.create_table(client, name)
+    yield client, name
+    client.delete_table(TableName=name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from skill.tools.cli import build_parser, is_loopback, main
@@ -35,55 +37,30 @@ def test_serve_defaults_to_loopback_port_5000() -> None:
     assert (args.host, args.port, args.no_verify) == ("127.0.0.1", 5000, True)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path: Path) -> None:
     import json
     import os
-    import subprocess
-    import sys
-    import time
     import urllib.request
 
     from skill.tools.envelopes import Session, SlotValue
+    from tests.support.serve import LegcheckServer
 
-    port = _free_port()
     env = {**os.environ, "LEGCHECK_DB": str(tmp_path / "serve.sqlite3")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with LegcheckServer(env) as server:
 
-    def post(envelope: dict[str, object]) -> dict[str, object]:
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/",
-            data=json.dumps(envelope).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=5) as reply:
-            out: dict[str, object] = json.loads(reply.read())
-        return out
+        def post(envelope: dict[str, object]) -> dict[str, object]:
+            req = urllib.request.Request(
+                server.url,
+                data=json.dumps(envelope).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(req, timeout=5) as reply:
+                out: dict[str, object] = json.loads(reply.read())
+            return out
 
-    try:
         session = Session()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                first = post(session.launch())
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        first = post(session.launch())
         assert "How do your legs feel" in json.dumps(first)
         session.absorb(first)
         second = post(
@@ -98,10 +75,7 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path) -> None:  #
         assert session.absorb(second)
         third = post(session.intent("AMAZON.NoIntent"))
         assert "podiatrist" in json.dumps(third)
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=10)
-    assert "request verification is OFF" in err
+    assert "request verification is OFF" in server.errors
 
 
 def test_serve_with_verification_needs_a_skill_id(
@@ -116,8 +90,8 @@ def test_serve_with_verification_needs_a_skill_id(
 
 
 def test_purge_removes_what_is_past_its_time(
-    tmp_path,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from datetime import date

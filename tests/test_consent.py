@@ -13,9 +13,9 @@ from skill.app import build_skill
 from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, Record, SqliteStore
 from skill.strings import strings_for
-from tests.conftest import NOW
-from tests.test_handlers import Runner, said, slot
-from tests.test_memory import FailingStore
+from tests.support.fixtures import NOW
+from tests.support.runner import Runner, said, slot
+from tests.support.stores import FailingStore
 
 EN = strings_for("en-US")
 DAYS = 30
@@ -210,7 +210,7 @@ def test_stop_remembering_works_mid_check_in_and_while_asked(
 
 
 def test_stop_remembering_deletes_an_unreadable_record(runner: Runner, store: SqliteStore) -> None:
-    from tests.test_store import corrupt
+    from tests.support.stores import corrupt
 
     corrupt(store, store.user_key(runner.session.user_id))
     assert runner.say("StopRememberingIntent") == EN.prompt("stop_remembering_done")

@@ -13,6 +13,7 @@ from skill.knowledge import load_knowledge
 from skill.tools.models import model_path
 from skill.tools.simulator.conversation import Conversation
 from skill.tools.simulator.corpus import (
+    Utterance,
     check_utterance_end_to_end,
     load_conversations,
     load_utterances,
@@ -20,7 +21,9 @@ from skill.tools.simulator.corpus import (
     run_conversation,
 )
 from skill.tools.simulator.nlu import InteractionModel
-from tests.markets import locale_models
+from tests.support.markets import locale_models
+
+pytestmark = pytest.mark.slow  # the whole runner corpus, end to end, in every locale
 
 KB = load_knowledge()
 MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
@@ -40,8 +43,8 @@ def market(request: pytest.FixtureRequest) -> tuple[InteractionModel, Conversati
 
 @pytest.mark.parametrize("u", [u for u in CORPUS if u.dangers], ids=lambda u: u.place)
 def test_every_danger_utterance_escalates_end_to_end(
-    u, market: tuple[InteractionModel, Conversation]
-) -> None:  # type: ignore[no-untyped-def]
+    u: Utterance, market: tuple[InteractionModel, Conversation]
+) -> None:
     model, conversation = market
     assert check_utterance_end_to_end(u, model, conversation, KB) == [], u.say
 

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
 from flask.testing import FlaskClient
 
-from skill.app import build_skill, handle_event
+from skill.app import build_skill
 from skill.errors import StoreUnavailableError
 from skill.store import CheckIn, Consent, SqliteStore
 from skill.tools.envelopes import Session
 from skill.web import create_app
-from tests.conftest import NOW
-from tests.test_memory import FailingStore
-
-
-def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:
-    return handle_event(data, None, skill_obj)
+from tests.support.fixtures import NOW
+from tests.support.runner import invoke
+from tests.support.stores import FailingStore
 
 
 def remember_someone(store: SqliteStore, session: Session) -> str:

@@ -3,85 +3,22 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from skill import dialogue
-from skill.app import build_skill, handle_event
+from skill import triage
+from skill.app import build_skill
 from skill.knowledge import load_knowledge
 from skill.store import Consent, SqliteStore
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
-from tests.conftest import load_fixture
+from tests.support.fixtures import load_fixture
+from tests.support.runner import Runner, invoke, said, slot
 
 KB = load_knowledge()
 EN = strings_for("en-US")
-SLOTS = ["Sensation", "SecondSensation", "BodyPart", "Timing", "Modifier", "DangerSign"]
-TYPES = {
-    "Sensation": "SENSATION",
-    "SecondSensation": "SENSATION",
-    "BodyPart": "BODY_PART",
-    "Timing": "TIMING",
-    "Modifier": "MODIFIER",
-    "DangerSign": "DANGER_SIGN",
-}
-
-
-def invoke(skill_obj: CustomSkill, envelope: dict[str, Any]) -> dict[str, Any]:
-    return handle_event(envelope, None, skill_obj)
-
-
-def said(response: dict[str, Any]) -> str:
-    ssml = response["response"].get("outputSpeech", {}).get("ssml", "")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", ssml)).strip()
-
-
-def slot(name: str, words: str, value_id: str | None) -> SlotValue:
-    return SlotValue(name, words, value_id, slot_type=TYPES[name])
-
-
-class Runner:
-    """A runner talking to the skill: each turn carries the session on."""
-
-    def __init__(
-        self, skill_obj: CustomSkill, session: Session | None = None, now: datetime | None = None
-    ) -> None:
-        self.skill = skill_obj
-        self.session = session or Session()
-        self.now = now or datetime.now(UTC)
-        self.last: dict[str, Any] = {}
-        self.open = True
-
-    def send(self, envelope: dict[str, Any]) -> str:
-        self.last = invoke(self.skill, envelope)
-        self.open = self.session.absorb(self.last)
-        return said(self.last)
-
-    def launch(self) -> str:
-        return self.send(self.session.launch(self.now))
-
-    def report(self, *slots: SlotValue, intent: str = "ReportSymptomsIntent") -> str:
-        return self.send(self.session.intent(intent, list(slots), SLOTS, self.now))
-
-    def say(self, intent: str) -> str:
-        return self.send(self.session.intent(intent, [], [], self.now))
-
-    def answer_all(self, value: bool) -> list[str]:
-        """Answer every follow-up question with yes or no; return the questions heard."""
-        heard = []
-        while self.open and self.session.attributes.get("pending"):
-            heard.append(said(self.last))
-            self.say("AMAZON.YesIntent" if value else "AMAZON.NoIntent")
-        return heard
-
-    def new_session(self, days_later: float = 0) -> None:
-        self.session = Session(user_id=self.session.user_id, device_id=self.session.device_id)
-        self.now = self.now + timedelta(days=days_later)
-        self.open = True
 
 
 @pytest.fixture
@@ -322,7 +259,7 @@ def test_an_internal_error_is_an_apology_not_a_crash(
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(dialogue.triage, "assess", broken)
+    monkeypatch.setattr(triage, "assess", broken)
     speech = runner.report(slot("Sensation", "tingling", "tingling"))
     assert speech == EN.prompt("error")
     assert runner.open

@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 
 from skill.knowledge import KNOWLEDGE_PATH
 from skill.tools.paths import REPO_ROOT
-from tests.schema_fields import schema_properties
+from tests.support.schema_fields import schema_properties
 
 SAFETY_DOCS = REPO_ROOT / "docs" / "safety"
 LOG_PATH = SAFETY_DOCS / "hazard-log.yaml"

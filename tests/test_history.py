@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from skill.history import prior_checkins
 from skill.store import CheckIn
-from tests.conftest import TODAY
+from tests.support.fixtures import TODAY
 
 
 def test_prior_check_ins_say_how_many_days_ago_and_what() -> None:

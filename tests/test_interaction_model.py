@@ -26,7 +26,7 @@ from skill.knowledge import load_knowledge
 from skill.tools.models import MODEL_SCHEMA_PATH, MODELS_DIR, SLOT_RE
 from skill.tools.validate import REQUIRED_BUILTINS, SKILL_BUILTINS, check_sample, sample_key
 from skill.triage import assess
-from tests.schema_fields import schema_properties
+from tests.support.schema_fields import schema_properties
 
 SCHEMA: dict[str, Any] = json.loads(MODEL_SCHEMA_PATH.read_text(encoding="utf-8"))
 MODEL_FILES = sorted(MODELS_DIR.glob("*.json"))  # not recursive: the schema folder is skipped
@@ -530,6 +530,7 @@ def test_every_danger_sign_can_be_heard(file: str, sign: Any) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("file", "sign"), DANGER_CASES)
 def test_each_danger_phrase_said_alone_raises_its_danger_sign(file: str, sign: Any) -> None:
     """Through the skill's NLU simulator and the skill: every word for a danger value, said
@@ -573,6 +574,7 @@ MEMORY_PHRASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("file", MODELS)
 @pytest.mark.parametrize(("words", "intent"), MEMORY_PHRASES)
 def test_opting_in_and_out_are_never_confused(file: str, words: str, intent: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from skill.tools.envelopes import Session, SlotValue
 from skill.tools.lambda_zip import LAMBDA_ENTRY
-from tests.conftest import load_fixture
+from tests.support.fixtures import load_fixture
 
 
 def load_entry() -> ModuleType:
@@ -125,12 +126,11 @@ def test_the_entry_keeps_nothing_when_told_off(monkeypatch: pytest.MonkeyPatch) 
 
 # ------------------------------------------------------------------ on DynamoDB
 
-from tests.test_store import aws_env, moto_server, moto_table  # noqa: E402, F401
 
-
+@pytest.mark.slow
 def test_a_check_in_then_skill_disabled_on_dynamodb(
     monkeypatch: pytest.MonkeyPatch,
-    moto_table: Any,  # noqa: F811
+    moto_table: Any,
 ) -> None:
     import skill.app
     from skill.store import UserKeys
@@ -142,6 +142,7 @@ def test_a_check_in_then_skill_disabled_on_dynamodb(
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
     module = load_entry()
     session = Session()
+    envelope: Callable[[], dict[str, Any]]
     for envelope in (
         lambda: session.intent(
             "ReportSymptomsIntent",

@@ -140,11 +140,13 @@ def test_every_runtime_module_is_shipped_as_bytecode(runtime_zip: LambdaZip) -> 
     assert runtime_zip.compiled == len([f for f in runtime_files() if f.endswith(".py")]) + 1
 
 
+@pytest.mark.slow
 def test_the_zip_is_the_same_bytes_when_built_twice(tmp_path: Path, runtime_zip: LambdaZip) -> None:
     again = build_lambda_zip(tmp_path / "again.zip", deps=False)
     assert again.path.read_bytes() == runtime_zip.path.read_bytes()
 
 
+@pytest.mark.slow
 @needs_311
 def test_bytecode_is_used_from_a_read_only_extraction(
     runtime_zip: LambdaZip, tmp_path: Path
@@ -363,6 +365,7 @@ def full_task(full_zip: LambdaZip, tmp_path: Path) -> Iterator[Path]:
     writable(code)
 
 
+@pytest.mark.slow
 def test_the_full_zip_holds_the_runtime_dependencies_only(full_zip: LambdaZip) -> None:
     tops = {n.split("/")[0] for n in full_zip.names}
     for needed in (
@@ -408,6 +411,7 @@ def test_the_full_zip_holds_the_runtime_dependencies_only(full_zip: LambdaZip) -
     )
 
 
+@pytest.mark.slow
 @needs_311
 def test_what_a_check_in_imports_is_precompiled_and_the_rest_is_not(full_zip: LambdaZip) -> None:
     names = set(full_zip.names)
@@ -428,6 +432,7 @@ def test_what_a_check_in_imports_is_precompiled_and_the_rest_is_not(full_zip: La
     assert f"precompiled {full_zip.compiled} modules for Python 3.11" in full_zip.notes
 
 
+@pytest.mark.slow
 def test_the_extracted_zip_answers_a_check_in_with_nothing_else(full_task: Path) -> None:
     """No site-packages at all: only the zip's files and the standard library."""
     session = Session()

@@ -252,6 +252,7 @@ def test_one_line_cuts_and_flattens() -> None:
     assert limits.one_line("x" * 200, 20) == "x" * 17 + "..."
 
 
+@pytest.mark.slow
 @given(st.text())
 def test_escape_xml_is_saxutils_escape(text: str) -> None:
     from xml.sax.saxutils import escape

@@ -12,7 +12,7 @@ import pytest
 from skill.app import build_skill
 from skill.strings import NUMBERS_PATH, read_numbers, strings_for
 from skill.tools.envelopes import Session, SlotValue
-from tests.test_handlers import invoke
+from tests.support.runner import invoke
 
 NUMBERS = {
     "en-US": {"911"},
@@ -108,6 +108,7 @@ def test_urgent_care_is_said_in_the_markets_words(locale: str, words: list[str])
 COUNTRY_NUMBERS = read_numbers()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "locale", ["de-DE", "fr-FR", "es-ES", "it-IT", "nl-NL", "en-IE", "en-NZ", "pt-PT"]
 )
@@ -125,6 +126,7 @@ def test_a_market_without_strings_hears_its_own_countrys_number(locale: str) -> 
     assert f'alias="{own["say_as"]}"' in danger
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", sorted(COUNTRY_NUMBERS))
 def test_every_listed_country_hears_its_number_in_an_emergency(code: str) -> None:
     response = invoke(
@@ -189,6 +191,7 @@ def danger_in_own_words(locale: str) -> tuple[str, str, dict[str, Any]]:
     return body["outputSpeech"]["ssml"], str(body["card"]["content"]), screens[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("locale", "number", "said_as"), HEARD, ids=[locale for locale, _, _ in HEARD]
 )

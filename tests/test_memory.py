@@ -8,10 +8,9 @@ writer, a store that fails mid-check-in, and a record that cannot be read.
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,16 @@ import pytest
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
-from skill.app import build_skill, handle_event, read_event
+from skill.app import build_skill, read_event
 from skill.errors import CorruptRecordError, StoreUnavailableError
-from skill.history import retention
-from skill.knowledge import load_knowledge
 from skill.memory import Memory, today_of, user_id_of
-from skill.store import CheckIn, CheckInStore, Consent, Record, UserKeys
+from skill.store import CheckIn, Consent, Record
 from skill.store.sqlite import BUSY_TIMEOUT_S
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
-from tests.conftest import NOW, TEST_SECRET, TODAY, sqlite_store
+from tests.support.fixtures import NOW, TODAY
+from tests.support.runner import invoke, said
+from tests.support.stores import FailingStore, sqlite_store
 
 EN = strings_for("en-US")
 
@@ -38,21 +37,13 @@ def envelope(session: Session, data: dict[str, Any]) -> RequestEnvelope:
     return read_event(data, build_skill(None))
 
 
-def invoke(skill_obj: CustomSkill, data: dict[str, Any]) -> dict[str, Any]:
-    return handle_event(data, None, skill_obj)
-
-
-def said(response: dict[str, Any]) -> str:
-    ssml = response["response"].get("outputSpeech", {}).get("ssml", "")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", ssml)).strip()
-
-
 def twitching_check_in(
     skill_obj: CustomSkill, session: Session, now: datetime = NOW
 ) -> tuple[str, float]:
     """A whole check-in for twitching calves; the advice and the slowest turn's seconds."""
     slowest = 0.0
     response: dict[str, Any] = {}
+    data: Callable[[], dict[str, Any]]
     for data in (
         lambda: session.intent(
             "ReportSymptomsIntent",
@@ -71,46 +62,6 @@ def twitching_check_in(
             break  # advice already (a history can make the last question unnecessary)
     assert response["response"]["shouldEndSession"] is True
     return said(response), slowest
-
-
-class FailingStore(CheckInStore):
-    """A store whose reads or writes fail as told; it counts what it was asked."""
-
-    kind = "failing"
-
-    def __init__(
-        self, fail_read: Exception | None = None, fail_write: Exception | None = None
-    ) -> None:
-        super().__init__(UserKeys(TEST_SECRET), retention(load_knowledge()))
-        self.fail_read, self.fail_write = fail_read, fail_write
-        self.loads = 0
-        self.appended: list[CheckIn] = []
-
-    def describe(self) -> str:
-        return "failing store"
-
-    def load(self, user_key: str, today: date) -> Record:
-        self.loads += 1
-        if self.fail_read:
-            raise self.fail_read
-        return Record(Consent.YES, tuple(self.appended), today if self.appended else None)
-
-    def append(self, user_key: str, checkin: CheckIn, consent: Consent | None = None) -> None:
-        if self.fail_write:
-            raise self.fail_write
-        self.appended.append(checkin)
-
-    def set_consent(self, user_key: str, consent: Consent, today: date) -> None:
-        if self.fail_write:
-            raise self.fail_write
-
-    def delete(self, user_key: str) -> bool:
-        if self.fail_write:
-            raise self.fail_write
-        return bool(self.appended)
-
-    def purge(self, today: date) -> int:
-        return 0
 
 
 # ------------------------------------------------------------------ Memory
@@ -222,6 +173,7 @@ def stored_days(path: Path, session: Session) -> list[date]:
         store.close()
 
 
+@pytest.mark.slow
 def test_a_lock_held_past_the_busy_timeout_still_gets_advice_with_the_history(
     seeded: tuple[Path, Session], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -16,7 +16,9 @@ from skill.tools.envelopes import Session
 from skill.tools.lambda_zip import PackageError
 from skill.tools.models import MODELS_DIR, model_path, read_models
 from skill.tools.package import Endpoint, build, skill_stack
-from tests.test_nlu import small_model_dict
+from tests.support.small_model import small_model_dict
+
+pytestmark = pytest.mark.slow  # each test builds the skill package (or runs the packager's CLI)
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:legcheck"
 

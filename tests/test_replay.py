@@ -28,9 +28,9 @@ from skill.tools.simulator.replay import (
     read_script,
     run_script,
 )
-from tests.conftest import sqlite_store
-from tests.markets import locale_models
-from tests.test_nlu import small_model_dict
+from tests.support.markets import locale_models
+from tests.support.small_model import small_model_dict
+from tests.support.stores import sqlite_store
 
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"
 EN = strings_for("en-US")
@@ -80,6 +80,7 @@ def conversation_files() -> list[Path]:
 MARKETS = locale_models()  # every locale with a model: a new one is tested without edits
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("locale", MARKETS)
 @pytest.mark.parametrize("path", conversation_files(), ids=lambda p: p.name)
 def test_conversation(path: Path, locale: str, tmp_path: Path) -> None:

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.alexa_response import SCHEMA_PATH, reply_problems, response_problems, validator
+from tests.support.alexa_response import (
+    RESPONSE_SCHEMA_PATH,
+    reply_problems,
+    response_problems,
+    validator,
+)
 
 
 def full_response() -> dict[str, Any]:
@@ -179,7 +184,7 @@ def test_what_alexa_refuses_is_found(change: str) -> None:
 
 
 def test_every_property_has_a_plain_english_description() -> None:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(RESPONSE_SCHEMA_PATH.read_text(encoding="utf-8"))
     missing: list[str] = []
 
     def walk(node: Any, where: str) -> None:

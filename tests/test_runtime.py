@@ -28,7 +28,7 @@ from skill.tools.lambda_zip import (
 )
 from skill.tools.paths import REPO_ROOT
 from skill.tools.simulator import checkin
-from tests.conftest import sqlite_store
+from tests.support.stores import sqlite_store
 
 BRIEF = (
     "flask",

@@ -31,7 +31,9 @@ from skill.tools.simulator.safety import (
     load_safety_utterances,
     run_safety_conversation,
 )
-from tests.markets import locale_models
+from tests.support.markets import locale_models
+
+pytestmark = pytest.mark.slow  # the whole safety corpus, end to end, in every market
 
 KB = load_knowledge()
 MARKETS = locale_models()

@@ -16,9 +16,9 @@ from skill.knowledge import load_knowledge
 from skill.screen import APL_DIR, RENDER_DIRECTIVE, screen_lines
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
-from tests.alexa_response import assert_valid_response
-from tests.markets import locale_models
-from tests.test_handlers import invoke
+from tests.support.alexa_response import assert_valid_response
+from tests.support.markets import locale_models
+from tests.support.runner import invoke
 
 HERE = Path(__file__).resolve().parent / "apl"
 INSTALL = "npm ci --prefix tests/apl"
@@ -45,11 +45,13 @@ def lint(paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_document_passes_amazons_apl_linter_without_a_warning() -> None:
     assert DOCUMENTS
     assert lint(DOCUMENTS) == {str(p): [] for p in DOCUMENTS}
 
 
+@pytest.mark.slow
 def test_the_linter_does_find_problems(tmp_path: Path) -> None:
     broken = json.loads(DOCUMENTS[0].read_text(encoding="utf-8"))
     broken["mainTemplate"]["items"][0]["colour"] = "#FFFFFF"

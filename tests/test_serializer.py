@@ -27,8 +27,10 @@ from skill.app import build_skill, handle_event
 from skill.serializer import LegCheckSerializer
 from skill.tools.envelopes import Session, SlotValue
 from skill.tools.simulator import checkin
-from tests.conftest import FIXTURES
-from tests.test_web_properties import envelopes, json_values
+from tests.support.fixtures import FIXTURES
+from tests.support.strategies import envelopes, json_values
+
+CONVERSATIONS = Path(__file__).parent / "conversations"
 
 
 def read_both(payload: str, obj_type: Any = RequestEnvelope) -> tuple[Any, Any]:
@@ -93,6 +95,7 @@ def test_slots_resolutions_and_screens_read_as_the_sdk_reads_them() -> None:
     assert ours.context.unknownFutureProperty == {"nested": [1, 2, {"x": None}]}
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, database=None)
 @given(envelopes())
 def test_generated_envelopes_read_as_the_sdk_reads_them(envelope: dict[str, Any]) -> None:
@@ -218,6 +221,7 @@ def test_responses_are_written_as_the_sdk_writes_them() -> None:
         assert LegCheckSerializer().serialize(response) == DefaultSerializer().serialize(response)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, database=None)
 @given(envelopes())
 def test_responses_to_generated_envelopes_are_written_as_the_sdk_writes_them(

@@ -27,8 +27,8 @@ from skill.tools.simulator.conversation import (
 )
 from skill.tools.simulator.nlu import InteractionModel
 from skill.web import create_app
-from tests.conftest import sqlite_store
-from tests.test_nlu import small_model_dict
+from tests.support.small_model import small_model_dict
+from tests.support.stores import sqlite_store
 
 EN = strings_for("en-US")
 
@@ -411,6 +411,7 @@ def test_console_without_a_model_says_which_file_is_missing(
     assert "nope.json: the interaction model is missing" in err
 
 
+@pytest.mark.slow
 def test_legcheck_simulate_reads_a_real_pipe(model_file: Path, tmp_path: Path) -> None:
     env = {**os.environ, "LEGCHECK_DB": "off"}
     done = subprocess.run(

@@ -21,7 +21,7 @@ from skill.speech import (
 )
 from skill.strings import LOCALES, strings_for
 from skill.triage import assess
-from tests.markets import locale_models
+from tests.support.markets import locale_models
 
 KB = load_knowledge()
 EN = strings_for("en-US")
@@ -246,6 +246,7 @@ def test_advice_that_could_harm_is_never_said_shown_or_carded(
     assert given == []
 
 
+@pytest.mark.slow
 @given(
     st.sets(st.sampled_from(sorted(KB.features)), min_size=1, max_size=8),
     st.sampled_from(locale_models()),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import sqlite3
 import stat
 import threading
@@ -37,7 +36,8 @@ from skill.store.dynamodb import KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore
 from skill.store.keys import RECENT_USERS, UserKeys
 from skill.store.records import CheckIn, Consent, Record, Retention
 from skill.store.sqlite import SqliteStore
-from tests.conftest import TODAY
+from tests.support.fixtures import TODAY
+from tests.support.stores import corrupt, raw_sql, server_client
 
 SECRET = "store-test-secret-0123456789abcdef"
 KEYS = UserKeys(SECRET)
@@ -57,21 +57,6 @@ def checkin(
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials and a region, so nothing can reach a real AWS account."""
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_SESSION_TOKEN", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("AWS_REGION", "us-east-1"),
-    ):
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
 def moto_mock(aws_env: None) -> Iterator[Any]:
     """A DynamoDB client on moto's in-process mock, with the table created."""
     import boto3
@@ -83,64 +68,13 @@ def moto_mock(aws_env: None) -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    """moto's DynamoDB server on a free loopback port; its endpoint URL.
-
-    DynamoDB checks a conditional write and makes it as one atomic step; moto's server
-    answers each request on its own thread and does not (its condition check and its write
-    can interleave with another request's, so a write that should have been refused lands:
-    seen here once in a loaded full run). Its writes are made atomic here, as the real
-    service's are, so the concurrency tests test the store, not moto."""
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.server import ThreadedMotoServer
-
-    lock = threading.Lock()
-    originals = {name: getattr(DynamoDBBackend, name) for name in ("put_item", "delete_item")}
-
-    def atomic(method: Any) -> Any:
-        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(self, *args, **kwargs)
-
-        return call
-
-    for name, method in originals.items():
-        setattr(DynamoDBBackend, name, atomic(method))
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-        for name, method in originals.items():
-            setattr(DynamoDBBackend, name, method)
-
-
-def server_client(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-@pytest.fixture
-def moto_table(moto_server: str, aws_env: None) -> Iterator[Any]:
-    """A fresh table on the moto server; deleted afterwards."""
-    client = server_client(moto_server)
-    name = f"{TABLE}-{os.urandom(4).hex()}"
-    DynamoDbStore.create_table(client, name)
-    yield client, name
-    client.delete_table(TableName=name)
-
-
-@pytest.fixture(params=["sqlite", "dynamodb-mock", "dynamodb-server"])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("dynamodb-mock", marks=pytest.mark.slow),  # moto's mock, set up per test
+        pytest.param("dynamodb-server", marks=pytest.mark.slow),  # a table on moto's server
+    ]
+)
 def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CheckInStore]:
     """Each kind of store, empty."""
     opened: CheckInStore
@@ -154,35 +88,6 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CheckI
         opened = DynamoDbStore(name, KEYS, RETENTION, client=client)
     yield opened
     opened.close()
-
-
-def raw_sql(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    """Run one statement on the file directly, as another program would."""
-    with closing(sqlite3.connect(path)) as conn, conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def corrupt(store: CheckInStore, user_key: str) -> None:
-    """Store something no reader can make sense of under ``user_key``."""
-    if isinstance(store, SqliteStore):
-        store._connect()  # the schema
-        raw_sql(
-            store.path,
-            "INSERT OR REPLACE INTO checkins VALUES (?, 'yes', '{not json', "
-            "'2026-11-24', NULL, 9999999999)",
-            (user_key,),
-        )
-        return
-    assert isinstance(store, DynamoDbStore)
-    store._client.put_item(
-        TableName=store.table,
-        Item={
-            KEY_ATTRIBUTE: {"S": user_key},
-            "consent": {"S": "perhaps"},
-            "checkins": {"S": "not a list"},
-            "version": {"N": "3"},
-        },
-    )
 
 
 # ------------------------------------------------------------------ records and keys
@@ -447,6 +352,7 @@ def _append_many(path: str, user_id: str, count: int, start: Any, worker: int) -
     store.close()
 
 
+@pytest.mark.slow
 def test_several_processes_appending_for_one_user_lose_nothing(tmp_path: Path) -> None:
     path = str(tmp_path / "shared.sqlite3")
     workers, each = 4, 25
@@ -531,6 +437,7 @@ def held_lock(tmp_path: Path) -> Iterator[Callable[[], None]]:
     release()
 
 
+@pytest.mark.slow
 def test_a_lock_held_past_the_busy_timeout_fails_the_write_and_keeps_the_history(
     tmp_path: Path, held_lock: Callable[[], None]
 ) -> None:
@@ -626,6 +533,7 @@ def test_dynamodb_a_conflicting_write_is_retried_and_nothing_is_lost(moto_mock: 
     ]
 
 
+@pytest.mark.slow
 def test_dynamodb_gives_up_after_its_attempts_without_writing(moto_mock: Any) -> None:
     rival = DynamoDbStore(TABLE, KEYS, RETENTION, client=moto_mock)
     key = rival.user_key(ALICE)
@@ -637,6 +545,7 @@ def test_dynamodb_gives_up_after_its_attempts_without_writing(moto_mock: Any) ->
     assert ("mine",) not in [c.features for c in rival.read(key, TODAY)]
 
 
+@pytest.mark.slow
 def test_dynamodb_concurrent_writers_over_http_lose_nothing(moto_table: Any) -> None:
     client, name = moto_table
     key = KEYS(ALICE)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from skill.interpret import answered_yes
 from skill.knowledge import Cause, DangerSign, load_knowledge
-from skill.triage import PriorCheckIn, assess, present_features
+from skill.triage import PriorCheckIn, TriageResult, assess, present_features
 
 KB = load_knowledge()
 RANK = KB.levels
@@ -31,7 +31,7 @@ def typical(cause: Cause, n: int = 3) -> dict[str, bool]:
 
 def run_checkin(
     answers: dict[str, bool], reply: bool | None = False, history: tuple[PriorCheckIn, ...] = ()
-) -> tuple[list[str], object]:
+) -> tuple[list[str], TriageResult]:
     """Answer the engine's questions until it has enough; return the questions and result."""
     answers = dict(answers)
     asked: list[str] = []
@@ -378,6 +378,7 @@ COMPLAINT_FEATURES = sorted({f for c in KB.complaints for f in c.any_features})
 ARTICLE_SYMPTOMS = {f for c in KB.complaints for f in c.unless_features}
 
 
+@pytest.mark.slow
 @given(
     st.sampled_from(COMPLAINT_FEATURES),
     st.sets(

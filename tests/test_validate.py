@@ -20,7 +20,7 @@ from skill.tools.validate import (
     check_reach,
     validate,
 )
-from tests.test_nlu import small_model_dict
+from tests.support.small_model import small_model_dict
 
 KB = load_knowledge()
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
@@ -352,6 +352,7 @@ def test_broken_model_json_is_reported_with_line_and_column(tmp_path: Path) -> N
     assert any(p.startswith(f"{model}:1:") and "not valid JSON" in p for p in report.problems)
 
 
+@pytest.mark.slow
 def test_the_project_as_committed_validates(capsys: pytest.CaptureFixture[str]) -> None:
     report = validate()
     assert report.problems == []

@@ -28,7 +28,7 @@ from skill.web.verifier import (
     request_id_of,
     validate_cert_url,
 )
-from tests.certs import (
+from tests.support.certs import (
     CERT_URL,
     SKILL_ID,
     CountingFetcher,
@@ -237,8 +237,8 @@ def test_a_non_rsa_signing_key_is_refused(pki: TestPKI, clock: Clock) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = make_leaf(
         pki.intermediate,
-        key,
-        dns_names=["echo-api.amazon.com"],  # type: ignore[arg-type]
+        key,  # type: ignore[arg-type]
+        dns_names=["echo-api.amazon.com"],
         not_before=pki.now - timedelta(days=1),
         not_after=pki.now + timedelta(days=9),
     )

@@ -17,12 +17,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +26,11 @@ import pytest
 
 from skill.knowledge import load_knowledge
 from skill.strings import strings_for
-from skill.tools.envelopes import Session
 from skill.tools.models import model_path
 from skill.tools.simulator.conversation import ssml_to_text
+from tests.support.serve import LegcheckServer
+
+pytestmark = pytest.mark.slow  # node and a ``legcheck serve`` process
 
 HERE = Path(__file__).resolve().parent / "virtual_alexa"
 MODEL = model_path("en-US")
@@ -42,43 +39,11 @@ EN = strings_for("en-US")
 KB = load_knowledge()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     db = tmp_path_factory.mktemp("va") / "checkins.sqlite3"
-    env = {**os.environ, "LEGCHECK_DB": str(db)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 20
-    try:
-        while True:
-            try:
-                body = json.dumps(Session().launch()).encode()
-                req = urllib.request.Request(
-                    url, data=body, headers={"Content-Type": "application/json"}
-                )
-                with urllib.request.urlopen(req, timeout=2):
-                    break
-            except (urllib.error.URLError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
+    with LegcheckServer({**os.environ, "LEGCHECK_DB": str(db)}) as server:
+        yield server.url
 
 
 def drive(url: str, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from skill import limits
 from skill.tools.envelopes import Session, SlotValue
 from skill.web import create_app
-from tests.conftest import load_fixture
+from tests.support.fixtures import load_fixture
 
 pytestmark = pytest.mark.usefixtures("checked_responses")
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from skill.tools.envelopes import Session, SlotValue
-from tests.alexa_response import reply_problems
-from tests.certs import CERT_URL, SKILL_ID, TestPKI, headers_for
-from tests.gunicorn_server import GunicornServer, Sent, send_all
+from tests.support.alexa_response import reply_problems
+from tests.support.certs import CERT_URL, SKILL_ID, TestPKI, headers_for
+from tests.support.gunicorn_server import GunicornServer, Sent, send_all
 
-pytestmark = pytest.mark.usefixtures("no_network")
+pytestmark = [pytest.mark.usefixtures("no_network"), pytest.mark.slow]  # slow: gunicorn
 
 REQUESTS = 500
 THREADS = 4

@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from skill.errors import ConfigError
 from skill.web import create_app
 from skill.web.verifier import RequestVerifier
-from tests.certs import (
+from tests.support.certs import (
     CERT_URL,
     SKILL_ID,
     CountingFetcher,

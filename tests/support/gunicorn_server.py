@@ -82,6 +82,7 @@ class GunicornServer:
                 "warning",
                 "--graceful-timeout",
                 "5",
+                *_no_control_socket(),
                 self.app_spec,
             ],
             env=env,
@@ -160,6 +161,18 @@ class GunicornServer:
 
     def close(self) -> None:
         self._log.close()
+
+
+def _no_control_socket() -> list[str]:
+    """The flag that turns gunicorn's control socket off, where this gunicorn has one (25.1+).
+
+    Its socket sits at one path per user (``~/.gunicorn/gunicorn.ctl``): two servers at once,
+    as in a parallel test run, would fight over it, and the tests write nothing in the home
+    folder."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    known = {setting.name for setting in KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in known else []
 
 
 def _stat_fields(path: Path) -> list[str] | None:

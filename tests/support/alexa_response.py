@@ -22,12 +22,12 @@ from werkzeug.test import TestResponse
 
 from skill import limits
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "alexa-response.schema.json"
+RESPONSE_SCHEMA_PATH = Path(__file__).parents[1] / "schemas" / "alexa-response.schema.json"
 
 
 @functools.cache
 def validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(RESPONSE_SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
