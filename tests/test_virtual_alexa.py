@@ -134,8 +134,8 @@ def test_a_check_in_help_fallback_and_stop_through_virtual_alexa(endpoint: str) 
 def test_a_sample_of_the_runner_corpus_through_virtual_alexa(endpoint: str) -> None:
     """Every seventh utterance of the corpus (those said without a pending question),
     through an Alexa client nobody here wrote. It matches words to samples exactly, so
-    it is stricter than Alexa; the share is reported in the README, and no answer may be
-    a false emergency or miss a danger sign it routed."""
+    it is stricter than Alexa; the share is reported in docs/understanding.md, and no answer
+    may be a false emergency or miss a danger sign it routed."""
     from skill.tools.simulator.corpus import judge_reply, load_utterances
 
     sample = [u for u in load_utterances("en-US") if not u.pending][::7]
