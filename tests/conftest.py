@@ -36,6 +36,19 @@ def pytest_configure(config: pytest.Config) -> None:
     set_hypothesis_home_dir(home)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def simulator_machine_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test keeps a simulator runner's id in the home folder: this machine's runner
+    (``legcheck simulate`` without ``--user``) is kept in a folder of the test session's own.
+    A test that runs ``legcheck simulate`` in a child process gives it its own ``HOME``."""
+    from skill.tools.simulator import runners
+
+    path = tmp_path_factory.mktemp("simulator-home") / "simulator-user"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runners, "MACHINE_USER_FILE", path)
+        yield path
+
+
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that tries to connect beyond 127.0.0.1."""
