@@ -76,6 +76,25 @@ _Loader.add_implicit_resolver(
 )
 
 
+def load_yaml(text: str) -> Any:
+    """YAML as the conversation tests read it: only true and false are booleans."""
+    return yaml.load(text, Loader=_Loader)
+
+
+def read_text(path: Path) -> str:
+    """A file's text; :class:`DataError` in one line when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise DataError([f"{path}: no such file"]) from exc
+    except IsADirectoryError as exc:
+        raise DataError([f"{path}: is a folder, not a file"]) from exc
+    except OSError as exc:
+        raise DataError([f"{path}: cannot be read: {exc.strerror or exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise DataError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
+
+
 @dataclass(frozen=True)
 class AskReplay:
     """An ASK CLI replay file: what ``ask dialog --replay`` reads."""
@@ -102,7 +121,7 @@ class AskReplay:
 def read_ask_replay(path: Path) -> AskReplay:
     """Read and check a replay file with the ASK CLI's own rules."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise DataError([f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"]) from exc
     problems = []
@@ -182,7 +201,7 @@ def read_script(path: Path) -> Script:
         )
         return Script(str(path), f"ASK CLI replay file {path.name}", replay.locale, True, turns)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = load_yaml(read_text(path))
     except yaml.YAMLError as exc:
         raise DataError([f"{path}: not valid YAML: {exc}"]) from exc
     if not isinstance(data, dict):
