@@ -99,6 +99,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         record=args.record,
         skill_id=args.skill_id,
         screen=args.screen,
+        user=args.user,
+        answers=args.answers,
+        days_later=args.days_later,
     )
     try:
         return simulate(options, sys.stdin, sys.stdout, sys.stderr)
@@ -287,6 +290,8 @@ def _cmd_package(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from skill.tools.models import model_locales
+
     parser = argparse.ArgumentParser(
         prog="legcheck",
         description="Leg Check: an Alexa skill for post-run check-ins. "
@@ -321,7 +326,35 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="interaction model file (default: interaction_model/LOCALE.json)",
     )
-    simulate.add_argument("--locale", default="en-US", help="locale of the model and requests")
+    simulate.add_argument(
+        "--locale",
+        default="en-US",
+        metavar="LOCALE",
+        help="the market: its interaction model and the requests' locale, one of "
+        f"{', '.join(model_locales())} (default: en-US)",
+    )
+    simulate.add_argument(
+        "--user",
+        default=None,
+        metavar="NAME",
+        help="who is talking: the same NAME is the same runner (Alexa user id) in every run, "
+        "in-process and over --url (default: this machine's runner, whose id is kept beside "
+        "the default check-in store)",
+    )
+    simulate.add_argument(
+        "--days-later",
+        default="0",
+        metavar="DAYS",
+        help="start the simulated clock DAYS days from now (e.g. 1: tomorrow)",
+    )
+    simulate.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a scripted runner: a YAML or JSON file of rules, what Alexa says (words or a "
+        "regular expression) -> the answer, given as the questions come (see docs/tooling.md)",
+    )
     simulate.add_argument(
         "--url",
         default=None,

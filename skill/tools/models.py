@@ -57,6 +57,11 @@ def model_path(locale: str) -> Path:
     return MODELS_DIR / f"{locale}.json"
 
 
+def model_locales(folder: Path = MODELS_DIR) -> list[str]:
+    """The markets with an interaction model in ``folder``, sorted (``en-AU``, ...)."""
+    return sorted(path.stem for path in folder.glob("*.json"))
+
+
 def read_model(path: Path) -> dict[str, Any]:
     """One interaction model file's data; :class:`DataError` says why it cannot be read."""
     return read_data_file(path, "the interaction model is missing")

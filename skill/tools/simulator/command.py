@@ -6,16 +6,25 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from skill.errors import DataError
 from skill.tools.envelopes import DEFAULT_SKILL_ID
-from skill.tools.models import model_path
-from skill.tools.simulator.console import COMMANDS_HELP, Console, Speaker
+from skill.tools.models import model_locales, model_path
+from skill.tools.simulator.answers import Answers, read_answers
+from skill.tools.simulator.console import (
+    COMMANDS_HELP,
+    MAX_DAYS,
+    Console,
+    Speaker,
+    transport_where,
+    wants_colour,
+)
 from skill.tools.simulator.conversation import (
     Conversation,
     HttpEndpoint,
@@ -25,6 +34,7 @@ from skill.tools.simulator.conversation import (
 )
 from skill.tools.simulator.nlu import InteractionModel
 from skill.tools.simulator.replay import ask_replay_of, read_ask_replay, read_script, run_script
+from skill.tools.simulator.runners import Runner, machine_runner
 
 
 @dataclass
@@ -41,6 +51,15 @@ class Options:
     skill_id: str = DEFAULT_SKILL_ID
     screen: bool = False
     """Simulate an Echo Show: the device supports APL, and the screen is printed."""
+    user: str | None = None
+    """The runner's name (their user id is derived from it); None: this machine's runner
+    (a replay: a runner for that run only)."""
+    answers: Path | None = None
+    """An answers file: the runner's answers, given as the questions come."""
+    days_later: str | float = 0.0
+    """Start the simulated clock this many days from now."""
+    colour: bool | None = None
+    """Colour the output; None: when it goes to a terminal and NO_COLOR is not set."""
 
 
 @contextmanager
@@ -58,7 +77,7 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
     if db is not None:
         opened = store_from_env({**os.environ, DB_ENV: db}, Deployment.LOCAL, retention=kept)
         try:
-            yield InProcess(build_skill(opened))
+            yield InProcess(build_skill(opened), opened)
         finally:
             if opened is not None:
                 opened.close()
@@ -70,7 +89,7 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
             {**env, DB_ENV: str(Path(tmp) / "checkins.sqlite3")}, Deployment.LOCAL, retention=kept
         )
         try:
-            yield InProcess(build_skill(opened))
+            yield InProcess(build_skill(opened), opened)
         finally:
             if opened is not None:
                 opened.close()
@@ -89,40 +108,124 @@ def load_model(options: Options, locale: str) -> InteractionModel:
     path = options.model or model_path(locale)
     if not path.exists():
         raise DataError([f"{path}: the interaction model is missing; pass --model PATH"])
-    return InteractionModel.load(path)
+    try:
+        model = InteractionModel.load(path)
+    except OSError as exc:
+        raise DataError([f"{path}: cannot be read: {exc.strerror or exc}"]) from exc
+    if model.locale not in model_locales():
+        model.locale = locale  # a model file named otherwise talks in the --locale given
+    return model
+
+
+def check_options(options: Options) -> float:
+    """Refuse what cannot work before anything is said: :class:`DataError` with one line a
+    problem. The days the clock starts ahead."""
+    problems = []
+    known = model_locales()
+    if options.locale not in known:
+        problems.append(
+            f"expected --locale to be one of {', '.join(known)} (the markets with a model in "
+            f"interaction_model/); got {options.locale!r}"
+        )
+    if options.user is not None and not options.user.strip():
+        problems.append(f"expected --user NAME, a runner's name; got {options.user!r}")
+    try:
+        days = float(options.days_later)
+    except ValueError:
+        days = -1.0
+    if not 0 <= days <= MAX_DAYS:
+        problems.append(
+            f"expected --days-later DAYS, a number from 0 to {MAX_DAYS}; got {options.days_later!r}"
+        )
+    if options.url:
+        try:
+            HttpEndpoint(options.url)
+        except SimulatorError as exc:
+            problems.append(f"--url: {exc}")
+    if options.record is not None:
+        folder = options.record.parent
+        if not folder.is_dir():
+            problems.append(f"--record {options.record}: the folder {folder} does not exist")
+        elif options.record.is_dir():
+            problems.append(f"--record {options.record}: is a folder, not a file")
+    if options.answers is not None and options.replay is not None:
+        problems.append(
+            "--answers gives the console its answers; --replay runs a script with its own: "
+            "choose one"
+        )
+    if problems:
+        raise DataError(problems)
+    return days
 
 
 def simulate(options: Options, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     """Run the console (or a replay); the exit status."""
     # The skill logs each check-in at INFO; the console shows what matters.
     logging.getLogger("legcheck").setLevel(logging.WARNING)
+    answers: Answers | None = None
     try:
+        days = check_options(options)
         if options.replay is not None:
-            return _replay(options, stdout, stderr)
+            return _replay(options, stdout, stderr, days)
         model = load_model(options, options.locale)
+        if options.answers is not None:
+            answers = read_answers(options.answers)
     except DataError as exc:
         for problem in exc.problems:
             print(f"legcheck simulate: {problem}", file=stderr)
         return 2
+    runner = _runner(options, stderr)
     interactive = stdin.isatty()
     with transport_for(options) as transport:
-        console = _console(options, model, transport, stdout, stderr, echo=not interactive)
+        console = _console(
+            options, model, transport, stdout, stderr, echo=not interactive, runner=runner
+        )
+        console.conversation.offset = timedelta(days=days)
+        console.answers = answers
+        console.models = None if options.model else _model_of(options)
+        console.locales = tuple(model_locales())
         if interactive:
-            print(
+            console.line(
                 f"Leg Check simulator ({model.locale}, invocation name "
-                f'"{model.invocation_name}", skill {_where(transport)}). Say '
-                f'"open {model.invocation_name}" to start; .help lists the commands.',
-                file=stdout,
-                flush=True,
+                f'"{model.invocation_name}", skill {transport_where(transport)}). Say '
+                f'"open {model.invocation_name}" to start; .help lists the commands.'
             )
-        status = console.run(_lines(stdin, interactive))
+        if interactive or options.user is not None:
+            console.note(f"(talking as {runner.describe()})")
+        if days:
+            console.note(_clock_note(console.conversation, days))
+        status = console.run(_lines(stdin, interactive, console.prompt()))
         if options.record is not None:
             console.record(str(options.record))
-        return status
+        return 1 if console.errors else status
 
 
-def _where(transport: Transport) -> str:
-    return str(getattr(transport, "where", "in-process"))
+def _model_of(options: Options) -> Callable[[str], InteractionModel]:
+    def load(locale: str) -> InteractionModel:
+        return load_model(options, locale)
+
+    return load
+
+
+def _runner(options: Options, stderr: TextIO) -> Runner:
+    """Who talks in the console: the named runner, else this machine's."""
+    if options.user is not None:
+        return Runner.named(options.user)
+    runner, problem = machine_runner()
+    if problem is not None:
+        print(
+            f"legcheck simulate: {problem}; this run talks as a runner for this run only",
+            file=stderr,
+            flush=True,
+        )
+    return runner
+
+
+def _clock_note(conversation: Conversation, days: float) -> str:
+    return (
+        f"(the clock starts {days:g} day{'s' if days != 1 else ''} ahead: "
+        f"{conversation.now():%Y-%m-%d %H:%M} UTC)"
+    )
 
 
 def _console(
@@ -132,15 +235,30 @@ def _console(
     stdout: TextIO,
     stderr: TextIO,
     echo: bool,
+    runner: Runner | None = None,
 ) -> Console:
-    conversation = Conversation(model, transport, skill_id=options.skill_id, screen=options.screen)
+    conversation = Conversation(
+        model,
+        transport,
+        skill_id=options.skill_id,
+        screen=options.screen,
+        user_id=runner.user_id if runner is not None else "",
+    )
     speaker = Speaker(model.locale, stderr) if options.speak else None
+    colour = wants_colour(stdout) if options.colour is None else options.colour
     return Console(
-        conversation, stdout, stderr, show_json=options.show_json, speaker=speaker, echo=echo
+        conversation,
+        stdout,
+        stderr,
+        show_json=options.show_json,
+        speaker=speaker,
+        echo=echo,
+        colour=colour,
+        runner=runner,
     )
 
 
-def _lines(stdin: TextIO, interactive: bool) -> Iterator[str]:
+def _lines(stdin: TextIO, interactive: bool, prompt: str = "User  > ") -> Iterator[str]:
     if not interactive:
         yield from stdin
         return
@@ -148,7 +266,7 @@ def _lines(stdin: TextIO, interactive: bool) -> Iterator[str]:
         import readline  # noqa: F401  (line editing and history for input())
     while True:
         try:
-            yield input("User  > ")
+            yield input(prompt)
         except EOFError:
             print(file=sys.stdout)
             return
@@ -157,32 +275,48 @@ def _lines(stdin: TextIO, interactive: bool) -> Iterator[str]:
             return
 
 
-def _replay(options: Options, stdout: TextIO, stderr: TextIO) -> int:
+def _replay(options: Options, stdout: TextIO, stderr: TextIO, days: float) -> int:
     path = options.replay
     assert path is not None
+    # a replay is a fresh runner each run (its expectations assume one), unless named
+    runner = Runner.named(options.user) if options.user is not None else None
     if path.suffix == ".json":
         replay = read_ask_replay(path)
         model = load_model(options, replay.locale)
         with transport_for(options) as transport:
-            console = _console(options, model, transport, stdout, stderr, echo=True)
+            console = _console(options, model, transport, stdout, stderr, echo=True, runner=runner)
+            console.conversation.offset = timedelta(days=days)
+            if runner is not None:
+                console.note(f"(talking as {runner.describe()})")
             status = console.run(replay.user_input)
             if options.record is not None:
                 console.record(str(options.record))
-            return status
+            return 1 if console.errors else status
     script = read_script(path)
     model = load_model(options, script.locale)
     with transport_for(options, store=script.store) as transport:
-        console = _console(options, model, transport, stdout, stderr, echo=True)
+        console = _console(options, model, transport, stdout, stderr, echo=True, runner=runner)
+        console.conversation.offset = timedelta(days=days)
         print(f"# {path}: {script.description}", file=stdout, flush=True)
+        if runner is not None:
+            console.note(f"(talking as {runner.describe()})")
         try:
             result = run_script(script, console.conversation, on_turn=console.show_script_turn)
         except SimulatorError as exc:
             print(f"legcheck simulate: {exc}", file=stderr)
             return 1
     if options.record is not None:
-        options.record.write_text(
-            ask_replay_of(script, options.skill_id).to_json(), encoding="utf-8"
-        )
+        try:
+            options.record.write_text(
+                ask_replay_of(script, options.skill_id).to_json(), encoding="utf-8"
+            )
+        except OSError as exc:
+            print(
+                f"legcheck simulate: could not write the replay file {options.record}: "
+                f"{exc.strerror or exc}",
+                file=stderr,
+            )
+            return 1
         skipped = sum(1 for t in script.turns if t.user is None)
         print(
             f"        (created the ASK CLI replay file {options.record}"

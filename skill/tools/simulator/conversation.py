@@ -17,11 +17,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.errors import LegCheckError
 from skill.tools.envelopes import DEFAULT_SKILL_ID, Session
 from skill.tools.simulator.nlu import InteractionModel, Resolution
+
+if TYPE_CHECKING:
+    from skill.memory import Memory
+    from skill.store import CheckInStore
 
 
 class SimulatorError(LegCheckError):
@@ -37,8 +41,10 @@ class Transport(Protocol):
 class InProcess:
     """Invoke an ask-sdk ``CustomSkill`` in this process (:func:`skill.app.handle_event`)."""
 
-    def __init__(self, skill: Any) -> None:
+    def __init__(self, skill: Any, store: CheckInStore | None = None) -> None:
         self.skill = skill
+        self.store = store
+        """The check-in store ``skill`` was built with (None: it keeps nothing)."""
 
     @property
     def where(self) -> str:
@@ -48,6 +54,17 @@ class InProcess:
         from skill.app import handle_event
 
         return handle_event(envelope, None, self.skill)
+
+    def memory(self, envelope: dict[str, Any]) -> Memory:
+        """What the skill would know of the runner of ``envelope`` on its day: the same
+        :class:`~skill.memory.Memory` its handlers read, its record read once (a read that
+        failed leaves ``problem`` set)."""
+        from skill.app import read_event
+        from skill.memory import Memory
+
+        memory = Memory(self.store, read_event(envelope, self.skill))
+        memory.recall()
+        return memory
 
 
 class HttpEndpoint:
@@ -245,6 +262,19 @@ class Conversation:
         turn.session_open = self.session is not None
         self.history.append(turn)
         return turn
+
+    def switch_user(self, user_id: str) -> Turn | None:
+        """Another runner talks from now on; a session still open ends first."""
+        ended = self.end_session("USER_INITIATED")
+        self.user_id = user_id
+        return ended
+
+    def switch_model(self, model: InteractionModel) -> Turn | None:
+        """Talk in another market (its model, its locale) from now on; a session still open
+        ends first."""
+        ended = self.end_session("USER_INITIATED")
+        self.model = model
+        return ended
 
     def end_session(self, reason: str = "USER_INITIATED") -> Turn | None:
         """Close an open session the way Alexa does (a SessionEndedRequest), if one is open."""
