@@ -140,3 +140,70 @@ def test_simulate_refuses_a_store_it_cannot_open(
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("open leg check\n"))
     assert main(["simulate", "--db", "dynamodb:legcheck"]) == 2
     assert "LEGCHECK_USER_KEY_SECRET" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ simulate
+
+
+def test_simulate_help_lists_the_markets_and_the_runner_flags(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["simulate", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "--locale LOCALE the market: its interaction model and the requests' locale, one of "
+        in text
+    )
+    assert "one of en-AU, en-CA, en-GB, en-IN, en-US (default: en-US)" in text
+    for flag in ("--user NAME", "--days-later DAYS", "--answers FILE"):
+        assert flag in text
+
+
+def test_simulate_flags_reach_the_simulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skill.tools.simulator import command
+
+    seen: list[command.Options] = []
+
+    def simulate(options: command.Options, *_: object) -> int:
+        seen.append(options)
+        return 0
+
+    monkeypatch.setattr(command, "simulate", simulate)
+    argv = ["simulate", "--user", "alice", "--days-later", "1", "--answers", "a.yaml"]
+    assert main([*argv, "--locale", "en-GB"]) == 0
+    [options] = seen
+    assert (options.user, options.days_later, options.answers, options.locale) == (
+        "alice",
+        "1",
+        Path("a.yaml"),
+        "en-GB",
+    )
+
+
+@pytest.mark.slow
+def test_simulate_refuses_what_it_cannot_open_in_one_line_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    for args, message in (
+        (["--replay", str(tmp_path / "missing.json")], f"{tmp_path / 'missing.json'}: no such"),
+        (["--locale", "xx-YY"], "expected --locale to be one of en-AU, en-CA, en-GB, en-IN"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "skill.tools.cli", "simulate", *args],
+            input="open leg check\n",
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HOME": str(tmp_path)},
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2
+        assert done.stdout == ""
+        [line] = done.stderr.splitlines()
+        assert line.startswith("legcheck simulate: ") and message in line
