@@ -75,13 +75,14 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path: Path) -> No
         assert session.absorb(second)
         third = post(session.intent("AMAZON.NoIntent"))
         assert "podiatrist" in json.dumps(third)
-    assert "request verification is OFF" in server.errors
+    assert "request verification is off" in server.errors
 
 
 def test_serve_with_verification_needs_a_skill_id(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
+    monkeypatch.setenv("LEGCHECK_DB", "off")
     assert main(["serve"]) == 2
     assert "LEGCHECK_SKILL_ID" in capsys.readouterr().err
 
@@ -127,7 +128,7 @@ def test_purge_takes_the_store_from_db_and_refuses_what_cannot_work(
 ) -> None:
     assert main(["purge", "--db", "off"]) == 0
     assert "nothing to purge" in capsys.readouterr().out
-    assert main(["purge", "--db", "dynamodb:legcheck"]) == 1
+    assert main(["purge", "--db", "dynamodb:legcheck"]) == 2
     assert "LEGCHECK_USER_KEY_SECRET" in capsys.readouterr().err
     assert main(["purge", "--db", "off", "--today", "24/11/2026"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
