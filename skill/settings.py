@@ -106,7 +106,7 @@ def skill_id_of(
     rest = next((value[len(p) :] for p in SKILL_ID_PREFIXES if value.startswith(p)), "")
     if not rest or any(c.isspace() for c in rest):
         raise ConfigError(
-            f"expected {label} to be the skill's application id ({SKILL_ID_PREFIXES[0]}..., "
+            f"expected {label} to be the skill's application id ({SKILL_ID_PREFIXES[0]}ID, "
             f"from the Alexa developer console); got {value!r}"
         )
     return value, origin

@@ -263,7 +263,7 @@ def _check_sqlite_file(path: Path, name: str, value: str, default: bool) -> None
     got = f"{name} is not set, so check-ins go to {shown(path)}" if default else f"got {value!r}"
     try:
         mode: int | None = path.stat().st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the folder's own checks say which
         mode = None
     except OSError as exc:
         raise ConfigError(
