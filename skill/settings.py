@@ -169,7 +169,7 @@ def _store_line(store: StoreConfig, value: str | None, origin: str) -> Setting:
         value = value if value is not None else shown(store.path)
         note = f"check-ins in the SQLite file {store.path}"
         if not store.path.exists():
-            note += ", made at the first check-in"
+            note += ", made when first used"
     return Setting(DB_ENV, value, origin, note)
 
 
@@ -178,7 +178,7 @@ def _secret_line(store: StoreConfig, secret: str | None, origin: str) -> Setting
     if secret is None and store.kind == "off":
         note = "not needed, since nothing is stored"
     elif secret is None and store.path is not None:
-        note = f"local development: one is kept in {UserKeys.secret_path(store.path)}"
+        note = f"local development: one is made and kept in {UserKeys.secret_path(store.path)}"
     return Setting(SECRET_ENV, secret, origin, note, secret=True)
 
 

@@ -305,8 +305,7 @@ def test_each_line_says_where_the_value_came_from_and_masks_the_secret(tmp_path:
     env = {"LEGCHECK_DB": "garbage", "LEGCHECK_USER_KEY_SECRET": SECRET}
     settings = Settings.load(Deployment.SERVER, env, {"LEGCHECK_DB": Flag("--db", str(db))})
     assert settings.lines() == [
-        f"LEGCHECK_DB: {db} (flag --db): check-ins in the SQLite file {db}, made at the first "
-        f"check-in",
+        f"LEGCHECK_DB: {db} (flag --db): check-ins in the SQLite file {db}, made when first used",
         f"LEGCHECK_USER_KEY_SECRET: se*** ({len(SECRET)} characters) (environment)",
         "LEGCHECK_SKILL_ID: none (default): needed to verify requests (legcheck serve, gunicorn)",
     ]
@@ -338,10 +337,10 @@ def test_the_default_store_and_its_secret_are_shown_as_defaults(
     monkeypatch.setattr(store_config, "DEFAULT_DB", default)
     lines = Settings.load(Deployment.LOCAL, {}).lines()
     assert lines[:2] == [
-        f"LEGCHECK_DB: {default} (default): check-ins in the SQLite file {default}, made at "
-        f"the first check-in",
-        f"LEGCHECK_USER_KEY_SECRET: none (default): local development: one is kept in "
-        f"{default}.key",
+        f"LEGCHECK_DB: {default} (default): check-ins in the SQLite file {default}, made "
+        "when first used",
+        f"LEGCHECK_USER_KEY_SECRET: none (default): local development: one is made and kept "
+        f"in {default}.key",
     ]
     assert Settings.load(Deployment.LOCAL, {"LEGCHECK_DB": "off"}).lines()[:2] == [
         "LEGCHECK_DB: off (environment): nothing is stored",

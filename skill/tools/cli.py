@@ -253,9 +253,10 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 def _cmd_config(args: argparse.Namespace) -> int:
     """Print the settings in force, one per line, or the one line saying which cannot work."""
     from skill.errors import ConfigError
+    from skill.knowledge import read_knowledge_data
     from skill.settings import Settings
     from skill.store import Deployment
-    from skill.tools.paths import ARTICLE_ENV
+    from skill.tools.paths import ARTICLE_ENV, article_path
 
     try:
         settings = Settings.load(Deployment(args.deployment), flags=_db_flag(args.db))
@@ -265,9 +266,10 @@ def _cmd_config(args: argparse.Namespace) -> int:
     print(f"settings for {DEPLOYMENTS[settings.deployment]}:")
     for line in settings.lines():
         print(f"  {line}")
-    article = os.environ.get(ARTICLE_ENV)
-    where = f"{article} (environment)" if article else "none (default): ../shared/seed/"
-    print(f"  {ARTICLE_ENV}: {where} (legcheck validate and package only)")
+    article = article_path(read_knowledge_data())
+    origin = "environment" if os.environ.get(ARTICLE_ENV) else "default"
+    missing = "" if article.is_file() else ", not there: their cross-check is skipped"
+    print(f"  {ARTICLE_ENV}: {article} ({origin}): legcheck validate and package{missing}")
     return 0
 
 
