@@ -250,7 +250,7 @@ def test_serve_says_a_port_in_use_in_one_line_and_never_listening(
     assert captured.out == ""
     assert captured.err == (
         f"legcheck serve: port {port} on 127.0.0.1 is in use by another program; stop that "
-        f"program, or choose another port with --port (scripts/run --port {port + 1})\n"
+        f"program, or choose another port with --port (--port 0 takes any free one)\n"
     )
 
 

@@ -252,9 +252,10 @@ def _region(env: Mapping[str, str], given: str) -> tuple[str, str]:
 def shown(path: Path) -> str:
     """``path`` as a message shows it: under the home folder as ``~/...``."""
     try:
-        return f"~/{path.relative_to(Path.home())}"
-    except ValueError:
+        inside = path.relative_to(Path.home())
+    except (ValueError, RuntimeError):  # elsewhere, or no home folder at all
         return str(path)
+    return "~" if inside == Path() else f"~/{inside}"
 
 
 def _check_sqlite_file(path: Path, name: str, value: str, default: bool) -> None:

@@ -102,7 +102,7 @@ def cannot_listen(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:
         return (
             f"port {port} on {host} {IN_USE}; stop that program, or choose another port "
-            f"with --port (scripts/run --port {port + 1 if port < 65535 else 5001})"
+            f"with --port (--port 0 takes any free one)"
         )
     if exc.errno == errno.EACCES:
         return (

@@ -363,9 +363,9 @@ def _build_verifier(config: Mapping[str, Any]) -> RequestVerifier | None:
     if skill_id is None:
         if not config["LEGCHECK_ALLOW_ANY_SKILL_ID"]:
             raise ConfigError(
-                "expected the skill's application id in LEGCHECK_SKILL_ID (environment variable "
-                "or config) to verify requests, got none; to accept requests for any skill "
-                "instead, pass the config LEGCHECK_ALLOW_ANY_SKILL_ID=True"
+                "expected the skill's application id in LEGCHECK_SKILL_ID (environment variable, "
+                "config, or legcheck serve --skill-id) to verify requests, got none; to accept "
+                "requests for any skill instead, pass the config LEGCHECK_ALLOW_ANY_SKILL_ID=True"
             )
         log.warning("LEGCHECK_ALLOW_ANY_SKILL_ID is set: requests for any skill are accepted")
     return RequestVerifier(
