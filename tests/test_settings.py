@@ -18,7 +18,7 @@ from tests.support.folders import unwritable
 
 SECRET = "settings-test-secret-0123456789"
 SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-settings0000"
-FORMS = (
+MAY_BE = (  # written out, not imported from skill.store.config: the words are what is tested
     "off, dynamodb:TABLE, sqlite:PATH or a path to an SQLite file (one with a / in it, or a "
     "name ending in .sqlite3, .sqlite or .db)"
 )
@@ -52,8 +52,8 @@ def refusal(value: str | None, **env: str) -> str:
 @pytest.mark.parametrize(
     "value,line",
     [
-        ("garbage", f"expected LEGCHECK_DB to be {FORMS}; got 'garbage'"),
-        ("checkins", f"expected LEGCHECK_DB to be {FORMS}; got 'checkins'"),
+        ("garbage", f"expected LEGCHECK_DB to be {MAY_BE}; got 'garbage'"),
+        ("checkins", f"expected LEGCHECK_DB to be {MAY_BE}; got 'checkins'"),
         (
             "dynamodb",
             "expected LEGCHECK_DB to be dynamodb:TABLE with a table name after the colon; "
@@ -76,7 +76,7 @@ def refusal(value: str | None, **env: str) -> str:
         ),
         (
             "postgres://db/legcheck",
-            f"expected LEGCHECK_DB to be {FORMS}; got 'postgres://db/legcheck', a kind of "
+            f"expected LEGCHECK_DB to be {MAY_BE}; got 'postgres://db/legcheck', a kind of "
             "store (postgres:) Leg Check does not keep",
         ),
         (
@@ -201,6 +201,16 @@ def test_the_default_folder_is_made_when_it_can_be_and_refused_when_not(
         f"but {read_only} is not writable: set LEGCHECK_DB=off to keep nothing, or "
         f"LEGCHECK_DB=PATH in a writable folder"
     )
+
+
+def test_a_local_secret_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "checkins.sqlite3"
+    (tmp_path / "checkins.sqlite3.key").mkdir()
+    assert refusal(str(db)) == (
+        f"expected the user key secret local development keeps at {db}.key to be a file; it "
+        f"is not: set LEGCHECK_USER_KEY_SECRET, or remove it"
+    )
+    assert load(str(db), LEGCHECK_USER_KEY_SECRET=SECRET).store.path == db
 
 
 def test_the_write_probe_leaves_nothing_behind(tmp_path: Path) -> None:

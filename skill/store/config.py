@@ -146,6 +146,8 @@ class StoreConfig:
             )
         path = Path(where).expanduser().absolute()
         _check_sqlite_file(path, name, value, default)
+        if secret is None:
+            _check_local_secret(UserKeys.secret_path(path))
         return cls(kind, path=path, secret=secret, deployment=deployment, default=default)
 
 
@@ -318,6 +320,30 @@ def _check_database(path: Path, name: str, got: str) -> None:
     if head and head != SQLITE_HEADER:
         raise ConfigError(
             f"expected {name} to name an SQLite database; {got}, a file that is not one"
+        )
+
+
+def _check_local_secret(path: Path) -> None:
+    """The user key secret local development keeps beside the database, when there is one
+    already, must be a file this user can read (else every turn would fail on it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return  # made when first needed, in the folder just checked
+    except OSError as exc:
+        raise ConfigError(
+            f"expected the user key secret local development keeps at {shown(path)} to be a "
+            f"file this user can read; it cannot be ({exc.strerror}): set {SECRET_ENV}, or "
+            f"fix or remove the file"
+        ) from exc
+    try:
+        readable = stat.S_ISREG(os.fstat(fd).st_mode)
+    finally:
+        os.close(fd)
+    if not readable:
+        raise ConfigError(
+            f"expected the user key secret local development keeps at {shown(path)} to be a "
+            f"file; it is not: set {SECRET_ENV}, or remove it"
         )
 
 
