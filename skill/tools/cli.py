@@ -223,9 +223,10 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     if config.path is not None and not config.path.exists():
         # opening it would make an empty database, and "0 records" would hide the typo
         given = "the default" if config.default else ("--db" if args.db else DB_ENV)
+        hint = "nothing has been kept there yet" if config.default else "check the path"
         print(
             f"legcheck purge: expected a check-in store at {config.path} ({given}); there is "
-            f"none, so nothing was purged (check the path)",
+            f"none, so nothing was purged ({hint})",
             file=sys.stderr,
         )
         return 2
