@@ -5,9 +5,8 @@ handler (the catch-all last), the exception handlers and the interceptors
 that log each request, give it a :class:`~skill.memory.Memory` over
 ``store``, read its state, record what its response said (for Repeat) and
 write the state back. :func:`default_skill` is the instance the web app and the Lambda
-entry point share, with the store the environment names
-(:func:`skill.store.store_from_env`: ``LEGCHECK_DB`` and
-``LEGCHECK_USER_KEY_SECRET``), built on first use.
+entry point share, with the store the settings name (:class:`skill.settings.Settings`:
+``LEGCHECK_DB`` and ``LEGCHECK_USER_KEY_SECRET``), built on first use.
 
 :func:`handle_event` turns an event (a request envelope as a dict, or its JSON
 text) into a response envelope dict with the skill's own serializer: the one
@@ -29,7 +28,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
-from skill.errors import EnvelopeError
+from skill.errors import ConfigError, EnvelopeError
 from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
 from skill.handlers import (
     REQUEST_HANDLERS,
@@ -43,7 +42,8 @@ from skill.knowledge import load_knowledge
 from skill.limits import one_line
 from skill.memory import MemoryInterceptor
 from skill.serializer import LegCheckSerializer
-from skill.store import CheckInStore, Deployment, store_from_env
+from skill.settings import Settings
+from skill.store import CheckInStore, Deployment, Retention, UnconfiguredStore, open_store
 
 log = logging.getLogger("legcheck")
 
@@ -83,18 +83,41 @@ _default: dict[Deployment, CustomSkill] = {}
 _default_lock = threading.Lock()
 
 
-def default_skill(deployment: Deployment) -> CustomSkill:
-    """The process's skill object, with the store configured for ``deployment``.
+def default_skill(deployment: Deployment, settings: Settings | None = None) -> CustomSkill:
+    """The process's skill object for ``deployment``, built once, with the store ``settings``
+    name (default: :meth:`Settings.load` from the environment).
 
-    Raises :class:`skill.errors.ConfigError` when the configuration cannot work
-    safely there (no ``LEGCHECK_USER_KEY_SECRET`` in production, no ``LEGCHECK_DB``
-    on Lambda).
+    Raises :class:`skill.errors.ConfigError` when the settings cannot work safely there (no
+    ``LEGCHECK_USER_KEY_SECRET`` in production, a ``LEGCHECK_DB`` that names no usable
+    store), except on AWS Lambda: there a function that raised at cold start would leave
+    the runner with no answer at all, so the reason is logged on one line and the skill
+    answers without memory (:class:`~skill.store.config.UnconfiguredStore`: the advice is
+    given, and whatever needs the check-ins says they cannot be reached).
     """
     with _default_lock:
         if deployment not in _default:
             kept = retention(load_knowledge())
-            _default[deployment] = build_skill(store_from_env(None, deployment, retention=kept))
+            _default[deployment] = build_skill(_configured_store(deployment, settings, kept))
         return _default[deployment]
+
+
+def _configured_store(
+    deployment: Deployment, settings: Settings | None, kept: Retention
+) -> CheckInStore | None:
+    try:
+        if settings is None:
+            settings = Settings.load(deployment)
+        return open_store(settings.store, kept)
+    except ConfigError as exc:
+        if deployment is not Deployment.LAMBDA:
+            raise
+        reason = one_line(str(exc), 1000)
+        log.error(
+            "configuration refused at cold start: %s; answering without memory until it is "
+            "fixed (the advice is given; check-ins are neither read nor kept)",
+            reason,
+        )
+        return UnconfiguredStore(reason, kept)
 
 
 def read_event(event: Mapping[str, Any] | str | bytes, skill: CustomSkill) -> RequestEnvelope:

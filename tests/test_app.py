@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import skill.app as app_module
 from skill.app import build_builder, default_skill
-from skill.errors import ConfigError
+from skill.errors import ConfigError, StoreUnavailableError
 from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
 from skill.handlers import REQUEST_HANDLERS, CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.memory import MemoryInterceptor
-from skill.store import Deployment
+from skill.settings import Settings
+from skill.store import Deployment, UnconfiguredStore
 
 
 def test_every_handler_is_registered_events_first_and_the_catch_all_last() -> None:
@@ -43,4 +45,24 @@ def test_the_default_skill_is_built_once_with_the_configured_store(
         default_skill(Deployment.SERVER)
     monkeypatch.delenv("LEGCHECK_DB")
     with pytest.raises(ConfigError, match="expected LEGCHECK_DB on AWS Lambda"):
-        default_skill(Deployment.LAMBDA)
+        Settings.load(Deployment.LAMBDA)
+
+
+def test_on_lambda_a_configuration_that_cannot_work_leaves_a_skill_without_memory(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(app_module, "_default", {})
+    monkeypatch.delenv("LEGCHECK_DB", raising=False)
+    with caplog.at_level("ERROR", logger="legcheck"):
+        lambda_skill = default_skill(Deployment.LAMBDA)
+    assert default_skill(Deployment.LAMBDA) is lambda_skill
+    [line] = [r.getMessage() for r in caplog.records]
+    assert line.startswith("configuration refused at cold start: expected LEGCHECK_DB on AWS")
+    [memory] = [
+        i
+        for i in lambda_skill.request_dispatcher.request_interceptors
+        if isinstance(i, MemoryInterceptor)
+    ]
+    assert isinstance(memory.store, UnconfiguredStore)
+    with pytest.raises(StoreUnavailableError, match="not configured: expected LEGCHECK_DB"):
+        memory.store.load("", date(2026, 11, 24))

@@ -75,13 +75,14 @@ def test_serve_no_verify_answers_a_check_in_over_real_http(tmp_path: Path) -> No
         assert session.absorb(second)
         third = post(session.intent("AMAZON.NoIntent"))
         assert "podiatrist" in json.dumps(third)
-    assert "request verification is OFF" in server.errors
+    assert "request verification is off" in server.errors
 
 
 def test_serve_with_verification_needs_a_skill_id(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("LEGCHECK_SKILL_ID", raising=False)
+    monkeypatch.setenv("LEGCHECK_DB", "off")
     assert main(["serve"]) == 2
     assert "LEGCHECK_SKILL_ID" in capsys.readouterr().err
 
@@ -127,7 +128,7 @@ def test_purge_takes_the_store_from_db_and_refuses_what_cannot_work(
 ) -> None:
     assert main(["purge", "--db", "off"]) == 0
     assert "nothing to purge" in capsys.readouterr().out
-    assert main(["purge", "--db", "dynamodb:legcheck"]) == 1
+    assert main(["purge", "--db", "dynamodb:legcheck"]) == 2
     assert "LEGCHECK_USER_KEY_SECRET" in capsys.readouterr().err
     assert main(["purge", "--db", "off", "--today", "24/11/2026"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
@@ -207,3 +208,187 @@ def test_simulate_refuses_what_it_cannot_open_in_one_line_without_a_traceback(
         assert done.stdout == ""
         [line] = done.stderr.splitlines()
         assert line.startswith("legcheck simulate: ") and message in line
+
+
+def test_purge_on_a_path_with_no_store_says_so_and_makes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "chekins.sqlite3"
+    assert main(["purge", "--db", str(typo)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"legcheck purge: expected a check-in store at {typo} (--db); there is none, so "
+        f"nothing was purged (check the path)\n"
+    )
+    assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_purge_refuses_a_value_that_names_no_store_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["purge", "--db", "garbage"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("legcheck purge: expected --db to be off, dynamodb:TABLE, sqlite:PATH")
+    assert err.count("\n") == 1
+
+
+# ------------------------------------------------------------------ config
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("LEGCHECK_DB", "LEGCHECK_USER_KEY_SECRET", "LEGCHECK_SKILL_ID", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_config_prints_each_setting_where_it_came_from_and_the_secret_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    secret = "config-test-secret-0123456789"
+    monkeypatch.setenv("LEGCHECK_USER_KEY_SECRET", secret)
+    monkeypatch.setenv("LEGCHECK_DB", "garbage")  # the flag wins
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert main(["config", "--for", "lambda", "--db", "dynamodb:legcheck"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "settings for AWS Lambda (lambda_function.lambda_handler):"
+    assert lines[1:4] == [
+        "  LEGCHECK_DB: dynamodb:legcheck (flag --db): check-ins in the DynamoDB table legcheck",
+        f"  LEGCHECK_USER_KEY_SECRET: co*** ({len(secret)} characters) (environment)",
+        "  AWS region: eu-west-1 (environment AWS_REGION)",
+    ]
+    assert secret not in out and secret[2:6] not in out
+    assert any(line.startswith("  LEGCHECK_ARTICLE: ") for line in lines)
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_config_refuses_what_cannot_work_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEGCHECK_DB", "dynamodb:legcheck")
+    monkeypatch.setenv("LEGCHECK_USER_KEY_SECRET", "config-test-secret-0123456789")
+    assert main(["config"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "legcheck config: expected an AWS region for LEGCHECK_DB=dynamodb:legcheck "
+        "(AWS_REGION or AWS_DEFAULT_REGION, or region in the AWS config file); got none\n"
+    )
+    assert main(["config", "--for", "server", "--db", "off"]) == 0
+
+
+# ------------------------------------------------------------------ serve: settings, then the port
+
+
+def test_serve_refuses_a_bad_setting_in_one_line_before_listening(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEGCHECK_DB", "sqlite:///tmp/x.db")
+    assert main(["serve", "--no-verify", "--port", "0"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # never "listening"
+    assert captured.err == (
+        "legcheck serve: expected LEGCHECK_DB to be sqlite:PATH with a plain path, not a URL; "
+        "got 'sqlite:///tmp/x.db' (for the file /tmp/x.db, write sqlite:/tmp/x.db or just "
+        "/tmp/x.db)\n"
+    )
+    monkeypatch.setenv("LEGCHECK_DB", "off")
+    assert main(["serve", "--port", "0", "--skill-id", "my-skill"]) == 2
+    assert capsys.readouterr().err.startswith("legcheck serve: expected --skill-id to be ")
+
+
+def test_serve_says_a_port_in_use_in_one_line_and_never_listening(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    monkeypatch.setenv("LEGCHECK_DB", "off")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "--no-verify", "--port", str(port)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"legcheck serve: port {port} on 127.0.0.1 is in use by another program; stop that "
+        f"program, or choose another port with --port (--port 0 takes any free one)\n"
+    )
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "http"])
+def test_serve_takes_only_a_port_number(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["serve", "--port", port])
+    assert exited.value.code == 2
+    assert f"expected a port from 0 to 65535, got {port!r}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_serve_says_it_is_listening_only_once_it_is(tmp_path: Path) -> None:
+    """The line is printed after the port is bound: a client that reads it can connect at
+    once, without waiting or retrying."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LEGCHECK_DB": "off"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        try:
+            assert server.stdout is not None
+            line = server.stdout.readline()
+            found = re.match(r"Leg Check is listening on http://127\.0\.0\.1:(\d+)/ ", line)
+            assert found, line
+            with socket.create_connection(("127.0.0.1", int(found[1])), timeout=5) as client:
+                client.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+                assert client.recv(64).startswith(b"HTTP/1.1 200")
+        finally:
+            server.send_signal(signal.SIGINT)  # the server this test started, by its own id
+            try:
+                _, errors = server.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                _, errors = server.communicate()
+    assert server.returncode == 0
+    assert "Traceback" not in errors
+
+
+@pytest.mark.slow
+def test_scripts_run_help_documents_its_flags_without_setting_up(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+    import subprocess
+
+    from skill.tools.paths import REPO_ROOT
+
+    done = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "run"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith("usage: scripts/run [--port PORT] [--host HOST]\n")
+    option = re.compile(r"^\s+(?:-\w, )?(--[a-z-]+)", re.M)
+    documented = set(option.findall(done.stdout))
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    offered = set(option.findall(capsys.readouterr().out))
+    # scripts/run always passes --no-verify, and a skill id means nothing without verification
+    assert documented == offered - {"--no-verify", "--skill-id"}

@@ -96,21 +96,57 @@ def test_lambda_answers_through_handle_event(
             {"LEGCHECK_DB": "dynamodb:legcheck", "LEGCHECK_USER_KEY_SECRET": "short"},
             "at least 16 characters",
         ),
+        ({"LEGCHECK_DB": "dynamodb"}, "expected LEGCHECK_DB to be dynamodb:TABLE"),
     ],
 )
-def test_the_entry_refuses_to_start_without_a_table_and_a_secret(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], complaint: str
+def test_a_misconfigured_entry_says_why_once_and_still_gives_the_advice(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    env: dict[str, str],
+    complaint: str,
 ) -> None:
     import skill.app
-    from skill.errors import ConfigError
 
     monkeypatch.setattr(skill.app, "_default", {})
     for name in ("LEGCHECK_DB", "LEGCHECK_USER_KEY_SECRET"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError, match=complaint):
-        load_entry()
+    with caplog.at_level("ERROR", logger="legcheck"):
+        module = load_entry()
+    refusals = [r.getMessage() for r in caplog.records if "at cold start" in r.getMessage()]
+    assert len(refusals) == 1 and complaint in refusals[0] and "\n" not in refusals[0]
+    assert "How do your legs feel" in speech(
+        module.lambda_handler(load_fixture("launch.json"), None)
+    )
+    session = Session()
+    first = module.lambda_handler(
+        session.intent(
+            "ReportSymptomsIntent",
+            [
+                SlotValue("Sensation", "twitching", "twitching", slot_type="SENSATION"),
+                SlotValue("BodyPart", "calves", "lower_legs", slot_type="BODY_PART"),
+            ],
+        ),
+        None,
+    )
+    session.absorb(first)
+    advice = speech(module.lambda_handler(session.intent("AMAZON.NoIntent"), None))
+    assert "Here's what to do" in advice
+    assert "remember your check-ins" not in advice  # nothing can be kept, so it is not offered
+    danger = module.lambda_handler(
+        Session().intent(
+            "ReportSymptomsIntent",
+            [SlotValue("DangerSign", "my chest hurts", "chest_pain", slot_type="DANGER_SIGN")],
+        ),
+        None,
+    )
+    assert speech(danger).startswith('<speak>Call <sub alias="nine one one">911</sub> now')
+
+
+def speech(out: dict[str, Any]) -> str:
+    text: str = out["response"]["outputSpeech"]["ssml"]
+    return text
 
 
 def test_the_entry_keeps_nothing_when_told_off(monkeypatch: pytest.MonkeyPatch) -> None:

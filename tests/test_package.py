@@ -130,6 +130,7 @@ def test_the_function_is_configured_for_the_table_and_a_generated_secret(built: 
     resolved = {
         "LEGCHECK_DB": "dynamodb:legcheck-CheckInTable-1",
         "LEGCHECK_USER_KEY_SECRET": "x" * secret["PasswordLength"],
+        "AWS_REGION": "us-east-1",  # Lambda sets it in every function's environment
     }
     from skill.store import Deployment
 

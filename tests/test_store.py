@@ -45,6 +45,8 @@ RETENTION = Retention(30)
 TABLE = "legcheck-test"
 ALICE = "amzn1.ask.account.ALICE"
 BOB = "amzn1.ask.account.BOB"
+LAMBDA_REGION = {"AWS_REGION": "us-east-1"}
+"""What AWS Lambda sets in every function's environment: the table's region."""
 
 
 def checkin(
@@ -609,7 +611,7 @@ def test_dynamodb_store_from_the_environment_talks_to_the_server(
     client, name = moto_table
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", client.meta.endpoint_url)
     store = store_from_env(
-        {"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET},
+        {"LEGCHECK_DB": f"dynamodb:{name}", "LEGCHECK_USER_KEY_SECRET": SECRET, **LAMBDA_REGION},
         Deployment.LAMBDA,
         retention=RETENTION,
     )
@@ -670,9 +672,10 @@ def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
     assert store is not None and store.user_key(ALICE) == KEYS(ALICE)
     assert not UserKeys.secret_path(tmp_path / "prod.sqlite3").exists()
     config = StoreConfig.from_env(
-        {"LEGCHECK_DB": "dynamodb:legcheck", "LEGCHECK_USER_KEY_SECRET": SECRET}, Deployment.LAMBDA
+        {"LEGCHECK_DB": "dynamodb:legcheck", "LEGCHECK_USER_KEY_SECRET": SECRET, **LAMBDA_REGION},
+        Deployment.LAMBDA,
     )
-    assert (config.kind, config.table) == ("dynamodb", "legcheck")
+    assert (config.kind, config.table, config.region) == ("dynamodb", "legcheck", "us-east-1")
 
 
 class RecordingClient:

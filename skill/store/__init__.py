@@ -18,6 +18,7 @@ from skill.store.config import (
     SECRET_ENV,
     Deployment,
     StoreConfig,
+    UnconfiguredStore,
     open_store,
     store_from_env,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "Retention",
     "SqliteStore",
     "StoreConfig",
+    "UnconfiguredStore",
     "UserKeys",
     "appended",
     "open_store",

@@ -54,6 +54,7 @@ class DynamoDbStore(CheckInStore):
         client: Any = None,
         max_attempts: int = 6,
         deadline: float = 2.5,
+        region: str | None = None,
     ) -> None:
         super().__init__(keys, retention)
         if not table:
@@ -73,10 +74,10 @@ class DynamoDbStore(CheckInStore):
         self._deserializer = TypeDeserializer()
         self._client_error: type[Exception] = ClientError
         self._boto_errors: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
-        self._client = client if client is not None else self._default_client()
+        self._client = client if client is not None else self._default_client(region)
 
     @staticmethod
-    def _default_client() -> Any:
+    def _default_client(region: str | None) -> Any:
         import boto3
         from botocore.config import Config
 
@@ -88,7 +89,7 @@ class DynamoDbStore(CheckInStore):
             read_timeout=1.0,
             retries={"total_max_attempts": 1, "mode": "standard"},
         )
-        return boto3.client("dynamodb", config=config)
+        return boto3.client("dynamodb", region_name=region, config=config)
 
     def describe(self) -> str:
         return f"DynamoDB table {self.table}"

@@ -15,8 +15,12 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skill.tools.envelopes import DEFAULT_SKILL_ID
+
+if TYPE_CHECKING:
+    from skill.settings import Flag
 
 log = logging.getLogger("legcheck.cli")
 
@@ -35,6 +39,12 @@ EXTRAS = {
     "yaml": "tools",
 }
 """The optional packages each command may need, by the extra that installs them."""
+DEPLOYMENTS = {
+    "local": "local development (legcheck serve --no-verify, scripts/run, the simulator)",
+    "server": "a verified web service (legcheck serve, gunicorn 'skill.web:create_app()')",
+    "lambda": "AWS Lambda (lambda_function.lambda_handler)",
+}
+"""What ``legcheck config --for`` checks for, by deployment."""
 
 
 def is_loopback(host: str) -> bool:
@@ -52,35 +62,102 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
 
 
+IN_USE = "is in use by another program"
+"""What ``legcheck serve`` says of a port it cannot have, as werkzeug did (tests wait on it)."""
+
+
+def port_number(text: str) -> int:
+    """A TCP port for ``--port``: 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return port
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` and listening, or an OSError saying why not (as
+    werkzeug's own server would bind it: IPv6 when the host has a colon)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    address = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)[0][4]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """One line saying why ``host``:``port`` cannot be listened on, and what to do."""
+    import errno
+
+    if isinstance(exc, socket.gaierror):
+        return f"cannot listen on {host}: no such address ({exc.strerror})"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} {IN_USE}; stop that program, or choose another port "
+            f"with --port (--port 0 takes any free one)"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"cannot listen on {host}:{port}: permission denied (a port below 1024 needs "
+            f"privileges; choose another with --port)"
+        )
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
     from skill.errors import ConfigError
+    from skill.settings import SKILL_ID_ENV, Flag, Settings
+    from skill.store import Deployment
     from skill.web import create_app
 
-    config: dict[str, object] = {}
-    if args.no_verify:
-        if not is_loopback(args.host):
-            print(
-                f"legcheck serve: refusing to listen on {args.host} without request "
-                "verification; --no-verify is for 127.0.0.1 only",
-                file=sys.stderr,
-            )
-            return 2
-        log.warning("request verification is OFF (--no-verify): for local development only")
-        config["LEGCHECK_VERIFY"] = False
-    if args.skill_id:
-        config["LEGCHECK_SKILL_ID"] = args.skill_id
+    if args.no_verify and not is_loopback(args.host):
+        print(
+            f"legcheck serve: refusing to listen on {args.host} without request "
+            "verification; --no-verify is for 127.0.0.1 only",
+            file=sys.stderr,
+        )
+        return 2
+    deployment = Deployment.LOCAL if args.no_verify else Deployment.SERVER
+    flags = {SKILL_ID_ENV: Flag("--skill-id", args.skill_id)} if args.skill_id else {}
     try:
-        app = create_app(config)
+        settings = Settings.load(deployment, flags=flags)
     except ConfigError as exc:
         print(f"legcheck serve: {exc}", file=sys.stderr)
         return 2
-    print(
-        f"Leg Check is listening on http://{args.host}:{args.port}/ "
-        "(POST Alexa request envelopes to /; try: legcheck simulate --url "
-        f"http://{args.host}:{args.port}/)",
-        flush=True,
-    )
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    # The port is bound before anything else is said, so "port in use" is the only line when
+    # it is taken, and "listening" is printed only once it is true.
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as exc:
+        print(f"legcheck serve: {cannot_listen(args.host, args.port, exc)}", file=sys.stderr)
+        return 2
+    with sock:
+        config: dict[str, object] = {"LEGCHECK_SETTINGS": settings}
+        if args.no_verify:
+            config["LEGCHECK_VERIFY"] = False
+        try:
+            app = create_app(config)
+        except ConfigError as exc:
+            print(f"legcheck serve: {exc}", file=sys.stderr)
+            return 2
+        server = make_server(args.host, args.port, app, threaded=True, fd=sock.fileno())
+        url = f"http://{args.host}:{server.port}/"
+        print(
+            f"Leg Check is listening on {url} (POST Alexa request envelopes to /; try: "
+            f"legcheck simulate --url {url})",
+            flush=True,
+        )
+        server.serve_forever()  # until interrupted; it closes its socket
     return 0
 
 
@@ -114,17 +191,23 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         return 1
 
 
+def _db_flag(db: str | None) -> dict[str, Flag]:
+    """The ``--db`` flag as a setting: it stands for ``LEGCHECK_DB``."""
+    from skill.settings import Flag
+    from skill.store import DB_ENV
+
+    return {DB_ENV: Flag("--db", db)} if db else {}
+
+
 def _cmd_purge(args: argparse.Namespace) -> int:
     from datetime import UTC, date, datetime
 
     from skill.errors import ConfigError, StoreError
     from skill.history import retention
     from skill.knowledge import load_knowledge
-    from skill.store import DB_ENV, Deployment, store_from_env
+    from skill.settings import Settings
+    from skill.store import DB_ENV, open_store
 
-    env = dict(os.environ)
-    if args.db:
-        env[DB_ENV] = args.db
     try:
         today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
     except ValueError:
@@ -133,15 +216,34 @@ def _cmd_purge(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        store = store_from_env(env, Deployment.LOCAL, retention=retention(load_knowledge()))
-        if store is None:
-            print(f"legcheck purge: {DB_ENV} is off; nothing is stored, nothing to purge.")
-            return 0
+        config = Settings.load(flags=_db_flag(args.db)).store
+    except ConfigError as exc:
+        print(f"legcheck purge: {exc}", file=sys.stderr)
+        return 2
+    if config.kind == "off":
+        print(f"legcheck purge: {DB_ENV} is off; nothing is stored, nothing to purge.")
+        return 0
+    if config.path is not None and not config.path.exists():
+        # opening it would make an empty database, and "0 records" would hide the typo
+        given = "the default" if config.default else ("--db" if args.db else DB_ENV)
+        hint = "nothing has been kept there yet" if config.default else "check the path"
+        print(
+            f"legcheck purge: expected a check-in store at {config.path} ({given}); there is "
+            f"none, so nothing was purged ({hint})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        store = open_store(config, retention(load_knowledge()))
+        assert store is not None
         try:
             changed = store.purge(today)
         finally:
             store.close()
-    except (ConfigError, StoreError) as exc:
+    except ConfigError as exc:
+        print(f"legcheck purge: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
         print(f"legcheck purge: {exc}", file=sys.stderr)
         return 1
     days = store.retention.days
@@ -149,6 +251,29 @@ def _cmd_purge(args: argparse.Namespace) -> int:
         f"Purged the {store.describe()}: {changed} record(s) held check-ins older than "
         f"{days} days, or nothing newer; they are deleted or trimmed."
     )
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    """Print the settings in force, one per line, or the one line saying which cannot work."""
+    from skill.errors import ConfigError
+    from skill.knowledge import read_knowledge_data
+    from skill.settings import Settings
+    from skill.store import Deployment
+    from skill.tools.paths import ARTICLE_ENV, article_path
+
+    try:
+        settings = Settings.load(Deployment(args.deployment), flags=_db_flag(args.db))
+    except ConfigError as exc:
+        print(f"legcheck config: {exc}", file=sys.stderr)
+        return 2
+    print(f"settings for {DEPLOYMENTS[settings.deployment]}:")
+    for line in settings.lines():
+        print(f"  {line}")
+    article = article_path(read_knowledge_data())
+    origin = "environment" if os.environ.get(ARTICLE_ENV) else "default"
+    missing = "" if article.is_file() else ", not there: their cross-check is skipped"
+    print(f"  {ARTICLE_ENV}: {article} ({origin}): legcheck validate and package{missing}")
     return 0
 
 
@@ -301,8 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the skill's web endpoint for local development")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=5000, help="port to listen on")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=port_number, default=5000, help="port to listen on (default: 5000)"
+    )
     serve.add_argument(
         "--skill-id", default=None, help="the skill's application id (default: $LEGCHECK_SKILL_ID)"
     )
@@ -419,6 +548,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--today", default=None, help="purge as of this day, YYYY-MM-DD (default: today, UTC)"
     )
     purge.set_defaults(func=_cmd_purge)
+
+    config = sub.add_parser(
+        "config",
+        help="print the settings in force and where each came from, or why they cannot work",
+        description="Read the settings as the skill would at start-up (LEGCHECK_DB, "
+        "LEGCHECK_USER_KEY_SECRET, LEGCHECK_SKILL_ID, the AWS region for DynamoDB), check each, "
+        "and print them one per line with where each came from (environment, flag, default), "
+        "secrets masked; exit 2 with the one-line reason when one cannot work.",
+    )
+    config.add_argument(
+        "--for",
+        dest="deployment",
+        choices=list(DEPLOYMENTS),
+        default="local",
+        help="check them as this deployment would: local (default), server (verified web "
+        "serving) or lambda",
+    )
+    config.add_argument(
+        "--db", default=None, help="the store, in place of $LEGCHECK_DB (as purge and simulate)"
+    )
+    config.set_defaults(func=_cmd_config)
 
     validate = sub.add_parser(
         "validate",

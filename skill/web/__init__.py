@@ -32,6 +32,7 @@ import functools
 import ipaddress
 import logging
 import os
+import sys
 import traceback
 from collections.abc import Mapping
 from typing import Any
@@ -49,6 +50,8 @@ from skill.errors import (
     PayloadTooLargeError,
     VerificationError,
 )
+from skill.settings import SKILL_ID_ENV, Flag, Settings, skill_id_of
+from skill.store import Deployment
 from skill.web.verifier import RequestVerifier, request_id_of
 
 log = logging.getLogger("legcheck.web")
@@ -130,35 +133,64 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app that serves the skill.
 
     Config keys: ``LEGCHECK_SKILL`` (a ``CustomSkill``; the default is
-    ``skill.app.default_skill``, with the store ``LEGCHECK_DB`` names), ``LEGCHECK_MAX_BODY_BYTES``,
-    ``LEGCHECK_VERIFY`` (default true), ``LEGCHECK_SKILL_ID`` (default: the
-    ``LEGCHECK_SKILL_ID`` environment variable), ``LEGCHECK_ALLOW_ANY_SKILL_ID``,
-    and for tests ``LEGCHECK_CERT_FETCHER``, ``LEGCHECK_TRUST_ROOTS`` and
-    ``LEGCHECK_CLOCK`` (see :class:`skill.web.verifier.RequestVerifier`).
+    ``skill.app.default_skill``, with the store the settings name), ``LEGCHECK_SETTINGS`` (a
+    :class:`skill.settings.Settings`, as ``legcheck serve`` read them; the default is
+    :meth:`Settings.load` from the environment), ``LEGCHECK_MAX_BODY_BYTES``,
+    ``LEGCHECK_VERIFY`` (default true), ``LEGCHECK_SKILL_ID`` (default: the settings'
+    ``LEGCHECK_SKILL_ID``), ``LEGCHECK_ALLOW_ANY_SKILL_ID``, and for tests
+    ``LEGCHECK_CERT_FETCHER``, ``LEGCHECK_TRUST_ROOTS`` and ``LEGCHECK_CLOCK`` (see
+    :class:`skill.web.verifier.RequestVerifier`).
 
-    With verification on and no skill id configured, it raises ``ConfigError``
-    unless ``LEGCHECK_ALLOW_ANY_SKILL_ID`` is true: a verified endpoint that
-    accepts any skill's requests would answer other people's skills. With
-    verification on and the default skill, it also raises ``ConfigError`` when
-    check-ins are stored and ``LEGCHECK_USER_KEY_SECRET`` is not set. With
-    verification off, it logs a warning and answers only loopback clients.
+    Every setting is checked before anything is logged: one that cannot work raises
+    ``ConfigError`` with one line (gunicorn, loading ``skill.web:create_app()``, is handed
+    its ``AppImportError`` instead, so it prints that line and stops, rather than a traceback
+    and booting workers again). With verification on and no skill id configured, it raises
+    unless ``LEGCHECK_ALLOW_ANY_SKILL_ID`` is true: a verified endpoint that accepts any
+    skill's requests would answer other people's skills. With verification on and the
+    default skill, it also raises when check-ins are stored and ``LEGCHECK_USER_KEY_SECRET``
+    is not set. With verification off, it logs a warning and answers only loopback clients.
     """
+    try:
+        return _create_app(config)
+    except ConfigError as exc:
+        refusal = _boot_refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+def _boot_refusal(exc: ConfigError) -> Exception | None:
+    """gunicorn's ``AppImportError`` with ``exc``'s line when gunicorn is loading the app (its
+    arbiter has imported ``gunicorn.errors``; Leg Check never does); None elsewhere."""
+    refusal = getattr(sys.modules.get("gunicorn.errors"), "AppImportError", None)
+    if refusal is None:
+        return None
+    made: Exception = refusal(f"legcheck: {exc}")
+    return made
+
+
+def _create_app(config: Mapping[str, Any] | None) -> Flask:
     app = Flask("legcheck")
     app.config.update(DEFAULTS)
     if config:
         app.config.update(config)
-    app.config["LEGCHECK_SKILL_ID"] = (
-        app.config.get("LEGCHECK_SKILL_ID") or os.environ.get("LEGCHECK_SKILL_ID") or None
-    )
+    deployment = Deployment.SERVER if app.config["LEGCHECK_VERIFY"] else Deployment.LOCAL
+    given = app.config.get("LEGCHECK_SKILL_ID") or None
+    flags = {SKILL_ID_ENV: Flag("the LEGCHECK_SKILL_ID config key", given)} if given else {}
+    settings: Settings | None = app.config.get("LEGCHECK_SETTINGS")
+    if settings is None and app.config.get("LEGCHECK_SKILL") is None:
+        # Verified serving is production: the store refuses to start without a user key secret.
+        settings = Settings.load(deployment, flags=flags)
+    if settings is not None and given is None:
+        app.config["LEGCHECK_SKILL_ID"] = settings.skill_id
+    else:
+        app.config["LEGCHECK_SKILL_ID"] = skill_id_of(None, flags)[0]
     verifier = _build_verifier(app.config)
     app.extensions["legcheck_verifier"] = verifier
     if app.config.get("LEGCHECK_SKILL") is None:
         from skill.app import default_skill
-        from skill.store import Deployment
 
-        # Verified serving is production: the store refuses to start without a user key secret.
-        deployment = Deployment.SERVER if verifier is not None else Deployment.LOCAL
-        app.config["LEGCHECK_SKILL"] = default_skill(deployment)
+        app.config["LEGCHECK_SKILL"] = default_skill(deployment, settings)
     # One byte more than the limit: Werkzeug refuses a larger Content-Length itself, but reads a
     # chunked stream only up to MAX_CONTENT_LENGTH and silently stops there, so the route sees
     # limit + 1 bytes of an oversized chunked body and refuses it (see ``alexa``).
@@ -331,9 +363,9 @@ def _build_verifier(config: Mapping[str, Any]) -> RequestVerifier | None:
     if skill_id is None:
         if not config["LEGCHECK_ALLOW_ANY_SKILL_ID"]:
             raise ConfigError(
-                "expected the skill's application id in LEGCHECK_SKILL_ID (environment variable "
-                "or config) to verify requests, got none; to accept requests for any skill "
-                "instead, pass the config LEGCHECK_ALLOW_ANY_SKILL_ID=True"
+                "expected the skill's application id in LEGCHECK_SKILL_ID (environment variable, "
+                "config, or legcheck serve --skill-id) to verify requests, got none; to accept "
+                "requests for any skill instead, pass the config LEGCHECK_ALLOW_ANY_SKILL_ID=True"
             )
         log.warning("LEGCHECK_ALLOW_ANY_SKILL_ID is set: requests for any skill are accepted")
     return RequestVerifier(

@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
 
-IN_USE = "is in use by another program"  # what werkzeug says when the port is taken
+from skill.tools.cli import IN_USE
 
 
 def free_port() -> int:
