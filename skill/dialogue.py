@@ -4,9 +4,9 @@ Each function here takes one request's :class:`Turn` (or, when that is all it ne
 locale's strings) and returns a :class:`Reply`: what to say, what to say again if the
 runner says nothing, whether the session ends and whether the card is shown. It changes
 the turn's :class:`~skill.state.DialogState` in place (the answers so far, the question
-now pending, a consent or a deletion awaiting a yes); the handlers (:mod:`skill.handlers`)
-read the request into a turn, call one function here and build the SDK's response from
-the reply.
+now pending, a consent or a deletion awaiting a yes, a follow-up's "is it still there?");
+the handlers (:mod:`skill.handlers`) read the request into a turn, call one function here
+and build the SDK's response from the reply.
 
 It never sees ``HandlerInput``. A turn is plain data but for one part: the runner's
 :class:`~skill.memory.Memory`, through which the policy reads the stored check-ins (at
@@ -29,7 +29,7 @@ from skill.interpret import Heard
 from skill.knowledge import load_knowledge
 from skill.memory import Memory
 from skill.speech import Spoken
-from skill.state import DialogState, Outcome
+from skill.state import DialogState, FollowUp, Outcome
 from skill.store import Consent
 from skill.strings import LocaleStrings
 
@@ -96,6 +96,8 @@ def take_turn(turn: Turn, heard: Heard, answer: bool | None = None) -> Reply:
     strings = turn.strings
     state = turn.state
     state.forget = False
+    if state.follow_up is not None:
+        return follow_up_turn(turn, heard, answer)
     if state.consent is not None:
         # the advice was given and "may I remember?" asked: a bare yes or no answers it,
         # nothing heard asks it again, anything else is a new check-in (nothing kept)
@@ -172,6 +174,8 @@ def _requested(turn: Turn, request: str) -> Reply:
     again ("pardon?"), or say what Leg Check does when asked for something it cannot serve
     ("how far did I run?"), without starting the questionnaire."""
     state = turn.state
+    if state.follow_up is not None:
+        return _follow_up_request(turn, state.follow_up, request)
     if request == "stop":
         return stop(turn)
     if request == "repeat":
@@ -261,8 +265,12 @@ def advance(turn: Turn, prefix: list[str] | None = None) -> Reply:
         return Reply(Spoken((*lead, *ask.parts)), reprompt)
 
     state.pending = None
-    came_back = history.recurrence(
-        stored, result.present, knowledge, now.date(), policy.history_window_days
+    came_back = (
+        None  # the same complaint, still there: not one that came back
+        if state.continued
+        else history.recurrence(
+            stored, result.present, knowledge, now.date(), policy.history_window_days
+        )
     )
     recurred = speech.recurrence(strings, knowledge, came_back) if came_back else ""
     spoken = speech.outcome(strings, knowledge, result, recurred)
@@ -341,8 +349,10 @@ def consent_answer(turn: Turn, agreed: bool) -> Reply:
 
 
 def _drop_consent_question(state: DialogState) -> None:
-    """A privacy request while "may I remember?" waits: the question is dropped unanswered."""
+    """A privacy request while "may I remember?" or "is it still there?" waits: the question
+    is dropped unanswered."""
     state.consent = None
+    state.follow_up = None
 
 
 def forget(turn: Turn, confirmed: bool) -> Reply:
@@ -439,6 +449,201 @@ def history_summary(turn: Turn) -> Reply:
     return Reply(spoken, end=True, card=summary.last is not None)
 
 
+# ---------------------------------------------------------------- the follow-up
+
+LASTED = "lasts_days"
+"""The feature "it has lasted a day or more": what "still there" adds to a complaint told of
+on an earlier day, so the engine applies the article's rule for tingling that lingers."""
+EASED = "fades_after_cooldown"
+"""The feature "it eased once you cooled down": heard, it says the complaint has gone ("it's
+gone", "it cleared up"); denied, that it is still there ("it's still there")."""
+NEW_SYMPTOMS = frozenset({"sensation", "danger", "body", "complaint"})
+"""The feature categories that make words in answer to "is it still there?" something new
+(a place alone, "my legs are fine now", is not)."""
+
+
+def follow_up_or_launch(turn: Turn) -> Reply:
+    """ "Open Leg Check": a runner who agreed to be remembered, and told of a complaint in
+    the last few days, is asked first whether it is still there (:func:`follow_up_due`);
+    anyone else hears the open question. No reminder is needed for it."""
+    due = follow_up_due(turn)
+    if due is None:
+        return launch(turn.strings)
+    turn.state.follow_up = due
+    ask, reprompt = _follow_up_question(turn.strings, due)
+    return Reply(ask, reprompt)
+
+
+def follow_up_due(turn: Turn) -> FollowUp | None:
+    """The runner's open complaint (:func:`skill.history.open_complaint`), when they agreed
+    to be remembered and their record was read: their latest check-in, from today back to a
+    few days ago, not found gone since and not an emergency."""
+    memory = turn.memory
+    if not (turn.in_session and memory.known and memory.consent() is Consent.YES):
+        return None
+    knowledge = load_knowledge()
+    found = history.open_complaint(memory.history(), knowledge, memory.today)
+    if found is None:
+        return None
+    # read as the next request will read it back from the session
+    return FollowUp.read({**found.checkin.to_dict(), "days": found.days_ago}, knowledge)
+
+
+def _follow_up_question(strings: LocaleStrings, follow_up: FollowUp) -> tuple[Spoken, Spoken]:
+    knowledge = load_knowledge()
+    symptom = history.symptom_of(knowledge, follow_up.checkin.features)
+    return speech.follow_up(strings, knowledge, symptom, follow_up.days_ago)
+
+
+def follow_up_answer(turn: Turn, still_there: bool) -> Reply:
+    """A bare yes or no to "is it still there?" (see :func:`follow_up_turn`)."""
+    return follow_up_turn(turn, Heard(reply="yes" if still_there else "no"), still_there)
+
+
+def follow_up_turn(turn: Turn, heard: Heard, answer: bool | None = None) -> Reply:
+    """The runner's words in answer to "is it still there?".
+
+    A danger sign wins over everything: a check-in with those words, so the engine calls
+    for help. Still there (yes, "it's still there", "it's worse") applies the article
+    through the engine (:func:`_still_there`); gone (no, "it's gone", "it cleared up") is
+    kept and welcomed (:func:`_gone`); a new symptom starts a check-in with those words
+    (after a "gone", that is kept first). Not sure starts a check-in; words that say
+    neither (or both) get the question once more, then the open question.
+    """
+    state = turn.state
+    follow_up = state.follow_up
+    if follow_up is None:  # (the handlers ask only while it waits)
+        return take_turn(turn, heard, answer)
+    if heard.request is not None and answer is None:
+        return _follow_up_request(turn, follow_up, heard.request)
+    knowledge = load_knowledge()
+    earlier = set(follow_up.checkin.features)
+    said = triage.present_features(knowledge, dict.fromkeys(heard.present, True))
+    if triage.danger_signs_of(knowledge, said):
+        return _new_check_in(turn, heard)
+    felt_before = {f for f in earlier if knowledge.features[f].category == "sensation"}
+    still = answer is True or heard.reply == "yes" or EASED in heard.absent
+    still = still or LASTED in heard.present
+    gone = answer is False or heard.reply == "no" or EASED in heard.present
+    gone = gone or bool(felt_before & heard.absent)  # "it doesn't tingle any more"
+    new = any(
+        f not in earlier and knowledge.features[f].category in NEW_SYMPTOMS for f in heard.present
+    )
+    if still and not gone:
+        return _still_there(turn, follow_up, heard)
+    if gone and not still:
+        kept = _gone(turn, follow_up)
+        if not new:
+            return prompt(
+                turn.strings, "follow_up_gone" if kept else "follow_up_gone_not_saved", end=True
+            )
+        # gone, and something new: a check-in about the new words only
+        beyond = Heard(
+            heard.present - felt_before - {EASED}, heard.absent - felt_before, None, None
+        )
+        reply = _new_check_in(turn, beyond)
+        return reply._replace(
+            spoken=reply.spoken.led_by([turn.strings.prompt("follow_up_gone_lead")])
+        )
+    if new:
+        return _new_check_in(turn, heard)
+    if heard.unsure:
+        _leave_follow_up(state)
+        return prompt(turn.strings, "describe", "launch_reprompt")
+    if state.repeats < 1:
+        state.repeats += 1
+        return _follow_up_again(turn, follow_up, "fallback_during_question")
+    _leave_follow_up(state)
+    return Reply(
+        Spoken((turn.strings.prompt("moving_on"), turn.strings.prompt("describe"))),
+        Spoken((turn.strings.prompt("launch_reprompt"),)),
+    )
+
+
+def _leave_follow_up(state: DialogState) -> None:
+    """The follow-up question is dropped unanswered: the open question comes next."""
+    state.follow_up = None
+    state.repeats = 0
+
+
+def _new_check_in(turn: Turn, heard: Heard) -> Reply:
+    """Something new in answer to "is it still there?": a check-in with those words (its
+    reply, if any, is not an answer to a question of the check-in)."""
+    _leave_follow_up(turn.state)
+    words = Heard(heard.present, heard.absent, None, None, heard.unsure, heard.word_count)
+    return take_turn(turn, words)
+
+
+def _follow_up_again(turn: Turn, follow_up: FollowUp, key: str) -> Reply:
+    """The follow-up question once more, after the prompt ``key`` (which says it)."""
+    ask, reprompt = _follow_up_question(turn.strings, follow_up)
+    return Reply(Spoken((turn.strings.prompt(key, question=ask.text),)), reprompt)
+
+
+def _follow_up_request(turn: Turn, follow_up: FollowUp, request: str) -> Reply:
+    """A request while "is it still there?" waits, as during any yes/no question: stop ends
+    (nothing kept), repeat asks it again, a request Leg Check cannot serve is answered with
+    the question once, then the open question."""
+    state = turn.state
+    if request == "stop":
+        return stop(turn)
+    if request == "repeat":
+        ask, reprompt = _follow_up_question(turn.strings, follow_up)
+        return Reply(ask, reprompt)
+    if state.repeats < 1:
+        state.repeats += 1
+        return _follow_up_again(turn, follow_up, "out_of_scope_during_question")
+    _leave_follow_up(state)
+    return prompt(turn.strings, "out_of_scope", "launch_reprompt")
+
+
+def follow_up_help(turn: Turn) -> Reply:
+    """Help while "is it still there?" waits: what the question is for, and it again."""
+    follow_up = turn.state.follow_up
+    if follow_up is None:  # (the handlers ask only while it waits)
+        return give_help(turn)
+    return _follow_up_again(turn, follow_up, "follow_up_help")
+
+
+def _still_there(turn: Turn, follow_up: FollowUp, heard: Heard) -> Reply:
+    """Still there: the earlier complaint, now not eased and, told of on an earlier day,
+    lasting a day or more, with anything more the runner said, assessed by the engine as
+    a check-in of its own (and kept as one); the earlier check-in is the same complaint,
+    not one that came back."""
+    state = turn.state
+    knowledge = load_knowledge()
+    _leave_follow_up(state)
+    lasted = follow_up.days_ago >= 1  # the same day, it has not lasted a day: not said
+    contradicts = set(knowledge.features[LASTED].excludes) | {EASED}
+    for feature in follow_up.checkin.features:
+        if feature not in contradicts:
+            state.answers[feature] = True
+    state.answers[EASED] = False
+    if lasted:
+        state.answers[LASTED] = True
+    denied = _note_heard(state, heard)
+    state.continued = True
+    state.turns = 1
+    # the runner answered the engine's questions about it at the check-in: a safety check
+    # is asked again (whatever the budget), and, the same day, two more at most (a safety
+    # check counts), so that whether it has lasted a day or more can be asked, not assumed
+    state.questions = knowledge.policy.max_questions - (0 if lasted else 2)
+    prefix = [speech.noted_no_danger(turn.strings, knowledge, denied)] if denied else []
+    return advance(turn, prefix)
+
+
+def _gone(turn: Turn, follow_up: FollowUp) -> bool:
+    """Gone: kept as a check-in of its own, the complaint's features and cause at the level
+    :data:`~skill.history.RESOLVED`, so it is not asked about again and never counts as the
+    symptom coming back; whether it was kept (a failure is logged)."""
+    _leave_follow_up(turn.state)
+    memory = turn.memory
+    if not (memory.known and memory.consent() is Consent.YES):
+        return False
+    kept = follow_up.checkin
+    return memory.remember(kept.features, kept.cause, history.RESOLVED)
+
+
 # ---------------------------------------------------------------- the other intents
 
 
@@ -471,6 +676,7 @@ def fallback(turn: Turn) -> Reply:
     if (
         state.pending is None
         and state.consent is None
+        and state.follow_up is None
         and not state.forget
         and not state.described
         and state.tries == 0

@@ -266,7 +266,7 @@ class LaunchRequestHandler(AbstractRequestHandler):  # type: ignore[misc]
         return bool(is_request_type("LaunchRequest")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, dialogue.launch(strings_for(get_locale(handler_input))))
+        return respond(handler_input, dialogue.follow_up_or_launch(turn_of(handler_input)))
 
 
 class ReportSymptomsIntentHandler(WordsIntentHandler):
@@ -357,6 +357,41 @@ class ConsentHelpIntentHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return respond(handler_input, dialogue.consent_help(turn_of(handler_input)))
+
+
+class FollowUpYesIntentHandler(IntentHandler):
+    """Yes to "is it still there?" (asked at the launch about an open complaint): only while
+    that question waits."""
+
+    intent = "AMAZON.YesIntent"
+    still_there: ClassVar[bool] = True
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).follow_up is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return respond(
+            handler_input, dialogue.follow_up_answer(turn_of(handler_input), self.still_there)
+        )
+
+
+class FollowUpNoIntentHandler(FollowUpYesIntentHandler):
+    """No to "is it still there?": it has gone."""
+
+    intent = "AMAZON.NoIntent"
+    still_there = False
+
+
+class FollowUpHelpIntentHandler(IntentHandler):
+    """Help while "is it still there?" waits: what it is for, then the question again."""
+
+    intent = "AMAZON.HelpIntent"
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).follow_up is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return respond(handler_input, dialogue.follow_up_help(turn_of(handler_input)))
 
 
 class YesIntentHandler(IntentHandler):
@@ -516,6 +551,9 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     ConsentYesIntentHandler,
     ConsentNoIntentHandler,
     ConsentHelpIntentHandler,
+    FollowUpYesIntentHandler,
+    FollowUpNoIntentHandler,
+    FollowUpHelpIntentHandler,
     YesIntentHandler,
     NoIntentHandler,
     ReportSymptomsIntentHandler,

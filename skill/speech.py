@@ -7,6 +7,7 @@ Pure functions over :class:`~skill.triage.TriageResult` and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -341,6 +342,18 @@ def outcome(
     )
 
 
+def follow_up(
+    strings: LocaleStrings, knowledge: Knowledge, symptom: Sequence[str], days_ago: int
+) -> tuple[Spoken, Spoken]:
+    """ "Yesterday you told me about tingling in your shins or calves. Is it still there?",
+    and its reprompt; ``symptom`` as :func:`skill.history.symptom_of` gives it."""
+    said = describe_features(strings, knowledge, list(symptom))
+    return (
+        Spoken((strings.prompt(f"follow_up_{days_ago}", symptom=said),)),
+        Spoken((strings.prompt("follow_up_reprompt"),)),
+    )
+
+
 def recurrence(strings: LocaleStrings, knowledge: Knowledge, came_back: Recurrence) -> str:
     """ "That's the third time this month you've mentioned tingling in your shins or calves." """
     symptom = describe_features(strings, knowledge, list(came_back.features))
@@ -397,4 +410,8 @@ def history_summary(
         )
     else:
         parts.append(strings.prompt("history_last_unclear", when=said_when))
+    if summary.gone is not None:
+        parts.append(
+            strings.prompt("history_last_gone", when=how_long_ago(strings, summary.gone, today))
+        )
     return Spoken(tuple(parts), title)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from skill.history import FOLLOW_UP_DAYS
 from skill.knowledge import NO_CAUSE, Knowledge
 
 MAX_REPEAT_CHARS = 6000
@@ -83,6 +84,28 @@ class Outcome(NamedTuple):
         return {"features": list(self.features), "cause": self.cause, "level": self.level}
 
 
+class FollowUp(NamedTuple):
+    """ "Yesterday you told me about tingling in your shins. Is it still there?": the
+    earlier check-in asked about, and how many days ago it was."""
+
+    checkin: Outcome
+    days_ago: int
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {**self.checkin.to_attributes(), "days": self.days_ago}
+
+    @classmethod
+    def read(cls, value: Any, knowledge: Knowledge) -> FollowUp | None:
+        """The follow-up in ``value`` (its features, cause, level and ``days``), if it asks
+        about a check-in the engine could have given; an age that is not a count of days
+        counts as the same day (so nothing is taken to have lasted)."""
+        kept = _waiting_outcome(value, knowledge)
+        if kept is None:
+            return None
+        assert isinstance(value, Mapping)  # (_waiting_outcome took it)
+        return cls(kept, _bounded(value.get("days"), 0, FOLLOW_UP_DAYS))
+
+
 @dataclass
 class DialogState:
     """The check-in so far: what was heard and asked, the question waiting for an answer,
@@ -99,6 +122,12 @@ class DialogState:
     consent: Outcome | None = None
     """Waiting for a yes or no to "may I remember your check-ins?", and the check-in the
     advice was for (kept on a yes, dropped on anything else)."""
+    follow_up: FollowUp | None = None
+    """Waiting for a yes or no to "is it still there?", asked at the launch about the
+    runner's open complaint."""
+    continued: bool = False
+    """This check-in goes on from a complaint the runner said is still there: the earlier
+    check-in is the same complaint, not one that came back."""
     tries: int = 0
     """Open questions that yielded nothing; from one on, the guided path."""
     repeats: int = 0
@@ -161,6 +190,8 @@ class DialogState:
             pending=pending,
             forget=attrs.get("forget") is True,
             consent=_waiting_outcome(attrs.get("consent"), knowledge),
+            follow_up=FollowUp.read(attrs.get("follow_up"), knowledge),
+            continued=attrs.get("continued") is True,
             tries=_bounded(attrs.get("tries")),
             repeats=_bounded(attrs.get("repeats")),
             turns=_bounded(attrs.get("turns")),
@@ -178,7 +209,7 @@ class DialogState:
             "asked": list(self.asked),
             "pending": self.pending,
         }
-        for key in ("forget", "guided"):
+        for key in ("forget", "guided", "continued"):
             if getattr(self, key):
                 out[key] = True
         for key in ("tries", "repeats", "turns", "questions"):
@@ -186,6 +217,8 @@ class DialogState:
                 out[key] = getattr(self, key)
         if self.consent is not None:
             out["consent"] = self.consent.to_attributes()
+        if self.follow_up is not None:
+            out["follow_up"] = self.follow_up.to_attributes()
         if self.noted:
             out["noted"] = list(self.noted)
         if self.last_speech:

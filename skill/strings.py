@@ -115,6 +115,18 @@ REQUIRED_PROMPTS = (
     "out_of_scope",
     "out_of_scope_during_question",
     "check_in_stopped",
+    # the follow-up: "Yesterday you told me about ... Is it still there?" (0 to
+    # skill.history.FOLLOW_UP_DAYS days ago: tests/test_strings.py checks)
+    "follow_up_0",
+    "follow_up_1",
+    "follow_up_2",
+    "follow_up_3",
+    "follow_up_reprompt",
+    "follow_up_help",
+    "follow_up_gone",
+    "follow_up_gone_not_saved",
+    "follow_up_gone_lead",
+    "history_last_gone",
 )
 
 

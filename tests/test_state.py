@@ -70,3 +70,54 @@ def test_an_unhashable_consent_field_is_dropped_too(field: str, value: Any) -> N
     kept: dict[str, Any] = {"features": [], "cause": "unclear", "level": "self_care"}
     kept[field] = value
     assert DialogState.read({"consent": kept}, KB).consent is None
+
+
+# ------------------------------------------------------------------ the follow-up
+
+from skill.state import FollowUp  # noqa: E402
+
+ASKED = FollowUp(Outcome(("lower_legs", "tingling"), "unclear", "self_care"), 1)
+
+
+def test_the_follow_up_question_and_a_continued_check_in_are_carried() -> None:
+    state = DialogState(follow_up=ASKED, continued=True)
+    attrs = state.to_attributes()
+    assert attrs["follow_up"] == {
+        "features": ["lower_legs", "tingling"],
+        "cause": "unclear",
+        "level": "self_care",
+        "days": 1,
+    }
+    assert attrs["continued"] is True
+    again = DialogState.read(attrs, KB)
+    assert again.follow_up == ASKED and again.continued
+    plain = DialogState().to_attributes()
+    assert "follow_up" not in plain and "continued" not in plain
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "yes",
+        {"features": ["tingling"], "cause": "a made-up cause", "level": "self_care", "days": 1},
+        {"features": ["tingling"], "cause": "unclear", "level": "resolved", "days": 1},
+        {"features": "tingling", "cause": "unclear", "level": "self_care", "days": 1},
+    ],
+)
+def test_a_forged_follow_up_is_dropped(forged: Any) -> None:
+    assert DialogState.read({"follow_up": forged}, KB).follow_up is None
+
+
+@pytest.mark.parametrize("days,read", [(-4, 0), (2, 2), (99, 3), ("1", 0), (True, 0), (1.5, 0)])
+def test_a_follow_up_age_out_of_range_is_bounded_or_taken_as_the_same_day(
+    days: Any, read: int
+) -> None:
+    attrs = {"follow_up": {**ASKED.to_attributes(), "days": days}}
+    follow_up = DialogState.read(attrs, KB).follow_up
+    assert follow_up is not None and follow_up.days_ago == read
+
+
+def test_starting_over_drops_the_follow_up() -> None:
+    state = DialogState(follow_up=ASKED, continued=True)
+    state.start_over()
+    assert state.follow_up is None and not state.continued

@@ -57,7 +57,8 @@ def _day(value: object, what: str) -> date:
 
 
 class CheckIn(NamedTuple):
-    """One check-in as kept: its date, the feature ids heard, the cause id, the triage level."""
+    """One check-in as kept: its date, the feature ids heard, the cause id, the triage level
+    (or ``resolved``, a follow-up's "it's gone": :data:`skill.history.RESOLVED`)."""
 
     day: date
     features: tuple[str, ...]
