@@ -55,7 +55,8 @@ def generated_sections(path: Path) -> dict[str, str]:
 
 
 def machine() -> str:
-    """The machine a measurement was taken on, in a few words."""
+    """The machine a measurement was taken on, in a few words, with how busy it was (other
+    work on a shared machine moves timings, less so the ratios)."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
@@ -64,9 +65,13 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    try:
+        load = f", load average {os.getloadavg()[0]:.1f} as it finished"
+    except OSError:
+        load = ""
     return (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}{load}"
     )
 
 
@@ -105,9 +110,10 @@ def write_section(path: Path, command: str, invoked: str, output: str) -> None:
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     day = datetime.now(UTC).date().isoformat()
+    printed = "\n".join(line.rstrip() for line in output.strip("\n").splitlines())
     body = (
         f"\nAs printed by `{invoked}` on {day} at commit {commit()}, on {machine()}:\n\n"
-        f"```text\n{output.rstrip()}\n```\n\n"
+        f"```text\n{printed}\n```\n\n"
     )
     path.write_text(head + begin + "\n" + body + end + tail, encoding="utf-8")
 
