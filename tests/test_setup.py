@@ -221,3 +221,17 @@ def test_the_readme_and_ci_set_up_through_it() -> None:
     for script in ("scripts/test", "scripts/run"):
         assert "scripts/setup" in (REPO_ROOT / script).read_text(encoding="utf-8")
     assert "exec scripts/test" in (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_scripts_run_help_lists_its_options() -> None:
+    done = subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / "run"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: scripts/run [OPTIONS]\n")
+    for option in ("--port PORT", "--host HOST", "--skill-id"):
+        assert option in done.stdout, option
