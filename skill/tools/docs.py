@@ -75,8 +75,9 @@ def machine() -> str:
     )
 
 
-def commit() -> str:
-    """The clone's commit, with ``+`` when it has changes not committed; ``?`` outside git."""
+def commit(besides: Path | None = None) -> str:
+    """The clone's commit, with ``+`` when it has changes not committed (other than to
+    ``besides``, the page being written); ``?`` outside git."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -85,8 +86,9 @@ def commit() -> str:
             text=True,
             check=True,
         ).stdout.strip()
+        leave_out = [f":(exclude){besides.relative_to(REPO_ROOT)}"] if besides else []
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *leave_out],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
@@ -112,7 +114,7 @@ def write_section(path: Path, command: str, invoked: str, output: str) -> None:
     day = datetime.now(UTC).date().isoformat()
     printed = "\n".join(line.rstrip() for line in output.strip("\n").splitlines())
     body = (
-        f"\nAs printed by `{invoked}` on {day} at commit {commit()}, on {machine()}:\n\n"
+        f"\nAs printed by `{invoked}` on {day} at commit {commit(path)}, on {machine()}:\n\n"
         f"```text\n{printed}\n```\n\n"
     )
     path.write_text(head + begin + "\n" + body + end + tail, encoding="utf-8")
