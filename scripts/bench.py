@@ -30,8 +30,12 @@ run, printed as ratios (so they hold across machines; the absolute times are pri
 4. **HTTP requests per second** under gunicorn: ``scripts/bench_http.py`` (run it with
    ``--http``).
 
+With ``--write-docs`` what it printed also replaces the section of ``docs/performance.md``
+between its markers (see :mod:`skill.tools.docs`), so the figures there are this script's own
+output, with the day, commit and machine it ran on.
+
     .venv/bin/python scripts/bench.py [--turns 2000] [--runs 15] [--zip PATH] [--no-cold]
-                                      [--http]
+                                      [--http] [--write-docs]
 """
 
 from __future__ import annotations
@@ -60,11 +64,20 @@ from skill.app import build_skill, handle_event
 from skill.history import retention
 from skill.knowledge import load_knowledge
 from skill.store import MAX_CHECKINS, CheckIn, Consent, SqliteStore, UserKeys
+from skill.tools.cli import cannot_open
+from skill.tools.docs import (
+    PERFORMANCE_DOC,
+    kept_output,
+    refuse_without_section,
+    write_section,
+)
 from skill.tools.envelopes import Session, SlotValue
 from skill.tools.lambda_zip import ENTRY_NAME, build_lambda_zip, can_precompile, precompile
 from skill.tools.paths import REPO_ROOT
 from skill.tools.simulator import checkin
 
+SECTION = "scripts/bench.py"
+"""The section of docs/performance.md that ``--write-docs`` writes."""
 COLD_TARGET = 1.3
 CHECK_IN_TARGET = 1.3
 STORE_TARGET = 1.5
@@ -169,6 +182,7 @@ def bench_cold_start(zip_path: Path | None, runs: int) -> None:
         if zip_path is None:
             print(
                 "building the Lambda zip (legcheck package's; pip for Lambda's platform)...",
+                file=sys.stderr,
                 flush=True,
             )
             built = build_lambda_zip(Path(tmp) / "legcheck-lambda.zip")
@@ -176,7 +190,7 @@ def bench_cold_start(zip_path: Path | None, runs: int) -> None:
             notes = "; ".join(built.notes)
         else:
             notes = f"the zip {zip_path}"
-        size = zip_path.stat().st_size / 1e6
+        size = zip_path.stat().st_size
         folders = function_folders(zip_path, Path(tmp))
         for folder in folders.values():
             _read_only(folder)
@@ -192,8 +206,8 @@ def bench_cold_start(zip_path: Path | None, runs: int) -> None:
                 _writable(folder)
     base, base_whole = best["hello-world ask-sdk-core skill"]
     print(
-        f"\n1. Cold start from the Lambda zip ({size:.2f} MB; {notes}), read-only, no "
-        f"bytecode written, best of {runs}"
+        f"\n1. Cold start from the Lambda zip ({size / 1e6:.2f} MB, {size:,} bytes; {notes}), "
+        f"read-only, no bytecode written, best of {runs}"
     )
     print(
         f"{'':34} {'import + launch':>15} {'vs hello-world':>15} {'whole process':>14} "
@@ -418,14 +432,19 @@ def bench_turns(tmp: Path, turns: int) -> None:
 
 def bench_http(extra: list[str]) -> None:
     print("\n4. HTTP requests per second under gunicorn (scripts/bench_http.py)", flush=True)
-    done = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "bench_http.py"), *extra], check=False
-    )
+    with subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "scripts" / "bench_http.py"), *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as done:
+        assert done.stdout is not None
+        for line in done.stdout:  # through this process's stdout, so --write-docs has it
+            print(line, end="", flush=True)
     if done.returncode:
         raise SystemExit(done.returncode)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -441,7 +460,32 @@ def main() -> None:
     parser.add_argument(
         "--http", action="store_true", help="also run scripts/bench_http.py (a few minutes)"
     )
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help=f"also write what it printed into {PERFORMANCE_DOC.relative_to(REPO_ROOT)}, "
+        "between its markers",
+    )
     args = parser.parse_args()
+    if args.zip is not None:
+        why = cannot_open(args.zip)
+        if why is None and not zipfile.is_zipfile(args.zip):
+            why = "not a zip file"
+        if why:
+            print(f"scripts/bench.py: cannot open --zip {args.zip}: {why}", file=sys.stderr)
+            return 2
+    if args.write_docs and refuse_without_section("scripts/bench.py", PERFORMANCE_DOC, SECTION):
+        return 2
+    with kept_output() as printed:
+        run(args)
+    if args.write_docs:
+        invoked = " ".join(["scripts/bench.py", *sys.argv[1:]])
+        write_section(PERFORMANCE_DOC, SECTION, invoked, printed.getvalue())
+        print(f"wrote {PERFORMANCE_DOC.relative_to(REPO_ROOT)}", file=sys.stderr)
+    return 0
+
+
+def run(args: argparse.Namespace) -> None:
     import logging
 
     logging.getLogger("legcheck").setLevel(logging.WARNING)  # the skill's log is noise here
@@ -460,4 +504,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -18,10 +18,13 @@ bytes cut, flipped or wrapped. Every answer is sorted into:
 - **ok**: a valid answer with nothing logged at ERROR.
 
     .venv/bin/python scripts/fuzz.py [-n 10000] [--seed 9] [--verify] [--examples 2]
+                                     [--write-docs]
 
 With ``--verify`` the app verifies requests and each mutated body is signed with the test PKI
 (``tests/support/certs.py``), so the mutations reach the skill through the verified path. Exits 1
-when any request got a 5xx or an invalid response.
+when any request got a 5xx or an invalid response. With ``--write-docs`` what it printed also
+replaces its section of ``docs/performance.md`` (one for each of ``--verify`` and without; see
+:mod:`skill.tools.docs`).
 """
 
 from __future__ import annotations
@@ -51,7 +54,14 @@ from skill.handlers import HANDLED_INTENTS  # noqa: E402
 from skill.history import retention  # noqa: E402
 from skill.knowledge import load_knowledge  # noqa: E402
 from skill.store import SqliteStore, UserKeys  # noqa: E402
+from skill.tools.docs import (  # noqa: E402
+    PERFORMANCE_DOC,
+    kept_output,
+    refuse_without_section,
+    write_section,
+)
 from skill.tools.envelopes import Session, SlotValue  # noqa: E402
+from skill.tools.paths import REPO_ROOT  # noqa: E402
 from skill.web import create_app  # noqa: E402
 from tests.support.alexa_response import reply_problems  # noqa: E402
 
@@ -546,7 +556,26 @@ def main() -> int:
     parser.add_argument(
         "--examples", type=int, default=2, help="example mutations shown per failure class"
     )
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help=f"also write what it printed into {PERFORMANCE_DOC.relative_to(REPO_ROOT)}, "
+        "between the markers of this mode (with --verify or without)",
+    )
     args = parser.parse_args()
+    section = "scripts/fuzz.py --verify" if args.verify else "scripts/fuzz.py"
+    if args.write_docs and refuse_without_section("scripts/fuzz.py", PERFORMANCE_DOC, section):
+        return 2
+    with kept_output() as printed:
+        failed = fuzz(args)
+    if args.write_docs:
+        invoked = " ".join(["scripts/fuzz.py", *sys.argv[1:]])
+        write_section(PERFORMANCE_DOC, section, invoked, printed.getvalue())
+    return failed
+
+
+def fuzz(args: argparse.Namespace) -> int:
+    """Send the mutated requests, print what came back; 1 if any got a 5xx or was invalid."""
 
     rng = random.Random(args.seed)
     recorder = Recorder()

@@ -401,43 +401,51 @@ def test_package_cli_builds_the_real_project(
 
 
 def test_package_cli_says_the_article_check_was_skipped_where_the_article_is_missing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A clone without the article beside it still packages, and says what it did not check."""
+    from skill.tools import paths
     from skill.tools.cli import main
 
-    missing = tmp_path / "not-here" / "article.txt"
-    assert (
-        main(
-            [
-                "package",
-                "--no-deps",
-                "--lambda-arn",
-                ARN,
-                "--out",
-                str(tmp_path / "b"),
-                "--article",
-                str(missing),
-            ]
-        )
-        == 0
-    )
+    monkeypatch.delenv("LEGCHECK_ARTICLE", raising=False)
+    monkeypatch.setattr(paths, "REPO_ROOT", tmp_path / "clone")
+    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out
     assert (
-        f"legcheck package: the article cross-check was skipped: the source article is "
-        f"not at {missing}"
+        "legcheck package: the article cross-check was skipped: the source article is "
+        f"not at {tmp_path / 'shared'}"
     ) in out
     assert (tmp_path / "b" / "legcheck-lambda.zip").is_file()
 
 
-def test_the_article_path_comes_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("how", ["--article", "LEGCHECK_ARTICLE"])
+@pytest.mark.parametrize("command", ["package", "validate"])
+def test_an_article_named_but_missing_is_refused_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    how: str,
+    command: str,
 ) -> None:
+    """A named article that is not there is a mistyped path, not a clone without it."""
     from skill.tools.cli import main
 
     missing = tmp_path / "elsewhere.txt"
-    monkeypatch.setenv("LEGCHECK_ARTICLE", str(missing))
-    assert main(["package", "--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path)]) == 0
-    assert f"skipped: the source article is not at {missing}" in capsys.readouterr().out
+    argv = [command]
+    if command == "package":
+        argv += ["--no-deps", "--lambda-arn", ARN, "--out", str(tmp_path / "b")]
+    if how == "--article":
+        argv += ["--article", str(missing)]
+    else:
+        monkeypatch.setenv("LEGCHECK_ARTICLE", str(missing))
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    named = "--article" if how == "--article" else "the source article (LEGCHECK_ARTICLE)"
+    assert err.splitlines() == [
+        f"legcheck {command}: cannot open {named} {missing}: No such file or directory"
+    ]
+    assert out == ""
+    assert not (tmp_path / "b").exists()
 
 
 def test_an_article_that_lacks_a_cited_section_stops_the_package(
@@ -467,19 +475,24 @@ def test_an_article_that_lacks_a_cited_section_stops_the_package(
     assert not (tmp_path / "b" / "legcheck-lambda.zip").exists()
 
 
-def test_validate_cli_says_the_article_check_was_skipped(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_validate_cli_says_the_article_check_was_skipped_in_its_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from skill.tools import paths
     from skill.tools.cli import main
 
-    missing = tmp_path / "article.txt"
-    assert main(["validate", "--article", str(missing)]) == 0
-    captured = capsys.readouterr()
-    assert (
-        f"warning: the article cross-check was skipped: the source article is not at "
-        f"{missing}" in captured.err
+    monkeypatch.delenv("LEGCHECK_ARTICLE", raising=False)
+    monkeypatch.setattr(paths, "REPO_ROOT", tmp_path / "clone")
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("legcheck validate: OK: ") and len(out.splitlines()) == 1
+    assert out.rstrip().endswith(
+        "; the article cross-check was skipped: the source article is not at "
+        f"{(tmp_path / 'clone' / '..' / 'shared' / 'seed').resolve()}"
+        "/legs-tingling-after-running.txt (give its path with --article PATH or "
+        "LEGCHECK_ARTICLE to run it)"
     )
-    assert "legcheck validate: OK" in captured.out
 
 
 def test_package_cli_names_what_a_build_says(

@@ -31,6 +31,7 @@ from skill.tools.simulator.safety import (
     load_safety_utterances,
     run_safety_conversation,
 )
+from tests.support.floors import INTERPRETER_FLOOR, SIMULATOR_FLOOR
 from tests.support.markets import locale_models
 
 pytestmark = pytest.mark.slow  # the whole safety corpus, end to end, in every market
@@ -140,7 +141,7 @@ def test_the_corpus_passes_through_the_interpreter_at_98_percent_with_the_articl
     failures = [u.say for u in UTTERANCES if check_interpreted(u, KB)]
     failures += [u.say for u in article if check_utterance_interpreted(u, KB)]
     share = 1 - len(failures) / (len(UTTERANCES) + len(article))
-    assert share >= 0.98, f"{share:.1%}: {failures}"
+    assert share >= INTERPRETER_FLOOR, f"{share:.1%}: {failures}"
 
 
 def test_the_corpus_passes_end_to_end_at_95_percent(talks: dict[str, Conversation]) -> None:
@@ -150,7 +151,7 @@ def test_the_corpus_passes_end_to_end_at_95_percent(talks: dict[str, Conversatio
         if (w := check_end_to_end(u, MODELS[u.locale], talks[u.locale], KB))
     }
     share = 1 - len(failures) / len(UTTERANCES)
-    assert share >= 0.95, f"{share:.1%}: {failures}"
+    assert share >= SIMULATOR_FLOOR, f"{share:.1%}: {failures}"
 
 
 def test_no_utterance_is_ever_given_advice_that_could_harm_it(

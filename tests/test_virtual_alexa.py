@@ -28,6 +28,7 @@ from skill.knowledge import load_knowledge
 from skill.strings import strings_for
 from skill.tools.models import model_path
 from skill.tools.simulator.conversation import ssml_to_text
+from tests.support.pages import UNDERSTANDING, table
 from tests.support.serve import LegcheckServer
 
 pytestmark = pytest.mark.slow  # node and a ``legcheck serve`` process
@@ -134,8 +135,9 @@ def test_a_check_in_help_fallback_and_stop_through_virtual_alexa(endpoint: str) 
 def test_a_sample_of_the_runner_corpus_through_virtual_alexa(endpoint: str) -> None:
     """Every seventh utterance of the corpus (those said without a pending question),
     through an Alexa client nobody here wrote. It matches words to samples exactly, so
-    it is stricter than Alexa; the share is reported in docs/understanding.md, and no answer
-    may be a false emergency or miss a danger sign it routed."""
+    it is stricter than Alexa; the share is reported in docs/understanding.md (and this test
+    fails when the page quotes another), and no answer may be a false emergency or miss a
+    danger sign it routed."""
     from skill.tools.simulator.corpus import judge_reply, load_utterances
 
     sample = [u for u in load_utterances("en-US") if not u.pending][::7]
@@ -159,5 +161,9 @@ def test_a_sample_of_the_runner_corpus_through_virtual_alexa(endpoint: str) -> N
         else:
             passed += 1
     share = passed / len(sample)
-    print(f"virtual-alexa corpus sample: {passed}/{len(sample)} ({share:.0%})")
+    figure = f"{passed}/{len(sample)} ({share:.1%})"
+    print(f"virtual-alexa corpus sample: {figure}")
     assert share >= 0.6, f"{share:.0%}\n" + "\n".join(problems)
+    _, rows = table(UNDERSTANDING, "measure, as `legcheck corpus` prints it")
+    quoted = [cells for label, cells in rows.items() if label.startswith("virtual-alexa")]
+    assert quoted == [[figure]], f"docs/understanding.md quotes {quoted}; this run: {figure}"

@@ -26,8 +26,8 @@ log = logging.getLogger("legcheck.cli")
 
 ARTICLE_HELP = (
     "the source article, to check every cited section against (default: "
-    "$LEGCHECK_ARTICLE, else ../shared/seed/ beside the clone; skipped, and said "
-    "so, where it is not)"
+    "$LEGCHECK_ARTICLE, else ../shared/seed/ beside the clone; a named one must be there, "
+    "while without the default one the cross-check is skipped, and said so)"
 )
 EXTRAS = {
     "flask": "web",
@@ -45,6 +45,41 @@ DEPLOYMENTS = {
     "lambda": "AWS Lambda (lambda_function.lambda_handler)",
 }
 """What ``legcheck config --for`` checks for, by deployment."""
+
+
+def cannot_open(path: Path) -> str | None:
+    """Why the file at ``path`` cannot be opened for reading ("No such file or directory",
+    "Is a directory", "Permission denied"), or None when it can."""
+    try:
+        with open(path, "rb"):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def refuse_unopenable(
+    command: str, files: Sequence[tuple[str, Path | None]], hint: str = ""
+) -> bool:
+    """Say in one line (on stderr) which of the files a command was given (``(what, path)``,
+    ``what`` such as "--model") cannot be opened, and why, then ``hint``; True if one cannot."""
+    for what, path in files:
+        why = None if path is None else cannot_open(path)
+        if why:
+            print(f"legcheck {command}: cannot open {what} {path}: {why}{hint}", file=sys.stderr)
+            return True
+    return False
+
+
+def _named_article(given: Path | None) -> tuple[str, Path | None]:
+    """The source article a user named (``--article``, else ``LEGCHECK_ARTICLE``), as
+    ``(how it was named, path)``; a named one must open, while the default beside the clone
+    may be absent (the cross-check is then skipped, and the verdict says so)."""
+    from skill.tools.paths import ARTICLE_ENV
+
+    if given is not None:
+        return "--article", given
+    named = os.environ.get(ARTICLE_ENV)
+    return f"the source article ({ARTICLE_ENV})", Path(named) if named else None
 
 
 def is_loopback(host: str) -> bool:
@@ -281,28 +316,49 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from skill.knowledge import KNOWLEDGE_PATH
     from skill.tools.validate import validate
 
+    files = [("--model", m) for m in args.model]
+    files += [("--knowledge", args.knowledge), _named_article(args.article)]
+    if refuse_unopenable("validate", files):
+        return 2
     report = validate(args.model or None, args.knowledge or KNOWLEDGE_PATH, article=args.article)
     for problem in report.problems:
         print(problem)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
 
 
 def _cmd_model_sync(args: argparse.Namespace) -> int:
     """Write each interaction model's custom slot types from its language's lexicon."""
+    from skill.errors import DataError
     from skill.tools.models import sync_models
 
-    for line in sync_models(args.model):
-        print(line)
+    if refuse_unopenable("model sync", [("--model", m) for m in args.model]):
+        return 2
+    try:
+        for line in sync_models(args.model):
+            print(line)
+    except DataError as exc:
+        print(f"legcheck model sync: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"legcheck model sync: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     return 0
 
 
 def _cmd_corpus(args: argparse.Namespace) -> int:
     """Run the corpus of how runners talk and print each share."""
-    from skill.tools.simulator.corpus import shares
+    from skill.tools.models import model_path
+    from skill.tools.simulator.corpus import CORPUS_DIR, shares
 
+    corpus = CORPUS_DIR / "utterances" / f"{args.locale}.yaml"
+    have = sorted(p.stem for p in corpus.parent.glob("*.yaml") if "." not in p.stem)
+    if refuse_unopenable(
+        "corpus",
+        [("the interaction model", model_path(args.locale)), ("the corpus", corpus)],
+        f" (--locale has a corpus in: {', '.join(have) or 'none'})",
+    ):
+        return 2
     logging.getLogger("legcheck").setLevel(logging.WARNING)  # the skill's own log is noise here
     failed = False
     for measure, (passed, total) in shares(args.locale).items():
@@ -353,6 +409,11 @@ def _cmd_package(args: argparse.Namespace) -> int:
     from skill.tools.package import CODE_DIR, LAMBDA_RUNTIME, STACK_PATH, Endpoint, build
     from skill.tools.validate import validate
 
+    if refuse_unopenable("package", [_named_article(args.article)]):
+        return 2
+    if args.out.exists() and not args.out.is_dir():
+        print(f"legcheck package: --out {args.out} is a file; name a folder", file=sys.stderr)
+        return 2
     try:
         if bool(args.lambda_arn) == bool(args.endpoint_uri):
             raise PackageError(
@@ -383,6 +444,9 @@ def _cmd_package(args: argparse.Namespace) -> int:
         )
     except PackageError as exc:
         print(f"legcheck package: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"legcheck package: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
     for note in result.notes:
         print(f"legcheck package: {note}")

@@ -223,7 +223,7 @@ def sync_models(paths: Sequence[Path] = ()) -> Iterator[str]:
     from skill.lexicon import read_lexicon_data
 
     for path in paths or [model_path(SOURCE_LOCALE)]:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_model(path)
         before = json.dumps(data, sort_keys=True)
         sync_model_types(data, read_lexicon_data(path.stem.split("-")[0]))
         changed = json.dumps(data, sort_keys=True) != before
@@ -231,7 +231,7 @@ def sync_models(paths: Sequence[Path] = ()) -> Iterator[str]:
             write_model(path, data)
         yield f"{path}: slot types {'written' if changed else 'already in sync'}"
     if not paths:
-        source = json.loads(model_path(SOURCE_LOCALE).read_text(encoding="utf-8"))
+        source = read_model(model_path(SOURCE_LOCALE))
         for code, overlay in read_overlays().items():
             target = model_path(code)
             write_model(

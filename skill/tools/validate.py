@@ -527,17 +527,20 @@ def _rel(path: Path) -> str:
 
 @dataclass
 class Report:
-    """What ``legcheck validate`` found: every problem and warning, and what it checked."""
+    """What ``legcheck validate`` found: every problem, and what it checked.
+
+    There are no warnings: a rule either stops a change (a problem) or is not a rule (see
+    ``docs/decisions/0009-no-validator-warnings.md``). What was not checked is said in the
+    verdict (:meth:`summary`)."""
 
     problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     models: dict[str, dict[str, int]] = field(default_factory=dict)
     """Each model's count of intents, samples and slot types, by locale."""
     knowledge: dict[str, int] = field(default_factory=dict)
     """The knowledge file's count of features, causes, danger signs and advice."""
     locales: list[str] = field(default_factory=list)
     article_skipped: str | None = None
-    """Why the article cross-check was skipped (it is also among the warnings), if it was."""
+    """Why the article cross-check was skipped, if it was (the verdict says so)."""
 
     @property
     def ok(self) -> bool:
@@ -551,11 +554,7 @@ class Report:
                 f"{'s' if len(self.problems) != 1 else ''} in {len(files)} file"
                 f"{'s' if len(files) != 1 else ''}"
             )
-        warned = (
-            f" ({len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''})"
-            if self.warnings
-            else ""
-        )
+        skipped = f"; {self.article_skipped}" if self.article_skipped else ""
         models = ", ".join(
             f"{code} ({m['intents']} intents, {m['samples']} samples, {m['types']} slot types)"
             for code, m in sorted(self.models.items())
@@ -566,7 +565,7 @@ class Report:
             f"({counts['features']} features, {counts['causes']} causes, "
             f"{counts['danger_signs']} danger signs, {counts['advice']} advice); locales "
             f"{', '.join(self.locales)}"
-            f"{warned}"
+            f"{skipped}"
         )
 
 
@@ -605,7 +604,6 @@ def validate(
         if not knowledge_problems:
             article_problems, skipped = article_check(knowledge_data, article)
             report.problems.extend(article_problems)
-            report.warnings.extend([skipped] if skipped else [])
             report.article_skipped = skipped
             knowledge = build_knowledge(knowledge_data)
             report.knowledge = {
@@ -636,9 +634,7 @@ def validate(
             lexicon_problems, lexicon_data = _lexicon_for(path.stem, knowledge)
             report.problems.extend(lexicon_problems)
             if lexicon_data is not None:
-                problems, warnings = check_words(data, rel, lexicon_data, knowledge)
-                report.problems.extend(problems)
-                report.warnings.extend(warnings)
+                report.problems.extend(check_words(data, rel, lexicon_data, knowledge))
         try:
             language = data["interactionModel"]["languageModel"]
             report.models[path.stem] = {
@@ -683,25 +679,26 @@ def validate(
 
 def check_words(
     data: Any, file: str, lexicon_data: Mapping[str, Any], knowledge: Knowledge
-) -> tuple[list[str], list[str]]:
-    """Problems and warnings about what a model's samples and types say.
+) -> list[str]:
+    """Problems with what a model's samples and types say.
 
     * The slot types must be the lexicon's (``legcheck model sync`` writes them).
     * A sample's carrier words never reach the skill, so they must mean nothing the skill
       needs: no symptom, place or time ("... after my run"), and no negation, except in
       an intent whose handler restores its carrier word (``restored_carriers``).
-    * Slots with only a space between them are a warning: which words go to which slot
-      is then Alexa's guess (virtual-alexa cannot split them at all).
+
+    Slots side by side ("{Sensation} {BodyPart}") are allowed: where Alexa splits the words
+    does not matter to the skill, which reads the slots joined either way round (see
+    ``docs/decisions/0009-no-validator-warnings.md``).
     """
     from skill.interpret import find_phrases
     from skill.lexicon import build_lexicon, tokens
 
     problems: list[str] = []
-    warnings: list[str] = []
     try:
         language = data["interactionModel"]["languageModel"]
     except (KeyError, TypeError):
-        return problems, warnings
+        return problems
     if language.get("types", []) != lexicon_types(lexicon_data):
         problems.append(
             f"{file}:{_place(*LM, 'types')}: the slot types differ from "
@@ -716,11 +713,6 @@ def check_words(
             continue
         for j, sample in enumerate(intent.get("samples", [])):
             place = f"{file}:{_place(*LM, 'intents', i, 'samples', j)}"
-            if re.search(r"\}\s+\{", sample):
-                warnings.append(
-                    f"{place}: {sample!r} has slots with nothing but a space "
-                    "between them; prefer carrier words between slots"
-                )
             for r, run in enumerate(SLOT_RE.split(sample)[::2]):
                 toks = tokens(run)
                 stems = [lex.stem(t) for t in toks if t not in lex.fillers]
@@ -751,7 +743,7 @@ def check_words(
                         "negate what follows, and the skill never hears them; "
                         "use an intent that restores its carrier word"
                     )
-    return problems, warnings
+    return problems
 
 
 def _lexicon_for(locale: str, knowledge: Knowledge) -> tuple[list[str], dict[str, Any] | None]:
