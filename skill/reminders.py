@@ -11,8 +11,9 @@ the device's time zone from the Alexa Settings API (:func:`device_time_zone`), t
   at 08:00 and one after 21:00 at 21:00, on that same next day. A reminder barges in on
   whatever the household is doing, so it never rings at night; a runner back from a late run
   at 23:30 hears it at 9 PM the next evening, one out at 5:45 AM at 8 AM the next morning.
-  Every time zone's daylight-saving change falls outside those hours, so the time always
-  exists on the wall clock.
+  No zone of the time zone database changes its clocks inside those hours (checked for 2026
+  to 2028: Easter Island's autumn change repeats 21:00 to 22:00, so one evening a year 21:00
+  comes twice there), so the time always exists on the wall clock.
 * **When the time zone is unknown** (the Settings API failed, or named a zone this machine's
   time zone database lacks), the reminder is a day from now (:data:`RELATIVE_DELAY`) and
   :attr:`ReminderTime.clock` is None: the words say "this time tomorrow", not a clock time.
@@ -289,7 +290,7 @@ def device_time_zone(handler_input: HandlerInput) -> ZoneInfo | None:
     if not device_id or not system.api_access_token or not may_carry_token(system.api_endpoint):
         log.warning(
             "time zone unknown (request id %s): no device id, access token or https endpoint "
-            "(%s): the reminder is set relative",
+            "(%s): a reminder rings a day later",
             request_id,
             endpoint_name(system.api_endpoint),
         )
@@ -300,7 +301,7 @@ def device_time_zone(handler_input: HandlerInput) -> ZoneInfo | None:
     except (ServiceException, SerializationException, KeyError, ValueError, TypeError) as exc:
         status = getattr(exc, "status_code", None)
         log.warning(
-            "time zone unknown (request id %s): %s, status %s: %s: the reminder is set relative",
+            "time zone unknown (request id %s): %s, status %s: %s: a reminder rings a day later",
             request_id,
             type(exc).__name__,
             status or "none",
