@@ -154,6 +154,27 @@ class Memory:
         self._record = None
         return True
 
+    def reminder_declined(self) -> date | None:
+        """The day the runner last said no to a check-in reminder, as kept in their record
+        (only for a runner who agreed to be remembered)."""
+        return self.recall().reminder_declined
+
+    def decline_reminder(self) -> bool:
+        """Keep today as the day the runner said no to a reminder (the store writes it only
+        for a runner who agreed to be remembered); whether it was kept. A failure is logged
+        with the request id: the runner may then be offered one again within the week."""
+        if self.store is None or self.key is None:
+            return False
+        try:
+            self.store.decline_reminder(self.key, self.today)
+        except StoreError as exc:
+            log.error(
+                "could not store a declined reminder (request id %s): %s", self.request_id, exc
+            )
+            return False
+        self._record = None
+        return True
+
     def stop_remembering(self) -> bool:
         """Delete the runner's check-ins and keep their refusal, so they are not asked
         again; whether there were check-ins. A record that cannot be read is deleted first.

@@ -72,6 +72,13 @@ class CheckInStore(ABC):
         """Keep the runner's answer; a refusal also drops their check-ins."""
 
     @abstractmethod
+    def decline_reminder(self, user_key: str, today: date) -> None:
+        """Keep today as the day the runner said no to a check-in reminder, in one atomic
+        write, if they agreed to be remembered (see
+        :func:`~skill.store.records.with_reminder_declined`); for anyone else nothing is
+        written."""
+
+    @abstractmethod
     def delete(self, user_key: str) -> bool:
         """Delete everything kept for the runner, readable or not; whether there was anything."""
 

@@ -23,7 +23,15 @@ from skill.errors import (
 )
 from skill.store.base import CheckInStore
 from skill.store.keys import UserKeys
-from skill.store.records import CheckIn, Consent, Record, Retention, appended, with_consent
+from skill.store.records import (
+    CheckIn,
+    Consent,
+    Record,
+    Retention,
+    appended,
+    with_consent,
+    with_reminder_declined,
+)
 
 log = logging.getLogger("legcheck.store")
 
@@ -31,6 +39,8 @@ KEY_ATTRIBUTE = "user_key"
 """The DynamoDB table's hash key (a string): the keyed hash of the Alexa user id."""
 TTL_ATTRIBUTE = "expires_at"
 """The DynamoDB attribute holding each record's expiry (epoch seconds), for the table's TTL."""
+DECLINED_ATTRIBUTE = "reminder_declined"
+"""The day (ISO) the runner last said no to a check-in reminder; absent when they never did."""
 DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
 """Every DynamoDB action the skill itself calls (``legcheck purge`` also scans): the Lambda
 function's role allows these, on the one table, and nothing else."""
@@ -148,7 +158,12 @@ class DynamoDbStore(CheckInStore):
     def _record(item: Mapping[str, Any] | None) -> Record:
         if item is None:
             return Record()
-        return Record.from_parts(item.get("consent"), item.get("checkins"), item.get("updated"))
+        return Record.from_parts(
+            item.get("consent"),
+            item.get("checkins"),
+            item.get("updated"),
+            item.get(DECLINED_ATTRIBUTE),  # absent from an item written before reminders
+        )
 
     def _put(self, user_key: str, record: Record, version: int) -> None:
         """Write the record if the item is still at ``version`` (0: if there is none)."""
@@ -161,6 +176,8 @@ class DynamoDbStore(CheckInStore):
             "version": version + 1,
             TTL_ATTRIBUTE: self.retention.expires_at(record.updated),
         }
+        if record.reminder_declined is not None:
+            item[DECLINED_ATTRIBUTE] = record.reminder_declined.isoformat()
         condition: dict[str, Any]
         if version == 0:
             condition = {"ConditionExpression": "attribute_not_exists(user_key)"}
@@ -182,6 +199,8 @@ class DynamoDbStore(CheckInStore):
         for attempt in range(1, self.max_attempts + 1):
             item, version = self._get(user_key, doing)
             record = change(self._record(item))
+            if record.empty:
+                return  # nothing to keep (a declined reminder of someone with no record)
             try:
                 self._put(user_key, record, version)
                 return
@@ -242,6 +261,13 @@ class DynamoDbStore(CheckInStore):
             user_key,
             lambda record: with_consent(record, consent, today, self.retention),
             "storing consent",
+        )
+
+    def decline_reminder(self, user_key: str, today: date) -> None:
+        self._update(
+            user_key,
+            lambda record: with_reminder_declined(record, today, self.retention),
+            "storing a declined reminder",
         )
 
     def delete(self, user_key: str) -> bool:
