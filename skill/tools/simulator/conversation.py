@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.errors import LegCheckError
+from skill.handlers import ASK_FOR
 from skill.tools.envelopes import DEFAULT_SKILL_ID, Session
 from skill.tools.models import phrasebook, words
 from skill.tools.simulator.alexa_apis import LocalAlexaApis, ReceivedReminder
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from skill.memory import Memory
     from skill.store import CheckInStore
 
-ASK_FOR = "AskFor"
-"""The ``Connections.SendRequest`` that asks for a permission by voice, and its answer's name."""
 PERMISSION_ANSWERS = ("ACCEPTED", "DENIED", "NOT_ANSWERED")
 """What a runner's answer to Alexa's "may the skill set reminders?" can be."""
 APPROVE = "approve"
