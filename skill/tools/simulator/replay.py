@@ -326,9 +326,9 @@ def read_script(path: Path) -> Script:
         kinds = (user is not None) + advancing + ("consent" in item) + ("permission" in item)
         if kinds != 1:
             problems.append(
-                f"{place}: expected one of user (words said), advance_days / advance_hours "
-                "(time passing), consent (accept, deny or none) or permission (grant or "
-                "revoke)"
+                f"{place}: expected either user (words said) or advance_days / "
+                "advance_hours (time passing), or consent (accept, deny or none) or "
+                "permission (grant or revoke)"
             )
             continue
         if "consent" in item or "permission" in item:
