@@ -656,3 +656,14 @@ def test_the_offer_and_the_voice_consent_import_neither_requests_nor_urllib3(
     assert speech_text(out["said"][1]["response"]["outputSpeech"]) == set_words(runner.words)
     for name in ("requests", "urllib3", "ask_sdk_core.api_client", "certifi"):
         assert [m for m in out["modules"] if m == name or m.startswith(name + ".")] == []
+
+
+def test_the_packaged_function_offers_reminders_as_its_manifest_declares_them() -> None:
+    """(The manifest's permission: tests/test_package.py.)"""
+    from skill.tools.package import Endpoint, skill_stack
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:legcheck"
+    stack = skill_stack(Endpoint.lambda_arn(arn))
+    env = stack["Resources"]["SkillFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["LEGCHECK_REMINDERS"] == "on"
+    assert reminders_of(env) == (True, "environment")
