@@ -37,7 +37,8 @@ from ask_sdk_model.services import ApiClient
 
 from skill.app import build_builder, handle_event
 from skill.serializer import LegCheckSerializer
-from skill.tools.simulator.alexa_apis import REMINDERS_PATH, TIME_ZONE_PATH
+from skill.tools.simulator.alexa_apis import REMINDERS_PATH as REMINDERS_PATH  # (re-exported)
+from skill.tools.simulator.alexa_apis import TIME_ZONE_PATH
 
 ALERT_TOKEN = "amzn1.alert.00000000-fake-reminder"
 
