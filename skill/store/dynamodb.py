@@ -134,23 +134,30 @@ class DynamoDbStore(CheckInStore):
             item = {k: self._deserializer.deserialize(v) for k, v in raw.items()}
         except (TypeError, ValueError) as exc:
             raise CorruptRecordError(
-                f"expected a check-in record, got attributes {sorted(raw)}"
+                f"a record in DynamoDB table {self.table}: expected a check-in record, "
+                f"got attributes {sorted(raw)}"
             ) from exc
         version = item.get("version")
         if version is None:
             raise CorruptRecordError(
-                f"expected a version number, the record has attributes {sorted(item)}"
+                f"a record in DynamoDB table {self.table}: expected a version number, "
+                f"the record has attributes {sorted(item)}"
             )
         try:
             return item, int(version)
         except (TypeError, ValueError) as exc:
-            raise CorruptRecordError(f"expected a version number, got {version!r}") from exc
+            raise CorruptRecordError(
+                f"a record in DynamoDB table {self.table}: expected a version number, "
+                f"got {version!r}"
+            ) from exc
 
-    @staticmethod
-    def _record(item: Mapping[str, Any] | None) -> Record:
+    def _record(self, item: Mapping[str, Any] | None) -> Record:
         if item is None:
             return Record()
-        return Record.from_parts(item.get("consent"), item.get("checkins"), item.get("updated"))
+        try:
+            return Record.from_parts(item.get("consent"), item.get("checkins"), item.get("updated"))
+        except CorruptRecordError as exc:  # the log says where
+            raise CorruptRecordError(f"a record in DynamoDB table {self.table}: {exc}") from exc
 
     def _put(self, user_key: str, record: Record, version: int) -> None:
         """Write the record if the item is still at ``version`` (0: if there is none)."""

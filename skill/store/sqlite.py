@@ -240,6 +240,12 @@ class SqliteStore(CheckInStore):
     # -- rows
 
     def _row_record(self, row: tuple[Any, ...]) -> Record:
+        try:
+            return self._parse_row(row)
+        except CorruptRecordError as exc:  # the log says where
+            raise CorruptRecordError(f"a record in {self.path}: {exc}") from exc
+
+    def _parse_row(self, row: tuple[Any, ...]) -> Record:
         consent, checkins, updated = row[0], row[1], row[2]
         parsed = self._parsed.get(checkins) if isinstance(checkins, str) else None
         if parsed is not None:  # the same text was read (or written) and checked before
@@ -432,12 +438,23 @@ class SqliteStore(CheckInStore):
         return False
 
     def check_writable(self) -> None:
-        """Write the file's header unchanged, in one transaction: it fails as a check-in's
-        write would (a read-only file or folder, a lock held past the busy timeout, a
-        full disk at commit) and keeps nothing of anyone's."""
-        with self._transaction("checking the store can be written") as conn:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            conn.execute(f"PRAGMA user_version = {version}")
+        """Take the write lock and write the file's header unchanged, then roll back: it
+        fails as a check-in's write would (a read-only file or folder, a lock held past the
+        busy timeout) and changes nothing. About 30 us; a commit would add 60 us more to an
+        advice turn to catch a full disk, which the write itself then meets, and says."""
+        import sqlite3
+
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                conn.execute(f"PRAGMA user_version = {version}")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc, "checking the store can be written", self.path) from exc
 
     def set_consent(self, user_key: str, consent: Consent, today: date) -> None:
         with self._transaction("storing consent") as conn:
