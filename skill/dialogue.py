@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from skill import history, speech, triage
-from skill.errors import StoreError
+from skill.errors import CorruptRecordError, StoreError
 from skill.interpret import Heard
 from skill.knowledge import load_knowledge
 from skill.memory import Memory
@@ -344,10 +344,19 @@ def consent_answer(turn: Turn, agreed: bool) -> Reply:
     if agreed and kept is not None:
         if memory.remember(kept.features, kept.cause, kept.level, Consent.YES):
             return prompt(turn.strings, "consent_yes", end=True, days=days)
-        return prompt(turn.strings, "consent_not_saved", end=True)
+        return prompt(turn.strings, _not_saved(memory, "consent_not_saved"), end=True)
     if memory.set_consent(Consent.NO):
         return prompt(turn.strings, "consent_no", end=True)
-    return prompt(turn.strings, "consent_no_not_saved", end=True)  # it may be asked again
+    # it may be asked again
+    return prompt(turn.strings, _not_saved(memory, "consent_no_not_saved"), end=True)
+
+
+def _not_saved(memory: Memory, key: str) -> str:
+    """What to say of a write that failed: ``key``, or, when the runner's record cannot be
+    read (so trying again will not help), that it can be deleted."""
+    if isinstance(memory.write_problem, CorruptRecordError):
+        return "record_unreadable_not_saved"
+    return key
 
 
 def _drop_consent_question(state: DialogState) -> None:
@@ -444,7 +453,7 @@ def start_remembering(turn: Turn) -> Reply:
     elif memory.set_consent(Consent.YES):  # a failure is logged
         key = "start_remembering_done"
     else:
-        key = "consent_not_saved"  # and a check-in under way goes on
+        key = _not_saved(memory, "consent_not_saved")  # and a check-in under way goes on
     days = _window_days()
     if state.pending is None:
         return prompt(strings, key, end=True, days=days)

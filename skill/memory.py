@@ -71,6 +71,8 @@ class Memory:
         self._record: Record | None = None
         self.problem: StoreError | None = None
         """Why this turn's read failed, if it did (it is not tried again in the turn)."""
+        self.write_problem: StoreError | None = None
+        """Why this turn's last write failed, if it did."""
         self._writable: bool | None = None
 
     @cached_property
@@ -153,6 +155,7 @@ class Memory:
         try:
             self.store.append(self._key_for_write(), checkin, consent)
         except StoreError as exc:
+            self.write_problem = exc
             log.error("could not store the check-in (request id %s): %s", self.request_id, exc)
             return False
         self._record = None  # the next recall reads what was written
@@ -165,6 +168,7 @@ class Memory:
         try:
             self.store.set_consent(self._key_for_write(), consent, self.today)
         except StoreError as exc:
+            self.write_problem = exc
             log.error("could not store consent (request id %s): %s", self.request_id, exc)
             return False
         self._record = None

@@ -61,6 +61,7 @@ REQUIRED_PROMPTS = (
     "stop_remembering_failed",
     "history_unreachable",
     "history_unreadable",
+    "record_unreadable_not_saved",
     "checkins_one",
     "checkins_many",
     "disclaimer",
