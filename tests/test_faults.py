@@ -14,6 +14,7 @@ mode really refuses the read or the write, on the same code path as anywhere els
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import random
@@ -53,6 +54,8 @@ LOCK_WAIT_S = 0.25
 """The SQLite busy timeout here: a lock is held past it (the default, 1.5 s, is tested in
 test_store.py and test_memory.py); the code path is the same."""
 NOBODY = 65534
+LAZY_IMPORTS = ("hashlib", "hmac", "secrets", "sqlite3")
+"""What the store imports where it is used."""
 ADVICE = "*the advice*"
 ASK = EN.prompt("consent_ask", days=DAYS)
 CAUSE = EN.cause("low_electrolytes")["name"]
@@ -107,6 +110,8 @@ def unprivileged() -> Iterator[None]:
     if os.geteuid() != 0:
         yield
         return
+    for module in LAZY_IMPORTS:  # while they can be read: the interpreter may be root's alone
+        importlib.import_module(module)
     os.setegid(NOBODY)
     os.seteuid(NOBODY)
     try:
