@@ -60,7 +60,7 @@ ADVICE = "*the advice*"
 ASK = EN.prompt("consent_ask", days=DAYS)
 CAUSE = EN.cause("low_electrolytes")["name"]
 RECURRENCE = "That's the third time this month you've mentioned twitching in your shins or calves."
-EXTRAS = (ASK, RECURRENCE)
+ADVICE_EXTRAS = (ASK, RECURRENCE)
 """What a check-in's advice may carry besides the advice: said exactly when the row says so."""
 UNREADABLE = "unreadable"
 """What a record that cannot be read reads as, for the checks on what was said."""
@@ -528,7 +528,7 @@ def check_row(row: Row, heard: Heard, where: str) -> None:
     if row.hears.startswith(ADVICE):
         assert CAUSE in spoken and EN.prompt("disclaimer") in spoken, spoken
         quoted = re.findall(r"“([^”]+)”", row.hears)
-        for extra in EXTRAS:
+        for extra in ADVICE_EXTRAS:
             assert (extra in spoken) == (extra in quoted), (extra, spoken)
     else:
         assert spoken == row.hears
