@@ -150,6 +150,10 @@ class Bench:
     """Leg Check started again on the same file or table."""
     opened: list[CheckInStore] = field(default_factory=list)
 
+    def reader(self) -> CheckInStore:
+        """A store to read what the turn left: a fresh one (a file may have been put back)."""
+        return self.new()
+
     def new(self) -> CheckInStore:
         store = self.fresh()
         self.opened.append(store)
@@ -175,16 +179,31 @@ def sqlite_bench(folder: Path) -> SqliteBench:
     return SqliteBench(fresh(), str(path), fresh, path=path)
 
 
+class DynamoBench(Bench):
+    def reader(self) -> CheckInStore:
+        return self.healthy  # the patient client; nothing of it was changed
+
+
 def dynamo_bench(table: str, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Bench:
-    """A DynamoDB store with the client Leg Check makes (its timeouts, no retries), pointed
-    at moto's server by the endpoint variable, as a developer would."""
+    """A DynamoDB store on moto's server whose client, like Leg Check's, never retries (so a
+    throttled call fails the turn's call), but waits longer than Leg Check's 1.5 s: moto on a
+    loaded test machine is not DynamoDB. A store started afresh makes Leg Check's own client,
+    pointed at the server by the endpoint variable, as a developer would."""
+    import boto3
+    from botocore.config import Config
+
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
     keys = UserKeys(TEST_SECRET)
+    config = Config(
+        connect_timeout=10, read_timeout=10, retries={"total_max_attempts": 1, "mode": "standard"}
+    )
+    client = boto3.client("dynamodb", endpoint_url=endpoint, config=config)
 
     def fresh() -> CheckInStore:
         return DynamoDbStore(table, keys, retention(load_knowledge()))
 
-    return Bench(fresh(), f"DynamoDB table {table}", fresh)
+    healthy = DynamoDbStore(table, keys, retention(load_knowledge()), client=client)
+    return DynamoBench(healthy, f"DynamoDB table {table}", fresh)
 
 
 # ------------------------------------------------------------------ the faults
@@ -519,7 +538,7 @@ def run_row(row: Row, bench: Bench, caplog: pytest.LogCaptureFixture) -> Heard:
             runner.skill = build_skill(store)
             spoken = answer.turn(runner)
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    after = record(bench.new())
+    after = record(bench.reader())
     return Heard(spoken, errors, before, after)
 
 
