@@ -1,7 +1,8 @@
 """The one skill object, built in one place.
 
 ``build_skill(store)`` registers the skill-event handlers, every request
-handler (the catch-all last), the exception handlers and the interceptors
+handler (the catch-all last), the exception handlers, the API client for Alexa's
+service APIs (:mod:`skill.alexa_api`) and the interceptors
 that log each request, give it a :class:`~skill.memory.Memory` over
 ``store``, read its state, record what its response said (for Repeat) and
 write the state back. :func:`default_skill` is the instance the web app and the Lambda
@@ -27,7 +28,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.services import ApiClient
 
+from skill.alexa_api import AlexaApiClient
 from skill.errors import ConfigError, EnvelopeError
 from skill.events import EVENT_HANDLERS, SessionlessExceptionHandler
 from skill.handlers import (
@@ -55,8 +58,14 @@ class LogRequestInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
         log.debug("request %s %s %s", request.object_type, name, request.request_id)
 
 
-def build_builder(store: CheckInStore | None) -> CustomSkillBuilder:
-    builder = CustomSkillBuilder()
+def build_builder(
+    store: CheckInStore | None, api_client: ApiClient | None = None
+) -> CustomSkillBuilder:
+    """The skill builder with every handler and interceptor. ``api_client`` (default: an
+    :class:`~skill.alexa_api.AlexaApiClient`) makes the SDK build
+    ``handler_input.service_client_factory`` on every request, for Alexa's service APIs
+    (reminders, the device's time zone); the simulator and the tests pass their own."""
+    builder = CustomSkillBuilder(api_client=api_client or AlexaApiClient())
     for event_handler in EVENT_HANDLERS:
         builder.add_request_handler(event_handler())
     for handler in REQUEST_HANDLERS:
@@ -72,9 +81,12 @@ def build_builder(store: CheckInStore | None) -> CustomSkillBuilder:
     return builder
 
 
-def build_skill(store: CheckInStore | None = None) -> CustomSkill:
-    """The skill, keeping check-ins in ``store`` (None: keeping nothing)."""
-    skill: CustomSkill = build_builder(store).create()
+def build_skill(
+    store: CheckInStore | None = None, api_client: ApiClient | None = None
+) -> CustomSkill:
+    """The skill, keeping check-ins in ``store`` (None: keeping nothing), calling Alexa's
+    service APIs with ``api_client`` (see :func:`build_builder`)."""
+    skill: CustomSkill = build_builder(store, api_client).create()
     skill.serializer = LegCheckSerializer()  # CustomSkill has no parameter for it
     return skill
 

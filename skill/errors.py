@@ -65,3 +65,23 @@ class StoreConflictError(StoreError):
 
 class CorruptRecordError(StoreError):
     """A stored record cannot be read; it is never overwritten, only deleted."""
+
+
+class AlexaApiError(LegCheckError):
+    """A call to one of Alexa's service APIs (Reminders, Settings) could not be made."""
+
+
+class InsecureEndpointError(AlexaApiError):
+    """The API endpoint is neither https nor loopback http, so the access token is not sent."""
+
+
+class AlexaApiTimeoutError(AlexaApiError):
+    """An Alexa service API did not answer within the client's timeout."""
+
+
+class AlexaApiUnreachableError(AlexaApiError):
+    """An Alexa service API could not be reached (refused, reset, no route, a TLS failure)."""
+
+
+class AlexaApiNotConfiguredError(ConfigError):
+    """The skill was built without an API client, so it has no service client factory."""

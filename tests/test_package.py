@@ -220,6 +220,12 @@ def test_the_manifest_subscribes_to_skill_disabled_at_the_endpoint(
     }
 
 
+def test_the_manifest_asks_for_the_reminders_permission_and_no_other(built: Path) -> None:
+    """The next-day check-in reminder needs it (issue 17); Amazon's name for it, spelled out."""
+    manifest = read_json(built / "skill-package" / "skill.json")["manifest"]
+    assert manifest["permissions"] == [{"name": "alexa::alerts:reminders:skill:readwrite"}]
+
+
 def test_the_description_says_what_is_kept_for_how_long_and_how_to_delete_it(built: Path) -> None:
     en = read_json(built / "skill-package" / "skill.json")["manifest"]["publishingInformation"][
         "locales"

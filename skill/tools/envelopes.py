@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 DEFAULT_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-legcheck0000"
+DEFAULT_API_ENDPOINT = "https://api.amazonalexa.com"
+"""Alexa's North American API endpoint, as ``context.System.apiEndpoint`` names it."""
 
 
 def _id(prefix: str) -> str:
@@ -54,6 +56,13 @@ class Session:
     new: bool = True
     screen: bool = False
     """The device has a screen (an Echo Show): it supports Alexa.Presentation.APL."""
+    api_endpoint: str = DEFAULT_API_ENDPOINT
+    """``context.System.apiEndpoint``: where the skill calls Alexa's service APIs."""
+    api_access_token: str = "simulated"
+    """``context.System.apiAccessToken``, sent to those APIs as ``Authorization: Bearer``."""
+    scopes: dict[str, str] = field(default_factory=dict)
+    """Permission scopes and their status, e.g. ``{REMINDERS_SCOPE: "GRANTED"}``: the user's
+    ``permissions`` (none when empty, as for a skill that asks for none)."""
 
     def interfaces(self) -> dict[str, Any]:
         if not self.screen:
@@ -68,7 +77,12 @@ class Session:
             **request,
         }
         application = {"applicationId": self.skill_id}
-        user = {"userId": self.user_id}
+        user: dict[str, Any] = {"userId": self.user_id}
+        if self.scopes:
+            user["permissions"] = {
+                "consentToken": self.api_access_token,
+                "scopes": {scope: {"status": status} for scope, status in self.scopes.items()},
+            }
         body = {
             "version": "1.0",
             "session": {
@@ -86,8 +100,8 @@ class Session:
                         "deviceId": self.device_id,
                         "supportedInterfaces": self.interfaces(),
                     },
-                    "apiEndpoint": "https://api.amazonalexa.com",
-                    "apiAccessToken": "simulated",
+                    "apiEndpoint": self.api_endpoint,
+                    "apiAccessToken": self.api_access_token,
                 }
             },
             "request": request,

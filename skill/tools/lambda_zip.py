@@ -107,17 +107,20 @@ NEVER_IMPORTED: tuple[str, ...] = (
     "cryptography",
     "certifi",
     "requests",
+    "urllib3",
     "ask_sdk_core.api_client",
     "skill.tools",
     "skill.web",
 )
-"""What answering a check-in never imports: the web endpoint's and the tooling's modules and
-packages, and ``requests`` (see :data:`LAMBDA_EXCLUDED`)."""
+"""What answering a check-in (or setting a reminder) never imports: the web endpoint's and the
+tooling's modules and packages, and ``requests`` with ``urllib3`` (see :data:`LAMBDA_EXCLUDED`):
+Alexa's service APIs are called through :mod:`skill.alexa_api`, on the standard library."""
 
 _FOR_REQUESTS = "a dependency of requests only, which Leg Check never imports (see requests)"
 LAMBDA_EXCLUDED: dict[str, str] = {
     "requests": "ask-sdk-core's HTTP client for Alexa's service APIs (ask_sdk_core.api_client."
-    "DefaultApiClient), which Leg Check never calls; nothing else imports it",
+    "DefaultApiClient), which Leg Check never uses: its own, skill.alexa_api, is on the standard "
+    "library; nothing else imports it",
     "urllib3": _FOR_REQUESTS,
     "idna": _FOR_REQUESTS,
     "charset-normalizer": _FOR_REQUESTS,

@@ -20,7 +20,8 @@ also be uploaded by hand (``aws lambda update-function-code --zip-file
 fileb://...``). The endpoint is never a placeholder: the Lambda function's
 ARN or an https URL must be given. The manifest subscribes to
 ``SKILL_DISABLED`` at the same endpoint, so disabling the skill deletes what
-it kept.
+it kept, and declares the reminders permission (``REMINDERS_SCOPE``) for the
+next-day check-in reminder.
 
 The zip holds the runtime alone (``lambda_function.py``, the runtime modules and
 their data) with the runtime's own dependencies, precompiled for Lambda's Python:
@@ -43,6 +44,7 @@ import yaml
 
 from skill.errors import DataError
 from skill.knowledge import load_knowledge
+from skill.reminders import REMINDERS_SCOPE
 from skill.store import DB_ENV, DYNAMODB_ACTIONS, KEY_ATTRIBUTE, SECRET_ENV, TTL_ATTRIBUTE
 from skill.tools.lambda_zip import (
     LAMBDA_PYTHON,
@@ -194,6 +196,8 @@ def skill_manifest(
             },
             "privacyAndCompliance": privacy,
             "apis": {"custom": {"endpoint": endpoint.manifest(), "interfaces": []}},
+            # The next-day check-in reminder (skill.reminders), granted by voice or in the app.
+            "permissions": [{"name": REMINDERS_SCOPE}],
             # Disabling the skill deletes what it kept (skill.events.SkillDisabledEventHandler).
             "events": {
                 "endpoint": endpoint.manifest(),
