@@ -13,7 +13,9 @@ It never sees ``HandlerInput``. A turn is plain data but for two parts: the runn
 most once a turn) and, in the consent, forget and stop-remembering flows, writes or
 deletes them; and, when the skill offers reminders, the request's
 :class:`~skill.reminder_access.ReminderAccess`, through which it learns when a next-day
-reminder would ring and sets it, with plain answers back.
+reminder would ring and sets it, with plain answers back. A store that fails never costs the
+advice, and is never taken for one that holds nothing: the answers about what is kept say
+that it could not be reached and what the runner can do (see ``docs/faults.md``).
 
 The wording is asked of :mod:`skill.strings` and :mod:`skill.speech`, what the words said
 is already read (a :class:`~skill.interpret.Heard`), and the decisions about causes,
@@ -27,6 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from skill import history, speech, triage
+from skill.errors import CorruptRecordError, StoreError
 from skill.interpret import Heard
 from skill.knowledge import load_knowledge
 from skill.memory import Memory
@@ -339,9 +342,15 @@ def _save_checkin(memory: Memory, result: triage.TriageResult) -> None:
 
 def _should_ask_consent(turn: Turn) -> bool:
     """Ask "may I remember?" only where check-ins can be kept, the runner's record was
-    read, and they have not answered yet (or their answer has expired)."""
+    read, they have not answered yet (or their answer has expired), and the store can be
+    written now: never a question whose yes could not be kept."""
     memory = turn.memory
-    return turn.in_session and memory.known and memory.consent() is Consent.UNKNOWN
+    return (
+        turn.in_session
+        and memory.known
+        and memory.consent() is Consent.UNKNOWN
+        and memory.can_write()
+    )
 
 
 def _advise_and_ask_consent(turn: Turn, advice: Spoken, result: triage.TriageResult) -> Reply:
@@ -361,7 +370,7 @@ def _advise_and_ask_consent(turn: Turn, advice: Spoken, result: triage.TriageRes
 
 def consent_answer(turn: Turn, agreed: bool) -> Reply:
     """The answer to "may I remember?": yes keeps this check-in and the consent in one
-    write; no keeps only the refusal."""
+    write; no keeps only the refusal. A write that fails is logged and said."""
     memory = turn.memory
     state = turn.state
     kept, state.consent = state.consent, None
@@ -369,9 +378,19 @@ def consent_answer(turn: Turn, agreed: bool) -> Reply:
     if agreed and kept is not None:
         if memory.remember(kept.features, kept.cause, kept.level, Consent.YES):
             return _then_offer_reminder(turn, kept, "consent_yes", days=days)
-        return prompt(turn.strings, "consent_not_saved", end=True)
-    memory.set_consent(Consent.NO)  # a failure is logged; the runner may be asked again
-    return _then_offer_reminder(turn, kept, "consent_no")
+        return prompt(turn.strings, _not_saved(memory, "consent_not_saved"), end=True)
+    if memory.set_consent(Consent.NO):
+        return _then_offer_reminder(turn, kept, "consent_no")
+    # it may be asked again
+    return prompt(turn.strings, _not_saved(memory, "consent_no_not_saved"), end=True)
+
+
+def _not_saved(memory: Memory, key: str) -> str:
+    """What to say of a write that failed: ``key``, or, when the runner's record cannot be
+    read (so trying again will not help), that it can be deleted."""
+    if isinstance(memory.write_problem, CorruptRecordError):
+        return "record_unreadable_not_saved"
+    return key
 
 
 def _drop_consent_question(state: DialogState) -> None:
@@ -387,21 +406,29 @@ def forget(turn: Turn, confirmed: bool) -> Reply:
     turn.state.forget = False
     if not confirmed:
         return prompt(turn.strings, "forget_kept", end=True)
-    turn.memory.forget()  # a failure raises: never say it is gone when it is not
+    try:
+        turn.memory.forget()
+    except StoreError:  # logged: never say it is gone when it may not be
+        return prompt(turn.strings, "forget_failed", end=True)
     return prompt(turn.strings, "forget_done", end=True)
 
 
 def forget_me(turn: Turn) -> Reply:
-    """ "Delete my check-ins": asks to confirm (the next yes or no is :func:`forget`'s)."""
+    """ "Delete my check-ins": asks to confirm (the next yes or no is :func:`forget`'s),
+    unless the store cannot be reached or written now."""
     _drop_consent_question(turn.state)
-    count = len(turn.memory.history())
-    if turn.memory.unreadable:
-        # a record that cannot be read is still deleted when asked
-        turn.state.forget = True
-        return prompt(turn.strings, "forget_confirm_reprompt", "forget_confirm_reprompt")
-    if count == 0:
+    memory = turn.memory
+    count = len(memory.history())
+    if memory.unreachable:
+        return prompt(turn.strings, "forget_unreachable", end=True)
+    if count == 0 and not memory.unreadable:
         return prompt(turn.strings, "forget_nothing", end=True)
+    if not memory.can_write():  # never a question whose yes could not be kept
+        return prompt(turn.strings, "forget_unreachable", end=True)
     turn.state.forget = True
+    if memory.unreadable:
+        # a record that cannot be read is still deleted when asked
+        return prompt(turn.strings, "forget_confirm_reprompt", "forget_confirm_reprompt")
     return prompt(turn.strings, "forget_confirm", "forget_confirm_reprompt", count=count)
 
 
@@ -413,6 +440,10 @@ def privacy(turn: Turn) -> Reply:
         return prompt(turn.strings, "privacy_unavailable", "help_reprompt")
     count = len(memory.history())
     days = _window_days()
+    if memory.unreachable:
+        return prompt(turn.strings, "privacy_unreachable", "help_reprompt", days=days)
+    if memory.unreadable:
+        return prompt(turn.strings, "privacy_unreadable", "help_reprompt", days=days)
     if memory.consent() is Consent.NO:
         return prompt(turn.strings, "privacy_refused", "help_reprompt", days=days)
     if count == 0:
@@ -429,9 +460,15 @@ def privacy(turn: Turn) -> Reply:
 def stop_remembering(turn: Turn) -> Reply:
     """ "Stop remembering": delete the check-ins and keep the refusal, at any time."""
     _drop_consent_question(turn.state)
-    if not turn.memory.available:
+    memory = turn.memory
+    if not memory.available:
         return prompt(turn.strings, "privacy_unavailable", end=True)
-    had = turn.memory.stop_remembering()  # a failure raises: never "done"
+    if memory.unreachable:  # nothing is known, so nothing is tried
+        return prompt(turn.strings, "stop_remembering_unreachable", end=True)
+    try:
+        had = memory.stop_remembering()
+    except StoreError:  # logged: never "done"
+        return prompt(turn.strings, "stop_remembering_failed", end=True)
     return prompt(
         turn.strings, "stop_remembering_done" if had else "stop_remembering_none", end=True
     )
@@ -453,7 +490,7 @@ def start_remembering(turn: Turn) -> Reply:
     elif memory.set_consent(Consent.YES):  # a failure is logged
         key = "start_remembering_done"
     else:
-        return prompt(strings, "consent_not_saved", end=True)
+        key = _not_saved(memory, "consent_not_saved")  # and a check-in under way goes on
     days = _window_days()
     if state.pending is None:
         return prompt(strings, key, end=True, days=days)
@@ -468,7 +505,11 @@ def history_summary(turn: Turn) -> Reply:
     if not memory.available:
         return prompt(turn.strings, "privacy_unavailable", end=True)
     days = _window_days()
-    if memory.known and memory.consent() is Consent.NO:
+    if memory.unreachable:
+        return prompt(turn.strings, "history_unreachable", end=True)
+    if memory.unreadable:
+        return prompt(turn.strings, "history_unreadable", end=True)
+    if memory.consent() is Consent.NO:
         return prompt(turn.strings, "history_refused", end=True)
     knowledge = load_knowledge()
     summary = history.summarize(list(memory.history()), knowledge, memory.today, days)

@@ -5,10 +5,13 @@ puts a :class:`Memory` in each request's attributes; handlers get it with
 :func:`memory_of`. A :class:`Memory` keys the runner by the store's keyed hash
 of the Alexa user id, reads the record at most once per turn, and keeps store
 failures from stopping a check-in: a failed read is logged and counts as no
-history (and nothing is written over it); a failed write is logged with the
-request id, and the turn still speaks its advice. Deleting is the exception:
-a failed delete raises, so the runner is never told their data is gone when
-it is not.
+history for the advice (and nothing is written over it), but is never taken for
+"nothing stored": :attr:`Memory.unreachable` and :attr:`Memory.unreadable` tell the
+answers about what is kept that they do not know. A failed write is logged with the
+request id, and the turn still speaks its advice; :meth:`Memory.can_write` asks the
+store before a question whose yes would be a write. Deleting is the exception: a
+failed delete is logged and raises, so the runner is never told their data is gone
+when it is not.
 """
 
 from __future__ import annotations
@@ -67,7 +70,10 @@ class Memory:
         self._key: str | None = None
         self._record: Record | None = None
         self.problem: StoreError | None = None
-        """Why the last read failed, if it did."""
+        """Why this turn's read failed, if it did (it is not tried again in the turn)."""
+        self.write_problem: StoreError | None = None
+        """Why this turn's last write failed, if it did."""
+        self._writable: bool | None = None
 
     @cached_property
     def request_id(self) -> str:
@@ -89,6 +95,8 @@ class Memory:
 
     @property
     def key(self) -> str | None:
+        """The runner's key in the store (None without a store or a user); raises
+        :class:`StoreError` when the store cannot make it (a key file it cannot read)."""
         if self.store is None or self._user_id is None:
             return None
         if self._key is None:
@@ -100,21 +108,31 @@ class Memory:
         """Whether the runner's record was read (so their consent is known): a store is
         configured, the request names a user, and the read did not fail."""
         self.recall()
-        return self.store is not None and self.key is not None and self.problem is None
+        return self.store is not None and self._user_id is not None and self.problem is None
 
     @property
     def unreadable(self) -> bool:
         """Whether a record exists that cannot be read (so only deleting it helps)."""
+        self.recall()
         return isinstance(self.problem, CorruptRecordError)
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether the store could not be read at all this turn, so nothing is known of
+        the runner's record: not even whether there is one."""
+        self.recall()
+        return self.problem is not None and not isinstance(self.problem, CorruptRecordError)
 
     def recall(self) -> Record:
         """The runner's record (retention applied), read once per turn; empty on failure."""
         if self._record is not None:
             return self._record
-        if self.store is None or self.key is None:
+        if self.store is None or self._user_id is None or self.problem is not None:
             return Record()
         try:
-            self._record = self.store.load(self.key, self.today)
+            key = self.key
+            assert key is not None
+            self._record = self.store.load(key, self.today)
         except StoreError as exc:
             self.problem = exc
             log.error("could not read stored check-ins (request id %s): %s", self.request_id, exc)
@@ -131,12 +149,13 @@ class Memory:
         self, features: Sequence[str], cause: str, level: str, consent: Consent | None = None
     ) -> bool:
         """Store this check-in (and the consent, when given); whether it was stored."""
-        if self.store is None or self.key is None:
+        if self.store is None or self._user_id is None:
             return False
         checkin = CheckIn.of(self.today, features, cause, level)
         try:
-            self.store.append(self.key, checkin, consent)
+            self.store.append(self._key_for_write(), checkin, consent)
         except StoreError as exc:
+            self.write_problem = exc
             log.error("could not store the check-in (request id %s): %s", self.request_id, exc)
             return False
         self._record = None  # the next recall reads what was written
@@ -144,11 +163,12 @@ class Memory:
 
     def set_consent(self, consent: Consent) -> bool:
         """Keep the runner's answer to the consent question; whether it was kept."""
-        if self.store is None or self.key is None:
+        if self.store is None or self._user_id is None:
             return False
         try:
-            self.store.set_consent(self.key, consent, self.today)
+            self.store.set_consent(self._key_for_write(), consent, self.today)
         except StoreError as exc:
+            self.write_problem = exc
             log.error("could not store consent (request id %s): %s", self.request_id, exc)
             return False
         self._record = None
@@ -163,11 +183,12 @@ class Memory:
         """Keep today as the day the runner said no to a reminder (the store writes it only
         for a runner who agreed to be remembered); whether it was kept. A failure is logged
         with the request id: the runner may then be offered one again within the week."""
-        if self.store is None or self.key is None:
+        if self.store is None or self._user_id is None:
             return False
         try:
-            self.store.decline_reminder(self.key, self.today)
+            self.store.decline_reminder(self._key_for_write(), self.today)
         except StoreError as exc:
+            self.write_problem = exc
             log.error(
                 "could not store a declined reminder (request id %s): %s", self.request_id, exc
             )
@@ -175,21 +196,52 @@ class Memory:
         self._record = None
         return True
 
+    def can_write(self) -> bool:
+        """Whether a write would be kept now, asked of the store once a turn without
+        storing anything (:meth:`CheckInStore.check_writable`); a failure is logged."""
+        if self.store is None or self._user_id is None:
+            return False
+        if self._writable is None:
+            try:
+                self._key_for_write()
+                self.store.check_writable()
+                self._writable = True
+            except StoreError as exc:
+                log.error(
+                    "the check-in store cannot be written now (request id %s): %s",
+                    self.request_id,
+                    exc,
+                )
+                self._writable = False
+        return self._writable
+
+    def _key_for_write(self) -> str:
+        key = self.key
+        assert key is not None  # (the callers checked for a store and a user)
+        return key
+
     def stop_remembering(self) -> bool:
         """Delete the runner's check-ins and keep their refusal, so they are not asked
         again; whether there were check-ins. A record that cannot be read is deleted first.
 
-        Raises :class:`StoreError` when the store cannot do it.
+        Raises :class:`StoreError` (logged) when the store cannot do it.
         """
-        if self.store is None or self.key is None:
+        if self.store is None or self._user_id is None:
             return False
         record = self.recall()
         had = bool(record.checkins) or self.unreadable
         try:
-            self.store.set_consent(self.key, Consent.NO, self.today)
-        except CorruptRecordError:
-            self.store.delete(self.key)
-            self.store.set_consent(self.key, Consent.NO, self.today)
+            key = self._key_for_write()
+            try:
+                self.store.set_consent(key, Consent.NO, self.today)
+            except CorruptRecordError:
+                self.store.delete(key)
+                self.store.set_consent(key, Consent.NO, self.today)
+        except StoreError as exc:
+            log.error(
+                "could not stop remembering check-ins (request id %s): %s", self.request_id, exc
+            )
+            raise
         self._record = None
         self.problem = None
         log.info("stopped remembering check-ins (request id %s)", self.request_id)
@@ -198,11 +250,15 @@ class Memory:
     def forget(self) -> bool:
         """Delete everything kept for the runner; whether there was anything.
 
-        Raises :class:`StoreError` when the store cannot delete it.
+        Raises :class:`StoreError` (logged) when the store cannot delete it.
         """
-        if self.store is None or self.key is None:
+        if self.store is None or self._user_id is None:
             return False
-        deleted = self.store.delete(self.key)
+        try:
+            deleted = self.store.delete(self._key_for_write())
+        except StoreError as exc:
+            log.error("could not delete stored check-ins (request id %s): %s", self.request_id, exc)
+            raise
         self._record = Record()
         self.problem = None
         log.info("stored check-ins deleted (request id %s)", self.request_id)

@@ -158,11 +158,21 @@ def test_a_check_in_whose_record_cannot_be_read_asks_nothing_and_writes_nothing(
     assert "could not read stored check-ins" in caplog.text
 
 
-def test_a_yes_that_cannot_be_saved_says_so() -> None:
+def test_a_store_that_cannot_be_written_is_not_asked_to_remember() -> None:
     failing = FailingStore(fail_write=StoreUnavailableError("read-only"))
     failing.load = lambda user_key, today: Record()  # type: ignore[method-assign]
     runner = Runner(build_skill(failing), now=NOW)
+    advice = twitching(runner)
+    assert EN.cause("low_electrolytes")["name"] in advice and ASK not in advice
+    assert not runner.open
+
+
+def test_a_yes_that_cannot_be_saved_says_so() -> None:
+    failing = FailingStore()
+    failing.load = lambda user_key, today: Record()  # type: ignore[method-assign]
+    runner = Runner(build_skill(failing), now=NOW)
     assert twitching(runner).endswith(ASK)
+    failing.fail_write = StoreUnavailableError("read-only")  # between the question and the yes
     assert runner.say("AMAZON.YesIntent") == EN.prompt("consent_not_saved")
     assert not runner.open
 

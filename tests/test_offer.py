@@ -47,7 +47,7 @@ from tests.support.stores import sqlite_store
 
 EVENING = datetime(2026, 11, 24, 0, 7, 12, tzinfo=UTC)
 """7:07 PM on 23 November in New York: the runner is back from an evening run."""
-TOKEN = "token-for-the-fake"
+API_TOKEN = "token-for-the-fake"
 ZONE_CALL = "GET /v2/devices/"
 CREATE_CALL = f"POST {REMINDERS_PATH}"
 
@@ -123,7 +123,7 @@ class Runner:
             device_id=self.device_id,
             locale=self.locale,
             api_endpoint=self.endpoint or self.fake.url,
-            api_access_token=TOKEN,
+            api_access_token=API_TOKEN,
             scopes={REMINDERS_SCOPE: "GRANTED" if self.granted else "DENIED"},
         )
 
@@ -227,7 +227,7 @@ def test_the_offer_names_the_time_it_sets_and_alexa_gets_the_documented_request(
     assert fake.paths()[-1] == CREATE_CALL  # one Settings call at the offer, then the reminder
     assert len(fake.requests) == 2
     sent = fake.requests[-1]
-    assert sent.headers["authorization"] == f"Bearer {TOKEN}"
+    assert sent.headers["authorization"] == f"Bearer {API_TOKEN}"
     text = words.prompt("reminder_text")
     assert sent.json() == {
         "requestTime": "2026-11-24T00:07:12",
@@ -636,7 +636,7 @@ def test_the_offer_and_the_voice_consent_import_neither_requests_nor_urllib3(
     runner = Runner(fake, None)
     runner.check_in()  # in this process: only to learn the token the offer gives
     token = token_of(runner.say("yes"))
-    talk = Session(api_endpoint=fake.url, api_access_token=TOKEN)
+    talk = Session(api_endpoint=fake.url, api_access_token=API_TOKEN)
     envelopes = [
         talk.intent("AMAZON.HelpIntent", now=EVENING),  # (any first turn)
         talk.connections_response("AskFor", "ACCEPTED", token, now=EVENING),

@@ -23,7 +23,7 @@ from skill.tools.simulator.conversation import permission_answer_of
 from skill.tools.simulator.replay import read_script
 
 EN = strings_for("en-US")
-CHECK_IN = "ask leg check my calves are twitching\nno\nyes\n"
+TO_THE_OFFER = "ask leg check my calves are twitching\nno\nyes\n"
 """To the advice, then yes to being remembered: the offer comes."""
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"
 
@@ -60,7 +60,7 @@ def test_the_whole_loop_in_one_console_session(
 ) -> None:
     code, out, err = run_cli(
         ["--reminders"],
-        CHECK_IN + "yes\nI approve\n.reminders\n.advance 1\nopen leg check\nyes\n",
+        TO_THE_OFFER + "yes\nI approve\n.reminders\n.advance 1\nopen leg check\nyes\n",
         monkeypatch,
         capsys,
     )
@@ -89,7 +89,9 @@ def test_a_granted_permission_sets_it_at_once_and_a_failure_is_said(
 ) -> None:
     code, out, _ = run_cli(
         ["--reminders"],
-        ".permission grant\n.reminders fail 503\n" + CHECK_IN + "yes\n.reminders ok\n.reminders\n",
+        ".permission grant\n.reminders fail 503\n"
+        + TO_THE_OFFER
+        + "yes\n.reminders ok\n.reminders\n",
         monkeypatch,
         capsys,
     )
@@ -105,7 +107,7 @@ def test_denying_the_permission_shows_the_card_for_the_alexa_app(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, out, _ = run_cli(
-        ["--reminders"], CHECK_IN + "yes\n.consent deny\n.permission\n", monkeypatch, capsys
+        ["--reminders"], TO_THE_OFFER + "yes\n.consent deny\n.permission\n", monkeypatch, capsys
     )
     assert f"Alexa > {EN.prompt('reminder_permission_denied')}" in out
     assert f"Card  > Permission\n        asks to grant {REMINDERS_SCOPE}" in out
@@ -138,7 +140,7 @@ def test_the_reminder_commands_say_what_they_need(
 def test_without_reminders_the_console_is_as_it_was(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, out, _ = run_cli([], CHECK_IN, monkeypatch, capsys)
+    _, out, _ = run_cli([], TO_THE_OFFER, monkeypatch, capsys)
     assert f"Alexa > {EN.prompt('consent_yes', days=30)}" in out
     assert "reminder" not in out.lower()
 

@@ -10,7 +10,9 @@ to conflicting concurrent writes.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
+import os
 import sqlite3
 import stat
 import threading
@@ -452,6 +454,8 @@ def test_a_lock_held_past_the_busy_timeout_fails_the_write_and_keeps_the_history
     assert 0.25 < time.monotonic() - started < 2
     with pytest.raises(StoreBusyError):
         store.delete(key)
+    with pytest.raises(StoreBusyError):  # so "may I remember?" is not asked
+        store.check_writable()
     held_lock()
     assert len(store.read(key, TODAY)) == 5
     store.append(key, checkin(TODAY, "twitching"))
@@ -467,6 +471,65 @@ def test_an_unusable_database_is_unavailable(tmp_path: Path) -> None:
     garbage.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreUnavailableError):
         SqliteStore(garbage, KEYS, RETENTION).append("k", checkin(), Consent.YES)
+
+
+def test_a_file_made_the_first_time_is_normal_one_deleted_after_is_not_made_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "made.sqlite3"
+    store = SqliteStore(path, KEYS, RETENTION)
+    key = store.user_key(ALICE)
+    with caplog.at_level(logging.ERROR, logger="legcheck.store"):
+        store.append(key, checkin(), Consent.YES)  # the first use makes the file: no error
+        assert path.exists() and caplog.records == []
+        path.unlink()
+        for _ in range(2):  # the kept-open connection would write on into the deleted file
+            with pytest.raises(StoreUnavailableError, match="found it deleted"):
+                store.append(key, checkin())
+        elsewhere: list[BaseException] = []
+
+        def read() -> None:  # a new connection would make a new empty file
+            try:
+                store.read(key, TODAY)
+            except StoreUnavailableError as exc:
+                elsewhere.append(exc)
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    assert len(elsewhere) == 1 and not path.exists()  # not made again, empty
+    logged = [r.getMessage() for r in caplog.records]
+    assert len(logged) == 1, logged  # loud once, then each failure is the caller's to log
+    assert f"the check-in store {path} was deleted after Leg Check opened it" in logged[0]
+    assert "not making a new empty one" in logged[0]
+    store.close()
+    assert SqliteStore(path, KEYS, RETENTION).read(key, TODAY) == []  # a restart starts afresh
+
+
+def test_a_file_replaced_after_it_was_opened_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "replaced.sqlite3"
+    store = SqliteStore(path, KEYS, RETENTION)
+    key = store.user_key(ALICE)
+    store.append(key, checkin(), Consent.YES)
+    other = tmp_path / "other.sqlite3"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE checkins (user_key TEXT PRIMARY KEY)")
+    os.replace(other, path)
+    with pytest.raises(StoreUnavailableError, match="found it replaced by another file"):
+        store.read(key, TODAY)
+    with pytest.raises(StoreUnavailableError, match="replaced"):
+        store.check_writable()
+    store.close()
+
+
+def test_sqlite_checks_a_write_would_be_kept_without_changing_anything(tmp_path: Path) -> None:
+    path = tmp_path / "checked.sqlite3"
+    store = SqliteStore(path, KEYS, RETENTION)
+    store.check_writable()  # a new store: the file is made, as by any first use
+    store.append(store.user_key(ALICE), checkin(), Consent.YES)
+    before = raw_sql(path, "SELECT * FROM checkins"), raw_sql(path, "PRAGMA user_version")
+    store.check_writable()
+    assert (raw_sql(path, "SELECT * FROM checkins"), raw_sql(path, "PRAGMA user_version")) == before
 
 
 def test_a_purge_leaves_a_corrupt_record_until_it_expires(tmp_path: Path) -> None:
@@ -603,6 +666,15 @@ def test_dynamodb_a_missing_table_is_unavailable(moto_mock: Any) -> None:
     store = DynamoDbStore("no-such-table", KEYS, RETENTION, client=moto_mock)
     with pytest.raises(StoreUnavailableError, match="no-such-table"):
         store.read(store.user_key(ALICE), TODAY)
+
+
+def test_dynamodb_checks_a_write_would_be_kept_without_writing(moto_mock: Any) -> None:
+    store = DynamoDbStore(TABLE, KEYS, RETENTION, client=moto_mock)
+    store.check_writable()
+    assert moto_mock.scan(TableName=TABLE)["Items"] == []
+    missing = DynamoDbStore("no-such-table", KEYS, RETENTION, client=moto_mock)
+    with pytest.raises(StoreUnavailableError, match="no-such-table"):
+        missing.check_writable()
 
 
 def test_dynamodb_store_from_the_environment_talks_to_the_server(

@@ -71,6 +71,10 @@ class CheckInStore(ABC):
     def set_consent(self, user_key: str, consent: Consent, today: date) -> None:
         """Keep the runner's answer; a refusal also drops their check-ins."""
 
+    def check_writable(self) -> None:  # noqa: B027 - a store that cannot tell writes nothing
+        """Raise :class:`~skill.errors.StoreError` if a write could not be kept now, without
+        storing anything of any runner's: asked before a question whose yes is a write."""
+
     @abstractmethod
     def decline_reminder(self, user_key: str, today: date) -> None:
         """Keep today as the day the runner said no to a check-in reminder, in one atomic

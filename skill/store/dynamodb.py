@@ -41,6 +41,9 @@ TTL_ATTRIBUTE = "expires_at"
 """The DynamoDB attribute holding each record's expiry (epoch seconds), for the table's TTL."""
 DECLINED_ATTRIBUTE = "reminder_declined"
 """The day (ISO) the runner last said no to a check-in reminder; absent when they never did."""
+WRITE_CHECK_KEY = "legcheck-write-check"
+"""The key :meth:`DynamoDbStore.check_writable` names: never a runner's (theirs are 64 hex
+digits), and never written (its condition cannot hold)."""
 DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
 """Every DynamoDB action the skill itself calls (``legcheck purge`` also scans): the Lambda
 function's role allows these, on the one table, and nothing else."""
@@ -142,28 +145,35 @@ class DynamoDbStore(CheckInStore):
             item = {k: self._deserializer.deserialize(v) for k, v in raw.items()}
         except (TypeError, ValueError) as exc:
             raise CorruptRecordError(
-                f"expected a check-in record, got attributes {sorted(raw)}"
+                f"a record in DynamoDB table {self.table}: expected a check-in record, "
+                f"got attributes {sorted(raw)}"
             ) from exc
         version = item.get("version")
         if version is None:
             raise CorruptRecordError(
-                f"expected a version number, the record has attributes {sorted(item)}"
+                f"a record in DynamoDB table {self.table}: expected a version number, "
+                f"the record has attributes {sorted(item)}"
             )
         try:
             return item, int(version)
         except (TypeError, ValueError) as exc:
-            raise CorruptRecordError(f"expected a version number, got {version!r}") from exc
+            raise CorruptRecordError(
+                f"a record in DynamoDB table {self.table}: expected a version number, "
+                f"got {version!r}"
+            ) from exc
 
-    @staticmethod
-    def _record(item: Mapping[str, Any] | None) -> Record:
+    def _record(self, item: Mapping[str, Any] | None) -> Record:
         if item is None:
             return Record()
-        return Record.from_parts(
-            item.get("consent"),
-            item.get("checkins"),
-            item.get("updated"),
-            item.get(DECLINED_ATTRIBUTE),  # absent from an item written before reminders
-        )
+        try:
+            return Record.from_parts(
+                item.get("consent"),
+                item.get("checkins"),
+                item.get("updated"),
+                item.get(DECLINED_ATTRIBUTE),  # absent from an item written before reminders
+            )
+        except CorruptRecordError as exc:  # the log says where
+            raise CorruptRecordError(f"a record in DynamoDB table {self.table}: {exc}") from exc
 
     def _put(self, user_key: str, record: Record, version: int) -> None:
         """Write the record if the item is still at ``version`` (0: if there is none)."""
@@ -269,6 +279,26 @@ class DynamoDbStore(CheckInStore):
             lambda record: with_reminder_declined(record, today, self.retention),
             "storing a declined reminder",
         )
+
+    def check_writable(self) -> None:
+        """A conditional PutItem whose condition can never hold: DynamoDB answers it as it
+        would a write (throttled, refused, unreachable, not allowed) and writes nothing.
+        It costs one write capacity unit."""
+        doing = "checking the table can be written"
+        try:
+            self._client.put_item(
+                TableName=self.table,
+                Item={KEY_ATTRIBUTE: {"S": WRITE_CHECK_KEY}},
+                ConditionExpression="attribute_exists(#k) AND attribute_not_exists(#k)",
+                ExpressionAttributeNames={"#k": KEY_ATTRIBUTE},
+            )
+        except self._client_error as exc:
+            if self._code(exc) == "ConditionalCheckFailedException":
+                return
+            raise self._unavailable(exc, doing) from exc
+        except self._boto_errors as exc:
+            raise self._unavailable(exc, doing) from exc
+        log.warning("%s: DynamoDB wrote an item whose condition cannot hold", doing)
 
     def delete(self, user_key: str) -> bool:
         try:

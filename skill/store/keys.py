@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from skill.errors import ConfigError
+from skill.errors import ConfigError, StoreUnavailableError
 
 log = logging.getLogger("legcheck.store")
 
@@ -62,10 +62,23 @@ class UserKeys:
 
     @classmethod
     def beside(cls, db_path: Path) -> UserKeys:
-        """The local-development secret kept beside the database, made once (mode 0600)."""
+        """The local-development secret kept beside the database, made once (mode 0600).
+
+        Raises :class:`StoreUnavailableError` when it can be neither read nor made (a
+        folder that cannot be written): the store is then unusable, and says so.
+        """
+        path = cls.secret_path(db_path)
+        try:
+            return cls._beside(path)
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"expected to read or make the user key secret {path}, got: {exc}"
+            ) from exc
+
+    @classmethod
+    def _beside(cls, path: Path) -> UserKeys:
         import secrets
 
-        path = cls.secret_path(db_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             # write it whole under a temporary name, then link it in place: a process

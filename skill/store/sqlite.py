@@ -3,6 +3,11 @@
 Each read-modify-write runs inside one ``BEGIN IMMEDIATE`` transaction, with one
 kept-open connection per thread and process and a short busy timeout. ``sqlite3``
 is imported where it is used: an SQLite store is never used on Lambda.
+
+The store makes its file the first time, and only then: once it has seen the file (when it
+was made, or at its first use), a file deleted or replaced behind its back is reported
+(an ERROR log line naming the path, then :class:`StoreUnavailableError` on every use), never
+silently made again empty, which would lose every runner's check-ins and consent.
 """
 
 from __future__ import annotations
@@ -61,6 +66,12 @@ _DECLINED_COLUMN = "declined"
 _LEGACY_TABLE = "attributes"  # rows keyed by raw Alexa user ids, kept without consent
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` names (device and inode); None when there is none."""
+    st = os.stat(path)  # other OSErrors (a folder that cannot be searched) are the caller's
+    return st.st_dev, st.st_ino
+
+
 def _sqlite_error(exc: sqlite3.Error, doing: str, where: Path) -> StoreUnavailableError:
     import sqlite3
 
@@ -88,6 +99,11 @@ class SqliteStore(CheckInStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         super().__init__(keys, retention)
         self.busy_timeout = busy_timeout
+        self._file: tuple[int, int] | None = None
+        """The file this store uses (device, inode), once it has seen one."""
+        self._file_gone_logged = False
+        with suppress(OSError):
+            self._file = _identity(self.path)
         self._local = threading.local()
         self._all: list[tuple[int, sqlite3.Connection]] = []
         self._all_lock = threading.Lock()
@@ -102,9 +118,43 @@ class SqliteStore(CheckInStore):
 
     # -- connections and transactions
 
+    def _check_file(self) -> None:
+        """Raise if the file this store has used is gone or another file stands in its place.
+
+        A kept-open connection would go on writing to a deleted file's inode (lost at
+        close), and a new one would make a new empty file: either way every runner's
+        check-ins and consent would silently be gone. One ``stat`` per use (about a
+        microsecond)."""
+        if self._file is None:
+            return  # never seen: making it is the first use
+        try:
+            now: tuple[int, int] | None = _identity(self.path)
+        except FileNotFoundError:
+            now = None
+        except OSError:
+            return  # cannot tell (a folder that cannot be searched): opening it will say why
+        if now == self._file:
+            return
+        what = "deleted" if now is None else "replaced by another file"
+        if not self._file_gone_logged:
+            self._file_gone_logged = True
+            log.error(
+                "the check-in store %s was %s after Leg Check opened it; not making a new "
+                "empty one (every runner's check-ins and consent would be lost without a "
+                "word): put the file back and restart Leg Check, or restart it to start a new, "
+                "empty store",
+                self.path,
+                what,
+            )
+        raise StoreUnavailableError(
+            f"opening the check-in store: expected the file Leg Check opened at {self.path}, "
+            f"found it {what}"
+        )
+
     def _connect(self) -> sqlite3.Connection:
         import sqlite3
 
+        self._check_file()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             return conn
@@ -131,6 +181,9 @@ class SqliteStore(CheckInStore):
                     raise busy from exc
                 attempt += 1
                 time.sleep(min(0.05, 0.002 * 2**attempt))
+        if self._file is None:
+            with suppress(OSError):
+                self._file = _identity(self.path)  # made by this connection (or another's)
         self._local.conn = conn
         self._local.pid = os.getpid()
         with self._all_lock:
@@ -214,6 +267,12 @@ class SqliteStore(CheckInStore):
     # -- rows
 
     def _row_record(self, row: tuple[Any, ...]) -> Record:
+        try:
+            return self._parse_row(row)
+        except CorruptRecordError as exc:  # the log says where
+            raise CorruptRecordError(f"a record in {self.path}: {exc}") from exc
+
+    def _parse_row(self, row: tuple[Any, ...]) -> Record:
         """The record of a row ``(consent, checkins, updated, declined)``."""
         consent, checkins, updated, declined = row[0], row[1], row[2], row[3]
         parsed = self._parsed.get(checkins) if isinstance(checkins, str) else None
@@ -410,6 +469,25 @@ class SqliteStore(CheckInStore):
             self._remember_parsed(text, record.checkins)
             return True
         return False
+
+    def check_writable(self) -> None:
+        """Take the write lock and write the file's header unchanged, then roll back: it
+        fails as a check-in's write would (a read-only file or folder, a lock held past the
+        busy timeout) and changes nothing. About 30 us; a commit would add 60 us more to an
+        advice turn to catch a full disk, which the write itself then meets, and says."""
+        import sqlite3
+
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                conn.execute(f"PRAGMA user_version = {version}")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc, "checking the store can be written", self.path) from exc
 
     def set_consent(self, user_key: str, consent: Consent, today: date) -> None:
         with self._transaction("storing consent") as conn:

@@ -65,6 +65,10 @@ class FailingStore(CheckInStore):
         if self.fail_write:
             raise self.fail_write
 
+    def check_writable(self) -> None:
+        if self.fail_write:
+            raise self.fail_write
+
     def delete(self, user_key: str) -> bool:
         if self.fail_write:
             raise self.fail_write

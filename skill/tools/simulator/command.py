@@ -79,14 +79,24 @@ def in_process(db: str | None, store: bool = True, reminders: bool = False) -> I
     from skill.app import build_skill
     from skill.history import retention
     from skill.knowledge import load_knowledge
-    from skill.store import DB_ENV, OFF_VALUES, Deployment, store_from_env
+    from skill.store import (
+        DB_ENV,
+        OFF_VALUES,
+        SECRET_ENV,
+        Deployment,
+        StoreConfig,
+        open_store,
+        store_from_env,
+    )
 
     if not store or (db is not None and db.strip().lower() in (*OFF_VALUES, "")):
         yield InProcess(build_skill(None, reminders=reminders))
         return
     kept = retention(load_knowledge())
     if db is not None:
-        opened = store_from_env({**os.environ, DB_ENV: db}, Deployment.LOCAL, retention=kept)
+        secret = os.environ.get(SECRET_ENV)
+        config = StoreConfig.parse(db, secret, Deployment.LOCAL, env=os.environ, name="--db")
+        opened = open_store(config, kept)
         try:
             yield InProcess(build_skill(opened, reminders=reminders), opened)
         finally:
