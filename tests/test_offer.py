@@ -568,6 +568,17 @@ def test_stop_or_words_it_cannot_place_while_it_waits(
     assert CREATE_CALL not in fake.paths()
 
 
+def test_a_danger_sign_said_while_it_waits_is_answered_at_once(
+    fake: FakeAlexaApi, store: SqliteStore
+) -> None:
+    runner = Runner(fake, store, granted=True)
+    advised_and_remembered(runner)
+    danger = runner.say("my chest feels really tight")
+    assert "Call 911 now" in danger.speech
+    assert "reminder" not in danger.speech.lower() and danger.ends is True
+    assert CREATE_CALL not in fake.paths()
+
+
 def test_a_tampered_offer_in_the_session_is_dropped(fake: FakeAlexaApi, store: SqliteStore) -> None:
     runner = Runner(fake, store)
     advised_and_remembered(runner)
