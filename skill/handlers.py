@@ -174,9 +174,11 @@ def has_screen(handler_input: HandlerInput) -> bool:
 
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     """The response that says ``reply``: the speech (emergency numbers said the local way),
-    the reprompt unless the session ends, the card when asked and, on a device with a
-    screen, the APL document; the session kept open unless the reply ends it. It changes
-    nothing else (:class:`LastSpeechResponseInterceptor` records what was said)."""
+    the reprompt unless the session ends, the card when asked (or the card to grant the
+    reminders permission) and, on a device with a screen, the APL document; the session kept
+    open unless the reply ends it. A reply that asks for the reminders permission by voice is
+    that request alone (:func:`_ask_permission`). It changes nothing else
+    (:class:`LastSpeechResponseInterceptor` records what was said)."""
     if reply.ask_permission is not None:
         return _ask_permission(handler_input, reply.ask_permission)
     aliases = strings_for(get_locale(handler_input)).aliases

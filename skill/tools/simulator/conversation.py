@@ -288,10 +288,12 @@ class Conversation:
         return session
 
     def _scopes(self) -> dict[str, str]:
+        """The permissions the runner has granted, as ``context.System.user.permissions``
+        lists them (none: no ``permissions`` at all)."""
         from skill.reminders import REMINDERS_SCOPE
 
         granted = self.alexa is not None and self.alexa.granted
-        return {REMINDERS_SCOPE: "GRANTED" if granted else "DENIED"}
+        return {REMINDERS_SCOPE: "GRANTED"} if granted else {}
 
     def grant(self, granted: bool) -> None:
         """The runner grants (or takes back) the reminders permission, as in the Alexa app:
