@@ -4,10 +4,12 @@
 handler (the catch-all last), the exception handlers, the API client for Alexa's
 service APIs (:mod:`skill.alexa_api`) and the interceptors
 that log each request, give it a :class:`~skill.memory.Memory` over
-``store``, read its state, record what its response said (for Repeat) and
-write the state back. :func:`default_skill` is the instance the web app and the Lambda
+``store``, read its state, (when reminders are offered) give it its
+:class:`~skill.reminder_access.ReminderAccess`, record what its response said (for Repeat)
+and write the state back. :func:`default_skill` is the instance the web app and the Lambda
 entry point share, with the store the settings name (:class:`skill.settings.Settings`:
-``LEGCHECK_DB`` and ``LEGCHECK_USER_KEY_SECRET``), built on first use.
+``LEGCHECK_DB`` and ``LEGCHECK_USER_KEY_SECRET``) and reminders offered when
+``LEGCHECK_REMINDERS`` is on, built on first use.
 
 :func:`handle_event` turns an event (a request envelope as a dict, or its JSON
 text) into a response envelope dict with the skill's own serializer: the one
@@ -44,6 +46,7 @@ from skill.history import retention
 from skill.knowledge import load_knowledge
 from skill.limits import one_line
 from skill.memory import MemoryInterceptor
+from skill.reminder_access import ReminderAccessInterceptor
 from skill.serializer import LegCheckSerializer
 from skill.settings import Settings
 from skill.store import CheckInStore, Deployment, Retention, UnconfiguredStore, open_store
@@ -59,12 +62,14 @@ class LogRequestInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
 
 
 def build_builder(
-    store: CheckInStore | None, api_client: ApiClient | None = None
+    store: CheckInStore | None, api_client: ApiClient | None = None, reminders: bool = False
 ) -> CustomSkillBuilder:
     """The skill builder with every handler and interceptor. ``api_client`` (default: an
     :class:`~skill.alexa_api.AlexaApiClient`) makes the SDK build
     ``handler_input.service_client_factory`` on every request, for Alexa's service APIs
-    (reminders, the device's time zone); the simulator and the tests pass their own."""
+    (reminders, the device's time zone); the simulator and the tests pass their own.
+    ``reminders`` offers a next-day check-in reminder after the advice
+    (:class:`~skill.reminder_access.ReminderAccessInterceptor`; ``LEGCHECK_REMINDERS``)."""
     builder = CustomSkillBuilder(api_client=api_client or AlexaApiClient())
     for event_handler in EVENT_HANDLERS:
         builder.add_request_handler(event_handler())
@@ -75,6 +80,8 @@ def build_builder(
     builder.add_global_request_interceptor(LogRequestInterceptor())
     builder.add_global_request_interceptor(MemoryInterceptor(store))
     builder.add_global_request_interceptor(StateRequestInterceptor())
+    if reminders:
+        builder.add_global_request_interceptor(ReminderAccessInterceptor())
     # what the response said is recorded into the state before the state is written back
     builder.add_global_response_interceptor(LastSpeechResponseInterceptor())
     builder.add_global_response_interceptor(StateResponseInterceptor())
@@ -82,11 +89,12 @@ def build_builder(
 
 
 def build_skill(
-    store: CheckInStore | None = None, api_client: ApiClient | None = None
+    store: CheckInStore | None = None, api_client: ApiClient | None = None, reminders: bool = False
 ) -> CustomSkill:
     """The skill, keeping check-ins in ``store`` (None: keeping nothing), calling Alexa's
-    service APIs with ``api_client`` (see :func:`build_builder`)."""
-    skill: CustomSkill = build_builder(store, api_client).create()
+    service APIs with ``api_client``, offering a reminder when ``reminders`` is true (see
+    :func:`build_builder`)."""
+    skill: CustomSkill = build_builder(store, api_client, reminders).create()
     skill.serializer = LegCheckSerializer()  # CustomSkill has no parameter for it
     return skill
 
@@ -109,17 +117,20 @@ def default_skill(deployment: Deployment, settings: Settings | None = None) -> C
     with _default_lock:
         if deployment not in _default:
             kept = retention(load_knowledge())
-            _default[deployment] = build_skill(_configured_store(deployment, settings, kept))
+            store, reminders = _configured(deployment, settings, kept)
+            _default[deployment] = build_skill(store, reminders=reminders)
         return _default[deployment]
 
 
-def _configured_store(
+def _configured(
     deployment: Deployment, settings: Settings | None, kept: Retention
-) -> CheckInStore | None:
+) -> tuple[CheckInStore | None, bool]:
+    """The store the settings name, and whether a reminder is offered (not where the
+    settings could not be read)."""
     try:
         if settings is None:
             settings = Settings.load(deployment)
-        return open_store(settings.store, kept)
+        return open_store(settings.store, kept), settings.reminders
     except ConfigError as exc:
         if deployment is not Deployment.LAMBDA:
             raise
@@ -129,7 +140,7 @@ def _configured_store(
             "fixed (the advice is given; check-ins are neither read nor kept)",
             reason,
         )
-        return UnconfiguredStore(reason, kept)
+        return UnconfiguredStore(reason, kept), False
 
 
 def read_event(event: Mapping[str, Any] | str | bytes, skill: CustomSkill) -> RequestEnvelope:

@@ -8,12 +8,14 @@ now pending, a consent or a deletion awaiting a yes, a follow-up's "is it still 
 the handlers (:mod:`skill.handlers`) read the request into a turn, call one function here
 and build the SDK's response from the reply.
 
-It never sees ``HandlerInput``. A turn is plain data but for one part: the runner's
+It never sees ``HandlerInput``. A turn is plain data but for two parts: the runner's
 :class:`~skill.memory.Memory`, through which the policy reads the stored check-ins (at
 most once a turn) and, in the consent, forget and stop-remembering flows, writes or
-deletes them. A store that fails never costs the advice, and is never taken for one that
-holds nothing: the answers about what is kept say that it could not be reached and what
-the runner can do (see ``docs/faults.md``).
+deletes them; and, when the skill offers reminders, the request's
+:class:`~skill.reminder_access.ReminderAccess`, through which it learns when a next-day
+reminder would ring and sets it, with plain answers back. A store that fails never costs the
+advice, and is never taken for one that holds nothing: the answers about what is kept say
+that it could not be reached and what the runner can do (see ``docs/faults.md``).
 
 The wording is asked of :mod:`skill.strings` and :mod:`skill.speech`, what the words said
 is already read (a :class:`~skill.interpret.Heard`), and the decisions about causes,
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from skill import history, speech, triage
 from skill.errors import CorruptRecordError, StoreError
@@ -35,6 +37,10 @@ from skill.speech import Spoken
 from skill.state import DialogState, FollowUp, Outcome
 from skill.store import Consent
 from skill.strings import LocaleStrings
+
+if TYPE_CHECKING:
+    from skill.reminder_access import ReminderAccess
+    from skill.reminders import ReminderOutcome, ReminderTime
 
 log = logging.getLogger("legcheck.dialogue")
 
@@ -52,6 +58,8 @@ class Turn(NamedTuple):
     """When the request was made (its timestamp, timezone-aware)."""
     in_session: bool
     """Whether the request came in a session (a skill event does not)."""
+    reminders: ReminderAccess | None = None
+    """The request's way to Alexa's reminders; None when the skill offers none."""
 
 
 class Reply(NamedTuple):
@@ -64,6 +72,12 @@ class Reply(NamedTuple):
     """Whether the session ends with this reply."""
     card: bool = False
     """Whether the reply's card is shown in the Alexa app."""
+    ask_permission: str | None = None
+    """Ask the runner, by voice, for the reminders permission, with this token (Alexa asks;
+    the reply says nothing of its own); its answer comes as a ``Connections.Response``."""
+    permission_card: bool = False
+    """Show the card that lets the runner grant the reminders permission in the Alexa app,
+    instead of the reply's own card."""
 
 
 def prompt(
@@ -101,6 +115,10 @@ def take_turn(turn: Turn, heard: Heard, answer: bool | None = None) -> Reply:
     state.forget = False
     if state.follow_up is not None:
         return follow_up_turn(turn, heard, answer)
+    if state.reminder is not None:
+        offered = _reminder_turn(turn, heard, answer)
+        if offered is not None:
+            return offered
     if state.consent is not None:
         # the advice was given and "may I remember?" asked: a bare yes or no answers it,
         # nothing heard asks it again, anything else is a new check-in (nothing kept)
@@ -179,6 +197,8 @@ def _requested(turn: Turn, request: str) -> Reply:
     state = turn.state
     if state.follow_up is not None:
         return _follow_up_request(turn, state.follow_up, request)
+    if state.reminder is not None and request not in ("stop", "repeat"):
+        return _reminder_again(turn, "out_of_scope_during_question")
     if request == "stop":
         return stop(turn)
     if request == "repeat":
@@ -282,6 +302,8 @@ def advance(turn: Turn, prefix: list[str] | None = None) -> Reply:
     if _should_ask_consent(turn):
         return _advise_and_ask_consent(turn, spoken, result)
     _save_checkin(turn.memory, result)
+    if _reminder_due(turn, result.level):
+        return _offer_reminder(turn, spoken, card=True)
     return Reply(spoken, end=True, card=True)
 
 
@@ -289,7 +311,11 @@ def stop(turn: Turn) -> Reply:
     """End politely: a check-in under way is dropped (nothing kept) and the runner hears how
     to get help; with none under way, the plain goodbye."""
     state = turn.state
-    under_way = state.consent is None and (state.pending is not None or state.described)
+    under_way = (
+        state.consent is None
+        and state.reminder is None
+        and (state.pending is not None or state.described)
+    )
     state.start_over()
     return prompt(turn.strings, "check_in_stopped" if under_way else "goodbye", end=True)
 
@@ -351,10 +377,10 @@ def consent_answer(turn: Turn, agreed: bool) -> Reply:
     days = _window_days()
     if agreed and kept is not None:
         if memory.remember(kept.features, kept.cause, kept.level, Consent.YES):
-            return prompt(turn.strings, "consent_yes", end=True, days=days)
+            return _then_offer_reminder(turn, kept, "consent_yes", days=days)
         return prompt(turn.strings, _not_saved(memory, "consent_not_saved"), end=True)
     if memory.set_consent(Consent.NO):
-        return prompt(turn.strings, "consent_no", end=True)
+        return _then_offer_reminder(turn, kept, "consent_no")
     # it may be asked again
     return prompt(turn.strings, _not_saved(memory, "consent_no_not_saved"), end=True)
 
@@ -372,6 +398,7 @@ def _drop_consent_question(state: DialogState) -> None:
     is dropped unanswered."""
     state.consent = None
     state.follow_up = None
+    state.reminder = None
 
 
 def forget(turn: Turn, confirmed: bool) -> Reply:
@@ -685,6 +712,181 @@ def _gone(turn: Turn, follow_up: FollowUp) -> bool:
     return memory.remember(kept.features, kept.cause, history.RESOLVED)
 
 
+# ---------------------------------------------------------------- the reminder offer
+
+REMINDER_BELOW = "urgent_care"
+"""A reminder is offered only after advice below this triage level: never on top of an
+emergency or a same-day referral (the knowledge file's ``triage_levels``)."""
+REMINDER_QUIET_DAYS = 7
+"""After a no, the reminder is not offered again for this many days: kept in the record of a
+runner who agreed to be remembered; for anyone else only for the session."""
+
+
+def _reminder_due(turn: Turn, level: str) -> bool:
+    """Whether to offer a next-day reminder after advice at ``level``: the skill offers them
+    and this request could set one, in a session, not after an emergency or a same-day
+    referral, not twice in a session, not after the follow-up it would bring the runner
+    back for, and not within a week of the runner's no."""
+    access = turn.reminders
+    state = turn.state
+    if access is None or not turn.in_session or state.reminder_offered or state.continued:
+        return False
+    knowledge = load_knowledge()
+    if level not in knowledge.levels:
+        return False
+    if knowledge.level_rank(level) >= knowledge.level_rank(REMINDER_BELOW):
+        return False
+    memory = turn.memory
+    if memory.known and memory.consent() is Consent.YES:
+        declined = memory.reminder_declined()
+        if declined is not None and (memory.today - declined).days < REMINDER_QUIET_DAYS:
+            return False
+    return access.usable
+
+
+def reminder_when(strings: LocaleStrings, when: ReminderTime) -> str:
+    """When the reminder rings, in the locale's words: "tomorrow at 7 PM", or "this time
+    tomorrow" when the device's time zone is unknown."""
+    clock = when.clock
+    if clock is None:
+        return strings.prompt("reminder_when_relative")
+    return strings.prompt("reminder_when_clock", time=clock.words(strings.clock))
+
+
+def reminder_words(strings: LocaleStrings) -> tuple[str, str]:
+    """What the reminder itself says, as text and SSML: no symptom in it, since others may
+    hear it."""
+    text = strings.prompt("reminder_text")
+    return text, Spoken((text,)).ssml_for(strings.aliases)
+
+
+def _offer_reminder(turn: Turn, lead: Spoken, card: bool = False) -> Reply:
+    """``lead`` (the advice, or the answer to "may I remember?"), then once: would you like a
+    reminder tomorrow at the time it will ring? (asks the device's time zone)."""
+    access = turn.reminders
+    assert access is not None  # (only when _reminder_due)
+    state = turn.state
+    strings = turn.strings
+    state.reminder = access.plan()
+    state.reminder_offered = True
+    when = reminder_when(strings, state.reminder)
+    ask = Spoken(
+        (*lead.parts, strings.prompt("reminder_offer", when=when)),
+        lead.card_title,
+        lead.card_lines,
+        lead.screen,
+    )
+    reprompt = Spoken((strings.prompt("reminder_offer_reprompt", when=when),))
+    return Reply(ask, reprompt, card=card)
+
+
+def _then_offer_reminder(turn: Turn, kept: Outcome | None, key: str, **values: Any) -> Reply:
+    """The answer to "may I remember?" (the prompt ``key``), then the reminder offer when
+    one is due after that check-in's advice (``key`` + ``_then``, without its goodbye)."""
+    if kept is None or not _reminder_due(turn, kept.level):
+        return prompt(turn.strings, key, end=True, **values)
+    return _offer_reminder(turn, Spoken((turn.strings.prompt(f"{key}_then", **values),)))
+
+
+def _reminder_turn(turn: Turn, heard: Heard, answer: bool | None) -> Reply | None:
+    """Words while "would you like a reminder?" waits: a yes or a no answers it, "never
+    mind" lets it go, nothing heard asks it again; a new symptom drops it (None: the
+    check-in that starts over hears those words)."""
+    yes_or_no = "yes" if answer is True else "no" if answer is False else heard.reply
+    if heard.present or heard.absent:
+        turn.state.start_over()  # the offer is dropped, and not made again this session
+        return None
+    if yes_or_no in ("yes", "no"):
+        return reminder_answer(turn, yes_or_no == "yes")
+    if heard.request == "stop":
+        return stop(turn)
+    return _reminder_again(turn, "fallback_during_question")
+
+
+def _reminder_again(turn: Turn, key: str) -> Reply:
+    """The offer once more, after the prompt ``key`` (which says it)."""
+    when = turn.state.reminder
+    if when is None:  # (only while it waits)
+        return launch(turn.strings)
+    said = reminder_when(turn.strings, when)
+    question = turn.strings.prompt("reminder_offer", when=said)
+    return Reply(
+        Spoken((turn.strings.prompt(key, question=question),)),
+        Spoken((turn.strings.prompt("reminder_offer_reprompt", when=said),)),
+    )
+
+
+def reminder_help(turn: Turn) -> Reply:
+    """Help while "would you like a reminder?" waits: what it would do, and the question."""
+    when = turn.state.reminder
+    if when is None:  # (the handlers ask only while it waits)
+        return give_help(turn)
+    said = reminder_when(turn.strings, when)
+    return prompt(turn.strings, "reminder_help", "reminder_offer_reprompt", when=said)
+
+
+def reminder_answer(turn: Turn, agreed: bool) -> Reply:
+    """The answer to "would you like a reminder?": no is kept (a week, for a runner who
+    agreed to be remembered); yes sets it where the runner has granted the permission, and
+    otherwise asks for it by voice, the planned time and the locale in the token."""
+    state = turn.state
+    strings = turn.strings
+    when, state.reminder = state.reminder, None
+    if not agreed:
+        _remember_no(turn)
+        return prompt(strings, "reminder_no", end=True)
+    access = turn.reminders
+    if when is None or access is None:  # (only while it waits, with reminders on)
+        return unhandled(strings)
+    if not access.granted:
+        from skill.reminder_access import consent_token
+
+        return Reply(Spoken(()), ask_permission=consent_token(when, access.locale))
+    return reminder_said(strings, access.create(when, *reminder_words(strings)))
+
+
+def permission_answer(turn: Turn, answer: str, when: ReminderTime | None) -> Reply:
+    """The runner's answer to Alexa's "may Leg Check set reminders?" (``ACCEPTED``,
+    ``DENIED``, ``NOT_ANSWERED``), with the plan the voice-consent token carried (None: planned
+    now). Accepted sets the reminder and says when it rings; otherwise one sentence, and the
+    card that lets the runner grant the permission in the Alexa app later."""
+    strings = turn.strings
+    if answer == "ACCEPTED":
+        access = turn.reminders
+        if access is None or not access.usable:
+            from skill.reminders import ReminderFailed, ReminderFailure
+
+            return reminder_said(strings, ReminderFailed(ReminderFailure.SERVICE_DOWN))
+        planned = when or access.plan()
+        return reminder_said(strings, access.create(planned, *reminder_words(strings)))
+    if answer == "DENIED":
+        _remember_no(turn)
+        key = "reminder_permission_denied"
+    else:
+        key = "reminder_permission_not_answered"
+    return Reply(Spoken((strings.prompt(key),)), end=True, permission_card=True)
+
+
+def reminder_said(strings: LocaleStrings, outcome: ReminderOutcome) -> Reply:
+    """What the runner hears of a reminder set or not: the time it rings and how to cancel
+    it, or one sentence for the way it failed (the advice was said already, and nothing
+    stored is lost); a missing permission also gets the card to grant it."""
+    from skill.reminders import ReminderCreated, ReminderFailure
+
+    if isinstance(outcome, ReminderCreated):
+        return prompt(strings, "reminder_set", end=True, when=reminder_when(strings, outcome.when))
+    said = Spoken((strings.prompt(f"reminder_failed_{outcome.kind.value}"),))
+    return Reply(said, end=True, permission_card=outcome.kind is ReminderFailure.PERMISSION)
+
+
+def _remember_no(turn: Turn) -> None:
+    """A no to the reminder, kept for a week in the record of a runner who agreed to be
+    remembered (a failure is logged); for anyone else the session ends with it."""
+    memory = turn.memory
+    if memory.known and memory.consent() is Consent.YES:
+        memory.decline_reminder()
+
+
 # ---------------------------------------------------------------- the other intents
 
 
@@ -718,6 +920,7 @@ def fallback(turn: Turn) -> Reply:
         state.pending is None
         and state.consent is None
         and state.follow_up is None
+        and state.reminder is None
         and not state.forget
         and not state.described
         and state.tries == 0

@@ -36,7 +36,7 @@ from ask_sdk_core.utils import (
 )
 from ask_sdk_model import Response
 from ask_sdk_model.slu.entityresolution import StatusCode
-from ask_sdk_model.ui import SimpleCard
+from ask_sdk_model.ui import AskForPermissionsConsentCard, SimpleCard
 
 from skill import dialogue, screen
 from skill.dialogue import Reply, Turn
@@ -44,6 +44,7 @@ from skill.interpret import Heard, interpret
 from skill.knowledge import load_knowledge
 from skill.lexicon import load_lexicon
 from skill.memory import memory_of
+from skill.reminder_access import read_consent_token, reminder_access_of
 from skill.speech import parts_of
 from skill.state import DialogState
 from skill.strings import strings_for
@@ -94,6 +95,7 @@ def turn_of(handler_input: HandlerInput) -> Turn:
         memory_of(handler_input),
         _request_time(handler_input),
         _in_session(handler_input),
+        reminder_access_of(handler_input),
     )
 
 
@@ -172,15 +174,21 @@ def has_screen(handler_input: HandlerInput) -> bool:
 
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     """The response that says ``reply``: the speech (emergency numbers said the local way),
-    the reprompt unless the session ends, the card when asked and, on a device with a
-    screen, the APL document; the session kept open unless the reply ends it. It changes
-    nothing else (:class:`LastSpeechResponseInterceptor` records what was said)."""
+    the reprompt unless the session ends, the card when asked (or the card to grant the
+    reminders permission) and, on a device with a screen, the APL document; the session kept
+    open unless the reply ends it. A reply that asks for the reminders permission by voice is
+    that request alone (:func:`_ask_permission`). It changes nothing else
+    (:class:`LastSpeechResponseInterceptor` records what was said)."""
+    if reply.ask_permission is not None:
+        return _ask_permission(handler_input, reply.ask_permission)
     aliases = strings_for(get_locale(handler_input)).aliases
     spoken = reply.spoken
     builder = handler_input.response_builder.speak(spoken.ssml_for(aliases))
     if reply.reprompt is not None and not reply.end:
         builder.ask(reply.reprompt.ssml_for(aliases))
-    if reply.card:
+    if reply.permission_card:
+        builder.set_card(_permission_card())
+    elif reply.card:
         builder.set_card(SimpleCard(title=spoken.card_title, content=spoken.card_text))
     if spoken.screen is not None and has_screen(handler_input):
         # imported here: the APL package is a hundred modules (8 ms at a cold start), and only
@@ -196,6 +204,41 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     builder.set_should_end_session(reply.end)
     response: Response = builder.response
     return response
+
+
+ASK_FOR = "AskFor"
+"""The name of the ``Connections.SendRequest`` that asks for a permission by voice, and of the
+``Connections.Response`` that answers it."""
+
+
+def _ask_permission(handler_input: HandlerInput, token: str) -> Response:
+    """Alexa asks the runner for the reminders permission (``AskForPermissionsConsentRequest``,
+    version 1): the response holds only the ``Connections.SendRequest`` directive, whose
+    answer comes back as a ``Connections.Response`` without a session, carrying ``token``."""
+    from ask_sdk_model.interfaces.connections import SendRequestDirective
+
+    from skill.reminders import REMINDERS_SCOPE
+
+    handler_input.response_builder.add_directive(
+        SendRequestDirective(
+            name=ASK_FOR,
+            payload={
+                "@type": "AskForPermissionsConsentRequest",
+                "@version": "1",
+                "permissionScope": REMINDERS_SCOPE,
+            },
+            token=token,
+        )
+    )
+    response: Response = handler_input.response_builder.response
+    return response
+
+
+def _permission_card() -> AskForPermissionsConsentCard:
+    """The card that lets the runner grant the reminders permission in the Alexa app."""
+    from skill.reminders import REMINDERS_SCOPE
+
+    return AskForPermissionsConsentCard(permissions=[REMINDERS_SCOPE])
 
 
 # ---------------------------------------------------------------- interceptors
@@ -394,6 +437,70 @@ class FollowUpHelpIntentHandler(IntentHandler):
         return respond(handler_input, dialogue.follow_up_help(turn_of(handler_input)))
 
 
+class ReminderYesIntentHandler(IntentHandler):
+    """Yes to "Would you like a reminder tomorrow at 7 PM to check in on your legs?": only
+    while that question waits."""
+
+    intent = "AMAZON.YesIntent"
+    agreed: ClassVar[bool] = True
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).reminder is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return respond(handler_input, dialogue.reminder_answer(turn_of(handler_input), self.agreed))
+
+
+class ReminderNoIntentHandler(ReminderYesIntentHandler):
+    """No to the reminder: none is set, and it is not offered again for a week."""
+
+    intent = "AMAZON.NoIntent"
+    agreed = False
+
+
+class ReminderHelpIntentHandler(IntentHandler):
+    """Help while "would you like a reminder?" waits: what it would do, then the question."""
+
+    intent = "AMAZON.HelpIntent"
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and state_of(handler_input).reminder is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return respond(handler_input, dialogue.reminder_help(turn_of(handler_input)))
+
+
+class ConnectionsResponseHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """The runner's answer to Alexa's "may Leg Check set reminders?" (asked by
+    :func:`_ask_permission`): a ``Connections.Response`` named ``AskFor``, without a session;
+    the plan the offer named comes back in its token."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        return bool(
+            is_request_type("Connections.Response")(handler_input)
+            and getattr(request, "name", None) == ASK_FOR
+        )
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        payload = getattr(request, "payload", None)
+        answer = payload.get("status") if isinstance(payload, dict) else None
+        code = getattr(getattr(request, "status", None), "code", None)
+        if str(code) != "200":  # Alexa could not ask: not an answer
+            answer = None
+        when, locale = read_consent_token(getattr(request, "token", None))
+        turn = turn_of(handler_input)
+        if locale and not get_locale(handler_input):
+            turn = turn._replace(strings=strings_for(locale))
+        log.info(
+            "reminders permission: %s (request id %s)", answer or "not answered", request.request_id
+        )
+        return respond(
+            handler_input, dialogue.permission_answer(turn, str(answer or "NOT_ANSWERED"), when)
+        )
+
+
 class YesIntentHandler(IntentHandler):
     """Yes to the pending question (with none pending, the guided path starts)."""
 
@@ -554,6 +661,10 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     FollowUpYesIntentHandler,
     FollowUpNoIntentHandler,
     FollowUpHelpIntentHandler,
+    ReminderYesIntentHandler,
+    ReminderNoIntentHandler,
+    ReminderHelpIntentHandler,
+    ConnectionsResponseHandler,
     YesIntentHandler,
     NoIntentHandler,
     ReportSymptomsIntentHandler,

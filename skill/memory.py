@@ -174,6 +174,28 @@ class Memory:
         self._record = None
         return True
 
+    def reminder_declined(self) -> date | None:
+        """The day the runner last said no to a check-in reminder, as kept in their record
+        (only for a runner who agreed to be remembered)."""
+        return self.recall().reminder_declined
+
+    def decline_reminder(self) -> bool:
+        """Keep today as the day the runner said no to a reminder (the store writes it only
+        for a runner who agreed to be remembered); whether it was kept. A failure is logged
+        with the request id: the runner may then be offered one again within the week."""
+        if self.store is None or self._user_id is None:
+            return False
+        try:
+            self.store.decline_reminder(self._key_for_write(), self.today)
+        except StoreError as exc:
+            self.write_problem = exc
+            log.error(
+                "could not store a declined reminder (request id %s): %s", self.request_id, exc
+            )
+            return False
+        self._record = None
+        return True
+
     def can_write(self) -> bool:
         """Whether a write would be kept now, asked of the store once a turn without
         storing anything (:meth:`CheckInStore.check_writable`); a failure is logged."""

@@ -158,8 +158,9 @@ class LegCheckSerializer(DefaultSerializer):  # type: ignore[misc]
             for name, key, type_name in plan.fields:
                 if key in payload:
                     setattr(model, name, deserialize(payload[key], type_name))
-            for extra in payload.keys() - plan.keys:
-                setattr(model, extra, payload[extra])
+            for extra, value in payload.items():  # in the payload's order, as the SDK sets them
+                if extra not in plan.keys:
+                    setattr(model, extra, value)
             return model
         except Exception as exc:  # the SDK's own behaviour: one exception type, its message
             raise SerializationException(str(exc)) from exc

@@ -8,7 +8,11 @@ the environment and, for a ``legcheck`` command, its flags:
 - ``LEGCHECK_USER_KEY_SECRET``: the HMAC key for user ids, both checked by
   :class:`~skill.store.config.StoreConfig`, the store's settings' one home;
 - ``LEGCHECK_SKILL_ID``: the skill's application id, which the web app verifies requests
-  against (``--skill-id`` for ``legcheck serve``), checked by :func:`skill_id_of`.
+  against (``--skill-id`` for ``legcheck serve``), checked by :func:`skill_id_of`;
+- ``LEGCHECK_REMINDERS``: ``on`` to offer a next-day check-in reminder after the advice
+  (the skill's manifest must then declare the reminders permission, as ``legcheck package``
+  writes it, and its stack sets this on); ``off``, the default, offers none. Checked by
+  :func:`reminders_of`.
 
 A value that cannot work raises :class:`~skill.errors.ConfigError` with one line saying what
 was expected and what came. Where it goes depends on who started: a ``legcheck`` command
@@ -43,6 +47,9 @@ SECRET_SHOWN = 2
 """How many characters of a secret ``legcheck config`` shows before ``***``."""
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_DYNAMODB"
 """A local DynamoDB endpoint (such as moto's), read by boto3 itself; shown when set."""
+REMINDERS_ENV = "LEGCHECK_REMINDERS"
+REMINDERS_VALUES = {"on": True, "off": False}
+"""What ``LEGCHECK_REMINDERS`` may be (in any case), and what each means."""
 ENVIRONMENT = "environment"
 DEFAULT = "default"
 
@@ -112,15 +119,32 @@ def skill_id_of(
     return value, origin
 
 
+def reminders_of(
+    env: Mapping[str, str] | None = None, flags: Mapping[str, Flag] | None = None
+) -> tuple[bool, str]:
+    """Whether a next-day reminder is offered (``LEGCHECK_REMINDERS``), and where that came
+    from. Raises :class:`ConfigError` for a value other than on or off."""
+    value, origin, label = _pick(REMINDERS_ENV, os.environ if env is None else env, flags or {})
+    if value is None:
+        return False, origin
+    said = value.strip().lower()
+    if said not in REMINDERS_VALUES:
+        raise ConfigError(f"expected {label} to be on or off; got {value!r}")
+    return REMINDERS_VALUES[said], origin
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Every setting in force, checked: the store's, and the skill id."""
+    """Every setting in force, checked: the store's, the skill id, and whether a reminder is
+    offered."""
 
     deployment: Deployment
     store: StoreConfig
     skill_id: str | None
     given: tuple[Setting, ...]
     """Each value as given and where it came from, for ``legcheck config``."""
+    reminders: bool = False
+    """Offer a next-day check-in reminder after the advice (``LEGCHECK_REMINDERS=on``)."""
 
     @classmethod
     def load(
@@ -140,6 +164,7 @@ class Settings:
         secret, secret_origin, _ = _pick(SECRET_ENV, env, flags)
         store = StoreConfig.parse(db, secret, deployment, env=env, name=db_label)
         skill_id, skill_id_origin = skill_id_of(env, flags)
+        reminders, reminders_origin = reminders_of(env, flags)
         given = (
             _store_line(store, db, db_origin),
             _secret_line(store, secret, secret_origin),
@@ -150,8 +175,16 @@ class Settings:
                 skill_id_origin,
                 "" if skill_id else "needed to verify requests (legcheck serve, gunicorn)",
             ),
+            Setting(
+                REMINDERS_ENV,
+                "on" if reminders else "off",
+                reminders_origin,
+                "a next-day check-in reminder is offered after the advice"
+                if reminders
+                else "no reminder is offered",
+            ),
         )
-        return cls(deployment, store, skill_id, given)
+        return cls(deployment, store, skill_id, given, reminders)
 
     def lines(self) -> list[str]:
         """One line per setting: its value (secrets masked), where it came from, what it

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from skill.history import FOLLOW_UP_DAYS
 from skill.knowledge import NO_CAUSE, Knowledge
+
+if TYPE_CHECKING:
+    from skill.reminders import ReminderTime
 
 MAX_REPEAT_CHARS = 6000
 """Speech kept for Repeat: well inside Alexa's 8,000-character limit."""
@@ -73,6 +76,16 @@ def _repeatable(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _waiting_reminder(value: Any) -> ReminderTime | None:
+    """The reminder offered and waiting for a yes or no, if ``value`` is a plan
+    :meth:`~skill.reminders.ReminderTime.as_json` wrote (only then is that module loaded)."""
+    if value is None:
+        return None
+    from skill.reminders import ReminderTime
+
+    return ReminderTime.from_json(value)
+
+
 class Outcome(NamedTuple):
     """A check-in's outcome as it would be kept: the feature ids, the cause id, the level."""
 
@@ -125,6 +138,12 @@ class DialogState:
     follow_up: FollowUp | None = None
     """Waiting for a yes or no to "is it still there?", asked at the launch about the
     runner's open complaint."""
+    reminder: ReminderTime | None = None
+    """Waiting for a yes or no to "Would you like a reminder tomorrow at 7 PM to check in on
+    your legs?", and when that reminder would ring (the time said is the time set)."""
+    reminder_offered: bool = False
+    """A reminder was offered in this session: it is not offered again, even for a check-in
+    started over."""
     continued: bool = False
     """This check-in goes on from a complaint the runner said is still there: the earlier
     check-in is the same complaint, not one that came back."""
@@ -191,6 +210,8 @@ class DialogState:
             forget=attrs.get("forget") is True,
             consent=_waiting_outcome(attrs.get("consent"), knowledge),
             follow_up=FollowUp.read(attrs.get("follow_up"), knowledge),
+            reminder=_waiting_reminder(attrs.get("reminder")),
+            reminder_offered=attrs.get("reminder_offered") is True,
             continued=attrs.get("continued") is True,
             tries=_bounded(attrs.get("tries")),
             repeats=_bounded(attrs.get("repeats")),
@@ -209,7 +230,7 @@ class DialogState:
             "asked": list(self.asked),
             "pending": self.pending,
         }
-        for key in ("forget", "guided", "continued"):
+        for key in ("forget", "guided", "continued", "reminder_offered"):
             if getattr(self, key):
                 out[key] = True
         for key in ("tries", "repeats", "turns", "questions"):
@@ -219,6 +240,8 @@ class DialogState:
             out["consent"] = self.consent.to_attributes()
         if self.follow_up is not None:
             out["follow_up"] = self.follow_up.to_attributes()
+        if self.reminder is not None:
+            out["reminder"] = self.reminder.as_json()
         if self.noted:
             out["noted"] = list(self.noted)
         if self.last_speech:
@@ -226,7 +249,8 @@ class DialogState:
         return out
 
     def start_over(self) -> None:
-        """A fresh check-in: everything reset but what was last said (Repeat still works)."""
-        keep = (self.last_speech, self.last_reprompt)
+        """A fresh check-in: everything reset but what was last said (Repeat still works) and
+        whether a reminder was offered (once a session)."""
+        keep = (self.last_speech, self.last_reprompt, self.reminder_offered)
         self.__dict__.update(DialogState().__dict__)
-        self.last_speech, self.last_reprompt = keep
+        self.last_speech, self.last_reprompt, self.reminder_offered = keep

@@ -138,6 +138,27 @@ REQUIRED_PROMPTS = (
     "follow_up_gone_not_saved",
     "follow_up_gone_lead",
     "history_last_gone",
+    # the next-day check-in reminder: the offer, its answers, the reminder's own words, and
+    # one sentence for each way it can fail (skill.reminders.ReminderFailure)
+    "consent_yes_then",
+    "consent_no_then",
+    "reminder_when_clock",
+    "reminder_when_relative",
+    "reminder_offer",
+    "reminder_offer_reprompt",
+    "reminder_help",
+    "reminder_no",
+    "reminder_set",
+    "reminder_text",
+    "reminder_permission_denied",
+    "reminder_permission_not_answered",
+    "reminder_failed_permission",
+    "reminder_failed_throttled",
+    "reminder_failed_service_down",
+    "reminder_failed_timeout",
+    "reminder_failed_malformed",
+    "reminder_failed_rejected",
+    "reminder_failed_not_https",
 )
 
 
@@ -200,6 +221,12 @@ class LocaleStrings:
     def red_flag(self, feature: str) -> str:
         return str(self.data["red_flags"][feature])
 
+    @cached_property
+    def clock(self) -> dict[str, str]:
+        """How a time of day is said here (:meth:`skill.reminders.LocalClock.words` fills it:
+        "7 PM", "7 pm", "7 p.m.")."""
+        return {str(k): str(v) for k, v in (self.data.get("clock") or {}).items()}
+
     def count_checkins(self, count: int) -> str:
         if count == 1:
             return self.prompt("checkins_one")
@@ -255,6 +282,9 @@ def check_locale(data: Any, knowledge: Knowledge, file: str) -> list[str]:
             ):
                 problems.append(f"{file}:$.publishing.{key}: expected a list of text")
     need("prompts", REQUIRED_PROMPTS, "prompt")
+    from skill.reminders import CLOCK_PATTERNS  # (the tooling checks; a turn never does)
+
+    need("clock", CLOCK_PATTERNS, "clock pattern")
     need("questions", [f.id for f in knowledge.features.values() if f.question], "question")
     need("features", list(knowledge.features), "feature")
     need("causes", [c.id for c in knowledge.causes], "cause")

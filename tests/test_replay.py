@@ -21,6 +21,7 @@ from skill.tools.models import model_path
 from skill.tools.simulator.conversation import Conversation, InProcess
 from skill.tools.simulator.nlu import InteractionModel
 from skill.tools.simulator.replay import (
+    alexa_apis_for,
     ask_replay_of,
     check_turn,
     discover,
@@ -55,8 +56,10 @@ def run_file(
     script = read_script(path)
     model = model or InteractionModel.load(model_path(locale or script.locale))
     store = sqlite_store(tmp_path / "replay.sqlite3") if script.store else None
-    conversation = Conversation(model, InProcess(build_skill(store)))
-    result = run_script(script, conversation)
+    with alexa_apis_for(script, model.locale) as apis:
+        skill = build_skill(store, reminders=apis is not None)
+        conversation = Conversation(model, InProcess(skill), alexa=apis, clock=script.now)
+        result = run_script(script, conversation)
     failures = result.failures
     for st, turn, _ in result.turns:
         if turn is None or st.expect:

@@ -318,6 +318,7 @@ def test_each_line_says_where_the_value_came_from_and_masks_the_secret(tmp_path:
         f"LEGCHECK_DB: {db} (flag --db): check-ins in the SQLite file {db}, made when first used",
         f"LEGCHECK_USER_KEY_SECRET: se*** ({len(SECRET)} characters) (environment)",
         "LEGCHECK_SKILL_ID: none (default): needed to verify requests (legcheck serve, gunicorn)",
+        "LEGCHECK_REMINDERS: off (default): no reminder is offered",
     ]
     assert SECRET[2:] not in "\n".join(settings.lines())
     assert mask("abcdefghijklmnopq") == "ab*** (17 characters)"
@@ -337,6 +338,7 @@ def test_the_lines_of_a_dynamodb_store_name_its_region(tmp_path: Path) -> None:
         "AWS region: eu-west-1 (environment AWS_REGION)",
         "AWS_ENDPOINT_URL_DYNAMODB: http://127.0.0.1:8000 (environment)",
         f"LEGCHECK_SKILL_ID: {SKILL_ID} (environment)",
+        "LEGCHECK_REMINDERS: off (default): no reminder is offered",
     ]
 
 

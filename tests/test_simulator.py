@@ -734,7 +734,7 @@ def test_dot_history_says_when_the_store_cannot_be_read(
     from tests.support.stores import FailingStore
 
     @contextmanager
-    def failing(db: str | None, store: bool = True) -> Iterator[InProcess]:
+    def failing(db: str | None, store: bool = True, reminders: bool = False) -> Iterator[InProcess]:
         broken = FailingStore(fail_read=StoreUnavailableError("the disk is gone"))
         yield InProcess(build_skill(broken), broken)
 
@@ -763,7 +763,18 @@ def test_help_lists_every_console_command(
 ) -> None:
     _, out, _ = run_cli(["--model", str(model_file)], ".help\n", monkeypatch, capsys)
     listed = {line.split()[0] for line in out.splitlines() if line.startswith("  .")}
-    assert listed == {".quit", ".record", ".advance", ".user", ".locale", ".history", ".help"}
+    assert listed == {
+        ".quit",
+        ".record",
+        ".advance",
+        ".user",
+        ".locale",
+        ".history",
+        ".permission",
+        ".consent",
+        ".reminders",
+        ".help",
+    }
 
 
 # ------------------------------------------------------------------ answers as the questions come

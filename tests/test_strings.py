@@ -157,6 +157,7 @@ def test_a_new_locale_is_data_only() -> None:
                 "advice",
                 "prompts",
                 "levels",
+                "clock",
                 "publishing",
             }, path.name
 

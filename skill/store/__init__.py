@@ -32,6 +32,7 @@ from skill.store.records import (
     Retention,
     appended,
     with_consent,
+    with_reminder_declined,
 )
 from skill.store.sqlite import SqliteStore
 
@@ -60,4 +61,5 @@ __all__ = [
     "open_store",
     "store_from_env",
     "with_consent",
+    "with_reminder_declined",
 ]

@@ -76,6 +76,13 @@ class CheckInStore(ABC):
         storing anything of any runner's: asked before a question whose yes is a write."""
 
     @abstractmethod
+    def decline_reminder(self, user_key: str, today: date) -> None:
+        """Keep today as the day the runner said no to a check-in reminder, in one atomic
+        write, if they agreed to be remembered (see
+        :func:`~skill.store.records.with_reminder_declined`); for anyone else nothing is
+        written."""
+
+    @abstractmethod
     def delete(self, user_key: str) -> bool:
         """Delete everything kept for the runner, readable or not; whether there was anything."""
 

@@ -390,6 +390,9 @@ class UnconfiguredStore(CheckInStore):
     def set_consent(self, user_key: str, consent: Consent, today: date) -> None:
         self._refuse()
 
+    def decline_reminder(self, user_key: str, today: date) -> None:
+        self._refuse()
+
     def delete(self, user_key: str) -> bool:
         self._refuse()
 

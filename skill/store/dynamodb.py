@@ -23,7 +23,15 @@ from skill.errors import (
 )
 from skill.store.base import CheckInStore
 from skill.store.keys import UserKeys
-from skill.store.records import CheckIn, Consent, Record, Retention, appended, with_consent
+from skill.store.records import (
+    CheckIn,
+    Consent,
+    Record,
+    Retention,
+    appended,
+    with_consent,
+    with_reminder_declined,
+)
 
 log = logging.getLogger("legcheck.store")
 
@@ -31,6 +39,8 @@ KEY_ATTRIBUTE = "user_key"
 """The DynamoDB table's hash key (a string): the keyed hash of the Alexa user id."""
 TTL_ATTRIBUTE = "expires_at"
 """The DynamoDB attribute holding each record's expiry (epoch seconds), for the table's TTL."""
+DECLINED_ATTRIBUTE = "reminder_declined"
+"""The day (ISO) the runner last said no to a check-in reminder; absent when they never did."""
 WRITE_CHECK_KEY = "legcheck-write-check"
 """The key :meth:`DynamoDbStore.check_writable` names: never a runner's (theirs are 64 hex
 digits), and never written (its condition cannot hold)."""
@@ -156,7 +166,12 @@ class DynamoDbStore(CheckInStore):
         if item is None:
             return Record()
         try:
-            return Record.from_parts(item.get("consent"), item.get("checkins"), item.get("updated"))
+            return Record.from_parts(
+                item.get("consent"),
+                item.get("checkins"),
+                item.get("updated"),
+                item.get(DECLINED_ATTRIBUTE),  # absent from an item written before reminders
+            )
         except CorruptRecordError as exc:  # the log says where
             raise CorruptRecordError(f"a record in DynamoDB table {self.table}: {exc}") from exc
 
@@ -171,6 +186,8 @@ class DynamoDbStore(CheckInStore):
             "version": version + 1,
             TTL_ATTRIBUTE: self.retention.expires_at(record.updated),
         }
+        if record.reminder_declined is not None:
+            item[DECLINED_ATTRIBUTE] = record.reminder_declined.isoformat()
         condition: dict[str, Any]
         if version == 0:
             condition = {"ConditionExpression": "attribute_not_exists(user_key)"}
@@ -192,6 +209,8 @@ class DynamoDbStore(CheckInStore):
         for attempt in range(1, self.max_attempts + 1):
             item, version = self._get(user_key, doing)
             record = change(self._record(item))
+            if record.empty:
+                return  # nothing to keep (a declined reminder of someone with no record)
             try:
                 self._put(user_key, record, version)
                 return
@@ -252,6 +271,13 @@ class DynamoDbStore(CheckInStore):
             user_key,
             lambda record: with_consent(record, consent, today, self.retention),
             "storing consent",
+        )
+
+    def decline_reminder(self, user_key: str, today: date) -> None:
+        self._update(
+            user_key,
+            lambda record: with_reminder_declined(record, today, self.retention),
+            "storing a declined reminder",
         )
 
     def check_writable(self) -> None:

@@ -2,16 +2,16 @@
 
 Per runner, under a keyed hash of the Alexa user id (never the id itself, see
 :mod:`skill.store.keys`): whether they agreed to be remembered (``yes``, ``no``
-or ``unknown``), and for each check-in only its date, the symptom feature ids,
-the cause id and the triage level. A store is given its :class:`Retention` by
-whoever builds it (the runtime's comes from the knowledge base's
-``history_window_days``, 30: :func:`skill.history.retention`). Check-ins older
-than its window are never returned; a record with nothing newer than that is
-deleted (by the next read, by ``legcheck purge``, and on DynamoDB by its TTL
-attribute).
+or ``unknown``), for each check-in only its date, the symptom feature ids,
+the cause id and the triage level, and, for a runner who agreed, the day they last
+said no to a check-in reminder (so it is not offered again for a week). A store is
+given its :class:`Retention` by whoever builds it (the runtime's comes from the knowledge
+base's ``history_window_days``, 30: :func:`skill.history.retention`). Check-ins older than
+its window are never returned; a record with nothing newer than that is deleted (by the
+next read, by ``legcheck purge``, and on DynamoDB by its TTL attribute).
 
-:func:`appended` and :func:`with_consent` are the two writes as pure functions
-of a record; each backend runs them inside its own atomic read-modify-write.
+:func:`appended`, :func:`with_consent` and :func:`with_reminder_declined` are the writes as
+pure functions of a record; each backend runs them inside its own atomic read-modify-write.
 """
 
 from __future__ import annotations
@@ -121,20 +121,30 @@ class Record(NamedTuple):
     consent: Consent = Consent.UNKNOWN
     checkins: tuple[CheckIn, ...] = ()
     updated: date | None = None
+    reminder_declined: date | None = None
+    """The day the runner last said no to a check-in reminder (kept only for a runner who
+    agreed to be remembered; a record written before reminders has none)."""
 
     @property
     def empty(self) -> bool:
         return self.updated is None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "consent": self.consent.value,
             "checkins": [c.to_dict() for c in self.checkins],
             "updated": self.updated.isoformat() if self.updated else None,
         }
+        if self.reminder_declined is not None:
+            out["reminder_declined"] = self.reminder_declined.isoformat()
+        return out
 
     @classmethod
-    def from_parts(cls, consent: object, checkins: object, updated: object) -> Record:
+    def from_parts(
+        cls, consent: object, checkins: object, updated: object, reminder_declined: object = None
+    ) -> Record:
+        """The record stored as these parts; ``reminder_declined`` None (or absent, in a
+        record written before reminders) when the runner never said no to one."""
         try:
             agreed = Consent(consent if isinstance(consent, str) else repr(consent))
         except ValueError as exc:
@@ -144,11 +154,16 @@ class Record(NamedTuple):
         if not isinstance(checkins, list | tuple):
             raise CorruptRecordError(f"expected a list of check-ins, got {type(checkins).__name__}")
         kept = tuple(c if isinstance(c, CheckIn) else CheckIn.from_dict(c) for c in checkins)
-        return cls(agreed, _oldest_first(kept), _day(updated, "the record's last update"))
+        declined = (
+            None
+            if reminder_declined is None
+            else _day(reminder_declined, "the day a reminder was declined")
+        )
+        return cls(agreed, _oldest_first(kept), _day(updated, "the record's last update"), declined)
 
     def with_checkins(self, checkins: tuple[CheckIn, ...]) -> Record:
         """The same record with these check-ins (already oldest first)."""
-        return Record(self.consent, checkins, self.updated)
+        return self._replace(checkins=checkins)
 
     @property
     def oldest(self) -> date | None:
@@ -194,7 +209,7 @@ class Retention(NamedTuple):
         checkins = record.checkins
         if not checkins or checkins[0].day >= self.cutoff(today):
             return record
-        return Record(record.consent, self.current(checkins, today), record.updated)
+        return record._replace(checkins=self.current(checkins, today))
 
     def expires_at(self, updated: date) -> int:
         """Epoch seconds after which a record last written on ``updated`` holds nothing."""
@@ -214,11 +229,25 @@ def appended(
     kept = base.checkins + (checkin,)
     if base.checkins and checkin.day < base.checkins[-1].day:
         kept = _oldest_first(kept)  # the clock went back: keep the order
-    return Record(consent or base.consent, kept[-retention.max_checkins :], today)
+    agreed = consent or base.consent
+    declined = base.reminder_declined if agreed is Consent.YES else None
+    return Record(agreed, kept[-retention.max_checkins :], today, declined)
 
 
 def with_consent(record: Record, consent: Consent, today: date, retention: Retention) -> Record:
-    """The record with a new consent; a refusal keeps no check-ins."""
+    """The record with a new consent; a refusal keeps no check-ins (and no declined
+    reminder)."""
     base = retention.unexpired(record, today)
-    kept = () if consent is not Consent.YES else base.checkins
-    return Record(consent, kept, today)
+    if consent is not Consent.YES:
+        return Record(consent, (), today)
+    return Record(consent, base.checkins, today, base.reminder_declined)
+
+
+def with_reminder_declined(record: Record, today: date, retention: Retention) -> Record:
+    """The record of a runner who agreed to be remembered, with today as the day they said no
+    to a check-in reminder; any other record is returned as it is (nothing is kept of
+    someone who did not agree)."""
+    base = retention.unexpired(record, today)
+    if base.consent is not Consent.YES:
+        return base
+    return base._replace(updated=today, reminder_declined=today)

@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING, Any
 from skill.errors import CorruptRecordError, StoreBusyError, StoreUnavailableError
 from skill.store.base import CheckInStore
 from skill.store.keys import UserKeys
-from skill.store.records import CheckIn, Consent, Record, Retention, appended, with_consent
+from skill.store.records import (
+    CheckIn,
+    Consent,
+    Record,
+    Retention,
+    appended,
+    with_consent,
+    with_reminder_declined,
+)
 
 if TYPE_CHECKING:
     import sqlite3  # imported where used: an SQLite store is never used on Lambda
@@ -47,9 +55,12 @@ CREATE TABLE IF NOT EXISTS checkins (
     checkins TEXT NOT NULL,      -- JSON list of {day, features, cause, level}
     updated  TEXT NOT NULL,      -- ISO date of the last write
     oldest   TEXT,               -- ISO date of the oldest check-in kept, for purge
-    expires  INTEGER NOT NULL    -- epoch seconds after which the record holds nothing
+    expires  INTEGER NOT NULL,   -- epoch seconds after which the record holds nothing
+    declined TEXT                -- ISO date the runner last said no to a reminder, or NULL
 )
 """
+_DECLINED_COLUMN = "declined"
+"""Added after the first release: a file made before it gains the column when opened."""
 # A rowid table with an index on user_key, not WITHOUT ROWID: a record of a few dozen
 # check-ins is too large for a WITHOUT ROWID b-tree (measured here: 2.5x slower writes).
 _LEGACY_TABLE = "attributes"  # rows keyed by raw Alexa user ids, kept without consent
@@ -185,6 +196,7 @@ class SqliteStore(CheckInStore):
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute(_SCHEMA)
+        self._add_declined_column(conn)
         legacy = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_LEGACY_TABLE,)
         ).fetchone()
@@ -196,6 +208,21 @@ class SqliteStore(CheckInStore):
                 "without consent in %s",
                 self.path,
             )
+
+    @staticmethod
+    def _add_declined_column(conn: sqlite3.Connection) -> None:
+        """A file made before reminders (no ``declined`` column) gains it; its records read
+        as never having declined one."""
+        import sqlite3
+
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(checkins)")}
+        if _DECLINED_COLUMN in columns:
+            return
+        try:
+            conn.execute(f"ALTER TABLE checkins ADD COLUMN {_DECLINED_COLUMN} TEXT")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another connection added it first
+                raise
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
@@ -246,10 +273,11 @@ class SqliteStore(CheckInStore):
             raise CorruptRecordError(f"a record in {self.path}: {exc}") from exc
 
     def _parse_row(self, row: tuple[Any, ...]) -> Record:
-        consent, checkins, updated = row[0], row[1], row[2]
+        """The record of a row ``(consent, checkins, updated, declined)``."""
+        consent, checkins, updated, declined = row[0], row[1], row[2], row[3]
         parsed = self._parsed.get(checkins) if isinstance(checkins, str) else None
         if parsed is not None:  # the same text was read (or written) and checked before
-            return Record.from_parts(consent, (), updated).with_checkins(parsed)
+            return Record.from_parts(consent, (), updated, declined).with_checkins(parsed)
         try:
             items = json.loads(checkins)
         except (TypeError, ValueError) as exc:
@@ -257,7 +285,7 @@ class SqliteStore(CheckInStore):
                 f"expected a JSON list of check-ins, got {len(str(checkins))} characters that "
                 f"are not"
             ) from exc
-        record = Record.from_parts(consent, items, updated)
+        record = Record.from_parts(consent, items, updated, declined)
         self._remember_parsed(checkins, record.checkins)
         return record
 
@@ -269,7 +297,8 @@ class SqliteStore(CheckInStore):
 
     def _select(self, conn: sqlite3.Connection, user_key: str) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = conn.execute(
-            "SELECT consent, checkins, updated FROM checkins WHERE user_key = ?", (user_key,)
+            "SELECT consent, checkins, updated, declined FROM checkins WHERE user_key = ?",
+            (user_key,),
         ).fetchone()
         return row
 
@@ -284,10 +313,11 @@ class SqliteStore(CheckInStore):
             text = _checkins_json(record.checkins)
         self._remember_parsed(text, record.checkins)
         conn.execute(
-            "INSERT INTO checkins (user_key, consent, checkins, updated, oldest, expires) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_key) DO UPDATE SET "
+            "INSERT INTO checkins (user_key, consent, checkins, updated, oldest, expires, "
+            "declined) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_key) DO UPDATE SET "
             "consent = excluded.consent, checkins = excluded.checkins, "
-            "updated = excluded.updated, oldest = excluded.oldest, expires = excluded.expires",
+            "updated = excluded.updated, oldest = excluded.oldest, expires = excluded.expires, "
+            "declined = excluded.declined",
             (
                 user_key,
                 record.consent.value,
@@ -295,6 +325,7 @@ class SqliteStore(CheckInStore):
                 record.updated.isoformat(),
                 oldest.isoformat() if oldest else None,
                 self.retention.expires_at(record.updated),
+                _declined(record),
             ),
         )
 
@@ -414,21 +445,23 @@ class SqliteStore(CheckInStore):
             record.updated.isoformat(),
             oldest.isoformat() if oldest else None,
             self.retention.expires_at(record.updated),
+            _declined(record),
         )
         conn = self._connect()
         try:
             if row is None:
                 cursor = conn.execute(
                     "INSERT INTO checkins (consent, checkins, updated, oldest, expires, "
-                    "user_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_key) DO NOTHING",
+                    "declined, user_key) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(user_key) DO NOTHING",
                     (*values, user_key),
                 )
             else:
                 cursor = conn.execute(
                     "UPDATE checkins SET consent = ?, checkins = ?, updated = ?, oldest = ?, "
-                    "expires = ? WHERE user_key = ? AND consent = ? AND checkins = ? "
-                    "AND updated = ?",
-                    (*values, user_key, row[0], row[1], row[2]),
+                    "expires = ?, declined = ? WHERE user_key = ? AND consent = ? "
+                    "AND checkins = ? AND updated = ? AND declined IS ?",
+                    (*values, user_key, row[0], row[1], row[2], row[3]),
                 )
         except sqlite3.Error as exc:
             raise _sqlite_error(exc, "storing a check-in", self.path) from exc
@@ -462,6 +495,16 @@ class SqliteStore(CheckInStore):
             stored = self._row_record(row) if row is not None else Record()
             self._write(conn, user_key, with_consent(stored, consent, today, self.retention))
 
+    def decline_reminder(self, user_key: str, today: date) -> None:
+        with self._transaction("storing a declined reminder") as conn:
+            row = self._select(conn, user_key)
+            if row is None:
+                return  # nothing kept, so nobody who agreed to be remembered
+            stored = self._row_record(row)
+            record = with_reminder_declined(stored, today, self.retention)
+            if record.reminder_declined == today and record != stored:
+                self._write(conn, user_key, record)
+
     def delete(self, user_key: str) -> bool:
         self._parsed.clear()
         with self._transaction("deleting check-ins") as conn:
@@ -475,7 +518,8 @@ class SqliteStore(CheckInStore):
             changed += conn.execute("DELETE FROM checkins WHERE expires <= ?", (now,)).rowcount
             cutoff = self.retention.cutoff(today).isoformat()
             rows = conn.execute(
-                "SELECT user_key, consent, checkins, updated FROM checkins WHERE oldest < ?",
+                "SELECT user_key, consent, checkins, updated, declined FROM checkins "
+                "WHERE oldest < ?",
                 (cutoff,),
             ).fetchall()
             for user_key, *rest in rows:
@@ -491,6 +535,11 @@ class SqliteStore(CheckInStore):
                 )
                 changed += 1
         return changed
+
+
+def _declined(record: Record) -> str | None:
+    day = record.reminder_declined
+    return day.isoformat() if day is not None else None
 
 
 def _checkins_json(checkins: Sequence[CheckIn]) -> str:

@@ -214,6 +214,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         user=args.user,
         answers=args.answers,
         days_later=args.days_later,
+        reminders=args.reminders,
     )
     try:
         return simulate(options, sys.stdin, sys.stdout, sys.stderr)
@@ -565,6 +566,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="talk as an Echo Show: the device supports APL, and what the "
         "screen would hold is printed",
+    )
+    simulate.add_argument(
+        "--reminders",
+        action="store_true",
+        help="offer the next-day check-in reminder: Alexa's Reminders and Settings APIs are "
+        "answered on loopback and each reminder set is printed (.permission and .consent "
+        "grant the permission; over --url the server needs LEGCHECK_REMINDERS=on)",
     )
     simulate.add_argument(
         "--json", action="store_true", help="also print the request and response envelopes"

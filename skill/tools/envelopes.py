@@ -160,6 +160,30 @@ class Session:
         del body["session"]
         return body
 
+    def connections_response(
+        self,
+        name: str,
+        answer: str,
+        token: str,
+        code: str = "200",
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """``Connections.Response``: the answer to a ``Connections.SendRequest`` such as
+        ``AskFor`` (``answer``: ``ACCEPTED``, ``DENIED`` or ``NOT_ANSWERED``), carrying the
+        request's ``token`` back. Like a skill event it comes without a ``session``."""
+        body = self.envelope(
+            {
+                "type": "Connections.Response",
+                "name": name,
+                "status": {"code": code, "message": "OK" if code == "200" else "Error"},
+                "payload": {"status": answer, "isCardThrown": False},
+                "token": token,
+            },
+            now,
+        )
+        del body["session"]
+        return body
+
     def absorb(self, response: dict[str, Any]) -> bool:
         """Carry a response's session attributes into the next turn; False once it ends."""
         self.attributes = dict(response.get("sessionAttributes") or {})

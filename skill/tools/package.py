@@ -45,6 +45,7 @@ import yaml
 from skill.errors import DataError
 from skill.knowledge import load_knowledge
 from skill.reminders import REMINDERS_SCOPE
+from skill.settings import REMINDERS_ENV
 from skill.store import DB_ENV, DYNAMODB_ACTIONS, KEY_ATTRIBUTE, SECRET_ENV, TTL_ATTRIBUTE
 from skill.tools.lambda_zip import (
     LAMBDA_PYTHON,
@@ -358,6 +359,8 @@ def skill_stack(endpoint: Endpoint, arch: str = "x86_64") -> dict[str, Any]:
                             SECRET_ENV: _sub(
                                 "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"
                             ),
+                            # the manifest declares the reminders permission: offer them
+                            REMINDERS_ENV: "on",
                         }
                     },
                 },

@@ -21,7 +21,6 @@ the client's timeout; a delayed answer is cut short when the fake stops.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -38,9 +37,9 @@ from ask_sdk_model.services import ApiClient
 
 from skill.app import build_builder, handle_event
 from skill.serializer import LegCheckSerializer
+from skill.tools.simulator.alexa_apis import REMINDERS_PATH as REMINDERS_PATH  # (re-exported)
+from skill.tools.simulator.alexa_apis import TIME_ZONE_PATH
 
-REMINDERS_PATH = "/v1/alerts/reminders"
-TIME_ZONE_PATH = re.compile(r"^/v2/devices/(?P<device>[^/]+)/settings/System\.timeZone$")
 ALERT_TOKEN = "amzn1.alert.00000000-fake-reminder"
 
 

@@ -61,6 +61,10 @@ class FailingStore(CheckInStore):
         if self.fail_write:
             raise self.fail_write
 
+    def decline_reminder(self, user_key: str, today: date) -> None:
+        if self.fail_write:
+            raise self.fail_write
+
     def check_writable(self) -> None:
         if self.fail_write:
             raise self.fail_write
@@ -86,8 +90,8 @@ def corrupt(store: CheckInStore, user_key: str) -> None:
         store._connect()  # the schema
         raw_sql(
             store.path,
-            "INSERT OR REPLACE INTO checkins VALUES (?, 'yes', '{not json', "
-            "'2026-11-24', NULL, 9999999999)",
+            "INSERT OR REPLACE INTO checkins (user_key, consent, checkins, updated, oldest, "
+            "expires) VALUES (?, 'yes', '{not json', '2026-11-24', NULL, 9999999999)",
             (user_key,),
         )
         return

@@ -16,6 +16,7 @@ from typing import TextIO
 from skill.errors import DataError
 from skill.tools.envelopes import DEFAULT_SKILL_ID
 from skill.tools.models import model_locales, model_path
+from skill.tools.simulator.alexa_apis import LocalAlexaApis, zone_for
 from skill.tools.simulator.answers import Answers, read_answers
 from skill.tools.simulator.console import (
     COMMANDS_HELP,
@@ -33,7 +34,13 @@ from skill.tools.simulator.conversation import (
     Transport,
 )
 from skill.tools.simulator.nlu import InteractionModel
-from skill.tools.simulator.replay import ask_replay_of, read_ask_replay, read_script, run_script
+from skill.tools.simulator.replay import (
+    alexa_apis_for,
+    ask_replay_of,
+    read_ask_replay,
+    read_script,
+    run_script,
+)
 from skill.tools.simulator.runners import Runner, machine_runner
 
 
@@ -60,11 +67,15 @@ class Options:
     """Start the simulated clock this many days from now."""
     colour: bool | None = None
     """Colour the output; None: when it goes to a terminal and NO_COLOR is not set."""
+    reminders: bool = False
+    """Offer the next-day reminder, with Alexa's Reminders and Settings APIs answered on
+    loopback (:class:`~skill.tools.simulator.alexa_apis.LocalAlexaApis`)."""
 
 
 @contextmanager
-def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
-    """The skill object in this process, with a check-in store that lives as long as needed."""
+def in_process(db: str | None, store: bool = True, reminders: bool = False) -> Iterator[InProcess]:
+    """The skill object in this process, with a check-in store that lives as long as needed;
+    offering reminders when ``reminders`` is true."""
     from skill.app import build_skill
     from skill.history import retention
     from skill.knowledge import load_knowledge
@@ -79,7 +90,7 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
     )
 
     if not store or (db is not None and db.strip().lower() in (*OFF_VALUES, "")):
-        yield InProcess(build_skill(None))
+        yield InProcess(build_skill(None, reminders=reminders))
         return
     kept = retention(load_knowledge())
     if db is not None:
@@ -87,7 +98,7 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
         config = StoreConfig.parse(db, secret, Deployment.LOCAL, env=os.environ, name="--db")
         opened = open_store(config, kept)
         try:
-            yield InProcess(build_skill(opened), opened)
+            yield InProcess(build_skill(opened, reminders=reminders), opened)
         finally:
             if opened is not None:
                 opened.close()
@@ -99,19 +110,31 @@ def in_process(db: str | None, store: bool = True) -> Iterator[InProcess]:
             {**env, DB_ENV: str(Path(tmp) / "checkins.sqlite3")}, Deployment.LOCAL, retention=kept
         )
         try:
-            yield InProcess(build_skill(opened), opened)
+            yield InProcess(build_skill(opened, reminders=reminders), opened)
         finally:
             if opened is not None:
                 opened.close()
 
 
 @contextmanager
-def transport_for(options: Options, store: bool = True) -> Iterator[Transport]:
+def transport_for(
+    options: Options, store: bool = True, reminders: bool = False
+) -> Iterator[Transport]:
     if options.url:
         yield HttpEndpoint(options.url)
         return
-    with in_process(options.db, store) as local:
+    with in_process(options.db, store, reminders) as local:
         yield local
+
+
+@contextmanager
+def alexa_apis(options: Options, locale: str) -> Iterator[LocalAlexaApis | None]:
+    """The simulated Alexa APIs, running, when ``--reminders`` asks for them."""
+    if not options.reminders:
+        yield None
+        return
+    with LocalAlexaApis(zone_for(locale)) as apis:
+        yield apis
 
 
 def load_model(options: Options, locale: str) -> InteractionModel:
@@ -186,10 +209,14 @@ def simulate(options: Options, stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         return 2
     runner = _runner(options, stderr)
     interactive = stdin.isatty()
-    with transport_for(options) as transport:
+    with (
+        alexa_apis(options, model.locale) as apis,
+        transport_for(options, reminders=options.reminders) as transport,
+    ):
         console = _console(
             options, model, transport, stdout, stderr, echo=not interactive, runner=runner
         )
+        console.conversation.alexa = apis
         console.conversation.offset = timedelta(days=days)
         console.answers = answers
         console.models = None if options.model else _model_of(options)
@@ -202,12 +229,24 @@ def simulate(options: Options, stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
             )
         if interactive or options.user is not None:
             console.note(f"(talking as {runner.describe()})")
+        if apis is not None:
+            console.note(_alexa_note(apis, options))
         if days:
             console.note(_clock_note(console.conversation, days))
         status = console.run(_lines(stdin, interactive, console.prompt()))
         if options.record is not None:
             console.record(str(options.record))
         return 1 if console.errors else status
+
+
+def _alexa_note(apis: LocalAlexaApis, options: Options) -> str:
+    where = (
+        f"; the skill at {options.url} must run with LEGCHECK_REMINDERS=on" if options.url else ""
+    )
+    return (
+        f"(Alexa's Reminders and Settings APIs answered at {apis.url}: the device is in "
+        f"{apis.zone}; the reminders permission is not granted (.permission grant){where})"
+    )
 
 
 def _model_of(options: Options) -> Callable[[str], InteractionModel]:
@@ -293,9 +332,13 @@ def _replay(options: Options, stdout: TextIO, stderr: TextIO, days: float) -> in
     if path.suffix == ".json":
         replay = read_ask_replay(path)
         model = load_model(options, replay.locale)
-        with transport_for(options) as transport:
+        with (
+            alexa_apis(options, model.locale) as apis,
+            transport_for(options, reminders=options.reminders) as transport,
+        ):
             console = _console(options, model, transport, stdout, stderr, echo=True, runner=runner)
             console.conversation.offset = timedelta(days=days)
+            console.conversation.alexa = apis
             if runner is not None:
                 console.note(f"(talking as {runner.describe()})")
             status = console.run(replay.user_input)
@@ -304,9 +347,14 @@ def _replay(options: Options, stdout: TextIO, stderr: TextIO, days: float) -> in
             return 1 if console.errors else status
     script = read_script(path)
     model = load_model(options, script.locale)
-    with transport_for(options, store=script.store) as transport:
+    with (
+        alexa_apis_for(script) as apis,
+        transport_for(options, store=script.store, reminders=apis is not None) as transport,
+    ):
         console = _console(options, model, transport, stdout, stderr, echo=True, runner=runner)
         console.conversation.offset = timedelta(days=days)
+        console.conversation.alexa = apis
+        console.conversation.clock = script.now
         print(f"# {path}: {script.description}", file=stdout, flush=True)
         if runner is not None:
             console.note(f"(talking as {runner.describe()})")

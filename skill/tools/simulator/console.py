@@ -5,7 +5,8 @@ model, sent to the skill as Alexa would send it, and answered with what
 Alexa would say and show. Lines can come from a pipe, so a script holds a
 whole conversation. Lines starting with a dot are console commands, as in
 ``ask dialog``: ``.quit``, ``.record FILE``, ``.advance DAYS``, ``.user``, ``.locale``,
-``.history`` and ``.help``. With an answers file (:mod:`~skill.tools.simulator.answers`) the
+``.history``, ``.help``, and with ``--reminders`` ``.permission``, ``.consent`` and
+``.reminders``. With an answers file (:mod:`~skill.tools.simulator.answers`) the
 runner's answers come as the questions do. On a terminal the runner, Alexa, the card and the
 console's notes each have a colour; piped, or with ``NO_COLOR`` set, the output is plain.
 """
@@ -37,6 +38,15 @@ Console commands:
   .user [NAME]     who is talking; with a name, that runner talks from now on (a new session)
   .locale [LOCALE] the market; with a locale, talk in that market from now on (a new session)
   .history         what the check-in store keeps for this runner, as the skill reads it
+  .permission [grant|revoke]
+                   with --reminders: whether the reminders permission is granted; grant or
+                   take it back, as in the Alexa app
+  .consent accept|deny|none
+                   with --reminders: answer Alexa's own "may Leg Check set reminders?" (or
+                   just say yes, "I approve", or no)
+  .reminders [fail STATUS|ok]
+                   with --reminders: the reminders set so far; make setting one fail with an
+                   HTTP status (429, 500, 503...), or work again
   .help            this list
 Anything else is what you say to Alexa, e.g. "open leg check", "my calves are twitching",
 "yes", "help", "stop", "exit"."""
@@ -47,6 +57,7 @@ STYLES = {
     "alexa": "\033[32m",  # green
     "card": "\033[33m",  # yellow
     "screen": "\033[35m",  # magenta
+    "reminder": "\033[34m",  # blue
     "note": "\033[2m",  # dim
 }
 """The colour of each kind of line on a terminal (ANSI SGR codes)."""
@@ -185,7 +196,15 @@ class Console:
                 self.line(f"        {text}", "card")
         for n, text in enumerate(turn.screen):
             self.line(f"{'Screen>' if n == 0 else '       '} {text}", "screen")
-        if not turn.session_open:
+        for reminder in turn.reminders:
+            self.line(f"Reminder> set for {reminder.describe()}", "reminder")
+        if turn.asks_permission is not None:
+            self.note(
+                '(Alexa asks: "Do you give Leg Check permission to set reminders? You can say '
+                'I approve or no." Answer: yes, "I approve" or no, or .consent accept, deny '
+                "or none)"
+            )
+        elif not turn.session_open:
             self.note("(the session has ended; the next line starts a new one)")
         if self.speaker is not None:
             self.speaker.say(turn.speech)
@@ -337,6 +356,78 @@ class Console:
                 f"  -> {checkin.cause} ({checkin.level})"
             )
 
+    # ------------------------------------------------------------------ reminders
+
+    def permission(self, arg: str) -> None:
+        """``.permission [grant|revoke]``: show or change the reminders permission."""
+        apis = self.conversation.alexa
+        if apis is None:
+            self.problem(
+                ".permission needs the simulated Alexa APIs: legcheck simulate --reminders"
+            )
+            return
+        if arg in ("grant", "revoke"):
+            self.conversation.grant(arg == "grant")
+        elif arg:
+            self.problem(f"expected .permission grant or .permission revoke, got {arg!r}")
+            return
+        self.note(
+            "(the reminders permission is "
+            + ("granted" if apis.granted else "not granted")
+            + ", as the Alexa app would show it)"
+        )
+
+    def consent(self, arg: str) -> None:
+        """``.consent accept|deny|none``: answer Alexa's permission question."""
+        from skill.tools.simulator.replay import CONSENT_ANSWERS
+
+        if self.conversation.asked_permission is None:
+            self.problem(".consent answers Alexa's permission question, and none is asked now")
+            return
+        answer = CONSENT_ANSWERS.get(arg)
+        if answer is None:
+            self.problem(f"expected .consent accept, deny or none, got {arg!r}")
+            return
+        try:
+            turn = self.conversation.answer_permission(answer)
+        except SimulatorError as exc:
+            self.errors += 1
+            self.problem(str(exc))
+            return
+        self.show(turn)
+
+    def reminders(self, arg: str) -> None:
+        """``.reminders [fail STATUS|ok]``: the reminders set, or how setting one answers."""
+        apis = self.conversation.alexa
+        if apis is None:
+            self.problem(".reminders needs the simulated Alexa APIs: legcheck simulate --reminders")
+            return
+        name, _, status = arg.partition(" ")
+        if name == "fail":
+            code = int(status) if status.strip().isdigit() else 0
+            if not 300 <= code <= 599:
+                self.problem(
+                    "expected .reminders fail STATUS, an HTTP status from 300 to 599; "
+                    f"got {status!r}"
+                )
+                return
+            apis.failure = code
+            self.note(f"(setting a reminder now fails with HTTP {code}; .reminders ok undoes it)")
+            return
+        if name == "ok":
+            apis.failure = None
+            self.note("(setting a reminder works again)")
+            return
+        if name:
+            self.problem(
+                f"expected .reminders, .reminders fail STATUS or .reminders ok; got {arg!r}"
+            )
+            return
+        if not apis.reminders:
+            self.note("(no reminder has been set in this run)")
+        for reminder in apis.reminders:
+            self.note(f"reminder set for {reminder.describe()}")
+
     # ------------------------------------------------------------------ commands
 
     def command(self, text: str) -> bool:
@@ -370,6 +461,12 @@ class Console:
                 self.note(f"({self.where()}; .locale LOCALE switches)")
         elif name == ".history":
             self.show_history()
+        elif name == ".permission":
+            self.permission(arg)
+        elif name == ".consent" and arg:
+            self.consent(arg)
+        elif name == ".reminders":
+            self.reminders(arg)
         else:
             self.problem(f"unknown command {text!r}; .help lists the commands")
         return True

@@ -6,6 +6,14 @@ device (the same for every session of one run, so the skill's memory of
 earlier check-ins works) and a clock that a script can move forward. A
 transport delivers each envelope: :class:`InProcess` to a skill object in
 this process, :class:`HttpEndpoint` to a URL with a plain HTTP POST.
+
+With :class:`~skill.tools.simulator.alexa_apis.LocalAlexaApis` (``alexa``), the requests
+name those simulated APIs as their ``apiEndpoint``, with their access token and the
+reminders permission when granted; a response that asks for the permission by voice
+(``Connections.SendRequest`` ``AskFor``) ends the session, Alexa asks, and the runner's next
+words answer her: a yes (or "I approve") is ``ACCEPTED``, a no ``DENIED``, anything else
+``NOT_ANSWERED``, sent to the skill as a ``Connections.Response`` without a session
+(:meth:`Conversation.answer_permission`).
 """
 
 from __future__ import annotations
@@ -20,12 +28,20 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.errors import LegCheckError
+from skill.handlers import ASK_FOR
 from skill.tools.envelopes import DEFAULT_SKILL_ID, Session
+from skill.tools.models import phrasebook, words
+from skill.tools.simulator.alexa_apis import LocalAlexaApis, ReceivedReminder
 from skill.tools.simulator.nlu import InteractionModel, Resolution
 
 if TYPE_CHECKING:
     from skill.memory import Memory
     from skill.store import CheckInStore
+
+PERMISSION_ANSWERS = ("ACCEPTED", "DENIED", "NOT_ANSWERED")
+"""What a runner's answer to Alexa's "may the skill set reminders?" can be."""
+APPROVE = "approve"
+"""The word Alexa's permission prompt asks for ("You can say I approve or no")."""
 
 
 class SimulatorError(LegCheckError):
@@ -138,10 +154,33 @@ class Turn:
     response: dict[str, Any] | None = None
     session_open: bool = False
     """Whether a session is still open after this turn."""
+    reminders: list[ReceivedReminder] = field(default_factory=list)
+    """The reminders the simulated Reminders API created during this turn."""
 
     @property
     def routed(self) -> bool:
         return self.request is not None
+
+    @property
+    def asks_permission(self) -> str | None:
+        """The token of the response's voice-permission request (``Connections.SendRequest``
+        ``AskFor``), if it made one."""
+        for directive in self._response.get("directives") or []:
+            if (
+                isinstance(directive, dict)
+                and directive.get("type") == "Connections.SendRequest"
+                and directive.get("name") == ASK_FOR
+            ):
+                return str(directive.get("token") or "")
+        return None
+
+    @property
+    def permission_card(self) -> list[str]:
+        """The permissions an ``AskForPermissionsConsent`` card asks for (empty: none)."""
+        card = self._response.get("card") or {}
+        if card.get("type") != "AskForPermissionsConsent":
+            return []
+        return [str(p) for p in card.get("permissions") or []]
 
     @property
     def _response(self) -> dict[str, Any]:
@@ -161,6 +200,8 @@ class Turn:
         card = self._response.get("card")
         if not card:
             return None
+        if card.get("type") == "AskForPermissionsConsent":
+            return "Permission", "asks to grant " + ", ".join(self.permission_card)
         text = card.get("content") or card.get("text") or ""
         return str(card.get("title", "")), str(text)
 
@@ -199,6 +240,13 @@ class Conversation:
     history: list[Turn] = field(default_factory=list)
     screen: bool = False
     """Talk as an Echo Show would: the device supports APL, so the skill may show a screen."""
+    alexa: LocalAlexaApis | None = None
+    """Alexa's Reminders and Settings APIs, simulated; None: the requests name Amazon's
+    endpoint, which nothing here calls (a skill that offers no reminders calls no API)."""
+    clock: datetime | None = None
+    """The simulated time at the start (aware); None: the real time."""
+    asked_permission: str | None = None
+    """The token of a voice-permission request Alexa is asking the runner about now."""
 
     def __post_init__(self) -> None:
         template = Session(skill_id=self.skill_id, locale=self.model.locale)
@@ -210,8 +258,8 @@ class Conversation:
         return self.session is not None
 
     def now(self) -> datetime:
-        """The simulated time: the real time, moved on by :meth:`advance`."""
-        return datetime.now(UTC) + self.offset
+        """The simulated time: the real time (or :attr:`clock`), moved on by :meth:`advance`."""
+        return (self.clock or datetime.now(UTC)) + self.offset
 
     def advance(self, days: float = 0, hours: float = 0) -> Turn | None:
         """Move the clock forward.
@@ -226,16 +274,52 @@ class Conversation:
         return ended
 
     def _new_session(self) -> Session:
-        return Session(
+        session = Session(
             skill_id=self.skill_id,
             user_id=self.user_id,
             device_id=self.device_id,
             locale=self.model.locale,
             screen=self.screen,
         )
+        if self.alexa is not None:
+            session.api_endpoint = self.alexa.url
+            session.api_access_token = self.alexa.token
+            session.scopes = self._scopes()
+        return session
+
+    def _scopes(self) -> dict[str, str]:
+        """The permissions the runner has granted, as ``context.System.user.permissions``
+        lists them (none: no ``permissions`` at all)."""
+        from skill.reminders import REMINDERS_SCOPE
+
+        granted = self.alexa is not None and self.alexa.granted
+        return {REMINDERS_SCOPE: "GRANTED"} if granted else {}
+
+    def grant(self, granted: bool) -> None:
+        """The runner grants (or takes back) the reminders permission, as in the Alexa app:
+        the next request shows it."""
+        if self.alexa is None:
+            raise SimulatorError(
+                "no simulated Alexa APIs in this run (legcheck simulate --reminders)"
+            )
+        self.alexa.granted = granted
+        if self.session is not None:
+            self.session.scopes = self._scopes()
+
+    def _send(self, turn: Turn) -> None:
+        """Deliver the turn's request; note the reminders created meanwhile."""
+        before = self.alexa.received() if self.alexa is not None else 0
+        turn.response = self.transport.send(turn.request or {})
+        if self.alexa is not None:
+            turn.reminders = self.alexa.since(before)
 
     def say(self, utterance: str) -> Turn:
-        """Resolve the words, send the request Alexa would send, and keep the session going."""
+        """Resolve the words, send the request Alexa would send, and keep the session going;
+        while Alexa asks for a permission, the words answer her."""
+        if self.asked_permission is not None:
+            return self.answer_permission(
+                permission_answer_of(utterance, self.model.locale), utterance
+            )
         resolution = self.model.resolve(utterance, self.in_session)
         turn = Turn(utterance, resolution)
         if resolution.request_type is None:
@@ -255,11 +339,37 @@ class Conversation:
             turn.request = session.intent(
                 resolution.intent, list(resolution.slots), list(resolution.slot_names), now
             )
-        turn.response = self.transport.send(turn.request)
+        self._send(turn)
+        assert turn.response is not None
         ended = resolution.request_type == "SessionEndedRequest"
         if ended or not session.absorb(turn.response):
             self.session = None
+        if turn.asks_permission is not None:
+            # Alexa asks for the permission herself; her answer comes without a session
+            self.asked_permission = turn.asks_permission
+            self.session = None
         turn.session_open = self.session is not None
+        self.history.append(turn)
+        return turn
+
+    def answer_permission(self, answer: str, utterance: str = "") -> Turn:
+        """The runner's answer to Alexa's permission question (``ACCEPTED``, ``DENIED`` or
+        ``NOT_ANSWERED``), sent to the skill as a ``Connections.Response`` with the token
+        it gave; accepted also grants the permission."""
+        if answer not in PERMISSION_ANSWERS:
+            raise SimulatorError(f"expected one of {', '.join(PERMISSION_ANSWERS)}, got {answer!r}")
+        token = self.asked_permission
+        if token is None:
+            raise SimulatorError("Alexa is not asking for a permission now")
+        self.asked_permission = None
+        if self.alexa is not None and answer != "NOT_ANSWERED":
+            self.alexa.granted = answer == "ACCEPTED"
+        resolution = Resolution("Connections.Response", note=f"{ASK_FOR} {answer}")
+        request = self._new_session().connections_response(ASK_FOR, answer, token, now=self.now())
+        turn = Turn(utterance, resolution, request)
+        self._send(turn)
+        turn.session_open = False
+        self.session = None
         self.history.append(turn)
         return turn
 
@@ -282,7 +392,20 @@ class Conversation:
             return None
         resolution = Resolution("SessionEndedRequest", note=reason)
         turn = Turn("", resolution, self.session.session_ended(reason, self.now()))
-        turn.response = self.transport.send(turn.request or {})
+        self._send(turn)
         self.session = None
         self.history.append(turn)
         return turn
+
+
+def permission_answer_of(utterance: str, locale: str) -> str:
+    """What words said to Alexa's "may the skill set reminders? You can say I approve or no"
+    answer: ``ACCEPTED`` for "I approve" or a yes, ``DENIED`` for a no, else
+    ``NOT_ANSWERED``."""
+    said = words(utterance)
+    book = phrasebook(locale).builtin_phrases
+    if APPROVE in said or " ".join(said) in book.get("AMAZON.YesIntent", ()):
+        return "ACCEPTED"
+    if " ".join(said) in book.get("AMAZON.NoIntent", ()):
+        return "DENIED"
+    return "NOT_ANSWERED"

@@ -22,16 +22,35 @@ with what must come of it, plus turns that move the simulated clock::
           should_end_session: false
       - advance_days: 3
 
+A conversation that tries the next-day reminder gives the simulated Alexa APIs
+(:class:`~skill.tools.simulator.alexa_apis.LocalAlexaApis`) and, for times that can be
+checked, a fixed start::
+
+    now: "2026-11-24T00:07:00Z"            # 7:07 PM the evening before in New York
+    alexa: {time_zone: America/New_York, permission: not_granted}
+    turns:
+      - user: yes                           # to "Would you like a reminder ...?"
+        expect: {asks_permission: true}
+      - user: I approve                     # to Alexa's own permission question
+        expect:
+          request: Connections.Response
+          reminder: {at: "2026-11-24T19:00:00", zone: America/New_York}
+      - permission: grant                   # or revoke: as in the Alexa app
+      - consent: none                       # Alexa's question left unanswered
+
 :func:`ask_replay_of` turns a conversation test into an ASK CLI replay file
-(clock turns cannot be replayed against the real skill and are left out).
+(clock, permission and consent turns cannot be replayed against the real skill and are left
+out).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +59,7 @@ import yaml
 from skill.errors import DataError
 from skill.strings import LocaleStrings, strings_for
 from skill.tools.envelopes import DEFAULT_SKILL_ID
+from skill.tools.simulator.alexa_apis import LocalAlexaApis, ReceivedReminder, zone_for
 from skill.tools.simulator.conversation import Conversation, Turn
 
 EXPECT_KEYS = {
@@ -58,9 +78,26 @@ EXPECT_KEYS = {
     "no_card": "true when no card may be shown",
     "session": "session attribute to expected value, after the turn; null for absent",
     "should_end_session": "the response's shouldEndSession",
+    "asks_permission": "true when the response asks for the reminders permission by voice",
+    "permission_card": "true when the response shows the card to grant the permission",
+    "reminder": "the reminder the simulated Reminders API received this turn ({at, zone, "
+    "in_seconds, text, locale, push}); null for none",
 }
-TURN_KEYS = {"user", "expect", "advance_days", "advance_hours", "note"}
-TOP_KEYS = {"description", "locale", "store", "turns", "skillId", "type"}
+TURN_KEYS = {
+    "user",
+    "expect",
+    "advance_days",
+    "advance_hours",
+    "note",
+    "consent",
+    "permission",
+}
+TOP_KEYS = {"description", "locale", "store", "turns", "skillId", "type", "now", "alexa"}
+ALEXA_KEYS = {"time_zone", "permission", "failure"}
+CONSENT_ANSWERS = {"accept": "ACCEPTED", "deny": "DENIED", "none": "NOT_ANSWERED"}
+"""A ``consent`` turn's answer to Alexa's permission question, and the status it sends."""
+PERMISSION_CHANGES = {"grant": True, "revoke": False}
+REMINDER_KEYS = {"at", "zone", "in_seconds", "text", "locale", "push"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -150,13 +187,28 @@ def read_ask_replay(path: Path) -> AskReplay:
 
 @dataclass(frozen=True)
 class ScriptTurn:
-    """One turn of a conversation test: words said (with expectations), or time passing."""
+    """One turn of a conversation test: words said (with expectations), time passing, an
+    answer to Alexa's permission question (``consent``), or the permission granted or taken
+    back in the Alexa app (``permission``)."""
 
     place: str
     user: str | None = None
     expect: dict[str, Any] = field(default_factory=dict)
     advance_days: float = 0.0
     advance_hours: float = 0.0
+    consent: str | None = None
+    """``ACCEPTED``, ``DENIED`` or ``NOT_ANSWERED``."""
+    permission: bool | None = None
+
+
+@dataclass(frozen=True)
+class AlexaSetup:
+    """The simulated Alexa APIs a conversation test talks to (its ``alexa`` key)."""
+
+    time_zone: str | None = None
+    """None: the zone of a device in the conversation's market."""
+    granted: bool = False
+    failure: int | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +218,10 @@ class Script:
     locale: str
     store: bool
     turns: tuple[ScriptTurn, ...]
+    now: datetime | None = None
+    """The simulated time at the start; None: the real time."""
+    alexa: AlexaSetup | None = None
+    """The simulated Alexa APIs, and a skill that offers reminders; None: neither."""
 
     @property
     def utterances(self) -> list[str]:
@@ -184,10 +240,47 @@ def _check_expect(expect: Any, place: str) -> list[str]:
     for key in ("slots", "session"):
         if key in expect and not isinstance(expect[key], dict):
             problems.append(f"{place}.expect.{key}: expected a mapping")
-    for key in ("should_end_session", "new_session", "no_card"):
+    for key in ("should_end_session", "new_session", "no_card", "asks_permission"):
         if key in expect and not isinstance(expect[key], bool):
             problems.append(f"{place}.expect.{key}: expected true or false")
+    if "permission_card" in expect and not isinstance(expect["permission_card"], bool):
+        problems.append(f"{place}.expect.permission_card: expected true or false")
+    reminder = expect.get("reminder")
+    if reminder is not None and not (isinstance(reminder, dict) and set(reminder) <= REMINDER_KEYS):
+        problems.append(
+            f"{place}.expect.reminder: expected null or a mapping of {sorted(REMINDER_KEYS)}"
+        )
     return problems
+
+
+def _read_alexa(value: Any, place: str) -> tuple[AlexaSetup | None, list[str]]:
+    if value is None:
+        return None, []
+    if not isinstance(value, dict) or not set(value) <= ALEXA_KEYS:
+        return None, [f"{place}: expected a mapping of {sorted(ALEXA_KEYS)}"]
+    problems = []
+    zone = value.get("time_zone")
+    if zone is not None and not isinstance(zone, str):
+        problems.append(f"{place}.time_zone: expected a time zone id such as Europe/London")
+    permission = value.get("permission", "not_granted")
+    if permission not in ("granted", "not_granted"):
+        problems.append(f"{place}.permission: expected granted or not_granted, got {permission!r}")
+    failure = value.get("failure")
+    if failure is not None and not (isinstance(failure, int) and 300 <= failure <= 599):
+        problems.append(f"{place}.failure: expected an HTTP status from 300 to 599")
+    return AlexaSetup(zone, permission == "granted", failure), problems
+
+
+def _read_now(value: Any, place: str) -> tuple[datetime | None, list[str]]:
+    if value is None:
+        return None, []
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        return None, [f"{place}: expected a date and time with its zone, got {value!r}"]
+    return moment.astimezone(UTC), []
 
 
 def read_script(path: Path) -> Script:
@@ -230,10 +323,32 @@ def read_script(path: Path) -> Script:
         )
         user = item.get("user")
         advancing = "advance_days" in item or "advance_hours" in item
-        if (user is None) == (not advancing):
+        kinds = (user is not None) + advancing + ("consent" in item) + ("permission" in item)
+        if kinds != 1:
             problems.append(
                 f"{place}: expected either user (words said) or advance_days / "
-                "advance_hours (time passing)"
+                "advance_hours (time passing), or consent (accept, deny or none) or "
+                "permission (grant or revoke)"
+            )
+            continue
+        if "consent" in item or "permission" in item:
+            consent = CONSENT_ANSWERS.get(str(item.get("consent")))
+            permission = PERMISSION_CHANGES.get(str(item.get("permission")))
+            if consent is None and permission is None:
+                problems.append(
+                    f"{place}: expected consent: accept, deny or none, or permission: grant "
+                    "or revoke"
+                )
+                continue
+            expect = item.get("expect", {})
+            problems.extend(_check_expect(expect, place))
+            parsed.append(
+                ScriptTurn(
+                    place,
+                    expect=expect if isinstance(expect, dict) else {},
+                    consent=consent,
+                    permission=permission,
+                )
             )
             continue
         if user is not None and (not isinstance(user, str) or not user.strip()):
@@ -253,6 +368,11 @@ def read_script(path: Path) -> Script:
     store = data.get("store", True)
     if not isinstance(store, bool):
         problems.append(f"{path}:$.store: expected true (keep check-ins) or false")
+    alexa, alexa_problems = _read_alexa(data.get("alexa"), f"{path}:$.alexa")
+    now, now_problems = _read_now(data.get("now"), f"{path}:$.now")
+    problems += alexa_problems + now_problems
+    if alexa is None and any(t.consent or t.permission is not None for t in parsed):
+        problems.append(f"{path}:$.alexa: consent and permission turns need the Alexa APIs")
     if problems:
         raise DataError(problems)
     return Script(
@@ -261,6 +381,8 @@ def read_script(path: Path) -> Script:
         str(data.get("locale", "en-US")),
         bool(store),
         tuple(parsed),
+        now,
+        alexa,
     )
 
 
@@ -323,10 +445,28 @@ def check_turn(turn: Turn, expect: dict[str, Any]) -> list[str]:
                 "should_end_session",
                 "card_title",
                 "card_contains",
+                "asks_permission",
+                "permission_card",
+                "reminder",
             )
         ):
             failures.append(f"expected the skill to answer, but {sent.note}")
         return failures
+    if (
+        "asks_permission" in expect
+        and (turn.asks_permission is not None) != expect["asks_permission"]
+    ):
+        failures.append(
+            f"expected asks_permission {expect['asks_permission']}, the response "
+            + ("asks" if turn.asks_permission is not None else "does not ask")
+        )
+    if "permission_card" in expect and bool(turn.permission_card) != expect["permission_card"]:
+        failures.append(
+            f"expected permission_card {expect['permission_card']}, got "
+            f"{turn.permission_card or 'none'}"
+        )
+    if "reminder" in expect:
+        failures += _reminder_failures(turn.reminders, expect["reminder"])
     speech = _norm(turn.speech)
     if "speech" in expect and speech != _norm(str(expect["speech"])):
         failures.append(f"expected speech {expect['speech']!r}, heard {turn.speech!r}")
@@ -365,6 +505,28 @@ def check_turn(turn: Turn, expect: dict[str, Any]) -> list[str]:
             f"{turn.should_end_session}"
         )
     return failures
+
+
+def _reminder_failures(got: list[ReceivedReminder], want: dict[str, Any] | None) -> list[str]:
+    """How the reminders created in a turn differ from the one expected (None: none)."""
+    if want is None:
+        return [f"expected no reminder, one was set: {r.describe()}" for r in got]
+    if len(got) != 1:
+        return [f"expected one reminder set this turn, got {len(got)}"]
+    reminder = got[0]
+    found = {
+        "at": reminder.scheduled,
+        "zone": reminder.zone,
+        "in_seconds": reminder.offset_seconds,
+        "text": reminder.text,
+        "locale": reminder.locale,
+        "push": reminder.push,
+    }
+    return [
+        f"expected the reminder's {key} {value!r}, got {found[key]!r}"
+        for key, value in want.items()
+        if found[key] != value
+    ]
 
 
 @dataclass
@@ -415,9 +577,17 @@ def run_script(
     """Say every turn of the script, check each against its expectations."""
     result = ScriptResult(script)
     for st in script.turns:
-        if st.user is None:
+        entry: tuple[ScriptTurn, Turn | None, list[str]]
+        if st.permission is not None:
+            conversation.grant(st.permission)
+            entry = (st, None, [])
+        elif st.consent is not None:
+            turn = conversation.answer_permission(st.consent)
+            expect = localize(st.expect, strings_for(conversation.model.locale))
+            entry = (st, turn, check_turn(turn, expect))
+        elif st.user is None:
             ended = conversation.advance(days=st.advance_days, hours=st.advance_hours)
-            entry: tuple[ScriptTurn, Turn | None, list[str]] = (st, ended, [])
+            entry = (st, ended, [])
         else:
             turn = conversation.say(st.user)
             expect = localize(st.expect, strings_for(conversation.model.locale))
@@ -426,6 +596,20 @@ def run_script(
         if on_turn is not None:
             on_turn(*entry)
     return result
+
+
+@contextmanager
+def alexa_apis_for(script: Script, locale: str | None = None) -> Iterator[LocalAlexaApis | None]:
+    """The simulated Alexa APIs the script asks for, running (None when it asks for none);
+    the device's zone is the script's, or that of a device in ``locale`` (default: the
+    script's)."""
+    setup = script.alexa
+    if setup is None:
+        yield None
+        return
+    zone = setup.time_zone or zone_for(locale or script.locale)
+    with LocalAlexaApis(zone, setup.granted, setup.failure) as apis:
+        yield apis
 
 
 def discover(folder: Path) -> list[Path]:
