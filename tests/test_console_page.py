@@ -66,7 +66,7 @@ def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def shared_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -269,6 +269,61 @@ def test_a_replay_file_runs_to_the_end_with_every_expectation_met(console: Conso
         in console.page.locator("#status").inner_text()
     )
     assert "the ordinary itch or tingle many runners get" in console.log.inner_text()
+    # the session saved as an `ask dialog --replay` file holds what was said
+    with console.page.expect_download() as download:
+        replay.get_by_role("link", name="Save replay").click()
+    saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert saved["userInput"][:5] == ["open leg check", "my legs are itchy", "no", "yes", "no"]
+
+
+@pytest.mark.slow  # a browser and a server
+def test_an_expectation_not_met_is_shown_with_what_came(console: Console, tmp_path: Path) -> None:
+    script = tmp_path / "wrong_advice.yaml"
+    script.write_text(
+        "description: chest pain, wrongly expected to be sent to a podiatrist\n"
+        "turns:\n"
+        "  - user: ask leg check i have chest pain\n"
+        "    expect: {speech_contains: see a podiatrist}\n",
+        encoding="utf-8",
+    )
+    console.page.get_by_label("Replay file (ask dialog JSON or YAML)").set_input_files(script)
+    console.idle()
+    replay = console.region("Replay")
+    replay.get_by_role("button", name="Step").click()
+    console.idle()
+    step = replay.locator("#steps > li").first
+    assert step.get_attribute("data-met") == "false"
+    shown = step.inner_text()
+    assert "✗ not met: speech_contains: see a podiatrist" in shown
+    assert "Call 911 now" in shown  # what came
+
+
+@pytest.mark.slow  # a browser and a server
+def test_the_session_controls_work_the_reminder_loop_memory_and_clock(console: Console) -> None:
+    console.choose(device="speaker", locale="en-US")
+    session = console.region("Session")
+    state = session.locator("#state")
+    console.say("ask leg check my calves are twitching", "no", "yes", "yes")
+    assert "asks the runner to grant Leg Check the reminders permission" in console.last_alexa()
+    consent = session.locator("#consent")
+    assert consent.is_visible()  # Alexa asks for the permission: the runner's answer
+    consent.get_by_role("button", name="Accepted").click()
+    console.idle()
+    assert "Okay, I'll remind you tomorrow" in console.last_alexa()
+    assert not consent.is_visible()
+    assert "Time to check in on your legs" in state.inner_text()  # the reminder received
+    assert "low_electrolytes" in state.inner_text()  # remembered, as the runner agreed
+    clock = state.locator("dt:text-is('Clock') + dd").inner_text()
+    session.get_by_role("button", name="Move the clock a day").click()
+    console.idle()
+    assert state.locator("dt:text-is('Clock') + dd").inner_text() > clock
+    session.get_by_role("button", name="Clear memory").click()
+    console.idle()
+    assert "deleted" in console.page.locator("#status").inner_text()
+    assert "nothing kept" in state.inner_text()
+    session.get_by_role("button", name="Skill disabled").click()
+    console.idle()
+    assert "SkillDisabled" in console.log.locator(".resolution").last.inner_text()
 
 
 def _focused(page: Page) -> str:

@@ -149,8 +149,15 @@ function addTurn(turn) {
   item.append(el("p", { class: "resolution", text: resolutionText(turn.resolution) }));
   if (turn.speech) {
     item.append(el("p", { class: "alexa" }, el("span", { class: "who", text: "Alexa:" }), " ", turn.speech));
-  } else {
+  } else if (!turn.asksPermission) {
     item.append(el("p", { class: "note", text: "Alexa says nothing." }));
+  }
+  if (turn.asksPermission) {
+    item.append(
+      el("p", {
+        class: "alexa",
+      }, el("span", { class: "who", text: "Alexa:" }), " ", "(in its own voice) asks the runner to grant Leg Check the reminders permission. Answer for the runner under Session."),
+    );
   }
   if (turn.reprompt) item.append(el("p", { class: "note", text: `Reprompt: ${turn.reprompt}` }));
   for (const reminder of turn.reminders || []) {
@@ -370,7 +377,8 @@ async function showScreen(turn) {
 
 function showScript(script) {
   page.script = script;
-  $("script-name").textContent = `${script.name}: ${script.steps.length} steps.`;
+  const about = [script.name, script.locale, `${script.steps.length} steps`].filter(Boolean);
+  $("script-name").textContent = `${about.join(", ")}.${script.description ? ` ${script.description}` : ""}`;
   const list = $("steps");
   list.replaceChildren();
   script.steps.forEach((step, i) => {
@@ -401,12 +409,15 @@ function showStep(step) {
   const item = $("steps").querySelector(`[data-step="${step.index}"]`);
   if (!item) return;
   const expectations = step.expectations || [];
-  const met = expectations.every((e) => e.met);
+  const met = typeof step.met === "boolean" ? step.met : expectations.every((e) => e.met);
   item.replaceChildren(
     el("span", { class: met ? "met" : "unmet", text: met ? "✓ " : "✗ " }),
     el("span", { text: `${step.index + 1}. “${step.utterance}”` }),
   );
   item.dataset.met = String(met);
+  if (!met && (step.failures || []).length) {
+    item.append(el("ul", {}, ...step.failures.map((f) => el("li", { class: "unmet", text: `✗ ${f}` }))));
+  }
   if (expectations.length) {
     item.append(
       el(
@@ -548,6 +559,8 @@ async function main() {
       ...(conversations || []).map((name) => el("option", { value: name, text: name })),
     );
     $("reminders-controls").hidden = !page.options.reminders;
+    $("reminders-note").hidden = Boolean(page.options.reminders);
+    $("reminders-note").textContent = page.options.remindersNote || "";
     if (page.options.renderer) loadRenderer();
     wire();
     await startSession();
