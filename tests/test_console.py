@@ -628,11 +628,17 @@ def test_a_failure_inside_is_logged_and_answered_500_without_a_traceback(
     assert "a bug" in logged.getMessage() and logged.exc_info is not None
 
 
-def test_the_console_answers_loopback_clients_only(console: Console) -> None:
+def test_the_console_answers_loopback_clients_asking_for_a_loopback_host_only(
+    console: Console,
+) -> None:
     console.open()
     reply = console.client.get(f"{API}/options", environ_overrides={"REMOTE_ADDR": "192.0.2.7"})
     refused(reply, 403, "loopback")
     refused(console.client.get(f"{API}/options", headers={"X-Forwarded-For": "x"}), 403, "proxy")
+    for host in ("evil.example", "evil.example:5000", "10.0.0.1"):
+        refused(console.client.get(f"{API}/options", headers={"Host": host}), 403, host[:12])
+    for host in ("localhost", "127.0.0.1:5000", "[::1]:5000", "localhost:8080"):
+        assert console.client.get(f"{API}/options", headers={"Host": host}).status_code == 200
 
 
 # ------------------------------------------------------------------ sessions kept

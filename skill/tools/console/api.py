@@ -77,12 +77,25 @@ def _loopback_only() -> None:
             "expected a request from a loopback address (the console is for local "
             f"development); got one from {request.remote_addr!r}"
         )
+    host = host_name(request.host or "")
+    if host != "localhost" and not is_loopback(host):
+        # a page elsewhere whose name was made to point here (DNS rebinding) names its own host
+        raise ConsoleForbiddenError(
+            f"expected a request for localhost or a loopback address; got one for {host!r}"
+        )
     for header in PROXY_HEADERS:
         if header in request.headers:
             raise ConsoleForbiddenError(
                 f"expected a request straight from a loopback client; got one through a "
                 f"proxy ({header} header)"
             )
+
+
+def host_name(host: str) -> str:
+    """The name in a ``Host`` header, without its port (``[::1]:5000`` is ``::1``)."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 class ConsoleForbiddenError(LegCheckError):
