@@ -386,6 +386,7 @@ def test_keyboard_only_use_works(console: Console) -> None:
         "Deny",
         "Test to replay",
         "Load",
+        "Replay file (ask dialog JSON or YAML)",
         "Save replay",
         "SSML",
         "Show this turn's JSON",
