@@ -49,7 +49,7 @@ async function api(method, path, body) {
     data = { error: `${reply.status} ${reply.statusText}` };
   }
   if (!reply.ok) {
-    if (reply.status === 404 && path.startsWith("/sessions/")) {
+    if (reply.status === 404 && path.startsWith("/sessions/") && !(await sessionKnown())) {
       await startSession();
       throw new Error(
         `The server no longer knows this console session (was it restarted?); a new one has begun: try again. (${data.error})`,
@@ -58,6 +58,13 @@ async function api(method, path, body) {
     throw new Error(data.error || `${method} ${path}: HTTP ${reply.status}`);
   }
   return data;
+}
+
+// A 404 may be about what was asked for (a conversation test's name), or about the session
+// itself, which a restarted server has forgotten: ask which.
+async function sessionKnown() {
+  const reply = await fetch(`/console/api/sessions/${encodeURIComponent(page.id)}`);
+  return reply.ok;
 }
 
 const el = (tag, attrs = {}, ...children) => {
