@@ -11,9 +11,6 @@ loopback that records every request it gets.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -42,6 +39,7 @@ from tests.support.fake_alexa_api import (
     created,
     error,
 )
+from tests.support.fresh import run_python
 from tests.support.markets import locale_models
 from tests.support.stores import sqlite_store
 
@@ -652,18 +650,7 @@ def test_the_offer_and_the_voice_consent_import_neither_requests_nor_urllib3(
         talk.intent("AMAZON.HelpIntent", now=EVENING),  # (any first turn)
         talk.connections_response("AskFor", "ACCEPTED", token, now=EVENING),
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
-    done = subprocess.run(
-        [sys.executable, "-c", LOOP_IN_A_FRESH_PROCESS, json.dumps(envelopes)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+    out = run_python(LOOP_IN_A_FRESH_PROCESS, json.dumps(envelopes), cwd=REPO_ROOT)
     assert speech_text(out["said"][1]["response"]["outputSpeech"]) == set_words(runner.words)
     for name in ("requests", "urllib3", "ask_sdk_core.api_client", "certifi"):
         assert [m for m in out["modules"] if m == name or m.startswith(name + ".")] == []

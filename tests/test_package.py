@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from skill.tools.envelopes import Session
 from skill.tools.lambda_zip import PackageError
 from skill.tools.models import MODELS_DIR, model_path, read_models
 from skill.tools.package import Endpoint, build, skill_stack
+from tests.support.fresh import run_python
 from tests.support.small_model import small_model_dict
 
 pytestmark = pytest.mark.slow  # each test builds the skill package (or runs the packager's CLI)
@@ -366,17 +365,7 @@ def test_a_fresh_extraction_answers_a_launch_request(built: Path, tmp_path: Path
     env["LEGCHECK_USER_KEY_SECRET"] = "a-secret-for-this-test-only-0123"
     # the deps come from this venv's site-packages (the zip was built with --no-deps);
     # Leg Check's own code must come from the extraction
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(extracted), json.dumps(event)],
-        cwd=extracted,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
+    answer = run_python(script, str(extracted), json.dumps(event), cwd=extracted, env=env)
     assert "How do your legs feel after your run?" in answer["response"]["outputSpeech"]["ssml"]
     assert answer["response"]["shouldEndSession"] is False
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,6 +47,7 @@ from tests.support.fake_alexa_api import (
     resolving_to_loopback,
     time_zone,
 )
+from tests.support.fresh import run_python
 from tests.support.serve import free_port
 
 TEXT = "Time to check in on your legs: say, Alexa, open leg check."
@@ -460,18 +458,7 @@ def test_creating_a_reminder_imports_neither_requests_nor_urllib3() -> None:
     DefaultApiClient, whose module imports requests)."""
     with FakeAlexaApi() as fake:
         envelope = session(fake).intent("AMAZON.YesIntent", now=EVENING)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
-        done = subprocess.run(
-            [sys.executable, "-c", CREATE_IN_A_FRESH_PROCESS, json.dumps(envelope)],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+        out = run_python(CREATE_IN_A_FRESH_PROCESS, json.dumps(envelope), cwd=REPO_ROOT)
     assert out["created"] == "ReminderCreated"
     assert fake.paths()[-1] == f"POST {REMINDERS_PATH}"
     for name in ("requests", "urllib3", "ask_sdk_core.api_client", "certifi"):

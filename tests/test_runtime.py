@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -28,6 +26,7 @@ from skill.tools.lambda_zip import (
 )
 from skill.tools.paths import REPO_ROOT
 from skill.tools.simulator import checkin
+from tests.support.fresh import environment, run_python
 from tests.support.stores import sqlite_store
 
 BRIEF = (
@@ -78,26 +77,18 @@ def ran(
     conversations: list[list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
     """A fresh process importing the runtime modules and answering the check-ins."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
-    env["LEGCHECK_DB"] = str(tmp_path_factory.mktemp("runtime") / "checkins.sqlite3")
-    env["LEGCHECK_USER_KEY_SECRET"] = "a-secret-for-the-runtime-test-0123"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHECK_IN_SCRIPT,
-            json.dumps(RUNTIME_MODULES),
-            json.dumps(conversations),
-        ],
+    env = environment(
+        LEGCHECK_DB=str(tmp_path_factory.mktemp("runtime") / "checkins.sqlite3"),
+        LEGCHECK_USER_KEY_SECRET="a-secret-for-the-runtime-test-0123",
+    )
+    out: dict[str, Any] = run_python(
+        CHECK_IN_SCRIPT,
+        json.dumps(RUNTIME_MODULES),
+        json.dumps(conversations),
         cwd=REPO_ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr
-    out: dict[str, Any] = json.loads(done.stdout)
     return out
 
 
@@ -234,19 +225,12 @@ def test_a_cold_start_imports_only_what_a_launch_needs(
 def cold_start_modules() -> list[str]:
     from skill.tools.envelopes import Session
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGCHECK_")}
-    env["LEGCHECK_DB"] = "off"
-    done = subprocess.run(
-        [sys.executable, "-c", COLD_START, json.dumps(Session().launch())],
+    modules: list[str] = run_python(
+        COLD_START,
+        json.dumps(Session().launch()),
         cwd=REPO_ROOT / "lambda",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        env=environment(LEGCHECK_DB="off"),
     )
-    assert done.returncode == 0, done.stderr
-    modules: list[str] = json.loads(done.stdout)
     return modules
 
 
