@@ -49,9 +49,13 @@ def datasource(
     """
     if result.is_danger:
         reason = " ".join(strings.danger(sign) for sign in result.danger_signs)
+        # the number large only when it is the one to call now; a sign to be seen for today
+        # gets a heading that says so instead
+        emergency = knowledge.levels[result.level] == max(knowledge.levels.values())
         return "emergency", _object(
             {
-                "number": strings.emergency_number,
+                "number": strings.emergency_number if emergency else "",
+                "heading": "" if emergency else strings.prompt("screen_seen_today"),
                 "action": steps[0] if steps else "",
                 "reason": reason,
             }
@@ -123,7 +127,7 @@ def screen_lines(data: dict[str, Any]) -> list[str]:
     """The texts a screen shows for a data source, top to bottom."""
     props = data.get("checkin", {}).get("properties", {})
     lines: list[str] = []
-    for key in ("number", "action", "reason", "title", "summary", "stepsHeading"):
+    for key in ("number", "heading", "action", "reason", "title", "summary", "stepsHeading"):
         if props.get(key):
             lines.append(str(props[key]))
     lines.extend(f"{i}. {step}" for i, step in enumerate(props.get("steps", []), 1))

@@ -67,6 +67,7 @@ REQUIRED_PROMPTS = (
     "disclaimer",
     "card_title",
     "card_title_danger",
+    "screen_seen_today",
     "you_mentioned",
     "may_be",
     "may_also_be",

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from skill.app import build_skill
-from skill.knowledge import load_knowledge
-from skill.screen import APL_DIR, RENDER_DIRECTIVE, screen_lines
+from skill.knowledge import DangerSign, load_knowledge
+from skill.screen import APL_DIR, RENDER_DIRECTIVE, datasource, screen_lines
 from skill.strings import strings_for
 from skill.tools.envelopes import Session, SlotValue
+from skill.triage import assess
 from tests.support.alexa_response import assert_valid_response
 from tests.support.markets import locale_models
 from tests.support.runner import invoke
@@ -141,3 +142,24 @@ def test_a_question_shows_no_screen() -> None:
     )
     assert response["response"]["shouldEndSession"] is False
     assert render(response) == []
+
+
+@pytest.mark.parametrize("sign", KB.danger_signs, ids=lambda s: s.id)
+def test_a_danger_signs_screen_shows_the_emergency_number_only_when_it_is_the_one_to_call(
+    sign: DangerSign,
+) -> None:
+    """A runner glancing at the screen must not read "999" in large type when the advice is
+    to be seen today, nor miss it when the advice is to call now."""
+    strings = strings_for("en-GB")
+    result = assess({sign.any_features[0]: True}, knowledge=KB)
+    assert sign.id in result.danger_signs
+    name, data = datasource(strings, KB, result, "", [strings.advice(a) for a in result.advice])
+    assert name == "emergency"
+    lines = screen_lines(data)
+    if KB.levels[result.level] == max(KB.levels.values()):
+        assert lines[0] == strings.emergency_number == "999"
+        assert strings.prompt("screen_seen_today") not in lines
+    else:
+        assert lines[0] == strings.prompt("screen_seen_today")
+        assert "999" not in lines
+        assert lines[1] == strings.advice(result.advice[0])  # "get seen today: ... NHS 111"
