@@ -63,6 +63,15 @@ class Clone:
         shutil.copy2(REPO_ROOT / "pyproject.toml", root / "pyproject.toml")
         self.fake = root / "fake_python.py"
         self.fake.write_text(FAKE_PYTHON, encoding="utf-8")
+        # the console's outside parts, already there: a Chromium and the npm renderer
+        self.chromium = root / "chromium"
+        self.chromium.write_text("#!/bin/sh\n", encoding="utf-8")
+        self.chromium.chmod(0o755)
+        (root / "skill" / "tools" / "console" / "node_modules" / "apl-viewhost-web").mkdir(
+            parents=True
+        )
+        self.bin = root / "bin"  # stand-ins for apt-get, id, sudo and npm, when a case adds them
+        self.bin.mkdir()
 
     def python(self, version: str, name: str = "python") -> Path:
         """A stand-in interpreter of ``version``."""
@@ -79,9 +88,28 @@ class Clone:
             capture_output=True,
             text=True,
             timeout=60,
-            env={**os.environ, "PYTHON": str(python), **env},
+            env={
+                **os.environ,
+                "PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}",
+                "PYTHON": str(python),
+                "LEGCHECK_CHROMIUM": str(self.chromium),
+                **env,
+            },
             check=False,
         )
+
+    def stand_in(self, command: str, script: str = "") -> None:
+        """A ``command`` on PATH that records its arguments in calls.log, then runs ``script``."""
+        path = self.bin / command
+        path.write_text(
+            f'#!/bin/sh\necho "{command} $*" >>"{self.root}/calls.log"\n{script}\n',
+            encoding="utf-8",
+        )
+        path.chmod(0o755)
+
+    def calls(self) -> list[str]:
+        log = self.root / "calls.log"
+        return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
 
     def pip_calls(self) -> list[str]:
         log = self.root / "pip-calls.log"
@@ -235,3 +263,30 @@ def test_scripts_run_help_lists_its_options() -> None:
     assert done.stdout.startswith("usage: scripts/run [--port PORT] [--host HOST]\n")
     for option in ("--port PORT", "--host HOST", "LEGCHECK_DB", "legcheck config"):
         assert option in done.stdout, option
+
+
+def test_a_missing_chromium_is_one_line_saying_how_and_setup_goes_on(clone: Clone) -> None:
+    clone.stand_in("apt-get")  # not used for a Chromium the runner named: it would not be there
+    missing = clone.root / "no-chromium"
+    done = clone.setup(clone.python("3.11.7"), LEGCHECK_CHROMIUM=str(missing))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"scripts/setup: no Chromium at {missing}; the console's browser tests need one: install "
+        "Debian's chromium (sudo apt-get install chromium) or set LEGCHECK_CHROMIUM to a Chromium"
+    ]
+    assert not [c for c in clone.calls() if c.startswith("apt-get")]
+
+
+def test_a_missing_apl_renderer_is_installed_with_npm_ci(clone: Clone) -> None:
+    shutil.rmtree(clone.root / "skill" / "tools" / "console" / "node_modules")
+    clone.stand_in("npm")
+    done = clone.setup(clone.python("3.11.7"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        "== npm ci (apl-viewhost-web, Amazon's APL renderer the console draws screens with; "
+        "about 5 s)"
+    )
+    assert clone.calls() == [
+        "npm ci --prefix skill/tools/console --no-audit --no-fund --loglevel=error"
+    ]
+    assert clone.setup(clone.python("3.11.7")).stdout.count("npm ci") == 1  # not again

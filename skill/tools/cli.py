@@ -153,6 +153,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from skill.errors import ConfigError
     from skill.settings import SKILL_ID_ENV, Flag, Settings
     from skill.store import Deployment
+    from skill.tools.console import development_app
     from skill.web import create_app
 
     if args.no_verify and not is_loopback(args.host):
@@ -178,18 +179,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return 2
     with sock:
         config: dict[str, object] = {"LEGCHECK_SETTINGS": settings}
-        if args.no_verify:
-            config["LEGCHECK_VERIFY"] = False
         try:
-            app = create_app(config)
+            app = development_app(settings) if args.no_verify else create_app(config)
         except ConfigError as exc:
             print(f"legcheck serve: {exc}", file=sys.stderr)
             return 2
         server = make_server(args.host, args.port, app, threaded=True, fd=sock.fileno())
         url = f"http://{args.host}:{server.port}/"
+        console = f", or open {url}console in a browser" if args.no_verify else ""
         print(
             f"Leg Check is listening on {url} (POST Alexa request envelopes to /; try: "
-            f"legcheck simulate --url {url})",
+            f"legcheck simulate --url {url}{console})",
             flush=True,
         )
         server.serve_forever()  # until interrupted; it closes its socket

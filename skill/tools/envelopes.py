@@ -63,6 +63,9 @@ class Session:
     scopes: dict[str, str] = field(default_factory=dict)
     """Permission scopes and their status, e.g. ``{REMINDERS_SCOPE: "GRANTED"}``: the user's
     ``permissions`` (none when empty, as for a skill that asks for none)."""
+    viewport: dict[str, Any] | None = None
+    """``context.Viewport``: what a device with a screen says of it (:func:`viewport`); None
+    for a device without one, as Alexa sends it from a speaker."""
 
     def interfaces(self) -> dict[str, Any]:
         if not self.screen:
@@ -83,7 +86,7 @@ class Session:
                 "consentToken": self.api_access_token,
                 "scopes": {scope: {"status": status} for scope, status in self.scopes.items()},
             }
-        body = {
+        body: dict[str, Any] = {
             "version": "1.0",
             "session": {
                 "new": self.new,
@@ -106,6 +109,8 @@ class Session:
             },
             "request": request,
         }
+        if self.screen and self.viewport is not None:
+            body["context"]["Viewport"] = dict(self.viewport)
         return body
 
     def launch(self, now: datetime | None = None) -> dict[str, Any]:
@@ -160,6 +165,20 @@ class Session:
         del body["session"]
         return body
 
+    def skill_enabled(self, now: datetime | None = None) -> dict[str, Any]:
+        """``AlexaSkillEvent.SkillEnabled``: sent when the user enables the skill. No
+        ``session``, like every skill event."""
+        body = self.envelope(
+            {
+                "type": "AlexaSkillEvent.SkillEnabled",
+                "eventCreationTime": timestamp(now),
+                "eventPublishingTime": timestamp(now),
+            },
+            now,
+        )
+        del body["session"]
+        return body
+
     def connections_response(
         self,
         name: str,
@@ -190,6 +209,33 @@ class Session:
         self.new = False
         ended = bool(response.get("response", {}).get("shouldEndSession", False))
         return not ended
+
+
+def viewport(shape: str, width: int, height: int, dpi: int) -> dict[str, Any]:
+    """``context.Viewport`` as an Echo Show (``RECTANGLE``) or an Echo Spot (``ROUND``)
+    sends it: its shape, size in pixels and density, a touch screen in the ``HUB`` mode."""
+    # an Echo Show 5 reports 246 x 144 arc minutes for its 1024 x 600 pixels
+    arc = 246 / 1024
+    return {
+        "experiences": [
+            {
+                "arcMinuteWidth": round(width * arc),
+                "arcMinuteHeight": round(height * arc),
+                "canRotate": False,
+                "canResize": False,
+            }
+        ],
+        "mode": "HUB",
+        "shape": shape,
+        "pixelWidth": width,
+        "pixelHeight": height,
+        "dpi": dpi,
+        "currentPixelWidth": width,
+        "currentPixelHeight": height,
+        "touch": ["SINGLE"],
+        "keyboard": [],
+        "video": {"codecs": ["H_264_42", "H_264_41"]},
+    }
 
 
 def slot_json(slot: SlotValue | None, name: str, skill_id: str) -> dict[str, Any]:

@@ -240,6 +240,9 @@ class Conversation:
     history: list[Turn] = field(default_factory=list)
     screen: bool = False
     """Talk as an Echo Show would: the device supports APL, so the skill may show a screen."""
+    viewport: dict[str, Any] | None = None
+    """With :attr:`screen`, the ``context.Viewport`` the requests carry
+    (:func:`skill.tools.envelopes.viewport`); None: none, as before."""
     alexa: LocalAlexaApis | None = None
     """Alexa's Reminders and Settings APIs, simulated; None: the requests name Amazon's
     endpoint, which nothing here calls (a skill that offers no reminders calls no API)."""
@@ -280,6 +283,7 @@ class Conversation:
             device_id=self.device_id,
             locale=self.model.locale,
             screen=self.screen,
+            viewport=self.viewport,
         )
         if self.alexa is not None:
             session.api_endpoint = self.alexa.url
@@ -370,6 +374,20 @@ class Conversation:
         self._send(turn)
         turn.session_open = False
         self.session = None
+        self.history.append(turn)
+        return turn
+
+    def skill_event(self, enabled: bool) -> Turn:
+        """The runner enables (or disables) the skill in the Alexa app: Alexa sends an
+        ``AlexaSkillEvent.SkillEnabled`` (``SkillDisabled``) without a session; a session
+        still open is left as it is."""
+        session = self._new_session()
+        now = self.now()
+        request = session.skill_enabled(now) if enabled else session.skill_disabled(now)
+        kind = str(request["request"]["type"])
+        turn = Turn("", Resolution(kind, note="a skill event, from the Alexa app"), request)
+        self._send(turn)
+        turn.session_open = self.in_session
         self.history.append(turn)
         return turn
 
