@@ -335,36 +335,18 @@ def test_serve_says_it_is_listening_only_once_it_is(tmp_path: Path) -> None:
     once, without waiting or retrying."""
     import os
     import re
-    import signal
     import socket
-    import subprocess
-    import sys
 
-    env = {**os.environ, "LEGCHECK_DB": "off"}
-    with subprocess.Popen(
-        [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", "0"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as server:
-        try:
-            assert server.stdout is not None
-            line = server.stdout.readline()
-            found = re.match(r"Leg Check is listening on http://127\.0\.0\.1:(\d+)/ ", line)
-            assert found, line
-            with socket.create_connection(("127.0.0.1", int(found[1])), timeout=5) as client:
-                client.sendall(b"GET /health HTTP/1.0\r\n\r\n")
-                assert client.recv(64).startswith(b"HTTP/1.1 200")
-        finally:
-            server.send_signal(signal.SIGINT)  # the server this test started, by its own id
-            try:
-                _, errors = server.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                _, errors = server.communicate()
+    from tests.support.serve import AnyPortServer
+
+    with AnyPortServer({**os.environ, "LEGCHECK_DB": "off"}) as server:
+        found = re.match(r"Leg Check is listening on http://127\.0\.0\.1:(\d+)/ ", server.line)
+        assert found, server.line
+        with socket.create_connection(("127.0.0.1", int(found[1])), timeout=5) as client:
+            client.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+            assert client.recv(64).startswith(b"HTTP/1.1 200")
     assert server.returncode == 0
-    assert "Traceback" not in errors
+    assert "Traceback" not in server.errors
 
 
 @pytest.mark.slow

@@ -15,9 +15,6 @@ import json
 import logging
 import os
 import re
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +35,7 @@ from skill.tools.models import model_locales
 from skill.tools.paths import REPO_ROOT
 from skill.tools.simulator.replay import read_ask_replay, read_script
 from skill.web import create_app
+from tests.support.serve import AnyPortServer
 
 API = "/console/api"
 ITCHY = ("ask leg check my legs are itchy", "no", "yes")
@@ -703,31 +701,15 @@ def test_legcheck_serve_no_verify_prints_the_consoles_address_and_serves_it(
     import urllib.request
 
     env = {**os.environ, "LEGCHECK_DB": "off", "HOME": str(tmp_path)}
-    with subprocess.Popen(
-        [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", "0"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as server:
-        try:
-            assert server.stdout is not None
-            line = server.stdout.readline()
-            found = re.match(
-                r"Leg Check is listening on (http://127\.0\.0\.1:\d+/) .*or open "
-                r"(http://127\.0\.0\.1:\d+/console) in a browser",
-                line,
-            )
-            assert found, line
-            assert found[2] == found[1] + "console"
-            with urllib.request.urlopen(found[2] + "/api/options", timeout=10) as reply:
-                options = json.loads(reply.read())
-            assert options["reminders"] is False and options["store"] is None
-        finally:
-            server.send_signal(signal.SIGINT)  # the server this test started, by its own id
-            try:
-                _, errors = server.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                _, errors = server.communicate()
-    assert "Traceback" not in errors
+    with AnyPortServer(env) as server:
+        found = re.match(
+            r"Leg Check is listening on (http://127\.0\.0\.1:\d+/) .*or open "
+            r"(http://127\.0\.0\.1:\d+/console) in a browser",
+            server.line,
+        )
+        assert found, server.line
+        assert found[2] == found[1] + "console"
+        with urllib.request.urlopen(found[2] + "/api/options", timeout=10) as reply:
+            options = json.loads(reply.read())
+        assert options["reminders"] is False and options["store"] is None
+    assert "Traceback" not in server.errors

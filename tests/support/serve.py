@@ -9,6 +9,7 @@ random, so that is rare; when it happens the server exits saying the port is in 
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -97,3 +98,43 @@ class LegcheckServer:
         tb: TracebackType | None,
     ) -> None:
         self._stop()
+
+
+class AnyPortServer:
+    """``legcheck serve --no-verify --port 0`` with ``env``: ``line`` is the first line it
+    printed (where it listens). Stopped with Ctrl-C (SIGINT, by its own process id) on exit;
+    then ``returncode`` and ``errors`` (its stderr) say how it ended."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = dict(env)
+        self.line = ""
+        self.errors = ""
+        self.returncode: int | None = None
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> AnyPortServer:
+        command = [sys.executable, "-m", "skill.tools.cli", "serve", "--no-verify", "--port", "0"]
+        process = subprocess.Popen(
+            command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self._process = process
+        assert process.stdout is not None
+        self.line = process.stdout.readline()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        process = self._process
+        if process is None:
+            return
+        process.send_signal(signal.SIGINT)
+        try:
+            _, self.errors = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, self.errors = process.communicate()
+        self.returncode = process.returncode

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.errors import BadRequestError, DataError, LegCheckError
-from skill.tools.envelopes import DEFAULT_SKILL_ID, Session, viewport
+from skill.tools.envelopes import DEFAULT_SKILL_ID, viewport
 from skill.tools.models import model_locales, model_path
 from skill.tools.simulator.alexa_apis import LocalAlexaApis, ReceivedReminder, zone_for
 from skill.tools.simulator.conversation import (
@@ -545,7 +545,7 @@ class ConsoleSession:
             talk = self.talk
             if self.store is None:
                 return "This skill keeps no check-ins (LEGCHECK_DB=off): nothing to forget."
-            memory = self._memory()
+            memory = self.talk.memory()
             deleted = memory.forget()
             where = self.store.describe()
             if deleted:
@@ -623,24 +623,12 @@ class ConsoleSession:
 
     # ------------------------------------------------------------------ what the page sees
 
-    def _memory(self) -> Any:
-        talk = self.talk
-        envelope = Session(
-            skill_id=talk.skill_id,
-            user_id=talk.user_id,
-            device_id=talk.device_id,
-            locale=talk.model.locale,
-        ).launch(talk.now())
-        transport = talk.transport
-        assert isinstance(transport, InProcess)
-        return transport.memory(envelope)
-
     def memory(self) -> tuple[list[str], str]:
         """What the store keeps for the runner, as the skill reads it on the simulated day:
         a line a check-in, and a note (consent, where, or why nothing)."""
         if self.store is None:
             return [], "no check-in store (LEGCHECK_DB=off): nothing is kept"
-        memory = self._memory()
+        memory = self.talk.memory()
         where = self.store.describe()
         if memory.problem is not None:
             return [], f"the {where} could not be read: {memory.problem}"

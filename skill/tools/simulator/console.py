@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from skill.errors import DataError
-from skill.tools.envelopes import Session
 from skill.tools.simulator.answers import MAX_ANSWERS_IN_A_ROW, Answers
 from skill.tools.simulator.conversation import Conversation, InProcess, SimulatorError, Turn
 from skill.tools.simulator.nlu import InteractionModel
@@ -330,13 +329,7 @@ class Console:
         if transport.store is None:
             self.note("(no check-in store in this run (--db off): nothing is kept)")
             return
-        envelope = Session(
-            skill_id=conversation.skill_id,
-            user_id=conversation.user_id,
-            device_id=conversation.device_id,
-            locale=conversation.model.locale,
-        ).launch(conversation.now())
-        memory = transport.memory(envelope)
+        memory = conversation.memory()
         where = transport.store.describe()
         if memory.problem is not None:
             self.note(f"(the {where} could not be read: {memory.problem})")

@@ -404,6 +404,20 @@ class Conversation:
         self.model = model
         return ended
 
+    def memory(self) -> Memory:
+        """What the skill in this process would know of this runner now (on the simulated
+        day), read as a launch from this runner and device would read it."""
+        transport = self.transport
+        if not isinstance(transport, InProcess):
+            raise SimulatorError("the store can be read only for the skill in this process")
+        envelope = Session(
+            skill_id=self.skill_id,
+            user_id=self.user_id,
+            device_id=self.device_id,
+            locale=self.model.locale,
+        ).launch(self.now())
+        return transport.memory(envelope)
+
     def end_session(self, reason: str = "USER_INITIATED") -> Turn | None:
         """Close an open session the way Alexa does (a SessionEndedRequest), if one is open."""
         if self.session is None:
