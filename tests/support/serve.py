@@ -29,6 +29,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stopped(process: subprocess.Popen[str]) -> str:
+    """What ``process``, asked to stop, wrote to stderr, once it has ended (killed after 10 s)."""
+    try:
+        _, errors = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, errors = process.communicate(timeout=5)
+    return errors
+
+
 class LegcheckServer:
     """``legcheck serve --no-verify`` with ``env``, answering ``GET /health`` at ``url``.
 
@@ -84,11 +94,7 @@ class LegcheckServer:
             return
         if self._process.poll() is None:
             self._process.terminate()
-        try:
-            _, self.errors = self._process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            _, self.errors = self._process.communicate(timeout=5)
+        self.errors = stopped(self._process)
         self._process = None
 
     def __exit__(
@@ -132,9 +138,5 @@ class AnyPortServer:
         if process is None:
             return
         process.send_signal(signal.SIGINT)
-        try:
-            _, self.errors = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, self.errors = process.communicate()
+        self.errors = stopped(process)
         self.returncode = process.returncode
