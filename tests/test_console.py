@@ -713,3 +713,13 @@ def test_legcheck_serve_no_verify_prints_the_consoles_address_and_serves_it(
             options = json.loads(reply.read())
         assert options["reminders"] is False and options["store"] is None
     assert "Traceback" not in server.errors
+
+
+def test_expectations_are_shown_in_the_markets_words(console: Console) -> None:
+    """A conversation file says "{number}"; the page shows the number the runner hears."""
+    console.open("en-GB", "speaker")
+    console.post("script", {"name": "collapse.yaml"})
+    console.post("settings", {"locale": "en-GB"})
+    texts = [e["text"] for s in step_to_the_end(console) for e in s["expectations"]]
+    assert any("Call 999 now" in t for t in texts), texts
+    assert not [t for t in texts if "{" in t]

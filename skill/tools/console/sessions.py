@@ -608,9 +608,10 @@ class ConsoleSession:
                 from skill.strings import strings_for
 
                 strings = strings_for(talk.model.locale)
-                for text, expect in expectations_of(st.expect):
+                # shown and checked in the locale's words ("Call 999 now", not "{number}")
+                for text, expect in expectations_of(localize(st.expect, strings)):
                     key = next(iter(expect))
-                    missed = check_turn(turn, localize(expect, strings))
+                    missed = check_turn(turn, expect)
                     checks.append(
                         {
                             "text": text,
