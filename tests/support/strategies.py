@@ -15,73 +15,14 @@ from typing import Any
 from hypothesis import strategies as st
 
 from skill.handlers import HANDLED_INTENTS
+from skill.knowledge import load_knowledge
 from tests.support.certs import SKILL_ID
 from tests.support.runner import SLOT_TYPES
 
-FEATURES = [
-    "tingling",
-    "itching",
-    "numbness",
-    "burning",
-    "twitching",
-    "spasm",
-    "cramp",
-    "ache",
-    "pain",
-    "tightness",
-    "swelling",
-    "hives",
-    "legs",
-    "thighs",
-    "lower_legs",
-    "feet",
-    "toes",
-    "between_toes",
-    "ball_of_foot",
-    "one_leg",
-    "both_legs",
-    "chest",
-    "during_run",
-    "after_run",
-    "soon_after_start",
-    "lasts_days",
-    "comes_and_goes",
-    "fades_after_cooldown",
-    "worse_as_run_goes_on",
-    "cant_walk",
-    "shoots_up_leg",
-    "keeps_coming_back",
-    "flexible_feet",
-    "throat_tight",
-    "breathing_trouble",
-    "face_swelling",
-    "chest_pain",
-    "one_side_weakness",
-    "bladder_bowel",
-    "calf_hot_swollen",
-    "face_throat_breathing",
-    "foot_burning",
-]
+FEATURES = sorted(load_knowledge().features)
+"""Every feature id the knowledge file defines: a new one is generated without an edit."""
 # The features the skill asks about: the only values ``pending`` can hold in a real session.
-QUESTIONS = [
-    "tingling",
-    "itching",
-    "twitching",
-    "ache",
-    "pain",
-    "tightness",
-    "lower_legs",
-    "between_toes",
-    "soon_after_start",
-    "lasts_days",
-    "fades_after_cooldown",
-    "worse_as_run_goes_on",
-    "cant_walk",
-    "shoots_up_leg",
-    "face_throat_breathing",
-    "calf_hot_swollen",
-    "foot_burning",
-]
+QUESTIONS = sorted(fid for fid, feature in load_knowledge().features.items() if feature.question)
 # Every intent a handler takes (a new one is covered without editing this), and some none does.
 INTENTS = [*sorted(HANDLED_INTENTS), "AMAZON.PauseIntent", "SomeoneElsesIntent"]
 OTHER_REQUEST_TYPES = [
