@@ -592,6 +592,7 @@ def interpret(
     reply: str | None = None
     count = 0
     denied = False
+    opening: list[str] = []
     for n, fragment in enumerate(fragments):
         raw = tokens(fragment, lexicon.spelling)
         count += sum(1 for t in raw if t not in PUNCTUATION)
@@ -602,11 +603,16 @@ def interpret(
                 reply = kind
                 if not denies and (pending is not None or kind == "no"):
                     # (a "no" opening with no question asked is no negation either)
-                    raw = raw[used:]
+                    opening, raw = raw, raw[used:]
         for clause in split_clauses(raw, lexicon):
             p, a = read_clause(clause, lexicon, knowledge)
             present |= p
             absent |= a
+    if opening:
+        # the opening words may begin a phrase ("not sure where I am", "no idea what day it
+        # is"): what the whole fragment states counts too, unless the rest denied it
+        for clause in split_clauses(opening, lexicon):
+            present |= read_clause(clause, lexicon, knowledge)[0] - absent
     if len(fragments) > 1 and not all(_whole_phrase(f, lexicon) for f in fragments):
         # a phrase can be cut in two by where the slots split ("every" | "time I run"):
         # read the slots joined, either way round, for what they state

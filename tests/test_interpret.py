@@ -432,3 +432,42 @@ def test_runners_words_reach_their_danger_or_complaint(said: str, outcome: str |
     result = assess({**{f: False for f in heard.absent}, **{f: True for f in heard.present}})
     found = (result.danger_signs or result.complaints or (None,))[0]
     assert found == outcome, (heard, result.danger_signs, result.complaints)
+
+
+@pytest.mark.parametrize(
+    ("words", "pending", "stated"),
+    [
+        ("not sure where i am", "lasts_days", "confusion"),  # "I don't know where I am"
+        ("not sure what day it is", "worse_as_run_goes_on", "confusion"),  # "no idea what day..."
+        ("not sure, maybe a cramp", "lasts_days", "cramp"),  # the rest still counts
+    ],
+)
+def test_an_opening_that_begins_a_phrase_still_states_it(
+    words: str, pending: str, stated: str
+) -> None:
+    """While a question waits, "not sure" opens an answer and is taken off the rest; when it
+    is the start of a phrase, what the whole states is heard too, and the answer stays unsure."""
+    heard = interpret([words], pending)
+    assert stated in heard.present
+    assert heard.unsure and heard.answer is None
+
+
+@pytest.mark.parametrize("words", ["no it does not hurt", "no, not really"])
+def test_a_no_opening_still_denies_what_was_asked(words: str) -> None:
+    heard = interpret([words], "pain")
+    assert heard.answer is False
+    assert "pain" in heard.absent and "pain" not in heard.present
+
+
+@pytest.mark.parametrize(
+    ("words", "stated"),
+    [
+        ("not feel my toes at all", "numbness"),  # "I don't feel my toes", as Alexa hears it
+        ("not feel my bladder any more", "bladder_bowel"),  # a loss of feeling, not a denial
+        ("i do not feel my toes", "numbness"),
+    ],
+)
+def test_not_feeling_a_part_is_a_loss_of_feeling_not_a_denial(words: str, stated: str) -> None:
+    heard = interpret([words], "worse_as_run_goes_on")
+    assert stated in heard.present
+    assert stated not in heard.absent
